@@ -1,0 +1,22 @@
+"""What the management commands share: reading a document or failing with exit code 2."""
+
+from __future__ import annotations
+
+from django.core.management.base import CommandError
+
+from .document import DocumentError, load_file
+
+INVALID_DOCUMENT = 2
+
+
+def load_document_or_exit(path: str) -> dict:
+    """The valid document at `path`; otherwise a CommandError (exit 2) naming each bad path."""
+    try:
+        return load_file(path)
+    except DocumentError as exc:
+        lines = exc.lines()
+        shown = lines[:50]
+        if len(lines) > len(shown):
+            shown.append(f"……另有 {len(lines) - len(shown)} 处问题未列出")
+        raise CommandError(f"{path} 不是有效的年度报告文档：\n  " + "\n  ".join(shown),
+                           returncode=INVALID_DOCUMENT) from None

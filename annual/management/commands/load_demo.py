@@ -1,0 +1,65 @@
+import secrets
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from annual.document import load_file
+from annual.interchange import write_document
+from annual.models import Agency, Membership, Report, Role
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo_data"
+COUNTY = "苍南县人民政府"
+REPORTS = (
+    ("苍南县人民政府办公室", "cangnan-2020.json"),
+    ("苍南县教育局", "cangnan-education-2021.json"),
+)
+OTHER_AGENCIES = ("灵溪镇人民政府", "苍南县卫生健康局")
+ACCOUNTS = (
+    # username, agency, role, description
+    ("tianbao", "苍南县人民政府办公室", Role.PREPARER, "县府办填报人"),
+    ("shenhe", "苍南县人民政府办公室", Role.APPROVER, "县府办审核人"),
+    ("jiaoyu", "苍南县教育局", Role.PREPARER, "教育局填报人"),
+    ("jiaoyu_shenhe", "苍南县教育局", Role.APPROVER, "教育局审核人"),
+    ("xian_shenhe", COUNTY, Role.APPROVER, "县政府审核人（查看下属机关）"),
+    ("guanli", COUNTY, Role.ADMIN, "管理员"),
+)
+
+
+class Command(BaseCommand):
+    help = "载入演示数据：苍南县的机关、两份报告（2019 版与 2021 版）和演示账号，并打印账号密码。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", help="所有演示账号使用此密码（默认每次随机生成）")
+
+    @transaction.atomic
+    def handle(self, *args, password=None, **options):
+        county, _ = Agency.objects.get_or_create(name=COUNTY)
+        agencies = {COUNTY: county}
+        for name in [name for name, _ in REPORTS] + list(OTHER_AGENCIES):
+            agency, _ = Agency.objects.get_or_create(name=name, defaults={"parent": county})
+            agencies[name] = agency
+        for name, filename in REPORTS:
+            doc = load_file(str(DEMO_DIR / filename))
+            existing = Report.objects.filter(agency=agencies[name], year=doc["year"]).first()
+            if existing is None:
+                write_document(doc, agencies[name])
+                self.stdout.write(f"已载入报告：{name} {doc['year']} 年度（{doc['template']} 版）")
+            else:
+                self.stdout.write(f"报告已存在，未改动：{name} {doc['year']} 年度")
+        User = get_user_model()
+        self.stdout.write("\n演示账号（用户名 / 密码 / 身份）：")
+        for username, agency_name, role, description in ACCOUNTS:
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_staff = role == Role.ADMIN
+            user.is_superuser = role == Role.ADMIN
+            secret = password or _memorable_password()
+            user.set_password(secret)
+            user.save()
+            Membership.objects.update_or_create(user=user, defaults={"agency": agencies[agency_name], "role": role})
+            self.stdout.write(f"  {username:<14} {secret:<16} {description}")
+
+
+def _memorable_password() -> str:
+    return "demo-" + secrets.token_hex(5)

@@ -1,0 +1,174 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from .. import template_spec as spec
+from .agency import Agency
+
+
+class ReportState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "待审核"
+    RETURNED = "returned", "已退回"
+    APPROVED = "approved", "已通过"
+    PUBLISHED = "published", "已发布"
+
+
+def _count(label: str) -> models.PositiveBigIntegerField:
+    # Blank (None) and 0 differ on paper: blank prints nothing, 0 prints 0.
+    return models.PositiveBigIntegerField(label, null=True, blank=True)
+
+
+def _meta(label: str, max_length: int = 500) -> models.CharField:
+    # None means the header fact is absent from the report, "" that it is present but empty.
+    return models.CharField(label, max_length=max_length, null=True, blank=True)
+
+
+class Report(models.Model):
+    """One agency's annual report for one year, in one template version."""
+
+    agency = models.ForeignKey(Agency, verbose_name="机关", on_delete=models.PROTECT, related_name="reports")
+    year = models.PositiveSmallIntegerField(
+        "年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    template = models.CharField("模板版本", max_length=4, choices=spec.VERSION_CHOICES)
+    agency_label = models.CharField("报告中的机关名称", max_length=200)
+    title = models.CharField("标题", max_length=300, blank=True, help_text="留空则使用默认标题")
+
+    index_number = _meta("索引号", 100)
+    category = _meta("组配分类", 100)
+    disclosure = _meta("公开方式", 100)
+    published_on = models.DateField("发布日期", null=True, blank=True)
+    signed_by = _meta("落款单位", 200)
+    signed_on = models.DateField("成文日期", null=True, blank=True)
+    website = _meta("网站")
+    contact_address = _meta("联系地址")
+    contact_postcode = _meta("邮编", 20)
+    contact_phone = _meta("电话", 100)
+    contact_fax = _meta("传真", 100)
+
+    intro = models.TextField("开头段落", blank=True, default="")
+    overview = models.TextField("一、总体情况", blank=True, default="")
+    problems = models.TextField("五、存在的主要问题及改进情况", blank=True, default="")
+    other_matters = models.TextField("六、其他需要报告的事项", blank=True, default="")
+
+    state = models.CharField("状态", max_length=16, choices=ReportState.choices, default=ReportState.DRAFT)
+    # Bumped on every saved change, so a page can tell whether someone saved after it loaded.
+    revision = models.PositiveIntegerField("修订号", default=0)
+    section_revisions = models.JSONField("各部分修订号", default=dict, blank=True)
+    portal_url = models.URLField("发布网址", max_length=500, blank=True)
+    portal_published_on = models.DateField("发布日期（门户）", null=True, blank=True)
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at", "section_revisions"])
+
+    class Meta:
+        verbose_name = "年度报告"
+        verbose_name_plural = "年度报告"
+        ordering = ["-year", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year"], name="one_report_per_agency_and_year"),
+            models.CheckConstraint(condition=models.Q(template__in=spec.VERSIONS), name="report_template_known"),
+            models.CheckConstraint(condition=models.Q(year__gte=2000, year__lte=2100), name="report_year_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def default_title(self) -> str:
+        return f"{self.agency_label}{self.year}年度政府信息公开工作年度报告"
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.default_title
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in (ReportState.DRAFT, ReportState.RETURNED)
+
+
+class ProactiveItem(models.Model):
+    """One item of 二 主动公开 (规章, 行政许可, …). Which columns apply depends on the version."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="proactive_items")
+    key = models.CharField(max_length=40)
+    made = _count("本年新制作数量")
+    published = _count("本年新公开数量")
+    total_published = _count("对外公开总数量")
+    issued = _count("本年制发件数")
+    repealed = _count("本年废止件数")
+    in_force = _count("现行有效件数")
+    previous = _count("上一年项目数量")
+    change = models.BigIntegerField("本年增/减", null=True, blank=True)
+    decisions = _count("处理决定数量")
+    projects = _count("采购项目数量")
+    amount_wan_yuan = models.DecimalField(
+        "金额（万元）", max_digits=18, decimal_places=4, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    # How many decimals the office wrote ("271.50" stays "271.50" on paper and in exports).
+    amount_places = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(4)])
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "主动公开项目"
+        verbose_name_plural = "主动公开项目"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "key"], name="one_proactive_item_per_key"),
+            models.CheckConstraint(
+                condition=models.Q(amount_wan_yuan__isnull=True) | models.Q(amount_wan_yuan__gte=0),
+                name="proactive_amount_non_negative",
+            ),
+        ]
+
+
+class ApplicationRow(models.Model):
+    """One row of table 三, with the six applicant columns and 总计."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="application_rows")
+    key = models.CharField(max_length=60)
+    natural_person = _count("自然人")
+    commercial = _count("商业企业")
+    research = _count("科研机构")
+    social_welfare = _count("社会公益组织")
+    legal_service = _count("法律服务机构")
+    other_org = _count("其他")
+    total = _count("总计")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "申请情况行"
+        verbose_name_plural = "申请情况行"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "key"], name="one_application_row_per_key"),
+            models.CheckConstraint(condition=models.Q(key__in=spec.ALL_ROW_KEYS), name="application_row_key_known"),
+        ]
+
+
+class ReviewLitigationGroup(models.Model):
+    """One group of 四: 行政复议, or 行政诉讼 directly or after review."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="review_groups")
+    key = models.CharField(max_length=40)
+    upheld = _count("结果维持")
+    corrected = _count("结果纠正")
+    other = _count("其他结果")
+    pending = _count("尚未审结")
+    total = _count("总计")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "复议诉讼情况"
+        verbose_name_plural = "复议诉讼情况"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "key"], name="one_review_group_per_key"),
+            models.CheckConstraint(
+                condition=models.Q(key__in=[g.key for g in spec.REVIEW_GROUPS]), name="review_group_key_known"
+            ),
+        ]

@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.db import models
+
+from .report import Report, ReportState
+
+
+class Transition(models.Model):
+    """A recorded state change of a report: who, when, from what to what, and why."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField("原状态", max_length=16, choices=ReportState.choices)
+    to_state = models.CharField("新状态", max_length=16, choices=ReportState.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.SET_NULL)
+    reason = models.TextField("理由", blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+    # The report's revision when the transition happened; lets an approver diff since a return.
+    revision = models.PositiveIntegerField("修订号", default=0)
+
+    class Meta:
+        verbose_name = "状态变更"
+        verbose_name_plural = "状态变更"
+        ordering = ["at", "pk"]
+
+
+class ReviewComment(models.Model):
+    """An approver's comment on a cell (dotted path), a section (its key) or the whole report ("")."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="comments")
+    target = models.CharField("针对", max_length=120, blank=True)
+    text = models.TextField("意见")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提出人", null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审核意见"
+        verbose_name_plural = "审核意见"
+        ordering = ["created_at", "pk"]
+
+
+class WarningExplanation(models.Model):
+    """The preparer's written explanation of a warning, shown to the approver."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="explanations")
+    finding_key = models.CharField(max_length=500)
+    text = models.TextField("说明")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "提示说明"
+        verbose_name_plural = "提示说明"
+        constraints = [
+            models.UniqueConstraint(fields=["report", "finding_key"], name="one_explanation_per_finding"),
+        ]
+
+
+class ReportSnapshot(models.Model):
+    """The frozen values of an approved report and the PDF rendered once from them.
+
+    Served as stored from then on, so the stamped paper copy and the portal copy are the same
+    file, provably: `sha256` is shown in the app.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="snapshots")
+    document = models.JSONField("冻结数据")
+    pdf = models.BinaryField("PDF")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = "定稿快照"
+        verbose_name_plural = "定稿快照"
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = "created_at"

@@ -1,0 +1,255 @@
+"""The rule engine: pure functions from a report document to findings.
+
+The blocking rules are all linear equalities between sums of cells, so they are generated as
+data (`Check`) from the template spec. The server evaluates them here; the entry grid receives
+the same list as JSON (`checks_as_json`) and evaluates it live, so no rule is written twice.
+Blank cells count as 0 everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from functools import cache
+from typing import Iterable
+
+from . import template_spec as spec
+from .document import value_at
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITY_LABELS = {ERROR: "错误", WARNING: "提示"}
+
+RULE_LABELS = {
+    "row_total": "行总计",
+    "handled_total": "（七）总计",
+    "balance": "勾稽关系",
+    "group_total": "复议诉讼总计",
+    "non_negative_integer": "非负整数",
+    "carry_over_continuity": "上年结转衔接",
+    "proactive_continuity": "主动公开数据衔接",
+    "narrative_numbers": "正文数字与表格一致",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    cells: tuple[str, ...]
+    expected: int | None
+    actual: int | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "cells": list(self.cells),
+            "expected": self.expected,
+            "actual": self.actual,
+            "message": self.message,
+        }
+
+    @property
+    def key(self) -> str:
+        """Stable identity of a finding, e.g. to attach an explanation to a warning."""
+        return f"{self.rule}:{','.join(self.cells)}"
+
+
+@dataclass(frozen=True)
+class Check:
+    """sum(parts) must equal sum(targets). `message` is formatted with expected and actual."""
+
+    rule: str
+    parts: tuple[str, ...]
+    targets: tuple[str, ...]
+    message: str
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return self.targets + self.parts
+
+
+def _num(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+@cache
+def blocking_checks(version: str) -> tuple[Check, ...]:
+    """Every blocking cross-total of `version`, in the order findings are reported."""
+    checks: list[Check] = []
+    rows = spec.application_rows(version)
+    applicants = spec.APPLICANT_COLUMNS
+    for row in rows:
+        checks.append(Check(
+            "row_total",
+            parts=tuple(f"applications.{row.key}.{c.key}" for c in applicants),
+            targets=(f"applications.{row.key}.total",),
+            message=f"{row.display}：六类申请人之和为 {{expected}}，总计填写为 {{actual}}",
+        ))
+    outcomes = spec.outcome_rows(version)
+    handled = spec.application_rows_by_key(version)["handled_total"]
+    for col in spec.APPLICATION_COLUMNS:
+        checks.append(Check(
+            "handled_total",
+            parts=tuple(f"applications.{r.key}.{col.key}" for r in outcomes),
+            targets=(f"applications.handled_total.{col.key}",),
+            message=f"{handled.numbered_label}·{col.label}：各项之和为 {{expected}}，填写为 {{actual}}",
+        ))
+    for col in spec.APPLICATION_COLUMNS:
+        checks.append(Check(
+            "balance",
+            parts=(f"applications.received.{col.key}", f"applications.carried_over.{col.key}"),
+            targets=(f"applications.handled_total.{col.key}", f"applications.carried_forward.{col.key}"),
+            message=(f"{col.label}栏：一（本年新收）＋二（上年结转）为 {{expected}}，"
+                     f"三（七）总计＋四（结转下年度）为 {{actual}}，两者应相等"),
+        ))
+    for group in spec.REVIEW_GROUPS:
+        checks.append(Check(
+            "group_total",
+            parts=tuple(f"review_litigation.{group.key}.{k}" for k in spec.REVIEW_PART_KEYS),
+            targets=(f"review_litigation.{group.key}.total",),
+            message=f"{group.label}·总计：结果维持＋结果纠正＋其他结果＋尚未审结为 {{expected}}，总计填写为 {{actual}}",
+        ))
+    return tuple(checks)
+
+
+def checks_as_json(version: str) -> list[dict]:
+    """The blocking checks in the form the browser evaluates."""
+    return [dict(asdict(c), cells=list(c.cells)) for c in blocking_checks(version)]
+
+
+def run_check(check: Check, doc: dict) -> Finding | None:
+    expected = sum(_num(value_at(doc, p)) for p in check.parts)
+    actual = sum(_num(value_at(doc, p)) for p in check.targets)
+    if expected == actual:
+        return None
+    return Finding(check.rule, ERROR, check.cells, expected, actual,
+                   check.message.format(expected=expected, actual=actual))
+
+
+def blocking_findings(doc: dict) -> list[Finding]:
+    return [f for c in blocking_checks(doc["template"]) if (f := run_check(c, doc)) is not None]
+
+
+# --- Warnings -----------------------------------------------------------------------------------
+
+def carry_over_findings(doc: dict, previous: dict | None) -> list[Finding]:
+    """This year's 二、上年结转 must equal last year's 四、结转下年度继续办理, column by column."""
+    if previous is None:
+        return []
+    findings = []
+    for col in spec.APPLICATION_COLUMNS:
+        this = _num(value_at(doc, f"applications.carried_over.{col.key}"))
+        last = _num(value_at(previous, f"applications.carried_forward.{col.key}"))
+        if this != last:
+            findings.append(Finding(
+                "carry_over_continuity", WARNING, (f"applications.carried_over.{col.key}",), last, this,
+                f"二、上年结转·{col.label}：{previous['year']}年度报告结转下年度为 {last}，本年上年结转填写为 {this}",
+            ))
+    return findings
+
+
+def proactive_findings(doc: dict, previous: dict | None) -> list[Finding]:
+    """二 carried from last year: 2021 现行有效件数, 2019 上一年项目数量."""
+    if previous is None or previous["template"] != doc["template"]:
+        return []
+    findings = []
+    labels = {item.key: item.label for item, _ in spec.proactive_items(doc["template"])}
+    for item_key, fields in spec.proactive_fields(doc["template"]).items():
+        keys = {f.key for f in fields}
+        this = doc["proactive"][item_key]
+        last = previous["proactive"][item_key]
+        if {"in_force", "issued", "repealed"} <= keys:
+            if this.get("in_force") is None:
+                continue
+            expected = _num(last.get("in_force")) + _num(this.get("issued")) - _num(this.get("repealed"))
+            actual = this["in_force"]
+            if expected != actual:
+                findings.append(Finding(
+                    "proactive_continuity", WARNING, (f"proactive.{item_key}.in_force",), expected, actual,
+                    f"{labels[item_key]}·现行有效件数：上年 {_num(last.get('in_force'))} ＋本年制发 "
+                    f"{_num(this.get('issued'))} －本年废止 {_num(this.get('repealed'))} 为 {expected}，填写为 {actual}",
+                ))
+        elif {"previous", "change"} <= keys:
+            if this.get("previous") is None:
+                continue
+            expected = _num(last.get("previous")) + _num(last.get("change"))
+            actual = this["previous"]
+            if expected != actual:
+                findings.append(Finding(
+                    "proactive_continuity", WARNING, (f"proactive.{item_key}.previous",), expected, actual,
+                    f"{labels[item_key]}·上一年项目数量：上年报告为 {_num(last.get('previous'))}，本年增/减 "
+                    f"{_num(last.get('change'))}，应为 {expected}，填写为 {actual}",
+                ))
+    return findings
+
+
+@dataclass(frozen=True)
+class NarrativePattern:
+    """A phrase in 一、总体情况 that states a table figure, and the cells it may refer to.
+
+    A stated number is accepted if it equals any of `alternatives` (each a sum of cells), since
+    offices phrase the same figure in more than one way (受理 may include last year's carry-over).
+    """
+
+    what: str
+    regex: re.Pattern
+    alternatives: tuple[tuple[str, ...], ...]
+
+
+_N = r"(\d+)\s*(?:件|个|宗)"
+NARRATIVE_PATTERNS = (
+    NarrativePattern(
+        "依申请公开申请数",
+        re.compile(r"(?:收到|受理|新收|共收)[^，,。；;\d]{0,16}?(?:依申请公开|信息公开申请|公开申请)[^，,。；;\d]{0,6}?" + _N),
+        (("applications.received.total",),
+         ("applications.received.total", "applications.carried_over.total")),
+    ),
+    NarrativePattern(
+        "行政复议案件数",
+        re.compile(r"行政复议[^，,。；;\d]{0,6}?" + _N),
+        (("review_litigation.review.total",),),
+    ),
+    NarrativePattern(
+        "行政诉讼案件数",
+        re.compile(r"(?:行政诉讼|涉及诉讼|起诉)[^，,。；;\d]{0,6}?" + _N),
+        (("review_litigation.litigation_direct.total", "review_litigation.litigation_after_review.total"),),
+    ),
+)
+
+
+def narrative_findings(doc: dict) -> list[Finding]:
+    """Numbers stated in 一、总体情况 that disagree with the tables (best effort).
+
+    Only the phrases in NARRATIVE_PATTERNS are compared: the number of applications received,
+    of administrative reviews and of lawsuits. Anything else in the text is not read.
+    """
+    text = doc.get("overview") or ""
+    findings = []
+    for pattern in NARRATIVE_PATTERNS:
+        for match in pattern.regex.finditer(text):
+            stated = int(match.group(1))
+            sums = [sum(_num(value_at(doc, p)) for p in alt) for alt in pattern.alternatives]
+            if stated in sums:
+                continue
+            cells = pattern.alternatives[0]
+            findings.append(Finding(
+                "narrative_numbers", WARNING, cells, sums[0], stated,
+                f"一、总体情况中“{match.group(0)}”写明{pattern.what}为 {stated}，表格中为 {sums[0]}",
+            ))
+    return findings
+
+
+def warning_findings(doc: dict, previous: dict | None) -> list[Finding]:
+    return carry_over_findings(doc, previous) + proactive_findings(doc, previous) + narrative_findings(doc)
+
+
+def check_document(doc: dict, previous: dict | None = None) -> list[Finding]:
+    """Every finding for a valid document; `previous` is last year's document, if known."""
+    return blocking_findings(doc) + warning_findings(doc, previous)
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == ERROR]

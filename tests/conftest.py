@@ -1,0 +1,18 @@
+import json
+from pathlib import Path
+
+import pytest
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "annual" / "demo_data"
+
+
+@pytest.fixture
+def seed_doc() -> dict:
+    """The seed report (苍南县人民政府办公室 2020) exactly as published, four errors included."""
+    return json.loads((DEMO_DIR / "cangnan-2020.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def doc_2021() -> dict:
+    """A 2021-format report that passes every rule."""
+    return json.loads((DEMO_DIR / "cangnan-education-2021.json").read_text(encoding="utf-8"))
