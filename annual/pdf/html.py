@@ -1,0 +1,24 @@
+"""The exact HTML handed to WeasyPrint, from a report document (no database, no WeasyPrint)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from .context import DraftMark, build_context
+
+TEMPLATE = "pdf/report.html"
+# The app's own print assets. WeasyPrint's URL fetcher (render.py) serves files from this
+# directory and nothing else; the HTML links them by absolute file URL so that the same HTML,
+# written out by `render_report -o OUT.html`, also prints in a browser on this machine.
+ASSET_DIR = Path(settings.BASE_DIR) / "static" / "pdf"
+STYLESHEET = ASSET_DIR / "report.css"
+
+
+def render_html(doc: dict, *, title: str | None = None, draft: DraftMark | None = None) -> str:
+    """The print HTML of a valid document; every text is escaped by Django's autoescape."""
+    context = build_context(doc, title=title, draft=draft)
+    context["stylesheet_url"] = STYLESHEET.resolve().as_uri()
+    return render_to_string(TEMPLATE, context)

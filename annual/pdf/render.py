@@ -1,0 +1,94 @@
+"""HTML to PDF with WeasyPrint: the only module that imports it.
+
+WeasyPrint would otherwise fetch any URL a document names. Text is escaped before it gets
+here, so the print HTML names only our stylesheet; the fetcher still refuses everything else
+(other `file://` paths, `http(s)://`, `data:`) as a second wall.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .context import DraftMark
+from .html import ASSET_DIR, render_html
+
+logger = logging.getLogger(__name__)
+
+
+class PdfRenderError(Exception):
+    """The PDF could not be rendered; the message is safe to show to a user."""
+
+
+def asset_path(url: str) -> Path | None:
+    """The file `url` names if it is a file:// URL of an existing file inside ASSET_DIR, else None.
+
+    The path is resolved (symlinks, `..`) before the check, so no spelling escapes the folder.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    try:
+        path = Path(unquote(parts.path)).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    root = ASSET_DIR.resolve()
+    if not path.is_file() or not path.is_relative_to(root):
+        return None
+    return path
+
+
+_CONTENT_TYPES = {".css": "text/css", ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf",
+                  ".otf": "font/otf", ".png": "image/png", ".svg": "image/svg+xml"}
+
+
+def _content_type(path: Path) -> str:
+    return _CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+
+
+@cache
+def _fetcher_class():
+    # Built on first use: importing WeasyPrint costs half a second, which a web worker that
+    # never renders (or check_report) should not pay.
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetOnlyFetcher(URLFetcher):
+        """Serves files under ASSET_DIR and refuses every other URL."""
+
+        def fetch(self, url, headers=None):
+            path = asset_path(url)
+            if path is None:
+                raise ValueError(f"refused to fetch {url[:200]!r}: only the app's print assets are served")
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": _content_type(path)})
+
+    return AssetOnlyFetcher
+
+
+def url_fetcher():
+    """A WeasyPrint URL fetcher that serves only the app's print assets."""
+    return _fetcher_class()()
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes of print HTML produced by `render_html`."""
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=ASSET_DIR.resolve().as_uri() + "/", url_fetcher=url_fetcher())
+    return document.write_pdf()
+
+
+def render_pdf(doc: dict, *, title: str | None = None, draft: DraftMark | None = None) -> bytes:
+    """The official-layout PDF of a valid document.
+
+    `title` defaults to 「<agency><year>年度政府信息公开工作年度报告」; `draft` (a DraftMark)
+    prints the 「草稿」 watermark and the footer, None prints the final copy. Any failure is
+    logged with its traceback and raised as PdfRenderError with a message fit for a user.
+    """
+    html = render_html(doc, title=title, draft=draft)
+    try:
+        return html_to_pdf(html)
+    except Exception as exc:  # WeasyPrint, Pango or fontTools: the user gets a message, the log the rest
+        logger.exception("PDF rendering failed for %s %s", doc.get("agency"), doc.get("year"))
+        raise PdfRenderError("生成 PDF 失败，请稍后重试或联系管理员。") from exc

@@ -1,0 +1,39 @@
+"""Frozen approved reports: the values and the PDF rendered once from them.
+
+When a report is approved its values are frozen into a `ReportSnapshot` together with the PDF
+rendered from exactly those values. From then on the download serves the stored bytes, so the
+stamped paper copy and the portal copy are provably the same file (its SHA-256 is shown in the
+app). The approve transition calls `freeze_report` inside its transaction; nothing else does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from .interchange import load_report, report_to_document
+from .models import Report, ReportSnapshot
+from .pdf import render_pdf
+
+
+def freeze_report(report: Report, *, user) -> ReportSnapshot:
+    """Render the final (unwatermarked) PDF of `report` once and store it with its values.
+
+    Reads the report's rows afresh from the database, so what is frozen is what was approved,
+    not what an earlier-loaded object happened to hold. Raises `annual.pdf.PdfRenderError` if
+    the PDF cannot be rendered; the caller's transaction then rolls the approval back.
+    """
+    fresh = load_report(report.pk)
+    document = report_to_document(fresh)
+    pdf = render_pdf(document, title=fresh.display_title)
+    return ReportSnapshot.objects.create(
+        report=fresh,
+        document=document,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def latest_snapshot(report: Report) -> ReportSnapshot | None:
+    """The most recent snapshot of `report`, or None if it was never frozen."""
+    return ReportSnapshot.objects.filter(report=report).order_by("-created_at", "-pk").first()
