@@ -3,6 +3,10 @@
 Rules: a user sees the reports of their own agency; an approver also sees (read-only) the
 reports of every agency below theirs; an administrator sees everything. Only a preparer or an
 approver of the report's own agency may edit, and only while the report is editable.
+Workflow actions (submit, return, approve, …) are open to members of the report's own agency
+in the roles the transition table lists (`annual.workflow.TRANSITIONS`); a county approver
+follows subordinate agencies read-only and acts on none of them; an administrator manages
+agencies and accounts and acts on no report.
 Anything a user may not see is answered with 404, so ids cannot be probed.
 """
 
@@ -11,7 +15,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Agency, Membership, Report, Role
+from .models import Agency, Membership, Report, ReportState, Role
 
 
 def membership(user) -> Membership | None:
@@ -80,3 +84,19 @@ def get_visible_report(user, pk: int, queryset: QuerySet[Report] | None = None) 
     if report is None or not can_view(user, report):
         raise Http404("没有找到该报告")
     return report
+
+
+def acts_for(user, report: Report, roles) -> bool:
+    """`user` belongs to the report's own agency in one of `roles` (no state check)."""
+    m = membership(user)
+    return m is not None and m.agency_id == report.agency_id and m.role in roles
+
+
+def can_comment(user, report: Report) -> bool:
+    """Review comments are written by the own agency's approver while the report awaits review."""
+    return acts_for(user, report, (Role.APPROVER,)) and report.state == ReportState.SUBMITTED
+
+
+def can_explain(user, report: Report) -> bool:
+    """Warning explanations belong to the values: whoever may edit them may explain them."""
+    return can_edit(user, report)

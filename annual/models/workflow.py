@@ -15,6 +15,9 @@ class Transition(models.Model):
     at = models.DateTimeField("时间", auto_now_add=True)
     # The report's revision when the transition happened; lets an approver diff since a return.
     revision = models.PositiveIntegerField("修订号", default=0)
+    # The report document as it stood at this transition, so a resubmission can be compared
+    # with what the approver returned, value by value, without replaying the audit history.
+    document = models.JSONField("当时的报告数据", null=True, blank=True)
 
     class Meta:
         verbose_name = "状态变更"

@@ -1,0 +1,199 @@
+"""What changed in a report: since the approver returned it, and over its whole life.
+
+Pure reading of recorded data: `Transition.document` (the report as it stood at each state
+change) and the django-simple-history tables of the report and its rows. Labels come from the
+template spec and the models' verbose names, never typed here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from itertools import groupby
+
+from . import template_spec as spec
+from .interchange import format_money, load_report, report_to_document
+from .models import ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup, Transition
+from .workflow import rule_for
+
+TEXT_LABELS = {"intro": "开头段落", **{s.key: s.heading for s in spec.SECTIONS if s.kind == "text"}}
+META_LABELS = dict(spec.META_FIELDS)
+CONTACT_LABELS = {key: f"联系方式·{label}" for key, label in spec.CONTACT_FIELDS}
+
+
+def describe_path(version: str, path: str) -> str:
+    """The Chinese name of any document path: a cell, a header fact, a text section."""
+    parts = path.split(".")
+    if parts[0] in TEXT_LABELS and len(parts) == 1:
+        return TEXT_LABELS[parts[0]]
+    if parts[0] in spec.SECTIONS_BY_KEY and len(parts) == 1:
+        return spec.SECTIONS_BY_KEY[parts[0]].heading
+    if parts[0] == "meta" and len(parts) == 2:
+        return META_LABELS.get(parts[1], parts[1])
+    if parts[:2] == ["meta", "contact"] and len(parts) == 3:
+        return CONTACT_LABELS.get(parts[2], parts[2])
+    try:
+        return spec.describe_cell(version, path)
+    except KeyError:  # a row of the other template version, seen in old history
+        return path
+
+
+def flatten(doc: dict) -> dict[str, object]:
+    """Every value of a document by its dotted path (tables, header facts, texts)."""
+    flat: dict[str, object] = {}
+    for key in ("template", "year", "agency", *spec.TEXT_FIELDS):
+        flat[key] = doc.get(key)
+    for key, value in doc.get("meta", {}).items():
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                flat[f"meta.{key}.{sub}"] = v
+        else:
+            flat[f"meta.{key}"] = value
+    for section in ("proactive", "applications", "review_litigation"):
+        for row, values in doc.get(section, {}).items():
+            for col, value in values.items():
+                flat[f"{section}.{row}.{col}"] = value
+    return flat
+
+
+@dataclass(frozen=True)
+class Change:
+    path: str
+    label: str
+    old: object
+    new: object
+
+    @property
+    def is_text(self) -> bool:
+        return self.path in TEXT_LABELS
+
+
+def document_changes(before: dict, after: dict) -> list[Change]:
+    """The values that differ between two documents, in the order of `after` (then removed ones)."""
+    old, new = flatten(before), flatten(after)
+    paths = list(new) + [p for p in old if p not in new]
+    return [Change(p, describe_path(after.get("template", ""), p), old.get(p), new.get(p))
+            for p in paths if old.get(p) != new.get(p)]
+
+
+def last_return(report: Report) -> Transition | None:
+    """The latest transition that sent the report back for changes (a return or a reopen)."""
+    return (report.transitions.filter(to_state=ReportState.RETURNED)
+            .select_related("actor").order_by("-at", "-pk").first())
+
+
+def changes_since_return(report: Report) -> tuple[Transition | None, list[Change]]:
+    """What the preparer changed after the latest return, compared with the report now."""
+    returned = last_return(report)
+    if returned is None or returned.document is None:
+        return returned, []
+    return returned, document_changes(returned.document, report_to_document(load_report(report.pk)))
+
+
+# --- The whole history ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ValueChange:
+    label: str
+    old: object
+    new: object
+
+
+@dataclass
+class Entry:
+    """One line of the history page: a transition, or one saved record with its changed values."""
+
+    at: datetime.datetime
+    user: object
+    kind: str  # "transition" or "values"
+    title: str
+    changes: list[ValueChange]
+    transition: Transition | None = None
+
+
+# Report fields that are bookkeeping, or shown through transitions, not values an office wrote.
+_REPORT_SKIP = {"id", "revision", "created_at", "state", "history_id", "history_date", "history_change_reason",
+                "history_type", "history_user", "agency"}
+_ROW_SECTIONS = (
+    (ProactiveItem, "proactive", {"amount_places"}),
+    (ApplicationRow, "applications", set()),
+    (ReviewLitigationGroup, "review_litigation", set()),
+)
+
+
+def _shown(value) -> object:
+    return "（空）" if value is None or value == "" else value
+
+
+def _report_entries(report: Report) -> list[Entry]:
+    fields = [f for f in Report.history.model._meta.fields if f.name not in _REPORT_SKIP]
+    records = list(Report.history.model.objects.filter(id=report.pk).select_related("history_user")
+                   .order_by("history_date", "history_id"))
+    entries, previous = [], None
+    for record in records:
+        if previous is None:
+            entries.append(Entry(record.history_date, record.history_user, "values", "创建报告", []))
+        else:
+            changes = [ValueChange(str(f.verbose_name), _shown(getattr(previous, f.attname)),
+                                   _shown(getattr(record, f.attname)))
+                       for f in fields if getattr(previous, f.attname) != getattr(record, f.attname)]
+            if changes:
+                entries.append(Entry(record.history_date, record.history_user, "values", "修改报告信息", changes))
+        previous = record
+    return entries
+
+
+def _row_value(model, record, name: str):
+    if model is ProactiveItem and name == "amount_wan_yuan":
+        return format_money(record.amount_wan_yuan, record.amount_places)
+    return getattr(record, name)
+
+
+def _row_entries(report: Report) -> list[Entry]:
+    entries = []
+    for model, section, skip in _ROW_SECTIONS:
+        value_fields = [f.name for f in model._meta.fields if f.name not in {"id", "report", "key"} | skip]
+        history = model.history.model.objects.filter(report_id=report.pk).select_related("history_user")
+        for _, records in groupby(history.order_by("id", "history_date", "history_id"), key=lambda r: r.id):
+            previous = None
+            for record in records:
+                changes = []
+                for name in value_fields:
+                    if record.history_type == "-":
+                        old, new = _row_value(model, record, name), None
+                    elif record.history_type == "~" and previous is not None:
+                        old, new = _row_value(model, previous, name), _row_value(model, record, name)
+                    else:
+                        old, new = None, _row_value(model, record, name)
+                    if old != new:
+                        label = describe_path(report.template, f"{section}.{record.key}.{name}")
+                        changes.append(ValueChange(label, _shown(old), _shown(new)))
+                if changes:
+                    title = {"+": "填写数据", "~": "修改数据", "-": "删除数据"}[record.history_type]
+                    entries.append(Entry(record.history_date, record.history_user, "values", title, changes))
+                previous = record
+    return entries
+
+
+def _merge_same_save(entries: list[Entry]) -> list[Entry]:
+    """One save writes many rows a few microseconds apart; show it as one entry per user and second."""
+    merged: list[Entry] = []
+    for entry in sorted(entries, key=lambda e: e.at):
+        last = merged[-1] if merged else None
+        if (last is not None and last.kind == "values" and entry.kind == "values" and last.user == entry.user
+                and last.title == entry.title and (entry.at - last.at) < datetime.timedelta(seconds=2)):
+            last.changes.extend(entry.changes)
+        else:
+            merged.append(Entry(entry.at, entry.user, entry.kind, entry.title, list(entry.changes), entry.transition))
+    return merged
+
+
+def audit_trail(report: Report) -> list[Entry]:
+    """Every value change and every transition of `report`, newest first."""
+    values = _merge_same_save(_report_entries(report) + _row_entries(report))
+    transitions = []
+    for t in report.transitions.select_related("actor"):
+        rule = rule_for(t)
+        title = f"{rule.label if rule else '变更状态'}：{ReportState(t.from_state).label} → {ReportState(t.to_state).label}"
+        transitions.append(Entry(t.at, t.actor, "transition", title, [], t))
+    return sorted(values + transitions, key=lambda e: (e.at, e.kind == "transition"), reverse=True)

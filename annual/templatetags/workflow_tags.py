@@ -1,0 +1,56 @@
+"""Template tags behind the workflow partials other pages include (`_panel.html`, `_comments.html`).
+
+The partials take only `report`; what the current user may do is computed here from the
+transition table, so no page repeats the permission rules.
+"""
+
+from django import template
+
+from .. import permissions, workflow
+from ..audit import describe_path, last_return
+from ..models import ReportState
+
+register = template.Library()
+
+
+@register.inclusion_tag("annual/workflow/_panel_body.html", takes_context=True)
+def workflow_panel(context, report):
+    user = context["request"].user
+    actions = workflow.allowed_actions(user, report)
+    return {
+        "report": report,
+        "actions": [a.action for a in actions],
+        "withdraw": workflow.TRANSITIONS[workflow.WITHDRAW] if any(a.action == workflow.WITHDRAW for a in actions) else None,
+        "returned": last_return(report) if report.state == ReportState.RETURNED else None,
+        "open_comments": report.comments.filter(resolved_at__isnull=True).count(),
+        "can_edit": permissions.can_edit(user, report),
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("annual/workflow/_comments_body.html")
+def review_comments(report):
+    """The approver's open comments on `report`, each with the Chinese name of what it is on."""
+    comments = list(report.comments.filter(resolved_at__isnull=True).select_related("author"))
+    for comment in comments:
+        comment.target_label = describe_path(report.template, comment.target) if comment.target else "整份报告"
+    return {"report": report, "comments": comments}
+
+
+@register.filter
+def state_badge(state: str) -> str:
+    """Bootstrap colour of a state badge."""
+    return {
+        ReportState.DRAFT: "secondary",
+        ReportState.SUBMITTED: "primary",
+        ReportState.RETURNED: "warning",
+        ReportState.APPROVED: "success",
+        ReportState.PUBLISHED: "dark",
+    }.get(state, "secondary")
+
+
+@register.filter
+def lockout_minutes(delta) -> int:
+    """Whole minutes of a cool-off period (rounded up), for the lockout page."""
+    return max(1, -(-int(delta.total_seconds()) // 60))

@@ -1,0 +1,139 @@
+"""Pages of the approval workflow: the review page, transitions, comments, explanations, history.
+
+Views only translate HTTP to `annual.workflow` calls and back. Access: anonymous → login; a
+report the user may not see → 404; seen but not theirs to act on → 403 for a POST, and the page
+shows no forms.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import permissions, workflow
+from ..audit import audit_trail, changes_since_return, describe_path
+from ..forms.workflow import CommentForm, PublishForm, TransitionForm
+from ..models import ReviewComment
+
+
+def _back(report, request):
+    """Where to go after a POST: the page it came from, if it is one of ours, else the review page."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("report-approval", pk=report.pk)
+
+
+@login_required
+@require_GET
+def approval(request, pk: int):
+    """The report's review page: state, findings with explanations, changes since the last
+    return, review comments, and the forms of the actions the user may take."""
+    report = permissions.get_visible_report(request.user, pk)
+    gate = workflow.check_gate(report)
+    returned, changes = changes_since_return(report)
+    actions = {rule.action: rule for rule in workflow.allowed_actions(request.user, report)}
+    comments = list(report.comments.select_related("author"))
+    for comment in comments:
+        comment.target_label = describe_path(report.template, comment.target) if comment.target else "整份报告"
+    return render(request, "annual/workflow/approval.html", {
+        "report": report,
+        "gate": gate,
+        "warnings": [(w, gate.explanations.get(w.key, "")) for w in gate.warnings],
+        "can_explain": permissions.can_explain(request.user, report),
+        "returned": returned,
+        "changes": changes,
+        "actions": actions,
+        "transition_form": TransitionForm(initial={"revision": report.revision}),
+        "publish_form": PublishForm(initial={"revision": report.revision}),
+        "comments": comments,
+        "can_comment": permissions.can_comment(request.user, report),
+        "comment_form": CommentForm(version=report.template),
+        "transitions": report.transitions.select_related("actor").order_by("-at", "-pk"),
+    })
+
+
+@login_required
+@require_POST
+def transition(request, pk: int, action: str):
+    report = permissions.get_visible_report(request.user, pk)
+    rule = workflow.TRANSITIONS.get(action)
+    if rule is None:
+        raise Http404("没有这个操作")
+    if not permissions.acts_for(request.user, report, rule.roles):
+        raise PermissionDenied(f"您不能{rule.label}这份报告。")
+    form = (PublishForm if action == workflow.PUBLISH else TransitionForm)(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(report, request)
+    extra = {"revision": form.cleaned_data["revision"]}
+    if action == workflow.PUBLISH:
+        extra.update(portal_url=form.cleaned_data["portal_url"],
+                     portal_published_on=form.cleaned_data["portal_published_on"])
+    try:
+        workflow.perform_transition(report, action, user=request.user,
+                                            reason=form.cleaned_data["reason"], **extra)
+    except workflow.TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已{rule.label}，报告现为“{report.get_state_display()}”。")
+    return _back(report, request)
+
+
+@login_required
+@require_POST
+def explanations(request, pk: int):
+    """Save the explanations of warnings; with `submit` in the POST, then submit for review."""
+    report = permissions.get_visible_report(request.user, pk)
+    if not permissions.acts_for(request.user, report, workflow.TRANSITIONS[workflow.SUBMIT].roles):
+        raise PermissionDenied("只有本机关的填报人或审核人可以填写提示说明。")
+    texts = {key.removeprefix("explanation:"): value for key, value in request.POST.items()
+             if key.startswith("explanation:")}
+    try:
+        workflow.save_explanations(report, texts, user=request.user)
+        if "submit" in request.POST:
+            revision = request.POST.get("revision", "")
+            workflow.perform_transition(report, workflow.SUBMIT, user=request.user,
+                                        revision=int(revision) if revision.isdigit() else None)
+            messages.success(request, "已提交审核。")
+        else:
+            messages.success(request, "提示说明已保存。")
+    except workflow.TransitionError as exc:
+        messages.error(request, str(exc))
+    return redirect("report-approval", pk=report.pk)
+
+
+@login_required
+@require_POST
+def add_comment(request, pk: int):
+    report = permissions.get_visible_report(request.user, pk)
+    if not permissions.acts_for(request.user, report, workflow.TRANSITIONS[workflow.RETURN].roles):
+        raise PermissionDenied("只有本机关的审核人可以提出审核意见。")
+    if not permissions.can_comment(request.user, report):
+        messages.error(request, f"报告状态为“{report.get_state_display()}”，只有待审核的报告可以提出审核意见。")
+        return redirect("report-approval", pk=report.pk)
+    form = CommentForm(request.POST, version=report.template)
+    if form.is_valid():
+        ReviewComment.objects.create(report=report, target=form.cleaned_data["target"],
+                                     text=form.cleaned_data["text"], author=request.user)
+        messages.success(request, "审核意见已添加；退回后填报人会在对应位置看到。")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(reverse("report-approval", args=[report.pk]) + "#comments")
+
+
+@login_required
+@require_GET
+def history(request, pk: int):
+    """Every value change (who, when, old → new) and every transition with its reason."""
+    report = permissions.get_visible_report(request.user, pk)
+    return render(request, "annual/workflow/history.html", {"report": report, "entries": audit_trail(report)})

@@ -1,0 +1,359 @@
+"""The approval workflow: the one transition table and the one function that changes state.
+
+    草稿 ──提交审核──▶ 待审核 ──审核通过──▶ 已通过 ──登记发布──▶ 已发布
+     ▲  ◀──撤回提交──   │                   │                  │
+     │                 └──退回修改──▶ 已退回 ◀──重新打开（已通过 / 已发布）
+     └──────────────── 已退回 ──提交审核──▶ 待审核
+
+Reopening goes to 已退回 rather than 草稿 on purpose: the report is editable again, the reason
+is on record like a return's, and the preparer sees it as "returned with a reason", which is
+what happened. A published report may be reopened too (a correction after publication); it
+must then be approved and published again.
+
+`perform_transition` is the only code that assigns `Report.state`. A `pre_save` guard below
+refuses any other change to a locked report's values, so a code path that forgets to check
+`Report.is_editable` fails loudly instead of silently changing an approved report.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models.signals import pre_delete, pre_save
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone
+
+from . import permissions
+from .interchange import load_report, previous_document, report_to_document
+from .models import (
+    ApplicationRow, ProactiveItem, Report, ReportState, ReviewComment, ReviewLitigationGroup, Role, Transition,
+    WarningExplanation,
+)
+from .rules import ERROR, WARNING, Finding, check_document
+
+logger = logging.getLogger(__name__)
+
+S = ReportState
+EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
+
+
+class TransitionError(Exception):
+    """A transition was refused; the message (Chinese) says why and is meant for the user."""
+
+
+class ReportLocked(PermissionDenied):
+    """A write reached a report that only the workflow may change."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    label: str  # the button, and the verb in messages: 提交审核, 退回修改, …
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]  # roles in the report's own agency that may act
+    reason_required: bool = False
+    gated: bool = False  # the submission gate (no errors, every warning explained) must pass
+    notify: str | None = None  # "approvers" or "preparers" of the agency
+
+
+SUBMIT, WITHDRAW, RETURN, APPROVE, PUBLISH, REOPEN = "submit", "withdraw", "return", "approve", "publish", "reopen"
+
+TRANSITIONS: dict[str, Rule] = {rule.action: rule for rule in (
+    Rule(SUBMIT, "提交审核", (S.DRAFT, S.RETURNED), S.SUBMITTED, (Role.PREPARER, Role.APPROVER),
+         gated=True, notify="approvers"),
+    Rule(WITHDRAW, "撤回提交", (S.SUBMITTED,), S.DRAFT, (Role.PREPARER, Role.APPROVER), notify="approvers"),
+    Rule(RETURN, "退回修改", (S.SUBMITTED,), S.RETURNED, (Role.APPROVER,), reason_required=True, notify="preparers"),
+    Rule(APPROVE, "审核通过", (S.SUBMITTED,), S.APPROVED, (Role.APPROVER,), gated=True, notify="preparers"),
+    Rule(PUBLISH, "登记发布", (S.APPROVED,), S.PUBLISHED, (Role.PREPARER, Role.APPROVER)),
+    Rule(REOPEN, "重新打开", (S.APPROVED, S.PUBLISHED), S.RETURNED, (Role.APPROVER,), reason_required=True,
+         notify="preparers"),
+)}
+
+# Every (from, to) pair belongs to exactly one action, so a recorded Transition names its action.
+_ACTION_BY_STATES = {(source, rule.target): rule for rule in TRANSITIONS.values() for source in rule.sources}
+assert len(_ACTION_BY_STATES) == sum(len(r.sources) for r in TRANSITIONS.values()), "ambiguous transition table"
+
+# The only Report fields a transition writes; the lock guard lets exactly these through.
+WORKFLOW_FIELDS = frozenset({"state", "portal_url", "portal_published_on", "updated_at"})
+
+
+def rule_for(transition: Transition) -> Rule | None:
+    return _ACTION_BY_STATES.get((transition.from_state, transition.to_state))
+
+
+def allowed_actions(user, report: Report) -> list[Rule]:
+    """The transitions `user` may attempt on `report` in its current state (gate not evaluated)."""
+    return [rule for rule in TRANSITIONS.values()
+            if report.state in rule.sources and permissions.acts_for(user, report, rule.roles)]
+
+
+# --- Submission gate --------------------------------------------------------------------------
+
+@dataclass
+class Gate:
+    """The findings of a report and the explanations given for its warnings."""
+
+    errors: list[Finding]
+    warnings: list[Finding]
+    explanations: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unexplained(self) -> list[Finding]:
+        return [w for w in self.warnings if not self.explanations.get(w.key, "").strip()]
+
+    @property
+    def passes(self) -> bool:
+        return not self.errors and not self.unexplained
+
+    def refusal(self, label: str) -> str:
+        """Why the gate refuses, in Chinese, or "" when it passes."""
+        parts = []
+        if self.errors:
+            shown = "；".join(f.message for f in self.errors[:3])
+            more = f"等 {len(self.errors)} 处" if len(self.errors) > 3 else ""
+            parts.append(f"报告还有错误未改正（{shown}{more}）")
+        if self.unexplained:
+            parts.append(f"有 {len(self.unexplained)} 条提示尚未填写说明")
+        return f"不能{label}：" + "；".join(parts) + "。" if parts else ""
+
+
+def check_gate(report: Report) -> Gate:
+    """Run every rule on the report as stored and collect the explanations of its warnings."""
+    doc = report_to_document(load_report(report.pk))
+    findings = check_document(doc, previous_document(report.agency.name, report.year))
+    explanations = dict(WarningExplanation.objects.filter(report=report).values_list("finding_key", "text"))
+    return Gate(
+        errors=[f for f in findings if f.severity == ERROR],
+        warnings=[f for f in findings if f.severity == WARNING],
+        explanations=explanations,
+    )
+
+
+def save_explanations(report: Report, texts: dict[str, str], *, user) -> int:
+    """Store the preparer's explanations of the report's current warnings; "" removes one.
+
+    Keys that are not a current warning are ignored (the values may have changed since the
+    page was drawn). Returns how many explanations the report now has for current warnings.
+    """
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if not permissions.can_explain(user, locked):
+            raise TransitionError(f"报告状态为“{locked.get_state_display()}”，或您不是本机关的填报人/审核人，不能填写提示说明。")
+        gate = check_gate(locked)
+        for warning in gate.warnings:
+            if warning.key not in texts:
+                continue
+            text = texts[warning.key].strip()
+            if text:
+                WarningExplanation.objects.update_or_create(
+                    report=locked, finding_key=warning.key, defaults={"text": text, "author": user})
+            else:
+                WarningExplanation.objects.filter(report=locked, finding_key=warning.key).delete()
+        current = {w.key for w in gate.warnings}
+        return WarningExplanation.objects.filter(report=locked, finding_key__in=current).count()
+
+
+# --- The one function that changes state --------------------------------------------------------
+
+def perform_transition(report: Report, action: str, *, user, reason: str = "", **extra) -> str:
+    """Perform `action` on `report` as `user` and return the new state.
+
+    Checks, in order: the action exists; `user` acts for the report's agency in a role the
+    table allows; the report (re-read under `select_for_update`, so two approvers acting at
+    once are serialised and the second sees the first's result) is in a source state; the
+    page the user acted on was not stale (`revision`, when given); the reason, when required;
+    the submission gate, for submit and approve; publication details, for publish.
+
+    Side effects, all in one transaction: `Report.state` (and for publish `portal_url`,
+    `portal_published_on`) saved with the acting user in the audit history; a `Transition`
+    with reason, revision and the report document; on approve, open review comments resolved
+    and `annual.snapshots.freeze_report` called (values and PDF frozen); after commit, a
+    notification email. `report` itself is refreshed. Raises `TransitionError` (Chinese
+    message, nothing written) when refused.
+
+    Extra keyword arguments: `revision` (int, the revision the user saw), and for publish
+    `portal_url` (str) and `portal_published_on` (date).
+    """
+    unknown = set(extra) - {"revision", "portal_url", "portal_published_on"}
+    if unknown:
+        raise TypeError(f"unexpected arguments: {sorted(unknown)}")
+    rule = TRANSITIONS.get(action)
+    if rule is None:
+        raise TransitionError(f"未知的操作：{action}")
+    reason = (reason or "").strip()
+
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().select_related("agency").get(pk=report.pk)
+        if not permissions.acts_for(user, locked, rule.roles):
+            allowed = "、".join(Role(r).label for r in rule.roles)
+            raise TransitionError(f"只有本机关的{allowed}可以{rule.label}。")
+        if locked.state not in rule.sources:
+            raise TransitionError(_state_refusal(locked, rule))
+        expected = extra.get("revision")
+        if expected is not None and int(expected) != locked.revision:
+            raise TransitionError(
+                f"不能{rule.label}：您打开页面后报告已被修改（修订号 {expected} → {locked.revision}），请刷新页面核对后再操作。")
+        if rule.reason_required and not reason:
+            raise TransitionError(f"{rule.label}必须填写理由。")
+        if rule.gated:
+            refusal = check_gate(locked).refusal(rule.label)
+            if refusal:
+                raise TransitionError(refusal)
+        update_fields = ["state", "updated_at"]
+        if rule.action == PUBLISH:
+            locked.portal_url, locked.portal_published_on = _publication(locked, extra)
+            update_fields += ["portal_url", "portal_published_on"]
+
+        source = locked.state
+        locked.state = rule.target
+        locked._history_user = user  # the audit history names the actor even outside a request
+        locked.save(update_fields=update_fields)
+        Transition.objects.create(
+            report=locked, from_state=source, to_state=rule.target, actor=user, reason=reason,
+            revision=locked.revision, document=report_to_document(load_report(locked.pk)),
+        )
+        if rule.action == APPROVE:
+            ReviewComment.objects.filter(report=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
+            _freeze(locked, user)
+        if rule.notify:
+            transaction.on_commit(lambda: _notify(locked.pk, rule, user, reason))
+
+    report.refresh_from_db()
+    return report.state
+
+
+def _state_refusal(report: Report, rule: Rule) -> str:
+    message = f"不能{rule.label}：报告当前状态为“{report.get_state_display()}”"
+    last = report.transitions.select_related("actor").order_by("-at", "-pk").first()
+    if last is not None:
+        done = rule_for(last)
+        when = timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M")
+        message += f"（{_name(last.actor)} 已于 {when} {done.label if done else '变更状态'}）"
+    return message + "。"
+
+
+def _publication(report: Report, extra: dict) -> tuple[str, datetime.date]:
+    url = (extra.get("portal_url") or "").strip()
+    on = extra.get("portal_published_on")
+    if not url:
+        raise TransitionError("登记发布必须填写发布网址。")
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise TransitionError(f"发布网址“{url}”不是有效的 http(s) 网址。") from None
+    if not isinstance(on, datetime.date):
+        raise TransitionError("登记发布必须填写发布日期。")
+    if on > timezone.localdate():
+        raise TransitionError(f"发布日期 {on.isoformat()} 晚于今天，请填写实际发布的日期。")
+    approved = report.transitions.filter(to_state=S.APPROVED).order_by("-at", "-pk").first()
+    if approved is not None and on < timezone.localdate(approved.at):
+        raise TransitionError(
+            f"发布日期 {on.isoformat()} 早于审核通过的日期 {timezone.localdate(approved.at).isoformat()}。")
+    return url, on
+
+
+def _freeze(report: Report, user) -> None:
+    # Imported here: the snapshot module renders PDFs (WeasyPrint), which the rest of the
+    # workflow, and every import of this module, has no need to load.
+    from .snapshots import freeze_report
+
+    try:
+        freeze_report(report, user=user)
+    except TransitionError:
+        raise
+    except Exception as exc:  # a failed render must refuse the approval, not half-approve
+        logger.exception("freezing report %s failed", report.pk)
+        raise TransitionError(f"审核通过失败：定稿 PDF 未能生成（{exc}），报告状态未改变，请联系管理员。") from exc
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+def _name(user) -> str:
+    if user is None:
+        return "（已删除的用户）"
+    return user.get_full_name() or user.get_username()
+
+
+def recipients(report: Report, rule: Rule, actor) -> list[str]:
+    """Email addresses to tell about `rule` on `report`: the agency's approvers or preparers.
+
+    The preparers are told of returns and approvals, together with whoever last submitted
+    (an approver may have submitted on the preparer's behalf). The actor is never told.
+    """
+    role = Role.APPROVER if rule.notify == "approvers" else Role.PREPARER
+    users = get_user_model().objects.filter(
+        is_active=True, membership__agency_id=report.agency_id, membership__role=role)
+    emails = set(users.exclude(email="").values_list("email", flat=True))
+    if rule.notify == "preparers":
+        submit = report.transitions.filter(to_state=S.SUBMITTED).select_related("actor").order_by("-at", "-pk").first()
+        if submit is not None and submit.actor is not None and submit.actor.email and submit.actor.is_active:
+            emails.add(submit.actor.email)
+    if actor is not None and actor.email:
+        emails.discard(actor.email)
+    return sorted(emails)
+
+
+def _notify(report_pk: int, rule: Rule, actor, reason: str) -> None:
+    report = Report.objects.select_related("agency").get(pk=report_pk)
+    to = recipients(report, rule, actor)
+    if not to:
+        return
+    link = getattr(settings, "SITE_URL", "").rstrip("/") + reverse("report-approval", args=[report.pk])
+    lines = [
+        f"{report.display_title}",
+        f"{_name(actor)} 已{rule.label}，报告现为“{report.get_state_display()}”。",
+    ]
+    if reason:
+        lines.append(f"理由：{reason}")
+    lines.append(f"查看：{link}")
+    try:
+        send_mail(f"【年度报告】{report.agency.name}{report.year}年度报告{rule.label}", "\n".join(lines),
+                  None, to)
+    except Exception:  # the transition is committed; a mail outage must not turn it into an error page
+        logger.exception("notification for report %s (%s) not sent", report_pk, rule.action)
+
+
+# --- Lock guard ---------------------------------------------------------------------------------
+
+def _refuse_if_locked(report_id: int | None) -> None:
+    if report_id is None:
+        return
+    state = Report.objects.filter(pk=report_id).values_list("state", flat=True).first()
+    if state is not None and state not in EDITABLE_STATES:
+        raise ReportLocked(f"报告状态为“{S(state).label}”，已锁定，数据不能修改；如需修改请由审核人退回或重新打开。")
+
+
+@receiver(pre_save, sender=Report, dispatch_uid="annual.workflow.report_lock")
+def _guard_report(sender, instance: Report, raw=False, update_fields=None, **kwargs):
+    """Refuse saving a locked report's values; the workflow saves only `WORKFLOW_FIELDS`."""
+    if raw or (update_fields is not None and set(update_fields) <= WORKFLOW_FIELDS):
+        return
+    _refuse_if_locked(instance.pk)
+
+
+@receiver(pre_save, sender=ProactiveItem, dispatch_uid="annual.workflow.proactive_lock")
+@receiver(pre_save, sender=ApplicationRow, dispatch_uid="annual.workflow.application_lock")
+@receiver(pre_save, sender=ReviewLitigationGroup, dispatch_uid="annual.workflow.review_lock")
+@receiver(pre_delete, sender=ProactiveItem, dispatch_uid="annual.workflow.proactive_delete_lock")
+@receiver(pre_delete, sender=ApplicationRow, dispatch_uid="annual.workflow.application_delete_lock")
+@receiver(pre_delete, sender=ReviewLitigationGroup, dispatch_uid="annual.workflow.review_delete_lock")
+def _guard_row(sender, instance, raw=False, origin=None, **kwargs):
+    """Refuse saving or deleting one table row of a locked report (bulk writes go through
+    `write_document`, whose report save the guard above already refuses).
+
+    Deleting the whole report cascades to its rows; that is the admin's decision, allowed
+    for drafts only, so a cascade from a Report is let through.
+    """
+    if raw or isinstance(origin, Report):
+        return
+    _refuse_if_locked(instance.report_id)

@@ -1,0 +1,65 @@
+"""Named personas for workflow, permission and security tests.
+
+A county (苍南县人民政府) with two subordinate agencies A and B, each with a preparer and an
+approver and a 2021 report that passes every rule; a county approver; an administrator.
+Import the fixtures you use into a test module (`from tests.personas import personas`).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from annual.interchange import write_document
+from annual.models import Agency, Membership, Report, Role
+
+PASSWORD = "correct-horse-battery-42"
+
+
+@dataclass
+class Personas:
+    county: Agency
+    agency_a: Agency
+    agency_b: Agency
+    preparer_a: object
+    approver_a: object
+    preparer_b: object
+    approver_b: object
+    county_approver: object
+    admin: object
+    report_a: Report
+    report_b: Report
+
+    def user(self, name: str):
+        return getattr(self, name)
+
+
+def make_user(username: str, agency: Agency | None, role: str | None, **extra):
+    user = get_user_model().objects.create_user(username, email=f"{username}@example.gov.cn", password=PASSWORD,
+                                                **extra)
+    if agency is not None:
+        Membership.objects.create(user=user, agency=agency, role=role)
+    return user
+
+
+@pytest.fixture
+def personas(db, doc_2021) -> Personas:
+    county = Agency.objects.create(name="苍南县人民政府")
+    agency_a = Agency.objects.create(name="苍南县教育局", parent=county)
+    agency_b = Agency.objects.create(name="苍南县卫生健康局", parent=county)
+    doc_b = copy.deepcopy(doc_2021)
+    doc_b["agency"] = agency_b.name
+    return Personas(
+        county=county, agency_a=agency_a, agency_b=agency_b,
+        preparer_a=make_user("prep_a", agency_a, Role.PREPARER),
+        approver_a=make_user("appr_a", agency_a, Role.APPROVER),
+        preparer_b=make_user("prep_b", agency_b, Role.PREPARER),
+        approver_b=make_user("appr_b", agency_b, Role.APPROVER),
+        county_approver=make_user("county", county, Role.APPROVER),
+        admin=make_user("admin", county, Role.ADMIN, is_staff=True, is_superuser=True),
+        report_a=write_document(copy.deepcopy(doc_2021), agency_a),
+        report_b=write_document(doc_b, agency_b),
+    )
