@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 
 from .interchange import load_report, report_to_document
-from .models import Report, ReportSnapshot
+from .models import Report, ReportSnapshot, ReportState
 from .pdf import render_pdf
+
+# States whose values are frozen and whose PDF is the stored snapshot.
+FROZEN_STATES = (ReportState.APPROVED, ReportState.PUBLISHED)
 
 
 def freeze_report(report: Report, *, user) -> ReportSnapshot:
@@ -37,3 +40,15 @@ def freeze_report(report: Report, *, user) -> ReportSnapshot:
 def latest_snapshot(report: Report) -> ReportSnapshot | None:
     """The most recent snapshot of `report`, or None if it was never frozen."""
     return ReportSnapshot.objects.filter(report=report).order_by("-created_at", "-pk").first()
+
+
+def latest_snapshot_pdf(report: Report) -> ReportSnapshot | None:
+    """Like `latest_snapshot` but without the frozen document: the download's fast path."""
+    return (ReportSnapshot.objects.filter(report=report).order_by("-created_at", "-pk")
+            .only("pk", "report_id", "pdf", "sha256", "created_at").first())
+
+
+def latest_snapshot_info(report: Report) -> ReportSnapshot | None:
+    """The latest snapshot's SHA-256 and time only (for pages that show them, not the bytes)."""
+    return (ReportSnapshot.objects.filter(report=report).order_by("-created_at", "-pk")
+            .only("pk", "report_id", "sha256", "created_at").first())
