@@ -1,0 +1,264 @@
+"""One form per entry step. Field names are the cells' dotted paths in the report document
+(`applications.received.natural_person`, `meta.contact.phone`, `overview`), so a finding's cells
+name the inputs they concern and the review page can link straight to them.
+
+Every form carries `revision`: the section's revision when the page was loaded, which
+`sections.save_section` compares to refuse overwriting someone else's save.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Layout, Row
+from django import forms
+
+from .. import template_spec as spec
+from ..document import MAX_TEXT_CHARS
+from ..models import Report
+from ..normalize import format_value
+from ..sections import TEXT_KEYS, section_revision, section_values
+from .fields import CountField, MoneyField
+
+
+class SectionForm(forms.Form):
+    """Base of every step's form: initial values from the document, plus the loaded revision."""
+
+    key = ""
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, data=None, *, report: Report, doc: dict, readonly: bool = False):
+        self.report = report
+        self.version = report.template
+        self.readonly = readonly
+        initial = section_values(doc, report, self.key)
+        initial["revision"] = section_revision(report, self.key)
+        super().__init__(data, initial=initial)
+        if readonly:
+            for f in self.fields.values():
+                f.disabled = True
+
+    @property
+    def value_names(self) -> list[str]:
+        return [name for name in self.fields if name != "revision"]
+
+    def section_values(self) -> dict:
+        """The cleaned values, keyed by cell path, for `sections.save_section`."""
+        return {name: self.cleaned_data[name] for name in self.value_names}
+
+    def shown(self, name: str) -> str:
+        """What an input shows: what was typed when bound (never lose input), else the saved value."""
+        if self.is_bound and not self.readonly:
+            return self.data.get(name, "")
+        return format_value(self.initial.get(name))
+
+    def labels(self) -> dict[str, str]:
+        return {name: str(self.fields[name].label) for name in self.value_names}
+
+
+# --- 基本信息 ----------------------------------------------------------------------------------
+
+def _max_length(column: str) -> int:
+    return Report._meta.get_field(column).max_length
+
+
+class BasicForm(SectionForm):
+    key = "basic"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        meta = [f"meta.{k}" for k, _ in spec.META_FIELDS]
+        contact = [f"meta.contact.{k}" for k, _ in spec.CONTACT_FIELDS]
+        self.helper.layout = Layout(
+            Row(Column("agency", css_class="col-md-5"), Column("title", css_class="col-md-7")),
+            Row(*[Column(name, css_class="col-md-3") for name in meta[:4]]),
+            Row(Column(meta[4], css_class="col-md-3"), Column(meta[5], css_class="col-md-3"),
+                Column(meta[6], css_class="col-md-6")),
+            Row(Column(contact[0], css_class="col-md-6"),
+                *[Column(name, css_class="col-md-2") for name in contact[1:]]),
+            Field("intro"),
+            "revision",
+        )
+
+    @classmethod
+    def build_fields(cls) -> dict[str, forms.Field]:
+        fields: dict[str, forms.Field] = {
+            "agency": forms.CharField(label="机关名称（标题中的写法）", max_length=_max_length("agency_label")),
+            "title": forms.CharField(
+                label="标题", max_length=_max_length("title"), required=False,
+                help_text="留空则使用“机关名称＋年度＋政府信息公开工作年度报告”",
+            ),
+        }
+        for key, label in spec.META_FIELDS:
+            if key in spec.META_DATE_FIELDS:
+                fields[f"meta.{key}"] = forms.DateField(
+                    label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                )
+            else:
+                fields[f"meta.{key}"] = forms.CharField(
+                    label=label, required=False, empty_value=None, max_length=_max_length(key),
+                )
+        for key, label in spec.CONTACT_FIELDS:
+            fields[f"meta.contact.{key}"] = forms.CharField(
+                label=f"联系{label}" if key == "address" else label, required=False, empty_value=None,
+                max_length=_max_length(f"contact_{key}"),
+            )
+        fields["intro"] = forms.CharField(
+            label="开头段落", required=False, max_length=MAX_TEXT_CHARS,
+            widget=forms.Textarea(attrs={"rows": 7, "data-charcount": "1"}),
+            help_text="写明编制依据、统计期限、电子版下载网址和联系方式。",
+        )
+        return fields
+
+    def clean_intro(self):
+        return _newlines(self.cleaned_data["intro"])
+
+    def section_values(self) -> dict:
+        values = super().section_values()
+        for key in spec.META_DATE_FIELDS:
+            date = values[f"meta.{key}"]
+            values[f"meta.{key}"] = date.isoformat() if date else None
+        return values
+
+
+# --- 一、五、六 (narrative) -----------------------------------------------------------------------
+
+TEXT_HINT = ("段落之间空一行；以“（一）”“（二）”开头的段落作为小标题单独成段。"
+             "只写正文，不必重复本部分的标题。")
+
+
+def _newlines(text: str) -> str:
+    # Browsers submit CRLF; the document separates paragraphs with "\n\n".
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+class TextSectionForm(SectionForm):
+    """一、五、六: one roomy text area."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.key in cleaned:
+            cleaned[self.key] = _newlines(cleaned[self.key])
+        return cleaned
+
+    @property
+    def text_field(self):
+        return self[self.key]
+
+    @property
+    def aspects(self) -> tuple[str, ...]:
+        """For 一 in the 2021 format: the five aspects the overview is expected to cover."""
+        return spec.OVERVIEW_ASPECTS_2021 if self.key == "overview" and self.version == spec.V2021 else ()
+
+
+def _text_fields(key: str) -> dict[str, forms.Field]:
+    section = spec.SECTIONS_BY_KEY[key]
+    return {key: forms.CharField(
+        label=section.heading, required=False, max_length=MAX_TEXT_CHARS, strip=False,
+        widget=forms.Textarea(attrs={"rows": 22, "data-charcount": "1", "spellcheck": "false"}),
+    )}
+
+
+# --- 二 主动公开 --------------------------------------------------------------------------------
+
+class ProactiveForm(SectionForm):
+    key = "proactive"
+
+    @classmethod
+    def build_fields(cls, version: str) -> dict[str, forms.Field]:
+        fields: dict[str, forms.Field] = {}
+        for item, block in spec.proactive_items(version):
+            for f in block.fields:
+                name = f"proactive.{item.key}.{f.key}"
+                label = spec.describe_cell(version, name)
+                if f.kind == spec.MONEY:
+                    fields[name] = MoneyField(cell_label=label)
+                else:
+                    fields[name] = CountField(cell_label=label, signed=f.kind == spec.SIGNED)
+        return fields
+
+    def blocks(self) -> list[dict]:
+        """The small tables of 二, in official order, with each cell's shown value and errors."""
+        result = []
+        for block in spec.PROACTIVE_BLOCKS[self.version]:
+            rows = []
+            for item in block.items:
+                cells = []
+                for f in block.fields:
+                    name = f"proactive.{item.key}.{f.key}"
+                    cells.append({"name": name, "value": self.shown(name), "kind": f.kind,
+                                  "errors": self.errors.get(name, []), "label": self.fields[name].label})
+                rows.append({"item": item, "cells": cells})
+            result.append({"block": block, "rows": rows})
+        return result
+
+
+# --- 三、四 grids ---------------------------------------------------------------------------------
+
+class GridForm(SectionForm):
+    """三 or 四 as the official table: every cell a count, rendered by a hand-written template."""
+
+    @classmethod
+    def build_fields(cls, key: str, version: str) -> dict[str, forms.Field]:
+        fields: dict[str, forms.Field] = {}
+        for row_key, col_keys in cls.layout(key, version):
+            for col in col_keys:
+                name = f"{key}.{row_key}.{col}"
+                fields[name] = CountField(cell_label=spec.describe_cell(version, name))
+        return fields
+
+    @staticmethod
+    def layout(key: str, version: str) -> list[tuple[str, tuple[str, ...]]]:
+        if key == "applications":
+            cols = tuple(c.key for c in spec.APPLICATION_COLUMNS)
+            return [(r.key, cols) for r in spec.application_rows(version)]
+        cols = tuple(f.key for f in spec.REVIEW_FIELDS)
+        return [(g.key, cols) for g in spec.REVIEW_GROUPS]
+
+    def _cell(self, name: str, col: int, total: bool) -> dict:
+        return {"name": name, "value": self.shown(name), "errors": self.errors.get(name, []), "col": col,
+                "total": total, "label": self.fields[name].label}
+
+    def application_grid(self) -> list[dict]:
+        """Rows of 三: the label cells that start on the row (with merges) and the seven inputs."""
+        rows = []
+        labels = spec.application_label_cells(self.version)
+        for i, row in enumerate(spec.application_rows(self.version)):
+            cells = [self._cell(f"applications.{row.key}.{c.key}", j, c.key == "total" or row.key == "handled_total")
+                     for j, c in enumerate(spec.APPLICATION_COLUMNS)]
+            rows.append({"row": row, "labels": labels[i], "cells": cells, "index": i})
+        return rows
+
+    def review_grid(self) -> list[dict]:
+        """四 as one row of 15 cells, like the official table."""
+        cells = []
+        for g in spec.REVIEW_GROUPS:
+            for f in spec.REVIEW_FIELDS:
+                cells.append(self._cell(f"review_litigation.{g.key}.{f.key}", len(cells), f.key == "total"))
+        return cells
+
+
+# --- Building the form class of a step -----------------------------------------------------------
+
+@cache
+def form_class_for(key: str, version: str) -> type[SectionForm]:
+    """The form class of step `key` in template `version` (built once, fields from the spec)."""
+    if key == "basic":
+        return type("BasicForm", (BasicForm,), BasicForm.build_fields())
+    if key in TEXT_KEYS:
+        return type(f"{key.title()}Form", (TextSectionForm,), {"key": key, **_text_fields(key)})
+    if key == "proactive":
+        return type(f"Proactive{version}Form", (ProactiveForm,), ProactiveForm.build_fields(version))
+    return type(f"Grid{key}{version}Form", (GridForm,), {"key": key, **GridForm.build_fields(key, version)})
+
+
+# --- New report ---------------------------------------------------------------------------------
+
+class NewReportForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,
+                              error_messages={"min_value": "年度应在 2000 至 2100 之间",
+                                              "max_value": "年度应在 2000 至 2100 之间"})

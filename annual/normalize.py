@@ -1,0 +1,111 @@
+"""Normalising what people type into a count or money cell.
+
+Offices copy figures from paper ledgers, Excel and WPS: full-width digits (４６), thousands
+separators (1,808,595), surrounding spaces, and a dash or 无 for "none". All of that is accepted
+here and turned into the document's values (an int, a money string, or None for a blank cell).
+Anything else raises `InputError` with a Chinese message that names the field and the rule,
+so the form can show it on that field.
+
+The entry grid's JavaScript reads numbers the same way for its live sums (static/annual/grid.js,
+`parseCell`); the server is the authority, this module decides what is saved.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+
+from .document import MAX_COUNT
+
+# Typed for "none": the blank cell. Full-width and doubled dashes are common in Chinese forms.
+BLANK_TOKENS = frozenset({"", "-", "--", "—", "——", "－", "－－", "–", "无"})
+
+_MINUS_SIGNS = str.maketrans({"−": "-", "－": "-", "﹣": "-"})
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[,，\s]\d{3})+(?:\.\d+)?$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_MONEY = re.compile(r"^\d{1,14}(?:\.\d{1,4})?$")
+
+COUNT_RULE = "非负整数"
+SIGNED_RULE = "整数"
+MONEY_RULE = "金额"
+
+
+class InputError(ValueError):
+    """A typed value that is not a number of the required kind; `message` is shown on the field."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def _clean(raw: str | None) -> str | None:
+    """NFKC (full-width digits, commas, spaces become ASCII), trimmed; None when blank."""
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(raw)).translate(_MINUS_SIGNS).strip()
+    if text in BLANK_TOKENS:
+        return None
+    if _GROUPED.match(text):
+        text = re.sub(r"[,，\s]", "", text)
+    return text
+
+
+def _shown(raw: str) -> str:
+    raw = str(raw).strip()
+    return raw if len(raw) <= 20 else raw[:20] + "…"
+
+
+def parse_count(raw: str | None, *, label: str, signed: bool = False) -> int | None:
+    """A count cell: a whole number (>= 0 unless `signed`), or None for blank."""
+    text = _clean(raw)
+    if text is None:
+        return None
+    rule = SIGNED_RULE if signed else COUNT_RULE
+    wanted = "整数（可为负数，如 -3）" if signed else "不小于 0 的整数"
+    if not _INTEGER.match(text):
+        if re.match(r"^[+-]?\d+\.\d*$", text):
+            reason = "不能是小数"
+        elif re.search(r"[A-Za-z]", text):
+            reason = "不能包含字母"
+        else:
+            reason = "不是数字"
+        raise InputError(f"{label}：“{_shown(raw)}”{reason}。按“{rule}”规则应填写{wanted}；"
+                         f"“-”“无”或留空表示空白")
+    value = int(text)
+    if value < 0 and not signed:
+        raise InputError(f"{label}：“{_shown(raw)}”是负数。按“{rule}”规则应填写{wanted}")
+    if abs(value) > MAX_COUNT:
+        raise InputError(f"{label}：“{_shown(raw)}”超出范围，最大为 {MAX_COUNT}")
+    return value
+
+
+def parse_money(raw: str | None, *, label: str) -> str | None:
+    """A money cell in 万元: a decimal string with at most 4 places as typed, or None for blank."""
+    text = _clean(raw)
+    if text is None:
+        return None
+    if text.startswith("+"):
+        text = text[1:]
+    if not _MONEY.match(text):
+        if re.match(r"^-\d", text):
+            reason = "是负数"
+        elif re.match(r"^\d+\.\d{5,}$", text):
+            reason = "小数超过 4 位"
+        else:
+            reason = "不是有效金额"
+        raise InputError(f"{label}：“{_shown(raw)}”{reason}。按“{MONEY_RULE}”规则应填写以万元计、"
+                         f"最多 4 位小数的非负数（如 271.53）；“-”“无”或留空表示空白")
+    # Keep the places the office wrote ("271.50" stays "271.50") but drop leading zeros.
+    whole, _, frac = text.partition(".")
+    whole = str(int(whole))
+    return f"{whole}.{frac}" if frac else whole
+
+
+def format_value(value: int | str | None) -> str:
+    """How a stored cell value is shown in an input: blank for None, plain digits otherwise."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)

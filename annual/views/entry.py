@@ -1,0 +1,284 @@
+"""Entry pages: home, new report, one page per section step, and the review page.
+
+Views stay thin: access goes through `annual.permissions`, saving through
+`annual.sections.save_section`, findings through the rule engine.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .. import permissions, rules, sections
+from .. import template_spec as spec
+from ..forms import NewReportForm, form_class_for
+from ..forms.sections import TEXT_HINT
+from ..interchange import report_to_document
+from ..models import Report
+from ..normalize import format_value
+
+ROWS = ("proactive_items", "application_rows", "review_groups")
+
+
+def _step_url(report: Report, step: sections.Step) -> str:
+    return reverse("report-step", args=[report.pk, step.slug])
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The user's agency's reports by year (and, for approvers, their subordinates', read-only)."""
+    user = request.user
+    member = permissions.membership(user)
+    reports = list(permissions.visible_reports(user).prefetch_related(*ROWS).order_by("-year", "agency__name"))
+    docs = {(r.agency_id, r.year): report_to_document(r) for r in reports}
+    own, others = [], []
+    for report in reports:
+        # Last year's report of the same agency is visible too whenever this one is.
+        previous = docs.get((report.agency_id, report.year - 1))
+        entry = {
+            "report": report,
+            "overview": sections.overview(report, doc=docs[(report.agency_id, report.year)], previous=previous),
+            "editable": permissions.can_edit(user, report),
+        }
+        (own if member and report.agency_id == member.agency_id else others).append(entry)
+    can_create = member is not None and permissions.can_create_report(user, member.agency)
+    taken = {r.year for r in reports if member and r.agency_id == member.agency_id}
+    default_year = timezone.localdate().year - 1
+    while default_year in taken:
+        default_year += 1
+    return render(request, "annual/home.html", {
+        "member": member,
+        "own": own,
+        "others": others,
+        "can_create": can_create,
+        "new_form": NewReportForm(initial={"year": default_year}),
+        "steps": sections.STEPS,
+    })
+
+
+@login_required
+@require_POST
+def new_report(request: HttpRequest) -> HttpResponse:
+    member = permissions.membership(request.user)
+    if member is None or not permissions.can_create_report(request.user, member.agency):
+        messages.error(request, "您没有为本机关新建报告的权限。")
+        return redirect("home")
+    form = NewReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "新建报告失败：" + "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("home")
+    year = form.cleaned_data["year"]
+    try:
+        report = sections.create_report(member.agency, year, request.user)
+    except (sections.ReportExists, ValidationError) as exc:
+        messages.error(request, f"新建报告失败：{exc.message if isinstance(exc, ValidationError) else exc}")
+        return redirect("home")
+    version = dict(spec.VERSION_CHOICES)[report.template]
+    note = "，已从上年报告带入上年结转等数据" if report.application_rows.filter(
+        key="carried_over", total__isnull=False).exists() else ""
+    messages.success(request, f"已新建 {year} 年度报告（{version}）{note}。")
+    return redirect(_step_url(report, sections.BASIC))
+
+
+@login_required
+def report_root(request: HttpRequest, pk: int) -> HttpResponse:
+    report = permissions.get_visible_report(request.user, pk)
+    step = sections.BASIC if permissions.can_edit(request.user, report) else sections.REVIEW
+    return redirect(_step_url(report, step))
+
+
+def _load(request: HttpRequest, pk: int) -> Report:
+    qs = Report.objects.select_related("agency").prefetch_related(*ROWS)
+    return permissions.get_visible_report(request.user, pk, queryset=qs)
+
+
+def _target(request: HttpRequest, report: Report, step: sections.Step) -> str:
+    """Where to go after a save: the next/previous step, a step jumped to, or back here."""
+    action = request.POST.get("action", "save")
+    previous, following = sections.neighbours(step)
+    target = step
+    if action == "next" and following:
+        target = following
+    elif action == "prev" and previous:
+        target = previous
+    elif request.POST.get("goto") in sections.STEPS_BY_SLUG:
+        target = sections.STEPS_BY_SLUG[request.POST["goto"]]
+    return _step_url(report, target)
+
+
+def _conflict_rows(form, conflict: sections.SectionConflict) -> list[dict]:
+    mine = form.section_values()
+    labels = form.labels()
+    rows = []
+    for name, theirs in conflict.current.items():
+        if format_value(mine.get(name)) != format_value(theirs):
+            rows.append({"name": name, "label": labels.get(name, name),
+                         "mine": format_value(mine.get(name)), "theirs": format_value(theirs)})
+    return rows
+
+
+@login_required
+def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    current = sections.STEPS_BY_SLUG.get(step)
+    if current is None:
+        raise Http404("没有这一步")
+    report = _load(request, pk)
+    if current is sections.REVIEW:
+        return _review(request, report)
+    editable = permissions.can_edit(request.user, report)
+    form_class = form_class_for(current.key, report.template)
+    doc = report_to_document(report)
+    conflict = None
+    status = 200
+    if request.method == "POST":
+        if not editable:
+            messages.error(request, f"此报告当前为“{report.get_state_display()}”，不能修改。")
+            return redirect(_step_url(report, current))
+        form = form_class(request.POST, report=report, doc=doc)
+        if form.is_valid():
+            try:
+                sections.save_section(
+                    report.pk, current.key, form.section_values(),
+                    loaded_revision=form.cleaned_data["revision"], user=request.user,
+                )
+            except sections.NotEditable as exc:
+                messages.error(request, f"此报告当前为“{exc}”，不能修改，未保存。")
+                return redirect(_step_url(report, current))
+            except sections.SectionConflict as exc:
+                conflict = {"rows": _conflict_rows(form, exc), "by": exc.saved_by, "at": exc.saved_at}
+                # The next save knowingly replaces the other values: it carries their revision.
+                form.data = form.data.copy()
+                form.data["revision"] = str(exc.revision)
+                status = 409
+            else:
+                at = timezone.localtime().strftime("%H:%M:%S")
+                messages.success(request, f"已保存“{current.label}”（{at}）。")
+                return redirect(_target(request, report, current))
+        else:
+            status = 422
+    else:
+        form = form_class(report=report, doc=doc, readonly=not editable)
+    return render(request, _template(current), _step_context(request, report, current, form, doc, editable,
+                                                              conflict), status=status)
+
+
+def _template(step: sections.Step) -> str:
+    if step.key in sections.TEXT_KEYS:
+        return "annual/entry/text.html"
+    return {
+        "basic": "annual/entry/basic.html",
+        "proactive": "annual/entry/proactive.html",
+        "applications": "annual/entry/applications.html",
+        "review_litigation": "annual/entry/review_litigation.html",
+    }[step.key]
+
+
+def _step_context(request, report, step, form, doc, editable, conflict) -> dict:
+    ov = sections.overview(report, doc=doc)
+    previous, following = sections.neighbours(step)
+    context = {
+        "report": report,
+        "step": step,
+        "form": form,
+        "ov": ov,
+        "editable": editable,
+        "conflict": conflict,
+        "prev_step": previous,
+        "next_step": following,
+        "step_findings": ov.findings_for(step),
+        "dirty": form.is_bound,
+        "version_label": dict(spec.VERSION_CHOICES)[report.template],
+    }
+    if step.key in ("applications", "review_litigation"):
+        prefix = step.key + "."
+        context["checks"] = [c for c in rules.checks_as_json(report.template) if c["cells"][0].startswith(prefix)]
+    if step.key == "applications":
+        context.update(grid=form.application_grid(), columns=spec.APPLICATION_COLUMNS,
+                       applicant_header=spec.APPLICANT_HEADER, legal_person_header=spec.LEGAL_PERSON_HEADER,
+                       balance_note=spec.BALANCE_NOTE,
+                       legal_person_count=sum(1 for c in spec.APPLICANT_COLUMNS if c.legal_person))
+    elif step.key == "review_litigation":
+        context.update(cells=form.review_grid(), groups=spec.REVIEW_GROUPS, fields=spec.REVIEW_FIELDS,
+                       litigation_span=len(spec.REVIEW_FIELDS) * (len(spec.REVIEW_GROUPS) - 1))
+    elif step.key == "proactive":
+        context["blocks"] = form.blocks()
+    elif step.key in sections.TEXT_KEYS:
+        context["hint"] = TEXT_HINT
+    return context
+
+
+def _review(request: HttpRequest, report: Report) -> HttpResponse:
+    """The whole report read-only in official order, and every finding grouped by severity."""
+    doc = report_to_document(report)
+    ov = sections.overview(report, doc=doc)
+    findings = []
+    for f in ov.findings:
+        target = sections.finding_step(f)
+        anchor = f"cell-{f.cells[0]}" if f.rule != "narrative_numbers" else f"cell-{target.key}"
+        findings.append({"finding": f, "step": target, "url": f"{_step_url(report, target)}#{anchor}",
+                         "rule_label": rules.RULE_LABELS.get(f.rule, f.rule)})
+    version = report.template
+    proactive = []
+    for block in spec.PROACTIVE_BLOCKS[version]:
+        proactive.append({"block": block, "rows": [
+            {"item": item, "values": [format_value(doc["proactive"][item.key][f.key]) for f in block.fields]}
+            for item in block.items
+        ]})
+    labels = spec.application_label_cells(version)
+    applications = [
+        {"row": row, "labels": labels[i],
+         "values": [format_value(doc["applications"][row.key][c.key]) for c in spec.APPLICATION_COLUMNS]}
+        for i, row in enumerate(spec.application_rows(version))
+    ]
+    review_values = [format_value(doc["review_litigation"][g.key][f.key])
+                     for g in spec.REVIEW_GROUPS for f in spec.REVIEW_FIELDS]
+    meta = doc["meta"]
+    meta_rows = [(label, meta.get(key)) for key, label in spec.META_FIELDS if meta.get(key)]
+    meta_rows += [(label, meta.get("contact", {}).get(key)) for key, label in spec.CONTACT_FIELDS
+                  if meta.get("contact", {}).get(key)]
+    return render(request, "annual/entry/review.html", {
+        "report": report,
+        "step": sections.REVIEW,
+        "ov": ov,
+        "doc": doc,
+        "editable": permissions.can_edit(request.user, report),
+        "errors": [f for f in findings if f["finding"].severity == rules.ERROR],
+        "warnings": [f for f in findings if f["finding"].severity == rules.WARNING],
+        "meta_rows": meta_rows,
+        "text_sections": {key: _paragraphs(doc[key]) for key in ("intro", *sections.TEXT_KEYS)},
+        "sections": spec.SECTIONS_BY_KEY,
+        "proactive": proactive,
+        "applications": applications,
+        "columns": spec.APPLICATION_COLUMNS,
+        "applicant_header": spec.APPLICANT_HEADER,
+        "legal_person_header": spec.LEGAL_PERSON_HEADER,
+        "balance_note": spec.BALANCE_NOTE,
+        "review_groups": spec.REVIEW_GROUPS,
+        "review_fields": spec.REVIEW_FIELDS,
+        "review_values": review_values,
+        "prev_step": sections.neighbours(sections.REVIEW)[0],
+        "next_step": None,
+        "version_label": dict(spec.VERSION_CHOICES)[version],
+        "today": datetime.date.today(),
+    })
+
+
+_HEADING_START = ("(", "（")
+
+
+def _paragraphs(text: str) -> list[dict]:
+    """Paragraphs separated by blank lines; one starting with （一） is a sub-heading."""
+    result = []
+    for block in (text or "").replace("\r\n", "\n").split("\n\n"):
+        block = block.strip()
+        if block:
+            result.append({"text": block, "heading": block.startswith(_HEADING_START) and len(block) < 60})
+    return result
