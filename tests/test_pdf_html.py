@@ -236,3 +236,11 @@ def test_stylesheet_fonts_chains_end_in_cjk_faces():
         last = chain.rsplit(",", 1)[-1].strip(' ;"')
         assert last in {"Noto Serif CJK SC", "Noto Sans CJK SC", "AR PL UKai CN"}, chain
     assert '"仿宋_GB2312"' in css and '"方正小标宋简体"' in css and '"黑体"' in css and '"楷体_GB2312"' in css
+
+
+def test_long_title_breaks_after_agency_short_title_stays_whole(seed_doc):
+    root = parse(render_html(seed_doc))
+    lines = [text(e) for e in root.query_all("h1.title .title-line")]
+    assert lines == ["苍南县人民政府办公室", "2020年度政府信息公开工作年度报告"]
+    short = parse(render_html(seed_doc, title="二〇二〇年年度报告"))
+    assert [text(e) for e in short.query_all("h1.title .title-line")] == ["二〇二〇年年度报告"]

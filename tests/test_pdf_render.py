@@ -1,0 +1,252 @@
+"""Real WeasyPrint renders checked with pypdf and pdfplumber: pages, fonts, figures in cells,
+watermark, page numbers, and the URL fetcher's wall."""
+
+import copy
+import datetime
+import http.server
+import io
+import threading
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from annual import template_spec as spec
+from annual.document import MAX_TEXT_CHARS, DocumentError, validate
+from annual.pdf import DraftMark, render_pdf
+from annual.pdf.html import STYLESHEET
+from annual.pdf.render import asset_path, html_to_pdf, url_fetcher
+
+pytestmark = pytest.mark.pdf
+
+DRAFT = DraftMark(state="草稿", printed_at=datetime.datetime(2021, 1, 30, 9, 5))
+
+
+@pytest.fixture(scope="module")
+def seed_pdf() -> bytes:
+    from tests.conftest import DEMO_DIR
+    import json
+
+    doc = json.loads((DEMO_DIR / "cangnan-2020.json").read_text(encoding="utf-8"))
+    return render_pdf(doc)
+
+
+@pytest.fixture(scope="module")
+def pdf_2021() -> bytes:
+    from tests.conftest import DEMO_DIR
+    import json
+
+    doc = json.loads((DEMO_DIR / "cangnan-education-2021.json").read_text(encoding="utf-8"))
+    return render_pdf(doc, draft=DRAFT)
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    with pdfplumber.open(io.BytesIO(pdf)) as plumber:
+        return [page.extract_text() or "" for page in plumber.pages]
+
+
+def tables(pdf: bytes) -> list[tuple[int, list[list]]]:
+    """(page number, rows) of every ruled table, cells as pdfplumber reads them (None = merged)."""
+    with pdfplumber.open(io.BytesIO(pdf)) as plumber:
+        return [(i + 1, t) for i, page in enumerate(plumber.pages)
+                for t in page.filter(not_watermark).extract_tables()]
+
+
+def not_watermark(obj) -> bool:
+    # The 「草稿」 watermark is the only text set larger than the 22 pt title.
+    return obj.get("object_type") != "char" or obj.get("size", 0) < 40
+
+
+def images(reader: PdfReader) -> list:
+    found = []
+    for page in reader.pages:
+        for xobject in (page["/Resources"].get("/XObject") or {}).values():
+            if xobject.get_object().get("/Subtype") == "/Image":
+                found.append(xobject)
+    return found
+
+
+def flat(cell) -> str:
+    return "" if cell is None else cell.replace("\n", "")
+
+
+def application_rows_printed(pdf: bytes) -> dict[str, list[str]]:
+    """Numbered row label -> the seven figures printed on that row of 三."""
+    found = {}
+    for _, rows in tables(pdf):
+        for row in rows:
+            cells = [flat(c) for c in row]
+            # Ten columns; pdfplumber merges label columns that no rule separates on a page.
+            if len(cells) not in (8, 9, 10) or cells[0] == "申请人情况":
+                continue
+            label = next((c for c in reversed(row[:-7]) if c), "")
+            found[flat(label)] = cells[-7:]
+    return found
+
+
+def expected_value(value) -> str:
+    return "" if value is None else str(value)
+
+
+@pytest.mark.parametrize("fixture, doc_fixture", [("seed_pdf", "seed_doc"), ("pdf_2021", "doc_2021")])
+def test_render_figures_in_their_table_cells(fixture, doc_fixture, request):
+    pdf, doc = request.getfixturevalue(fixture), request.getfixturevalue(doc_fixture)
+    version = doc["template"]
+    printed = application_rows_printed(pdf)
+    for row in spec.application_rows(version):
+        values = doc["applications"][row.key]
+        assert printed[row.numbered_label] == [expected_value(values[c.key]) for c in spec.APPLICATION_COLUMNS], row.key
+
+    proactive = {flat(r[0]): [flat(c) for c in r[1:] if c is not None]
+                 for _, rows in tables(pdf) for r in rows if len(r) == 4}
+    for item, block in spec.proactive_items(version):
+        printed_values = proactive[item.label]
+        for f, shown in zip(block.fields, printed_values):
+            value = doc["proactive"][item.key][f.key]
+            if f.kind == spec.MONEY and value is not None and "万元" not in f.label:
+                assert shown == f"{value}万元"
+            else:
+                assert shown == expected_value(value), (item.key, f.key)
+
+    review = next(rows for _, rows in tables(pdf) if len(rows[0]) == 15)
+    assert [flat(c) for c in review[-1]] == [
+        expected_value(doc["review_litigation"][g.key][f.key]) for g in spec.REVIEW_GROUPS for f in spec.REVIEW_FIELDS]
+
+
+def test_render_seed_pages_and_page_numbers(seed_pdf):
+    texts = page_texts(seed_pdf)
+    # The seed prints on eight pages of 22 lines with these fonts; a page or so either way
+    # would mean the type size or the margins changed.
+    assert 7 <= len(texts) <= 9
+    for number, text in enumerate(texts, start=1):
+        assert f"— {number} —" in text
+    assert texts[0].replace("\n", "").startswith("苍南县人民政府办公室2020年度政府信息公开工作年度报告")
+    assert "2021年1月29日" in texts[-1]
+
+
+def test_render_page_numbers_alternate_sides(seed_pdf):
+    with pdfplumber.open(io.BytesIO(seed_pdf)) as plumber:
+        for number, page in enumerate(plumber.pages[:4], start=1):
+            dash = [w for w in page.extract_words() if w["text"] == str(number) and w["top"] > page.height * 0.85]
+            assert dash, number
+            x = dash[0]["x0"]
+            # GB/T 9704: odd pages on the right, even pages on the left.
+            assert (x > page.width / 2) == (number % 2 == 1)
+
+
+def test_render_fonts_embedded_and_subset(seed_pdf, pdf_2021):
+    for pdf in (seed_pdf, pdf_2021):
+        reader = PdfReader(io.BytesIO(pdf))
+        fonts = {}
+        for page in reader.pages:
+            for font in page["/Resources"]["/Font"].values():
+                font = font.get_object()
+                fonts[font["/BaseFont"]] = font
+        assert fonts
+        for name, font in fonts.items():
+            assert name[7] == "+" and name[1:7].isalpha() and name[1:7].isupper(), name  # ABCDEF+Name: a subset
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), name
+            assert "CJK" in name or "WenKai" in name or "UKai" in name or "GB2312" in name or "Song" in name, name
+
+
+def test_render_header_of_applications_repeats_on_continuation(seed_pdf):
+    pages_with_rows = {page for page, rows in tables(seed_pdf) for r in rows
+                       if len(r) == 10 and flat(r[0]) != "申请人情况" and any(r)}
+    for page, rows in tables(seed_pdf):
+        if page in pages_with_rows and len(rows[0]) in (8, 10):
+            assert flat(rows[0][0]) == "申请人情况"
+
+
+def test_render_watermark_on_drafts_only(seed_pdf, pdf_2021):
+    draft_texts = page_texts(pdf_2021)
+    assert all("草稿" in t and "状态：草稿" in t for t in draft_texts)
+    assert not any("草稿" in t for t in page_texts(seed_pdf))
+
+
+def test_render_markup_in_narrative_prints_as_text(seed_doc):
+    doc = copy.deepcopy(seed_doc)
+    doc["overview"] = '<img src="file:///etc/passwd"> <a href="http://example.invalid/x">链接</a>'
+    pdf = render_pdf(doc)
+    text = "".join(page_texts(pdf))
+    assert '<img src="file:///etc/passwd">' in text.replace("\n", "")
+    assert "root:x:0:0" not in text
+    reader = PdfReader(io.BytesIO(pdf))
+    assert images(reader) == []
+    assert not any("/Annots" in page for page in reader.pages)
+
+
+def test_url_fetcher_refuses_other_files_and_network(tmp_path):
+    fetcher = url_fetcher()
+    outside = tmp_path / "secret.css"
+    outside.write_text("body { color: red }")
+    for url in (
+        "file:///etc/passwd",
+        outside.as_uri(),
+        STYLESHEET.parent.as_uri() + "/../../manage.py",
+        STYLESHEET.parent.as_uri() + "/%2e%2e/%2e%2e/manage.py",
+        "http://127.0.0.1/",
+        "https://example.invalid/font.woff2",
+        "data:text/css,body{color:red}",
+        "ftp://127.0.0.1/x",
+    ):
+        assert asset_path(url) is None
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    served = fetcher.fetch(STYLESHEET.as_uri())
+    assert served.read() == STYLESHEET.read_bytes()
+    assert served.content_type == "text/css"
+
+
+def test_weasyprint_never_contacts_http_or_reads_files_named_in_html(tmp_path):
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"body { color: red }")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not an image")
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        # Unescaped markup straight into the renderer: the fetcher is the second wall.
+        html = (f'<html><head><link rel="stylesheet" href="{url}/x.css"></head><body>'
+                f'<img src="{url}/a.png"><img src="{secret.as_uri()}"><img src="file:///etc/passwd">'
+                f'<p style="background: url({url}/b.png)">文字</p></body></html>')
+        pdf = html_to_pdf(html)
+    finally:
+        server.shutdown()
+    assert hits == []
+    assert pdf.startswith(b"%PDF")
+    assert images(PdfReader(io.BytesIO(pdf))) == []
+
+
+def test_one_megabyte_narrative_refused_at_input(seed_doc):
+    doc = copy.deepcopy(seed_doc)
+    doc["overview"] = "政" * (1024 * 1024)
+    with pytest.raises(DocumentError) as exc:
+        validate(doc)
+    assert exc.value.problems == [("overview", f"文本过长：{1024 * 1024} 字，上限为 {MAX_TEXT_CHARS} 字")]
+
+
+def test_longest_allowed_narrative_renders(seed_doc):
+    doc = copy.deepcopy(seed_doc)
+    paragraph = seed_doc["overview"].split("\n\n")[2]
+    text = ""
+    while len(text) < MAX_TEXT_CHARS:
+        text += paragraph + "\n\n"
+    doc["overview"] = text[:MAX_TEXT_CHARS]
+    validate(doc)
+    pdf = render_pdf(doc)
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    assert pages > 50
+    assert "— 1 —" in page_texts(pdf)[0]
