@@ -2,4 +2,6 @@
 
 from . import entry, pdf, workflow
 
-urlpatterns = [*entry.urlpatterns, *workflow.urlpatterns, *pdf.urlpatterns]
+# Entry's reports/<pk>/<step>/ matches any one path segment, so it goes last: the fixed paths
+# of the other areas (reports/<pk>/pdf/, reports/<pk>/approval/) must be tried first.
+urlpatterns = [*workflow.urlpatterns, *pdf.urlpatterns, *entry.urlpatterns]
