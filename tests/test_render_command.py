@@ -1,0 +1,79 @@
+"""`render_report FILE.json -o OUT`: from the file alone, HTML or PDF, draft or final, exit 2."""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from annual.pdf import render_html
+from tests.conftest import DEMO_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = DEMO_DIR / "cangnan-2020.json"
+
+
+def pdf_text(path: Path) -> str:
+    with pdfplumber.open(io.BytesIO(path.read_bytes())) as pdf:
+        return "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+
+def test_render_command_html_is_exactly_what_weasyprint_gets(tmp_path, seed_doc):
+    out = tmp_path / "seed.html"
+    call_command("render_report", str(SEED), "-o", str(out), "--final", stdout=io.StringIO())
+    assert out.read_text(encoding="utf-8") == render_html(seed_doc)
+
+
+def test_render_command_title_option(tmp_path, seed_doc):
+    out = tmp_path / "seed.html"
+    call_command("render_report", str(SEED), "-o", str(out), "--final", "--title", "苍南县人民政府办公室2020年政府信息公开年报",
+                 stdout=io.StringIO())
+    assert "<title>苍南县人民政府办公室2020年政府信息公开年报</title>" in out.read_text(encoding="utf-8")
+
+
+def test_render_command_html_is_a_draft_by_default(tmp_path):
+    out = tmp_path / "seed.html"
+    call_command("render_report", str(SEED), "-o", str(out), stdout=io.StringIO())
+    html = out.read_text(encoding="utf-8")
+    assert 'class="watermark"' in html and "状态：未经审核的文件" in html
+
+
+@pytest.mark.pdf
+def test_render_command_pdf_from_file_alone_without_database(tmp_path):
+    # No `db` fixture: pytest-django fails any query, so this proves no database rows are read.
+    out = tmp_path / "seed.pdf"
+    stdout = io.StringIO()
+    call_command("render_report", str(SEED), "-o", str(out), "--final", stdout=stdout)
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert f"（{out.stat().st_size} 字节）" in stdout.getvalue()
+    text = pdf_text(out)
+    assert "二、主动公开政府信息情况" in text and "271.53万元" in text and "草稿" not in text
+
+
+def test_render_command_invalid_document_exits_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.json"
+    doc = json.loads(SEED.read_text(encoding="utf-8"))
+    doc["applications"]["received"]["natural_person"] = -1
+    bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out.pdf"
+    result = subprocess.run([sys.executable, "manage.py", "render_report", str(bad), "-o", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "applications.received.natural_person：数量不能为负数，实际为 -1" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_render_command_refuses_unknown_output_type(tmp_path):
+    with pytest.raises(CommandError, match=r"应以 \.pdf 或 \.html 结尾"):
+        call_command("render_report", str(SEED), "-o", str(tmp_path / "out.docx"))
+
+
+def test_render_command_unwritable_output_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="无法写入"):
+        call_command("render_report", str(SEED), "-o", str(tmp_path / "missing" / "out.html"))
