@@ -1,0 +1,161 @@
+"""PDF benchmark: WeasyPrint (this app) against Chromium printing the same HTML.
+
+    .venv/bin/python bench/pdf_bench.py [FILE.json] [--runs N]
+
+Prints, side by side for one report (the seed by default):
+  - warm: in-process `html_to_pdf` vs Playwright `page.goto(file) + page.pdf()` in a live browser;
+  - cold: `python manage.py render_report` vs `chromium --headless --print-to-pdf`, new processes;
+  - pages and bytes of each PDF;
+  - serving a stored approved PDF through the download view (test database, Django test client).
+Medians of N runs. Numbers only: nothing here asserts a time (the targets are in the issue).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reportsite.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from pypdf import PdfReader  # noqa: E402
+
+from annual.document import load_file  # noqa: E402
+from annual.pdf import render_html  # noqa: E402
+from annual.pdf.render import html_to_pdf  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def median_time(fn, runs: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def pages(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def weasyprint_warm(html: str, runs: int) -> tuple[float, bytes]:
+    html_to_pdf(html)  # warm-up: imports, fonts, caches
+    return median_time(lambda: html_to_pdf(html), runs)
+
+
+def chromium_warm(html_path: Path, runs: int) -> tuple[float, float, bytes]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+
+        def load_and_print():
+            page.goto(html_path.as_uri(), wait_until="load")
+            return page.pdf(format="A4", prefer_css_page_size=True, print_background=True)
+
+        load_and_print()  # warm-up
+        both, pdf = median_time(load_and_print, runs)
+        print_only, _ = median_time(lambda: page.pdf(format="A4", prefer_css_page_size=True,
+                                                     print_background=True), runs)
+        browser.close()
+    return both, print_only, pdf
+
+
+def cold(cmd: list[str], out: Path, runs: int) -> tuple[float, bytes]:
+    def run():
+        out.unlink(missing_ok=True)
+        subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, timeout=300)
+        return out.read_bytes()
+
+    return median_time(run, runs)
+
+
+def serve_stored(doc: dict, runs: int) -> tuple[float, int]:
+    """Median time of GET /reports/<pk>/pdf/ for an approved report with a stored snapshot."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from annual.interchange import write_document
+    from annual.models import Agency, Membership, Report, ReportState, Role
+    from annual.snapshots import freeze_report
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        agency = Agency.objects.create(name=doc["agency"])
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.create_user("bench", password="bench-password-42")
+        Membership.objects.create(user=user, agency=agency, role=Role.APPROVER)
+        report = write_document(doc, agency)
+        snapshot = freeze_report(report, user=user)
+        Report.objects.filter(pk=report.pk).update(state=ReportState.APPROVED)
+        client = Client()
+        client.force_login(user)
+        url = f"/reports/{report.pk}/pdf/"
+        client.get(url)  # warm-up
+        elapsed, response = median_time(lambda: client.get(url), runs)
+        assert response.content == bytes(snapshot.pdf), "the view did not serve the stored snapshot"
+        return elapsed, len(response.content)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", nargs="?", default=str(ROOT / "annual" / "demo_data" / "cangnan-2020.json"))
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    doc = load_file(args.file)
+    html = render_html(doc)
+    with tempfile.TemporaryDirectory(prefix="pdf-bench-") as tmp:
+        tmp = Path(tmp)
+        html_path = tmp / "report.html"
+        html_path.write_text(html, encoding="utf-8")
+
+        w_warm, w_pdf = weasyprint_warm(html, args.runs)
+        c_warm, c_print_only, c_pdf = chromium_warm(html_path, args.runs)
+        w_cold, w_cold_pdf = cold([sys.executable, "manage.py", "render_report", args.file, "-o",
+                                   str(tmp / "w.pdf"), "--final"], tmp / "w.pdf", args.runs)
+        c_cold, c_cold_pdf = cold([CHROMIUM, "--headless", *CHROMIUM_ARGS, "--no-pdf-header-footer",
+                                   f"--user-data-dir={tmp / 'profile'}", f"--print-to-pdf={tmp / 'c.pdf'}",
+                                   html_path.as_uri()], tmp / "c.pdf", args.runs)
+        serve, served_bytes = serve_stored(doc, max(args.runs, 20))
+
+    rows = [
+        ("warm render (s)", f"{w_warm:.3f}", f"{c_warm:.3f} (page.pdf() alone {c_print_only:.3f})",
+         f"{w_warm / c_warm:.2f} (target <= 0.6)"),
+        ("cold render (s)", f"{w_cold:.3f}", f"{c_cold:.3f}", f"{w_cold / c_cold:.2f} (target <= 0.8)"),
+        ("pages", str(pages(w_pdf)), str(pages(c_pdf)), ""),
+        ("bytes", str(len(w_pdf)), str(len(c_pdf)), f"{len(w_pdf) / len(c_pdf):.2f} (target <= 300 KB)"),
+        ("bytes (cold runs)", str(len(w_cold_pdf)), str(len(c_cold_pdf)), ""),
+    ]
+    print(f"report: {args.file}  ({args.runs} runs, medians)")
+    print(f"{'':<18} {'WeasyPrint':<14} {'Chromium':<36} ratio")
+    for name, w, c, ratio in rows:
+        print(f"{name:<18} {w:<14} {c:<36} {ratio}")
+    print(f"stored approved PDF served by the view: {serve * 1000:.1f} ms median for {served_bytes} bytes"
+          f" (target <= 20 ms)")
+
+
+if __name__ == "__main__":
+    main()
