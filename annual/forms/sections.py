@@ -28,11 +28,13 @@ class SectionForm(forms.Form):
     key = ""
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, data=None, *, report: Report, doc: dict, readonly: bool = False):
+    def __init__(self, data=None, *, report: Report, doc: dict | None, readonly: bool = False):
+        """`doc` gives the saved values shown by an unbound form; a bound form to be saved
+        needs none (so a save does not read the rows first)."""
         self.report = report
         self.version = report.template
         self.readonly = readonly
-        initial = section_values(doc, report, self.key)
+        initial = section_values(doc, report, self.key) if doc is not None else {}
         initial["revision"] = section_revision(report, self.key)
         super().__init__(data, initial=initial)
         if readonly:

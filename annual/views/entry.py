@@ -130,19 +130,19 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     current = sections.STEPS_BY_SLUG.get(step)
     if current is None:
         raise Http404("没有这一步")
-    report = _load(request, pk)
     if current is sections.REVIEW:
-        return _review(request, report)
-    editable = permissions.can_edit(request.user, report)
-    form_class = form_class_for(current.key, report.template)
-    doc = report_to_document(report)
+        return _review(request, _load(request, pk))
     conflict = None
     status = 200
     if request.method == "POST":
+        # Saving needs neither the rows nor last year's report: read them only to show a page.
+        report = permissions.get_visible_report(request.user, pk)
+        editable = permissions.can_edit(request.user, report)
+        form_class = form_class_for(current.key, report.template)
         if not editable:
             messages.error(request, f"此报告当前为“{report.get_state_display()}”，不能修改。")
             return redirect(_step_url(report, current))
-        form = form_class(request.POST, report=report, doc=doc)
+        form = form_class(request.POST, report=report, doc=None)
         if form.is_valid():
             try:
                 sections.save_section(
@@ -164,8 +164,13 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 return redirect(_target(request, report, current))
         else:
             status = 422
+        report = _load(request, pk)
+        doc = report_to_document(report)
     else:
-        form = form_class(report=report, doc=doc, readonly=not editable)
+        report = _load(request, pk)
+        editable = permissions.can_edit(request.user, report)
+        doc = report_to_document(report)
+        form = form_class_for(current.key, report.template)(report=report, doc=doc, readonly=not editable)
     return render(request, _template(current), _step_context(request, report, current, form, doc, editable,
                                                               conflict), status=status)
 
