@@ -37,8 +37,10 @@ class Personas:
         return getattr(self, name)
 
 
-def make_user(username: str, agency: Agency | None, role: str | None, **extra):
-    user = get_user_model().objects.create_user(username, email=f"{username}@example.gov.cn", password=PASSWORD,
+def make_user(username: str, agency: Agency | None, role: str | None, *, password: str | None = None, **extra):
+    """A user of `agency` in `role`. Without `password` the user cannot sign in with one (tests
+    use `force_login`), which keeps the many persona fixtures free of slow password hashing."""
+    user = get_user_model().objects.create_user(username, email=f"{username}@example.gov.cn", password=password,
                                                 **extra)
     if agency is not None:
         Membership.objects.create(user=user, agency=agency, role=role)
