@@ -34,8 +34,3 @@ def step_data(report, slug: str) -> dict:
     data["revision"] = str(form.initial["revision"])
     return data
 
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' six accounts hash passwords; the real hasher costs seconds per test here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -12,7 +12,7 @@ from annual import sections
 from annual import template_spec as spec
 from annual.interchange import load_report, report_to_document, write_document
 from annual.models import ApplicationRow, Report, ReportState
-from tests.entry_fixtures import client_for, fast_passwords, seed_report  # noqa: F401
+from tests.entry_fixtures import client_for, seed_report  # noqa: F401
 from tests.personas import personas  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.urls import reverse
 from annual import sections
 from annual.interchange import load_report, report_to_document
 from annual.models import ApplicationRow, ReportState
-from tests.entry_fixtures import client_for, fast_passwords, seed_report, step_data  # noqa: F401
+from tests.entry_fixtures import client_for, seed_report, step_data  # noqa: F401
 from tests.personas import personas  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -220,5 +220,7 @@ def test_review_page_groups_findings_by_severity_and_links_cells(personas, seed_
 def test_login_page_is_chinese_and_signs_in(personas, client):
     html = client.get(reverse("login")).content.decode()
     assert "用户名" in html and "密码" in html
+    personas.preparer_a.set_password("correct-horse-battery-42")
+    personas.preparer_a.save()
     response = client.post(reverse("login"), {"username": "prep_a", "password": "correct-horse-battery-42"})
     assert response.status_code == 302 and response.url == reverse("home")

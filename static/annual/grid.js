@@ -106,12 +106,19 @@
     var v = parseCell(input.value, input.dataset.kind === "signed");
     return v === INVALID ? null : v;
   }
+  function unreadable(name) {
+    var input = byName[name];
+    return !!input && parseCell(input.value, input.dataset.kind === "signed") === INVALID;
+  }
+  /* The sum of a formula's parts as the total should show it: "" when every part is blank,
+     null (unknown: leave the total alone) while a part cannot be read. */
   function computed(formula) {
     var any = false, sum = 0;
-    formula.parts.forEach(function (p) {
-      var v = valueOf(p);
+    for (var i = 0; i < formula.parts.length; i++) {
+      if (unreadable(formula.parts[i])) return null;
+      var v = valueOf(formula.parts[i]);
       if (v !== null) { any = true; sum += v; }
-    });
+    }
     return any ? String(sum) : "";
   }
   function isAuto(input) { return input.dataset.auto === "1"; }
@@ -133,7 +140,7 @@
         var input = byName[f.targets[0]];
         if (!isAuto(input)) return;
         var v = computed(formulasOf[f.targets[0]][0]);
-        if (input.value !== v) { input.value = v; changed = true; }
+        if (v !== null && input.value !== v) { input.value = v; changed = true; }
       });
       if (!changed) break;
     }
@@ -160,6 +167,8 @@
     });
     var errors = 0;
     checks.forEach(function (check) {
+      // A cell that cannot be read is reported above; a sum over it would only mislead.
+      if (check.cells.some(unreadable)) return;
       var expected = 0, actual = 0;
       check.parts.forEach(function (p) { expected += valueOf(p) || 0; });
       check.targets.forEach(function (p) { actual += valueOf(p) || 0; });
