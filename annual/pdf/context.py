@@ -175,9 +175,10 @@ def applications_head() -> list[TableRow]:
 def applications_table(doc: dict) -> Table:
     """三 with the official merges from `application_label_cells`.
 
-    Rows that share a merged label cell form one group so that a page break never falls
-    inside a merge; the outcomes block (20 or 22 rows) is split at its sub-groups only when it
-    cannot fit on one page, and each part then repeats its labels (see `_split_outcomes`).
+    The outcome rows share the tall 三、本年度办理结果 cell, so they form one row group that the
+    stylesheet keeps on one page (it fits: 20 or 22 rows plus the repeated header take about
+    three quarters of a page); the rows before and after may break anywhere between rows, and
+    the three-row header repeats on the continuation page.
     """
     version = doc["template"]
     values = doc.get("applications", {})

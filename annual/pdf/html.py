@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
 from django.template.loader import render_to_string
 
 from .context import DraftMark, build_context
@@ -13,7 +12,7 @@ TEMPLATE = "pdf/report.html"
 # The app's own print assets. WeasyPrint's URL fetcher (render.py) serves files from this
 # directory and nothing else; the HTML links them by absolute file URL so that the same HTML,
 # written out by `render_report -o OUT.html`, also prints in a browser on this machine.
-ASSET_DIR = Path(settings.BASE_DIR) / "static" / "pdf"
+ASSET_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "pdf"
 STYLESHEET = ASSET_DIR / "report.css"
 
 

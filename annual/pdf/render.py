@@ -8,6 +8,7 @@ here, so the print HTML names only our stylesheet; the fetcher still refuses eve
 from __future__ import annotations
 
 import logging
+import threading
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -71,12 +72,26 @@ def url_fetcher():
     return _fetcher_class()()
 
 
+_local = threading.local()
+
+
+def _font_config():
+    # One per thread, kept: WeasyPrint loads the @font-face files (6 MB) into a font
+    # configuration once and reuses them, instead of re-reading them on every render.
+    # Per thread because fontconfig objects are not safe to share between threads.
+    if getattr(_local, "font_config", None) is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _local.font_config = FontConfiguration()
+    return _local.font_config
+
+
 def html_to_pdf(html: str) -> bytes:
     """PDF bytes of print HTML produced by `render_html`."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=ASSET_DIR.resolve().as_uri() + "/", url_fetcher=url_fetcher())
-    return document.write_pdf()
+    return document.write_pdf(font_config=_font_config())
 
 
 def render_pdf(doc: dict, *, title: str | None = None, draft: DraftMark | None = None) -> bytes:

@@ -1,0 +1,81 @@
+"""Build the print fonts in static/pdf/fonts/ from the Debian-installed Noto CJK fonts.
+
+    python -m annual.pdf.build_fonts
+
+Why: WeasyPrint subsets embedded fonts but keeps every glyph id up to the highest one used;
+Noto CJK has 65 000 glyphs, so each embedded face carried some 140 KB of empty slots and the
+seed's PDF weighed 440 KB. These copies hold GB 2312 (6 763 characters), ASCII, Latin-1 and the
+CJK and full-width punctuation, renumbered densely, so an embedded face costs only its glyphs
+(seed PDF: about 200 KB). A character outside the set falls through the CSS chain to the
+installed Noto face, so nothing prints as a missing glyph.
+
+Noto CJK is under the SIL Open Font License 1.1; a subset is a Modified Version, so it carries
+new names (Report Serif SC, …) and the licence (static/pdf/fonts/OFL.txt).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTCollection, TTFont
+
+FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "pdf" / "fonts"  # = html.ASSET_DIR / "fonts"
+NOTO = Path("/usr/share/fonts/opentype/noto")
+
+# (source collection, face to take from it, output file, the Modified Version's name)
+FACES = (
+    (NOTO / "NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC", "report-serif-sc.otf", "Report Serif SC"),
+    (NOTO / "NotoSerifCJK-SemiBold.ttc", "Noto Serif CJK SC SemiBold", "report-title-sc.otf", "Report Title SC"),
+    (NOTO / "NotoSansCJK-Medium.ttc", "Noto Sans CJK SC Medium", "report-sans-sc.otf", "Report Sans SC"),
+)
+
+
+def charset() -> set[int]:
+    """GB 2312, ASCII, Latin-1, general and CJK punctuation, full-width forms, circled digits."""
+    chars = set(range(0x20, 0x7F)) | set(range(0xA0, 0x100))
+    chars |= set(range(0x2000, 0x2070)) | set(range(0x2460, 0x2474)) | set(range(0x3000, 0x3040))
+    chars |= set(range(0xFF00, 0xFFF0))
+    for high in range(0xA1, 0xF8):
+        for low in range(0xA1, 0xFF):
+            try:
+                chars.add(ord(bytes([high, low]).decode("gb2312")))
+            except UnicodeDecodeError:
+                pass
+    return chars
+
+
+def face_index(path: Path, family: str) -> int:
+    for index, font in enumerate(TTCollection(str(path)).fonts):
+        if family in {n.toUnicode() for n in font["name"].names if n.nameID in (1, 16)}:
+            return index
+    raise SystemExit(f"{path} has no face named {family!r}")
+
+
+def build(source: Path, family: str, out: Path, name: str) -> None:
+    font = TTFont(str(source), fontNumber=face_index(source, family))
+    options = subset.Options(retain_gids=False, hinting=False, notdef_outline=True, name_IDs=["*"],
+                             layout_features=["kern", "palt", "halt"])
+    options.drop_tables += ["VORG", "vhea", "vmtx", "BASE", "GPOS"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=charset())
+    subsetter.subset(font)
+    for record in font["name"].names:
+        if record.nameID in (1, 3, 4, 16, 21):
+            record.string = name
+        elif record.nameID == 6:
+            record.string = name.replace(" ", "-")
+    font.save(str(out))
+
+
+def main() -> None:
+    FONT_DIR.mkdir(parents=True, exist_ok=True)
+    for source, family, filename, name in FACES:
+        out = FONT_DIR / filename
+        build(source, family, out, name)
+        sys.stdout.write(f"{out} ({out.stat().st_size} bytes)\n")
+
+
+if __name__ == "__main__":
+    main()
