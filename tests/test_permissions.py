@@ -1,0 +1,334 @@
+"""Isolation: every URL of the app × every persona × GET and POST, with the exact outcome of each.
+
+The cases are enumerated against `annual.urls.urlpatterns`: `test_matrix_covers_every_url`
+fails as soon as a URL (or a step, or a workflow action) exists without expectations here, so
+a page added later cannot skip this matrix.
+
+Personas (see tests/personas.py): anonymous; preparer and approver of agency A, whose report
+is the target; preparer and approver of agency B (outsiders: 404); the county approver (A's
+parent: read-only); the administrator (read-only everywhere, acts on no report).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, reverse
+
+from annual import sections, workflow
+from annual.models import Report, ReportState, ReviewComment, Role
+from annual.urls import urlpatterns
+from tests.personas import make_user, personas  # noqa: F401
+
+S = ReportState
+PERSONAS = ("anonymous", "preparer_a", "approver_a", "preparer_b", "approver_b", "county_approver", "admin")
+STEP_SLUGS = tuple(s.slug for s in sections.STEPS)
+EDIT_STEP_SLUGS = tuple(s.slug for s in sections.EDIT_STEPS)
+ACTIONS = tuple(workflow.TRANSITIONS)
+
+
+@dataclass(frozen=True)
+class Expect:
+    status: int
+    location: str | None = None  # the redirect target must contain this
+    contains: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    state: str | None = None  # report A's state afterwards
+    unchanged: bool = False  # report A's revision and values are as before
+    content_type: str | None = None
+
+
+LOGIN = Expect(302, location="/login/?next=", unchanged=True)
+NOT_FOUND = Expect(404, unchanged=True)
+FORBIDDEN = Expect(403, unchanged=True)
+NOT_ALLOWED = Expect(405, unchanged=True)
+READONLY_BADGE = 'data-testid="readonly-badge"'
+STEP_EDITABLE = Expect(200, absent=(READONLY_BADGE,), contains=('id="step-form"',))
+STEP_READONLY = Expect(200, contains=(READONLY_BADGE,), unchanged=True)
+# The review page of a reader shows no workflow form and no action button at all.
+APPROVAL_READONLY = Expect(200, contains=('data-page="approval"',), absent=("data-form=", "data-action="),
+                           unchanged=True)
+PDF = Expect(200, content_type="application/pdf", unchanged=True)
+
+
+def everyone(expect: Expect, *, anonymous: Expect = LOGIN) -> dict[str, Expect]:
+    return {p: (anonymous if p == "anonymous" else expect) for p in PERSONAS}
+
+
+def report_page(*, preparer_a: Expect, approver_a: Expect | None = None, reader: Expect,
+                outsider: Expect = NOT_FOUND) -> dict[str, Expect]:
+    """Expectations for a URL about report A: own agency, readers (county, admin), outsiders."""
+    return {
+        "anonymous": LOGIN,
+        "preparer_a": preparer_a,
+        "approver_a": approver_a or preparer_a,
+        "preparer_b": outsider,
+        "approver_b": outsider,
+        "county_approver": reader,
+        "admin": reader,
+    }
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    expect: dict[str, Expect]
+    kwargs: dict = field(default_factory=dict)  # besides pk
+    state: str = S.DRAFT  # report A's state before the request
+    data: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        extra = "-".join(str(v) for v in self.kwargs.values())
+        return f"{self.name}{'-' + extra if extra else ''}-{self.method}-{self.state}"
+
+
+def _transition_posts() -> list[Case]:
+    reason = {"reason": "核对后处理", "revision": ""}
+    publish = {**reason, "portal_url": "https://www.cangnan.gov.cn/art/1.html", "portal_published_on": "2022-01-20"}
+    back = "/reports/"  # every refusal of a state goes back to the report's review page
+    cases = [
+        # From a draft: submit is the own agency's, and it works.
+        Case("report-transition", "POST", report_page(
+            preparer_a=Expect(302, location=back, state=S.SUBMITTED), reader=FORBIDDEN),
+            {"action": "submit"}, data=reason),
+        # Withdrawing a draft: allowed people, wrong state: back with the reason, nothing changes.
+        Case("report-transition", "POST", report_page(
+            preparer_a=Expect(302, location=back, state=S.DRAFT, unchanged=True), reader=FORBIDDEN),
+            {"action": "withdraw"}, data=reason),
+        Case("report-transition", "POST", report_page(
+            preparer_a=Expect(302, location=back, state=S.DRAFT), reader=FORBIDDEN),
+            {"action": "withdraw"}, state=S.SUBMITTED, data=reason),
+        # Returning is for the own approver only; a preparer is refused (403).
+        Case("report-transition", "POST", report_page(
+            preparer_a=FORBIDDEN, approver_a=Expect(302, location=back, state=S.RETURNED), reader=FORBIDDEN),
+            {"action": "return"}, state=S.SUBMITTED, data=reason),
+        Case("report-transition", "POST", report_page(
+            preparer_a=FORBIDDEN, approver_a=Expect(302, location=back, state=S.SUBMITTED, unchanged=True),
+            reader=FORBIDDEN),
+            {"action": "approve"}, state=S.SUBMITTED, data={"reason": "", "revision": "999"}),  # stale page
+        Case("report-transition", "POST", report_page(
+            preparer_a=Expect(302, location=back, state=S.PUBLISHED), reader=FORBIDDEN),
+            {"action": "publish"}, state=S.APPROVED, data=publish),
+        Case("report-transition", "POST", report_page(
+            preparer_a=FORBIDDEN, approver_a=Expect(302, location=back, state=S.RETURNED), reader=FORBIDDEN),
+            {"action": "reopen"}, state=S.APPROVED, data=reason),
+    ]
+    return cases
+
+
+CASES: list[Case] = [
+    # --- Sign-in pages ---
+    Case("login", "GET", everyone(Expect(302, location="/"), anonymous=Expect(200, contains=('name="password"',)))),
+    Case("login", "POST", everyone(Expect(302, location="/"),
+                                   anonymous=Expect(200, contains=("请输入一个正确的",))),
+         data={"username": "prep_a", "password": "wrong"}),
+    Case("logout", "GET", everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED)),
+    Case("logout", "POST", everyone(Expect(302, location="/login/"), anonymous=Expect(302, location="/login/"))),
+    # --- Home and new report ---
+    Case("home", "GET", {
+        "anonymous": LOGIN,
+        "preparer_a": Expect(200, contains=("{report_a}",), absent=("{report_b}",)),
+        "approver_a": Expect(200, contains=("{report_a}",), absent=("{report_b}",)),
+        "preparer_b": Expect(200, contains=("{report_b}",), absent=("{report_a}",)),
+        "approver_b": Expect(200, contains=("{report_b}",), absent=("{report_a}",)),
+        "county_approver": Expect(200, contains=("{report_a}", "{report_b}")),
+        "admin": Expect(200, contains=("{report_a}", "{report_b}")),
+    }),
+    # The home page answers a POST like a GET; nothing is written.
+    Case("home", "POST", {**everyone(Expect(200, contains=("{report_a}",), unchanged=True)),
+                          "preparer_b": Expect(200, absent=("{report_a}",), unchanged=True),
+                          "approver_b": Expect(200, absent=("{report_a}",), unchanged=True)}),
+    Case("report-new", "GET", everyone(NOT_ALLOWED)),
+    Case("report-new", "POST", {
+        **everyone(Expect(302, location="/reports/", unchanged=True)),
+        "admin": Expect(302, location="/", unchanged=True),  # an administrator has no report of their own
+    }, data={"year": "2030"}),
+    # --- The report's entry pages ---
+    Case("report", "GET", report_page(preparer_a=Expect(302, location="/basic/"), reader=Expect(302, location="/review/"))),
+    Case("report", "POST", report_page(preparer_a=Expect(302, location="/basic/"), reader=Expect(302, location="/review/"))),
+    Case("report", "GET", report_page(preparer_a=Expect(302, location="/review/"), reader=Expect(302, location="/review/")),
+         state=S.APPROVED),
+    *[Case("report-step", "GET", report_page(preparer_a=STEP_EDITABLE, reader=STEP_READONLY), {"step": slug})
+      for slug in EDIT_STEP_SLUGS],
+    *[Case("report-step", "GET", report_page(preparer_a=STEP_READONLY, reader=STEP_READONLY), {"step": slug},
+           state=S.APPROVED) for slug in EDIT_STEP_SLUGS],
+    Case("report-step", "GET", report_page(
+        preparer_a=Expect(200, contains=('data-testid="review-doc"', 'data-action="submit"'), absent=(READONLY_BADGE,)),
+        reader=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE), absent=("data-action=",))),
+        {"step": "review"}),
+    Case("report-step", "GET", report_page(
+        preparer_a=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE, 'data-action="publish"'),
+                          absent=('data-action="reopen"',)),
+        approver_a=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE, 'data-action="reopen"')),
+        reader=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE), absent=("data-action=",))),
+        {"step": "review"}, state=S.APPROVED),
+    # A save posted to a step of a report the user may only read changes nothing (here: approved).
+    *[Case("report-step", "POST", report_page(
+        preparer_a=Expect(302, location=f"/{slug}/", unchanged=True),
+        reader=Expect(302, location=f"/{slug}/", unchanged=True)), {"step": slug}, state=S.APPROVED,
+        data={"revision": "1", "overview": "改掉", "applications.received.natural_person": "999"})
+      for slug in EDIT_STEP_SLUGS],
+    # A draft: own people save (基本信息 needs its required facts: 422 and nothing written; the
+    # other steps take blanks and redirect); readers are sent back unchanged.
+    *[Case("report-step", "POST", report_page(
+        preparer_a=Expect(422, unchanged=True) if slug == "basic" else Expect(302, location="/reports/"),
+        reader=Expect(302, location=f"/{slug}/", unchanged=True)), {"step": slug},
+        data={"revision": "{section_revision:" + slug + "}"})
+      for slug in EDIT_STEP_SLUGS],
+    # The review step has nothing to save: a POST shows the page and writes nothing.
+    Case("report-step", "POST", report_page(
+        preparer_a=Expect(200, contains=('data-testid="review-doc"',), unchanged=True),
+        reader=Expect(200, contains=('data-testid="review-doc"',), unchanged=True)),
+        {"step": "review"}),
+    # --- PDF ---
+    Case("report-pdf", "GET", report_page(preparer_a=PDF, reader=PDF)),
+    Case("report-pdf", "POST", everyone(NOT_ALLOWED)),
+    # --- Workflow pages ---
+    Case("report-approval", "GET", report_page(
+        preparer_a=Expect(200, contains=('data-action="submit"',), absent=('data-form="return"', 'data-form="comment"')),
+        reader=APPROVAL_READONLY)),
+    Case("report-approval", "GET", report_page(
+        preparer_a=Expect(200, absent=('data-form="return"', 'data-form="approve"', 'data-form="comment"',
+                                       'data-action="submit"'), contains=('data-action="withdraw"',)),
+        approver_a=Expect(200, contains=('data-form="return"', 'data-form="approve"', 'data-form="comment"')),
+        reader=APPROVAL_READONLY), state=S.SUBMITTED),
+    Case("report-approval", "GET", report_page(
+        preparer_a=Expect(200, contains=('data-form="publish"',), absent=('data-form="reopen"',)),
+        approver_a=Expect(200, contains=('data-form="publish"', 'data-form="reopen"')),
+        reader=APPROVAL_READONLY), state=S.APPROVED),
+    Case("report-approval", "POST", everyone(NOT_ALLOWED)),
+    Case("report-history", "GET", report_page(
+        preparer_a=Expect(200, contains=('data-page="history"', "填写数据")), reader=Expect(200, contains=("填写数据",)))),
+    Case("report-history", "POST", everyone(NOT_ALLOWED)),
+    *[Case("report-transition", "GET", everyone(NOT_ALLOWED), {"action": a}) for a in ACTIONS],
+    *_transition_posts(),
+    Case("report-explanations", "GET", everyone(NOT_ALLOWED)),
+    Case("report-explanations", "POST", report_page(
+        preparer_a=Expect(302, location="/approval/", state=S.SUBMITTED), reader=FORBIDDEN), data={"submit": "1"}),
+    Case("report-comment", "GET", everyone(NOT_ALLOWED)),
+    Case("report-comment", "POST", report_page(
+        preparer_a=FORBIDDEN, approver_a=Expect(302, location="/approval/"), reader=FORBIDDEN),
+        state=S.SUBMITTED, data={"target": "applications.received.total", "text": "请核对"}),
+]
+
+
+def _patterns(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _patterns(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield p
+
+
+def test_matrix_covers_every_url():
+    """Every named URL has GET and POST cases; every step and every action is exercised."""
+    names = {p.name for p in _patterns(urlpatterns)}
+    assert None not in names, "every URL of the app must be named"
+    covered = {(c.name, c.method) for c in CASES}
+    missing = sorted((n, m) for n in names for m in ("GET", "POST") if (n, m) not in covered)
+    assert missing == [], f"URLs without expectations in the persona matrix: {missing}"
+    assert {c.name for c in CASES} <= names, "the matrix expects URLs the app does not have"
+    assert {c.kwargs["step"] for c in CASES if "step" in c.kwargs} == set(STEP_SLUGS)
+    assert {c.kwargs["action"] for c in CASES if "action" in c.kwargs and c.method == "POST"} == set(ACTIONS)
+    assert all(set(c.expect) == set(PERSONAS) for c in CASES)
+
+
+NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new"}
+
+
+def _url(case: Case, report: Report) -> str:
+    pk = {} if case.name in NOT_ABOUT_A_REPORT else {"pk": report.pk}
+    return reverse(case.name, kwargs={**pk, **case.kwargs})
+
+
+def _values(report: Report):
+    report.refresh_from_db()
+    rows = sorted(report.application_rows.values_list("key", "natural_person", "total"))
+    return report.revision, report.overview, report.section_revisions, rows
+
+
+def _fill(value: str, report: Report) -> str:
+    if value.startswith("{section_revision:"):
+        key = sections.STEPS_BY_SLUG[value.removeprefix("{section_revision:").rstrip("}")].key
+        return str(sections.section_revision(report, key))
+    return value
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_persona_url_outcome(client, personas, case, persona):
+    report = personas.report_a
+    Report.objects.filter(pk=report.pk).update(state=case.state)  # arrangement only
+    before = _values(report)
+    if persona != "anonymous":
+        client.force_login(personas.user(persona))
+    data = {k: _fill(v, report) for k, v in case.data.items()}
+    url = _url(case, report)
+    response = client.post(url, data) if case.method == "POST" else client.get(url)
+    expect = case.expect[persona]
+
+    assert response.status_code == expect.status, (url, persona, response.content[:500])
+    if expect.location is not None:
+        assert expect.location in response["Location"], (url, persona, response["Location"])
+    body = b"" if response.streaming else response.content
+    if expect.content_type:
+        assert response["Content-Type"].startswith(expect.content_type)
+        assert body.startswith(b"%PDF-")
+    text = body.decode("utf-8", errors="replace")
+    marks = {"{report_a}": f'data-report="{report.pk}"', "{report_b}": f'data-report="{personas.report_b.pk}"'}
+    for needle in expect.contains:
+        assert marks.get(needle, needle) in text, (url, persona, needle)
+    for needle in expect.absent:
+        assert marks.get(needle, needle) not in text, (url, persona, needle)
+    report.refresh_from_db()
+    if expect.state is not None:
+        assert report.state == expect.state
+    if expect.unchanged or expect.status in (403, 404, 405):
+        assert _values(report) == before, "a refused request changed the report"
+        assert report.state == case.state
+
+
+def test_guessed_ids_of_another_agency_are_404(client, personas):
+    """Every report URL with B's report id (or an id that does not exist) answers 404 to A's people."""
+    client.force_login(personas.preparer_a)
+    missing = Report.objects.order_by("-pk").first().pk + 1000
+    for case in CASES:
+        if case.method != "GET" or case.name in NOT_ABOUT_A_REPORT or case.expect["preparer_a"] == NOT_ALLOWED:
+            continue
+        for pk in (personas.report_b.pk, missing):
+            url = reverse(case.name, kwargs={"pk": pk, **case.kwargs})
+            assert client.get(url).status_code == 404, url
+    for action in ACTIONS:
+        url = reverse("report-transition", kwargs={"pk": personas.report_b.pk, "action": action})
+        assert client.post(url, {"reason": "x"}).status_code == 404
+    assert client.post(reverse("report-comment", args=[personas.report_b.pk]), {"text": "x"}).status_code == 404
+    assert not ReviewComment.objects.exists()
+
+
+def test_county_approver_reads_subordinates_but_not_siblings(client, personas):
+    """The county approver sees A and B; A's approver does not see the county's own report."""
+    county_report = Report.objects.create(agency=personas.county, year=2021, template="2021", agency_label="苍南县人民政府")
+    client.force_login(personas.county_approver)
+    assert client.get(reverse("report-history", args=[personas.report_b.pk])).status_code == 200
+    client.force_login(personas.approver_a)
+    assert client.get(reverse("report-approval", args=[county_report.pk])).status_code == 404
+    # A user without any membership sees nothing at all.
+    loner = make_user("loner", None, None)
+    client.force_login(loner)
+    assert client.get(reverse("report-approval", args=[personas.report_a.pk])).status_code == 404
+    assert f'data-report="{personas.report_a.pk}"' not in client.get(reverse("home")).content.decode()
+
+
+def test_unknown_action_is_404(client, personas):
+    client.force_login(personas.approver_a)
+    response = client.post(f"/reports/{personas.report_a.pk}/transition/delete/", {"reason": "x"})
+    assert response.status_code == 404
+
+
+def test_approver_role_in_table_matches_permissions(personas):
+    """The roles the transition table names are the only ones that act: a preparer never returns."""
+    for rule in workflow.TRANSITIONS.values():
+        assert set(rule.roles) <= {Role.PREPARER, Role.APPROVER}
