@@ -30,12 +30,6 @@ VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "browser-test-pass-42"
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-
-
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as p:
