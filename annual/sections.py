@@ -246,11 +246,7 @@ def section_revision(report: Report, key: str) -> int:
     return int((report.section_revisions or {}).get(key, 0))
 
 
-_ROW_MODELS = {
-    "proactive": (ProactiveItem, "proactive_items"),
-    "applications": (ApplicationRow, "application_rows"),
-    "review_litigation": (ReviewLitigationGroup, "review_groups"),
-}
+_ROW_MODELS = {"proactive": ProactiveItem, "applications": ApplicationRow, "review_litigation": ReviewLitigationGroup}
 _ROW_FIELDS = {
     "proactive": ("made", "published", "total_published", "issued", "repealed", "in_force",
                   "previous", "change", "decisions", "projects", "amount_wan_yuan", "amount_places"),
@@ -284,7 +280,7 @@ def _apply_rows(report: Report, key: str, values: dict, user) -> int:
         fragment[key][row][col] = value
     wanted = {"proactive": 0, "applications": 1, "review_litigation": 2}[key]
     new_rows = build_rows(report, fragment)[wanted]
-    model, related = _ROW_MODELS[key]
+    model = _ROW_MODELS[key]
     fields = _ROW_FIELDS[key]
     existing = {row.key: row for row in model.objects.filter(report=report)}
     to_update, to_create = [], []

@@ -6,8 +6,6 @@ Views stay thin: access goes through `annual.permissions`, saving through
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -145,7 +143,7 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         form = form_class(request.POST, report=report, doc=None)
         if form.is_valid():
             try:
-                sections.save_section(
+                result = sections.save_section(
                     report.pk, current.key, form.section_values(),
                     loaded_revision=form.cleaned_data["revision"], user=request.user,
                 )
@@ -160,7 +158,8 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 status = 409
             else:
                 at = timezone.localtime().strftime("%H:%M:%S")
-                messages.success(request, f"已保存“{current.label}”（{at}）。")
+                what = f"{result.changed} 处修改" if result.changed else "内容未变"
+                messages.success(request, f"已保存“{current.label}”（{at}，{what}）。")
                 return redirect(_target(request, report, current))
         else:
             status = 422
@@ -272,7 +271,6 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
         "prev_step": sections.neighbours(sections.REVIEW)[0],
         "next_step": None,
         "version_label": dict(spec.VERSION_CHOICES)[version],
-        "today": datetime.date.today(),
     })
 
 
