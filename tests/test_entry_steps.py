@@ -115,8 +115,10 @@ def test_field_error_keeps_everything_typed_and_saves_nothing(personas, seed_rep
     ("proactive", "proactive.procurement.amount_wan_yuan", "1.23456", "小数超过 4 位"),
     ("proactive", "proactive.rules.made", "-1", "是负数"),
     ("review-litigation", "review_litigation.review.total", "2.5", "不能是小数"),
-    ("basic", "meta.published_on", "2021-13-45", "有效的日期"),
-    ("basic", "agency", "", "这个字段是必填项"),
+    ("basic", "meta.published_on", "2021-13-45", "发布日期：输入一个有效的日期"),
+    ("basic", "agency", "", "机关名称（标题中的写法）：这个字段是必填项"),
+    ("basic", "meta.contact.postcode", "1" * 21, "邮编：确保该变量包含不超过 20 字符"),
+    ("overview", "overview", "字" * 100_001, "一、总体情况：确保该变量包含不超过 100000 字符"),
 ])
 def test_bad_input_is_a_chinese_field_error_never_a_500(personas, seed_report, slug, field, bad, fragment):
     data = step_data(seed_report, slug) | {field: bad}

@@ -55,6 +55,16 @@ class SectionForm(forms.Form):
             return self.data.get(name, "")
         return format_value(self.initial.get(name))
 
+    def error_list(self) -> list[dict]:
+        """Every field error as one line that names its field (cell errors already do)."""
+        result = []
+        for name, errors in self.errors.items():
+            label = str(self.fields[name].label) if name in self.fields else ""
+            for message in errors:
+                text = message if not label or message.startswith(label) else f"{label}：{message}"
+                result.append({"name": name, "text": text})
+        return result
+
     def labels(self) -> dict[str, str]:
         return {name: str(self.fields[name].label) for name in self.value_names}
 
