@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from annual import sections
+from annual.document import MAX_TEXT_CHARS
 from annual.interchange import load_report, report_to_document
 from annual.models import ApplicationRow, ReportState
 from tests.entry_fixtures import client_for, seed_report, step_data  # noqa: F401
@@ -118,7 +119,7 @@ def test_field_error_keeps_everything_typed_and_saves_nothing(personas, seed_rep
     ("basic", "meta.published_on", "2021-13-45", "发布日期：输入一个有效的日期"),
     ("basic", "agency", "", "机关名称（标题中的写法）：这个字段是必填项"),
     ("basic", "meta.contact.postcode", "1" * 21, "邮编：确保该变量包含不超过 20 字符"),
-    ("overview", "overview", "字" * 100_001, "一、总体情况：确保该变量包含不超过 100000 字符"),
+    ("overview", "overview", "字" * (MAX_TEXT_CHARS + 1), f"一、总体情况：确保该变量包含不超过 {MAX_TEXT_CHARS} 字符"),
 ])
 def test_bad_input_is_a_chinese_field_error_never_a_500(personas, seed_report, slug, field, bad, fragment):
     data = step_data(seed_report, slug) | {field: bad}
