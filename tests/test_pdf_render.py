@@ -258,3 +258,20 @@ def test_render_seed_pdf_is_small_with_bundled_subset_fonts(seed_pdf):
     reader = PdfReader(io.BytesIO(seed_pdf))
     names = {str(f.get_object()["/BaseFont"]) for p in reader.pages for f in p["/Resources"]["/Font"].values()}
     assert any("Report-Serif-SC" in n for n in names)
+
+
+@pytest.mark.parametrize("fixture", ["seed_pdf", "pdf_2021"])
+def test_render_outcome_block_with_its_merged_labels_stays_on_one_page(fixture, request):
+    # The tall 三、本年度办理结果 cell and the group cells must not be cut by a page break: the
+    # whole outcomes block, with the repeated header, lands on one page.
+    printed = {}
+    for page, rows in tables(request.getfixturevalue(fixture)):
+        for row in rows:
+            for cell in row:
+                if cell:
+                    printed.setdefault(flat(cell), set()).add(page)
+    outcome_page = printed["（一）予以公开"]
+    assert len(outcome_page) == 1
+    for label in ("（七）总计", "（三）不予公开", "（五）不予处理", "5.要求行政机关确认或重新出具已获取信息", "申请人情况"):
+        assert outcome_page <= printed[label], label
+    assert outcome_page <= printed[spec.OUTCOMES_HEADING]
