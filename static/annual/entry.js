@@ -48,10 +48,12 @@
   }
 
   // Character counts for text areas.
-  function countText(text) {
+  function countText(text, limit) {
     var chars = text.replace(/\s/g, "").length;
     var paragraphs = text.split(/\n\s*\n/).filter(function (p) { return p.trim(); }).length;
-    return "共 " + chars + " 字（不计空白），" + paragraphs + " 段";
+    var line = "共 " + chars + " 字（不计空白），" + paragraphs + " 段";
+    if (limit && text.length > limit) line += "；已超过上限 " + limit + " 字，无法保存";
+    return line;
   }
   document.querySelectorAll("textarea[data-charcount]").forEach(function (area) {
     var out = document.querySelector('[data-charcount-for="' + area.id + '"]');
@@ -60,7 +62,11 @@
       out.className = "charcount mt-1";
       area.insertAdjacentElement("afterend", out);
     }
-    var update = function () { out.textContent = countText(area.value); };
+    var limit = parseInt(area.dataset.limit || "0", 10);
+    var update = function () {
+      out.textContent = countText(area.value, limit);
+      out.classList.toggle("text-danger", !!limit && area.value.length > limit);
+    };
     area.addEventListener("input", update);
     update();
   });
