@@ -41,13 +41,25 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
-def median_time(fn, runs: int) -> tuple[float, object]:
+class Timing(float):
+    """A median time that also remembers the fastest run (on a busy machine the minimum is the
+    better estimate of the work itself; both are printed)."""
+
+    best: float
+
+    def __str__(self) -> str:
+        return f"{self:.3f} (min {self.best:.3f})"
+
+
+def median_time(fn, runs: int) -> tuple[Timing, object]:
     times, result = [], None
     for _ in range(runs):
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    timing = Timing(statistics.median(times))
+    timing.best = min(times)
+    return timing, result
 
 
 def pages(pdf: bytes) -> int:
@@ -142,19 +154,22 @@ def main() -> None:
         serve, served_bytes = serve_stored(doc, max(args.runs, 20))
 
     rows = [
-        ("warm render (s)", f"{w_warm:.3f}", f"{c_warm:.3f} (page.pdf() alone {c_print_only:.3f})",
-         f"{w_warm / c_warm:.2f} (target <= 0.6)"),
-        ("cold render (s)", f"{w_cold:.3f}", f"{c_cold:.3f}", f"{w_cold / c_cold:.2f} (target <= 0.8)"),
+        ("warm render (s)", str(w_warm), str(c_warm),
+         f"{w_warm / c_warm:.2f}, min {w_warm.best / c_warm.best:.2f} (target <= 0.6)"),
+        ("  page.pdf() alone", "", str(c_print_only), ""),
+        ("cold render (s)", str(w_cold), str(c_cold),
+         f"{w_cold / c_cold:.2f}, min {w_cold.best / c_cold.best:.2f} (target <= 0.8)"),
         ("pages", str(pages(w_pdf)), str(pages(c_pdf)), ""),
         ("bytes", str(len(w_pdf)), str(len(c_pdf)), f"{len(w_pdf) / len(c_pdf):.2f} (target <= 300 KB)"),
         ("bytes (cold runs)", str(len(w_cold_pdf)), str(len(c_cold_pdf)), ""),
     ]
     print(f"report: {args.file}  ({args.runs} runs, medians)")
-    print(f"{'':<18} {'WeasyPrint':<14} {'Chromium':<36} ratio")
+    print(f"{'':<20} {'WeasyPrint':<22} {'Chromium':<22} ratio")
     for name, w, c, ratio in rows:
-        print(f"{name:<18} {w:<14} {c:<36} {ratio}")
-    print(f"stored approved PDF served by the view: {serve * 1000:.1f} ms median for {served_bytes} bytes"
-          f" (target <= 20 ms)")
+        print(f"{name:<20} {w:<22} {c:<22} {ratio}")
+    print(f"stored approved PDF served by the view: {serve * 1000:.1f} ms median"
+          f" (min {serve.best * 1000:.1f} ms) for {served_bytes} bytes (target <= 20 ms)")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
