@@ -11,9 +11,12 @@ import datetime
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.urls import reverse
+
 from . import template_spec as spec
 from .interchange import format_money, load_report, report_to_document
 from .models import ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup, Transition
+from .sections import STEPS_BY_KEY
 from .workflow import rule_for
 
 TEXT_LABELS = {"intro": "开头段落", **{s.key: s.heading for s in spec.SECTIONS if s.kind == "text"}}
@@ -88,6 +91,22 @@ def changes_since_return(report: Report) -> tuple[Transition | None, list[Change
     if returned is None or returned.document is None:
         return returned, []
     return returned, document_changes(returned.document, report_to_document(load_report(report.pk)))
+
+
+def annotate_comments(report: Report, comments) -> list:
+    """Give each review comment the Chinese name of its target and a link to where it is fixed:
+    the entry step of its section, at the cell (`#cell-<path>`, as the entry pages name cells)."""
+    result = []
+    for comment in comments:
+        comment.target_label = describe_path(report.template, comment.target) if comment.target else "整份报告"
+        section = comment.target.split(".")[0] if comment.target else ""
+        step = STEPS_BY_KEY.get(section)
+        comment.url = None
+        if step is not None:
+            anchor = f"#cell-{comment.target}" if "." in comment.target else ""
+            comment.url = reverse("report-step", args=[report.pk, step.slug]) + anchor
+        result.append(comment)
+    return result
 
 
 # --- The whole history ----------------------------------------------------------------------

@@ -71,7 +71,8 @@ SUBMIT, WITHDRAW, RETURN, APPROVE, PUBLISH, REOPEN = "submit", "withdraw", "retu
 TRANSITIONS: dict[str, Rule] = {rule.action: rule for rule in (
     Rule(SUBMIT, "提交审核", (S.DRAFT, S.RETURNED), S.SUBMITTED, (Role.PREPARER, Role.APPROVER),
          gated=True, notify="approvers"),
-    Rule(WITHDRAW, "撤回提交", (S.SUBMITTED,), S.DRAFT, (Role.PREPARER, Role.APPROVER), notify="approvers"),
+    # The preparer's way back before review; an approver who wants changes returns it instead.
+    Rule(WITHDRAW, "撤回提交", (S.SUBMITTED,), S.DRAFT, (Role.PREPARER,), notify="approvers"),
     Rule(RETURN, "退回修改", (S.SUBMITTED,), S.RETURNED, (Role.APPROVER,), reason_required=True, notify="preparers"),
     Rule(APPROVE, "审核通过", (S.SUBMITTED,), S.APPROVED, (Role.APPROVER,), gated=True, notify="preparers"),
     Rule(PUBLISH, "登记发布", (S.APPROVED,), S.PUBLISHED, (Role.PREPARER, Role.APPROVER)),

@@ -96,10 +96,10 @@ def _transition_posts() -> list[Case]:
             {"action": "submit"}, data=reason),
         # Withdrawing a draft: allowed people, wrong state: back with the reason, nothing changes.
         Case("report-transition", "POST", report_page(
-            preparer_a=Expect(302, location=back, state=S.DRAFT, unchanged=True), reader=FORBIDDEN),
-            {"action": "withdraw"}, data=reason),
+            preparer_a=Expect(302, location=back, state=S.DRAFT, unchanged=True), approver_a=FORBIDDEN,
+            reader=FORBIDDEN), {"action": "withdraw"}, data=reason),
         Case("report-transition", "POST", report_page(
-            preparer_a=Expect(302, location=back, state=S.DRAFT), reader=FORBIDDEN),
+            preparer_a=Expect(302, location=back, state=S.DRAFT), approver_a=FORBIDDEN, reader=FORBIDDEN),
             {"action": "withdraw"}, state=S.SUBMITTED, data=reason),
         # Returning is for the own approver only; a preparer is refused (403).
         Case("report-transition", "POST", report_page(

@@ -26,7 +26,7 @@ ACTIONS = ("submit", "withdraw", "return", "approve", "publish", "reopen")
 EXPECTED = {
     ("submit", S.DRAFT): (S.SUBMITTED, {"preparer_a", "approver_a"}),
     ("submit", S.RETURNED): (S.SUBMITTED, {"preparer_a", "approver_a"}),
-    ("withdraw", S.SUBMITTED): (S.DRAFT, {"preparer_a", "approver_a"}),
+    ("withdraw", S.SUBMITTED): (S.DRAFT, {"preparer_a"}),
     ("return", S.SUBMITTED): (S.RETURNED, {"approver_a"}),
     ("approve", S.SUBMITTED): (S.APPROVED, {"approver_a"}),
     ("publish", S.APPROVED): (S.PUBLISHED, {"preparer_a", "approver_a"}),

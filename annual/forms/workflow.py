@@ -20,8 +20,10 @@ class TransitionForm(forms.Form):
 
 class PublishForm(TransitionForm):
     portal_url = forms.URLField(label="发布网址", max_length=500, assume_scheme="https",
+                                widget=forms.URLInput(attrs={"class": "form-control"}),
                                 error_messages={"invalid": "发布网址不是有效的网址。", "required": "请填写发布网址。"})
-    portal_published_on = forms.DateField(label="发布日期", widget=forms.DateInput(attrs={"type": "date"}),
+    portal_published_on = forms.DateField(label="发布日期",
+                                          widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
                                           error_messages={"invalid": "发布日期格式应为 YYYY-MM-DD。",
                                                           "required": "请填写发布日期。"})
 
@@ -41,8 +43,9 @@ def comment_targets(version: str) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 class CommentForm(forms.Form):
-    target = forms.ChoiceField(label="针对", required=False)
-    text = forms.CharField(label="意见", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+    target = forms.ChoiceField(label="针对", required=False, widget=forms.Select(attrs={"class": "form-select"}))
+    text = forms.CharField(label="意见", max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
                            error_messages={"required": "请填写审核意见。"})
 
     def __init__(self, *args, version: str, **kwargs):

@@ -7,7 +7,7 @@ transition table, so no page repeats the permission rules.
 from django import template
 
 from .. import permissions, workflow
-from ..audit import describe_path, last_return
+from ..audit import annotate_comments, last_return
 from ..models import ReportState
 
 register = template.Library()
@@ -32,10 +32,8 @@ def workflow_panel(context, report):
 @register.inclusion_tag("annual/workflow/_comments_body.html")
 def review_comments(report):
     """The approver's open comments on `report`, each with the Chinese name of what it is on."""
-    comments = list(report.comments.filter(resolved_at__isnull=True).select_related("author"))
-    for comment in comments:
-        comment.target_label = describe_path(report.template, comment.target) if comment.target else "整份报告"
-    return {"report": report, "comments": comments}
+    comments = report.comments.filter(resolved_at__isnull=True).select_related("author")
+    return {"report": report, "comments": annotate_comments(report, comments)}
 
 
 @register.filter

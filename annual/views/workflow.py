@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions, workflow
-from ..audit import audit_trail, changes_since_return, describe_path
+from ..audit import annotate_comments, audit_trail, changes_since_return
 from ..forms.workflow import CommentForm, PublishForm, TransitionForm
 from ..models import ReviewComment
 
@@ -38,9 +38,10 @@ def approval(request, pk: int):
     gate = workflow.check_gate(report)
     returned, changes = changes_since_return(report)
     actions = {rule.action: rule for rule in workflow.allowed_actions(request.user, report)}
-    comments = list(report.comments.select_related("author"))
-    for comment in comments:
-        comment.target_label = describe_path(report.template, comment.target) if comment.target else "整份报告"
+    comments = annotate_comments(report, report.comments.select_related("author"))
+    transitions = list(report.transitions.select_related("actor").order_by("-at", "-pk"))
+    for t in transitions:
+        t.rule = workflow.rule_for(t)
     return render(request, "annual/workflow/approval.html", {
         "report": report,
         "gate": gate,
@@ -54,7 +55,7 @@ def approval(request, pk: int):
         "comments": comments,
         "can_comment": permissions.can_comment(request.user, report),
         "comment_form": CommentForm(version=report.template),
-        "transitions": report.transitions.select_related("actor").order_by("-at", "-pk"),
+        "transitions": transitions,
     })
 
 
