@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ..interchange import load_report, report_to_document
 from ..models import ReportState
@@ -17,7 +17,7 @@ from ..snapshots import FROZEN_STATES, latest_snapshot_pdf
 
 
 @login_required
-@require_GET
+@require_safe
 def report_pdf(request, pk: int):
     """The PDF of a report the user may see (404 otherwise).
 
