@@ -255,3 +255,14 @@ def test_only_workflow_assigns_report_state():
     offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
                  if p.name != "workflow.py" and "migrations" not in p.parts and assigning.search(p.read_text())]
     assert offenders == []
+
+
+def test_reopen_tells_preparers_the_reason(personas, django_capture_on_commit_callbacks, mailoutbox):
+    arrange_state(personas.report_a, S.PUBLISHED)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert perform_transition(personas.report_a, "reopen", user=personas.approver_a,
+                                  reason="门户发布后发现复议数字有误，需更正") == S.RETURNED
+    assert personas.report_a.is_editable
+    (mail,) = mailoutbox
+    assert mail.to == ["prep_a@example.gov.cn"] and "重新打开" in mail.subject
+    assert "理由：门户发布后发现复议数字有误，需更正" in mail.body
