@@ -108,3 +108,11 @@ def test_next_parameter_cannot_redirect_off_site(client, personas):
     response = client.post(reverse("report-transition", args=[personas.report_a.pk, "submit"]),
                            {"next": reverse("home")})
     assert response["Location"] == reverse("home")
+
+
+def test_publish_form_offers_today_in_iso_for_the_date_picker(client, personas):
+    from django.utils import timezone
+    arrange_state(personas.report_a, S.APPROVED)
+    client.force_login(personas.preparer_a)
+    page = client.get(reverse("report-approval", args=[personas.report_a.pk])).content.decode()
+    assert f'type="date" name="portal_published_on" value="{timezone.localdate().isoformat()}"' in page

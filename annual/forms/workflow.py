@@ -23,7 +23,7 @@ class PublishForm(TransitionForm):
                                 widget=forms.URLInput(attrs={"class": "form-control"}),
                                 error_messages={"invalid": "发布网址不是有效的网址。", "required": "请填写发布网址。"})
     portal_published_on = forms.DateField(label="发布日期",
-                                          widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+                                          widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
                                           error_messages={"invalid": "发布日期格式应为 YYYY-MM-DD。",
                                                           "required": "请填写发布日期。"})
 

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -53,7 +54,8 @@ def approval(request, pk: int):
         "changes": changes,
         "actions": actions,
         "transition_form": TransitionForm(initial={"revision": report.revision}),
-        "publish_form": PublishForm(initial={"revision": report.revision}),
+        "publish_form": PublishForm(initial={"revision": report.revision,
+                                             "portal_published_on": report.portal_published_on or timezone.localdate()}),
         "comments": comments,
         "can_comment": permissions.can_comment(request.user, report),
         "comment_form": CommentForm(version=report.template),
