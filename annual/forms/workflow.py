@@ -22,8 +22,8 @@ class PublishForm(TransitionForm):
     portal_url = forms.URLField(label="发布网址", max_length=500, assume_scheme="https",
                                 widget=forms.URLInput(attrs={"class": "form-control"}),
                                 error_messages={"invalid": "发布网址不是有效的网址。", "required": "请填写发布网址。"})
-    portal_published_on = forms.DateField(label="发布日期",
-                                          widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
+    portal_published_on = forms.DateField(label="发布日期", widget=forms.DateInput(
+                                              format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
                                           error_messages={"invalid": "发布日期格式应为 YYYY-MM-DD。",
                                                           "required": "请填写发布日期。"})
 

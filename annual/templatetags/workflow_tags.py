@@ -20,7 +20,7 @@ def workflow_panel(context, report):
     return {
         "report": report,
         "actions": [a.action for a in actions],
-        "withdraw": workflow.TRANSITIONS[workflow.WITHDRAW] if any(a.action == workflow.WITHDRAW for a in actions) else None,
+        "withdraw": next((a for a in actions if a.action == workflow.WITHDRAW), None),
         "returned": last_return(report) if report.state == ReportState.RETURNED else None,
         "open_comments": report.comments.filter(resolved_at__isnull=True).count(),
         "can_edit": permissions.can_edit(user, report),

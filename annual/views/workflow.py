@@ -54,8 +54,8 @@ def approval(request, pk: int):
         "changes": changes,
         "actions": actions,
         "transition_form": TransitionForm(initial={"revision": report.revision}),
-        "publish_form": PublishForm(initial={"revision": report.revision,
-                                             "portal_published_on": report.portal_published_on or timezone.localdate()}),
+        "publish_form": PublishForm(initial={
+            "revision": report.revision, "portal_published_on": report.portal_published_on or timezone.localdate()}),
         "comments": comments,
         "can_comment": permissions.can_comment(request.user, report),
         "comment_form": CommentForm(version=report.template),
