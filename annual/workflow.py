@@ -266,13 +266,12 @@ def _publication(report: Report, extra: dict) -> tuple[str, datetime.date]:
 def _freeze(report: Report, user) -> None:
     # Imported here: the snapshot module renders PDFs (WeasyPrint), which the rest of the
     # workflow, and every import of this module, has no need to load.
+    from .pdf import PdfRenderError
     from .snapshots import freeze_report
 
     try:
         freeze_report(report, user=user)
-    except TransitionError:
-        raise
-    except Exception as exc:  # a failed render must refuse the approval, not half-approve
+    except PdfRenderError as exc:  # raised inside the transaction: the approval is rolled back
         logger.exception("freezing report %s failed", report.pk)
         raise TransitionError(f"审核通过失败：定稿 PDF 未能生成（{exc}），报告状态未改变，请联系管理员。") from exc
 
