@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -341,6 +342,14 @@ def _guard_report(sender, instance: Report, raw=False, update_fields=None, **kwa
     _refuse_if_locked(instance.pk)
 
 
+@receiver(pre_delete, sender=Report, dispatch_uid="annual.workflow.report_delete_lock")
+def _guard_report_delete(sender, instance: Report, **kwargs):
+    """Only a draft may be deleted: anything submitted has an approver's record attached."""
+    state = Report.objects.filter(pk=instance.pk).values_list("state", flat=True).first()
+    if state is not None and state != S.DRAFT:
+        raise ReportLocked(f"报告状态为“{S(state).label}”，不能删除。")
+
+
 @receiver(pre_save, sender=ProactiveItem, dispatch_uid="annual.workflow.proactive_lock")
 @receiver(pre_save, sender=ApplicationRow, dispatch_uid="annual.workflow.application_lock")
 @receiver(pre_save, sender=ReviewLitigationGroup, dispatch_uid="annual.workflow.review_lock")
@@ -351,9 +360,9 @@ def _guard_row(sender, instance, raw=False, origin=None, **kwargs):
     """Refuse saving or deleting one table row of a locked report (bulk writes go through
     `write_document`, whose report save the guard above already refuses).
 
-    Deleting the whole report cascades to its rows; that is the admin's decision, allowed
-    for drafts only, so a cascade from a Report is let through.
+    Deleting a whole report cascades to its rows; whether that is allowed is decided by the
+    report's own guard (drafts only), so a cascade from a Report or a Report queryset passes.
     """
-    if raw or isinstance(origin, Report):
+    if raw or isinstance(origin, Report) or (isinstance(origin, QuerySet) and origin.model is Report):
         return
     _refuse_if_locked(instance.report_id)

@@ -178,3 +178,11 @@ def test_draft_report_deletes_with_its_rows(personas):
     pk = personas.report_a.pk
     personas.report_a.delete()
     assert not ApplicationRow.objects.filter(report_id=pk).exists()
+
+
+@pytest.mark.parametrize("state", (S.RETURNED, *LOCKED))
+def test_only_drafts_can_be_deleted(personas, state):
+    arrange_state(personas.report_a, state)
+    with pytest.raises(ReportLocked, match="不能删除"), transaction.atomic():
+        Report.objects.filter(pk=personas.report_a.pk).delete()
+    assert Report.objects.filter(pk=personas.report_a.pk).exists()
