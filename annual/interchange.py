@@ -106,9 +106,7 @@ def build_rows(report: Report, doc: dict) -> tuple[list, list, list]:
 
 
 ROW_MODELS = (
-    (ProactiveItem, "proactive_items", ("made", "published", "total_published", "issued", "repealed", "in_force",
-                                        "previous", "change", "decisions", "projects", "amount_wan_yuan",
-                                        "amount_places")),
+    (ProactiveItem, "proactive_items", spec.PROACTIVE_FIELD_KEYS + ("amount_places",)),
     (ApplicationRow, "application_rows", tuple(c.key for c in spec.APPLICATION_COLUMNS)),
     (ReviewLitigationGroup, "review_groups", tuple(f.key for f in spec.REVIEW_FIELDS)),
 )

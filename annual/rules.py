@@ -105,12 +105,14 @@ def blocking_checks(version: str) -> tuple[Check, ...]:
             message=(f"{col.label}栏：一（本年新收）＋二（上年结转）为 {{expected}}，"
                      f"三（七）总计＋四（结转下年度）为 {{actual}}，两者应相等"),
         ))
+    parts_label = "＋".join(spec.REVIEW_FIELDS_BY_KEY[k].label for k in spec.REVIEW_PART_KEYS)
+    total_label = spec.REVIEW_FIELDS_BY_KEY["total"].label
     for group in spec.REVIEW_GROUPS:
         checks.append(Check(
             "group_total",
             parts=tuple(f"review_litigation.{group.key}.{k}" for k in spec.REVIEW_PART_KEYS),
             targets=(f"review_litigation.{group.key}.total",),
-            message=f"{group.label}·总计：结果维持＋结果纠正＋其他结果＋尚未审结为 {{expected}}，总计填写为 {{actual}}",
+            message=f"{group.label}·{total_label}：{parts_label}为 {{expected}}，{total_label}填写为 {{actual}}",
         ))
     return tuple(checks)
 

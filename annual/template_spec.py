@@ -174,6 +174,14 @@ PROACTIVE_FIELD_KEYS = (
 )
 
 
+# The first label each field has, 2019 first: how the model's columns are named in the admin.
+PROACTIVE_FIELD_LABELS: dict[str, str] = {}
+for _version in VERSIONS:
+    for _block in PROACTIVE_BLOCKS[_version]:
+        for _field in _block.fields:
+            PROACTIVE_FIELD_LABELS.setdefault(_field.key, _field.label)
+
+
 @cache
 def proactive_items(version: str) -> tuple[tuple[ProactiveItem, ProactiveBlock], ...]:
     """(item, its block) pairs in official order."""
@@ -347,6 +355,27 @@ def application_label_cells(version: str) -> tuple[tuple[LabelCell, ...], ...]:
     return tuple(result)
 
 
+@cache
+def application_header_rows() -> tuple[tuple[LabelCell, ...], ...]:
+    """The three header rows of table 三, merges included, as on the official form.
+
+    The 3×3 corner holds the balance sentence; 申请人情况 spans the seven figure columns, and
+    法人或其他组织 the five legal-person ones.
+    """
+    legal = [c for c in APPLICANT_COLUMNS if c.legal_person]
+    second: list[LabelCell] = []
+    for c in APPLICATION_COLUMNS:
+        if not c.legal_person:
+            second.append(LabelCell(c.label, rowspan=2))
+        elif c is legal[0]:
+            second.append(LabelCell(LEGAL_PERSON_HEADER, colspan=len(legal)))
+    return (
+        (LabelCell(BALANCE_NOTE, rowspan=3, colspan=3), LabelCell(APPLICANT_HEADER, colspan=len(APPLICATION_COLUMNS))),
+        tuple(second),
+        tuple(LabelCell(c.label) for c in legal),
+    )
+
+
 # --- 四 行政复议、行政诉讼 ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -394,3 +423,15 @@ def describe_cell(version: str, path: str) -> str:
         label = dict((i.key, i.label) for i, _ in proactive_items(version))[parts[1]]
         return f"{label}·{fields[parts[2]].label}"
     return path
+
+
+@cache
+def review_header_rows() -> tuple[tuple[LabelCell, ...], ...]:
+    """The two-level header of table 四: 行政复议 (five columns) and 行政诉讼 (two groups of five)."""
+    review, *litigation = REVIEW_GROUPS
+    n = len(REVIEW_FIELDS)
+    return (
+        (LabelCell(review.parent, colspan=n), LabelCell(litigation[0].parent, colspan=n * len(litigation))),
+        tuple(LabelCell(f.label, rowspan=2) for f in REVIEW_FIELDS) + tuple(LabelCell(g.heading, colspan=n) for g in litigation),
+        tuple(LabelCell(f.label) for _ in litigation for f in REVIEW_FIELDS),
+    )

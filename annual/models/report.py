@@ -95,16 +95,16 @@ class ProactiveItem(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="proactive_items")
     key = models.CharField(max_length=40)
-    made = _count("本年新制作数量")
-    published = _count("本年新公开数量")
-    total_published = _count("对外公开总数量")
-    issued = _count("本年制发件数")
-    repealed = _count("本年废止件数")
-    in_force = _count("现行有效件数")
-    previous = _count("上一年项目数量")
-    change = models.BigIntegerField("本年增/减", null=True, blank=True)
-    decisions = _count("处理决定数量")
-    projects = _count("采购项目数量")
+    made = _count(spec.PROACTIVE_FIELD_LABELS["made"])
+    published = _count(spec.PROACTIVE_FIELD_LABELS["published"])
+    total_published = _count(spec.PROACTIVE_FIELD_LABELS["total_published"])
+    issued = _count(spec.PROACTIVE_FIELD_LABELS["issued"])
+    repealed = _count(spec.PROACTIVE_FIELD_LABELS["repealed"])
+    in_force = _count(spec.PROACTIVE_FIELD_LABELS["in_force"])
+    previous = _count(spec.PROACTIVE_FIELD_LABELS["previous"])
+    change = models.BigIntegerField(spec.PROACTIVE_FIELD_LABELS["change"], null=True, blank=True)
+    decisions = _count(spec.PROACTIVE_FIELD_LABELS["decisions"])
+    projects = _count(spec.PROACTIVE_FIELD_LABELS["projects"])
     amount_wan_yuan = models.DecimalField(
         "金额（万元）", max_digits=18, decimal_places=4, null=True, blank=True,
         validators=[MinValueValidator(0)],
@@ -131,13 +131,13 @@ class ApplicationRow(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="application_rows")
     key = models.CharField(max_length=60)
-    natural_person = _count("自然人")
-    commercial = _count("商业企业")
-    research = _count("科研机构")
-    social_welfare = _count("社会公益组织")
-    legal_service = _count("法律服务机构")
-    other_org = _count("其他")
-    total = _count("总计")
+    natural_person = _count(spec.COLUMNS_BY_KEY["natural_person"].label)
+    commercial = _count(spec.COLUMNS_BY_KEY["commercial"].label)
+    research = _count(spec.COLUMNS_BY_KEY["research"].label)
+    social_welfare = _count(spec.COLUMNS_BY_KEY["social_welfare"].label)
+    legal_service = _count(spec.COLUMNS_BY_KEY["legal_service"].label)
+    other_org = _count(spec.COLUMNS_BY_KEY["other_org"].label)
+    total = _count(spec.TOTAL_COLUMN.label)
 
     history = HistoricalRecords()
 
@@ -155,11 +155,11 @@ class ReviewLitigationGroup(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="review_groups")
     key = models.CharField(max_length=40)
-    upheld = _count("结果维持")
-    corrected = _count("结果纠正")
-    other = _count("其他结果")
-    pending = _count("尚未审结")
-    total = _count("总计")
+    upheld = _count(spec.REVIEW_FIELDS_BY_KEY["upheld"].label)
+    corrected = _count(spec.REVIEW_FIELDS_BY_KEY["corrected"].label)
+    other = _count(spec.REVIEW_FIELDS_BY_KEY["other"].label)
+    pending = _count(spec.REVIEW_FIELDS_BY_KEY["pending"].label)
+    total = _count(spec.REVIEW_FIELDS_BY_KEY["total"].label)
 
     history = HistoricalRecords()
 

@@ -160,16 +160,16 @@ def proactive_table(doc: dict) -> Table:
     return Table(css="proactive", columns=["c-item", "c-val", "c-val", "c-val"], head=[], groups=groups)
 
 
-def applications_head() -> list[TableRow]:
-    """The three-row header of 三: 申请人情况 | 自然人 | 法人或其他组织 (five) | 总计."""
-    legal = [c for c in spec.APPLICANT_COLUMNS if c.legal_person]
-    natural = [c for c in spec.APPLICANT_COLUMNS if not c.legal_person]
-    first = [Cell(spec.APPLICANT_HEADER, rowspan=3, colspan=3, header=True)]
-    first += [Cell(c.label, rowspan=3, header=True, css="vertical") for c in natural]
-    first.append(Cell(spec.LEGAL_PERSON_HEADER, colspan=len(legal), header=True))
-    first.append(Cell(spec.TOTAL_COLUMN.label, rowspan=3, header=True, css="vertical"))
-    second = [Cell(c.label, rowspan=2, header=True, css="vertical") for c in legal]
-    return [TableRow(first), TableRow(second), TableRow([], css="spacer")]
+def header_rows(rows: tuple[tuple[spec.LabelCell, ...], ...], *, corner: bool = False) -> list[TableRow]:
+    """An official table's header rows, merges as the spec gives them."""
+    result = []
+    for r, row in enumerate(rows):
+        cells = []
+        for c, cell in enumerate(row):
+            css = "corner" if corner and r == 0 and c == 0 else "vertical" if cell.colspan == 1 else ""
+            cells.append(Cell(cell.text, rowspan=cell.rowspan, colspan=cell.colspan, header=True, css=css))
+        result.append(TableRow(cells))
+    return result
 
 
 def applications_table(doc: dict) -> Table:
@@ -196,7 +196,8 @@ def applications_table(doc: dict) -> Table:
     groups.append(body[first_outcome:last_outcome + 1])
     groups += [[r] for r in body[last_outcome + 1:]]
     columns = ["c-l1", "c-l2", "c-l3"] + ["c-num"] * len(spec.APPLICATION_COLUMNS)
-    return Table(css="applications", columns=columns, head=applications_head(), groups=groups)
+    return Table(css="applications", columns=columns,
+                 head=header_rows(spec.application_header_rows(), corner=True), groups=groups)
 
 
 def _label_css(cell: spec.LabelCell, row: spec.Row) -> str:
@@ -210,29 +211,12 @@ def _label_css(cell: spec.LabelCell, row: spec.Row) -> str:
 def review_table(doc: dict) -> Table:
     """四 with its two-level header: 行政复议 (five columns) | 行政诉讼 (two groups of five)."""
     values = doc.get("review_litigation", {})
-    n = len(spec.REVIEW_FIELDS)
-    parents: list[tuple[str, list[spec.ReviewGroup]]] = []
-    for g in spec.REVIEW_GROUPS:
-        if parents and parents[-1][0] == g.parent:
-            parents[-1][1].append(g)
-        else:
-            parents.append((g.parent, [g]))
-    first, second, third = [], [], []
-    for parent, groups in parents:
-        first.append(Cell(parent, colspan=n * len(groups), header=True))
-        for g in groups:
-            if g.heading == parent:
-                # A group that is its own parent (行政复议): its field labels span two rows.
-                second += [Cell(f.label, rowspan=2, header=True) for f in spec.REVIEW_FIELDS]
-            else:
-                second.append(Cell(g.heading, colspan=n, header=True))
-                third += [Cell(f.label, header=True) for f in spec.REVIEW_FIELDS]
     body = [Cell(format_count(values.get(g.key, {}).get(f.key)), css="num")
             for g in spec.REVIEW_GROUPS for f in spec.REVIEW_FIELDS]
     return Table(
         css="review",
         columns=["c-review"] * len(body),
-        head=[TableRow(first), TableRow(second), TableRow(third)],
+        head=header_rows(spec.review_header_rows()),
         groups=[[TableRow(body)]],
     )
 
@@ -242,7 +226,6 @@ class Section:
     heading: str
     paragraphs: list[Paragraph] = field(default_factory=list)
     table: Table | None = None
-    note: str = ""
 
 
 def default_title(doc: dict) -> str:
@@ -273,8 +256,7 @@ def build_context(doc: dict, *, title: str | None = None, draft: DraftMark | Non
         if s.kind == "text":
             sections.append(Section(s.heading, paragraphs=paragraphs(doc.get(s.key, ""))))
         else:
-            note = spec.BALANCE_NOTE if s.key == "applications" else ""
-            sections.append(Section(s.heading, table=tables[s.key](doc), note=note))
+            sections.append(Section(s.heading, table=tables[s.key](doc)))
     meta = doc.get("meta", {})
     title = (title or "").strip() or default_title(doc)
     return {

@@ -206,12 +206,9 @@ def _step_context(request, report, step, form, doc, editable, conflict) -> dict:
         context["checks"] = [c for c in rules.checks_as_json(report.template) if c["cells"][0].startswith(prefix)]
     if step.key == "applications":
         context.update(grid=form.application_grid(), columns=spec.APPLICATION_COLUMNS,
-                       applicant_header=spec.APPLICANT_HEADER, legal_person_header=spec.LEGAL_PERSON_HEADER,
-                       balance_note=spec.BALANCE_NOTE,
-                       legal_person_count=sum(1 for c in spec.APPLICANT_COLUMNS if c.legal_person))
+                       header_rows=spec.application_header_rows())
     elif step.key == "review_litigation":
-        context.update(cells=form.review_grid(), groups=spec.REVIEW_GROUPS, fields=spec.REVIEW_FIELDS,
-                       litigation_span=len(spec.REVIEW_FIELDS) * (len(spec.REVIEW_GROUPS) - 1))
+        context.update(cells=form.review_grid(), header_rows=spec.review_header_rows())
     elif step.key == "proactive":
         context["blocks"] = form.blocks()
     elif step.key in sections.TEXT_KEYS:
@@ -262,11 +259,8 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
         "proactive": proactive,
         "applications": applications,
         "columns": spec.APPLICATION_COLUMNS,
-        "applicant_header": spec.APPLICANT_HEADER,
-        "legal_person_header": spec.LEGAL_PERSON_HEADER,
-        "balance_note": spec.BALANCE_NOTE,
-        "review_groups": spec.REVIEW_GROUPS,
-        "review_fields": spec.REVIEW_FIELDS,
+        "applications_header": spec.application_header_rows(),
+        "review_header": spec.review_header_rows(),
         "review_values": review_values,
         "prev_step": sections.neighbours(sections.REVIEW)[0],
         "next_step": None,
