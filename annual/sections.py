@@ -401,6 +401,15 @@ def new_document(agency: Agency, year: int, previous: dict | None) -> dict:
     return doc
 
 
+def default_new_year(today: datetime.date, taken: set[int]) -> int:
+    """The year a new report is most likely for: reports are drafted from the last quarter of
+    the year they cover until their January deadline, so from October on it is this year."""
+    year = today.year if today.month >= 10 else today.year - 1
+    while year in taken:
+        year += 1
+    return year
+
+
 def create_report(agency: Agency, year: int, user) -> Report:
     """Create `agency`'s report for `year` (template by year), prefilled from last year's report."""
     if not 2000 <= year <= 2100:

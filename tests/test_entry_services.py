@@ -4,6 +4,7 @@ prefill from last year, completeness, and the home page built on them."""
 from __future__ import annotations
 
 import copy
+import datetime
 
 import pytest
 from django.urls import reverse
@@ -152,3 +153,13 @@ def test_home_lists_own_reports_and_approver_sees_subordinates_read_only(persona
     county = client_for(personas.county_approver).get(reverse("home")).content.decode()
     assert "下属机关的报告" in county and f'data-report="{personas.report_b.pk}"' in county
     assert ">填报</a>" not in county.split("下属机关的报告")[1]  # read-only: no 填报 button
+
+
+@pytest.mark.parametrize("today,taken,expected", [
+    (datetime.date(2026, 11, 27), set(), 2026),
+    (datetime.date(2027, 1, 10), set(), 2026),
+    (datetime.date(2027, 1, 10), {2026}, 2027),
+    (datetime.date(2026, 9, 30), set(), 2025),
+])
+def test_default_new_year_follows_the_reporting_season(today, taken, expected):
+    assert sections.default_new_year(today, taken) == expected

@@ -49,9 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
         (own if member and report.agency_id == member.agency_id else others).append(entry)
     can_create = member is not None and permissions.can_create_report(user, member.agency)
     taken = {r.year for r in reports if member and r.agency_id == member.agency_id}
-    default_year = timezone.localdate().year - 1
-    while default_year in taken:
-        default_year += 1
+    default_year = sections.default_new_year(timezone.localdate(), taken)
     return render(request, "annual/home.html", {
         "member": member,
         "own": own,
