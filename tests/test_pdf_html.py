@@ -15,6 +15,7 @@ from annual import template_spec as spec
 from annual.document import blank_document
 from annual.pdf import DraftMark, build_context, render_html
 from annual.pdf.context import format_date, paragraphs
+from annual.pdf.html import STYLESHEET
 
 DRAFT = DraftMark(state="待审核", printed_at=datetime.datetime(2021, 1, 30, 9, 5),
                   changed_at=datetime.datetime(2021, 1, 29, 17, 40))
@@ -203,6 +204,15 @@ def test_markup_in_narrative_prints_as_text(seed_doc):
     links = [e.etree_element.get("href") for e in root.query_all("[href]")] + \
             [e.etree_element.get("src") for e in root.query_all("[src]")]
     assert len(links) == 1 and links[0].startswith("file://") and links[0].endswith("/static/pdf/report.css")
+
+
+def test_html_for_weasyprint_has_no_url_at_all(seed_doc):
+    # render_pdf applies the stylesheet itself (parsed once per thread), so its HTML names nothing.
+    html = render_html(seed_doc, link_stylesheet=False)
+    root = parse(html)
+    assert root.query("[href]") is None and root.query("[src]") is None
+    assert html.replace("\n", "") == render_html(seed_doc).replace(
+        f'<link rel="stylesheet" href="{STYLESHEET.resolve().as_uri()}">', "").replace("\n", "")
 
 
 def test_watermark_and_footer_on_drafts_only(seed_doc):

@@ -16,8 +16,14 @@ ASSET_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "pdf"
 STYLESHEET = ASSET_DIR / "report.css"
 
 
-def render_html(doc: dict, *, title: str | None = None, draft: DraftMark | None = None) -> str:
-    """The print HTML of a valid document; every text is escaped by Django's autoescape."""
+def render_html(doc: dict, *, title: str | None = None, draft: DraftMark | None = None,
+                link_stylesheet: bool = True) -> str:
+    """The print HTML of a valid document; every text is escaped by Django's autoescape.
+
+    The HTML links STYLESHEET, so that it prints as is in a browser; `link_stylesheet=False`
+    leaves the link out for `render.html_to_pdf`, which applies its own parsed copy of it.
+    """
     context = build_context(doc, title=title, draft=draft)
-    context["stylesheet_url"] = STYLESHEET.resolve().as_uri()
+    if link_stylesheet:
+        context["stylesheet_url"] = STYLESHEET.resolve().as_uri()
     return render_to_string(TEMPLATE, context)

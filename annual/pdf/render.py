@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .context import DraftMark
-from .html import ASSET_DIR, render_html
+from .html import ASSET_DIR, STYLESHEET, render_html
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +86,24 @@ def _font_config():
     return _local.font_config
 
 
+def _stylesheet():
+    # The print stylesheet, parsed once per thread and handed to every render, instead of
+    # WeasyPrint fetching and parsing the <link> each time (about 10 ms of a 0.4 s render).
+    # Parsing it registers its @font-face rules in this thread's font configuration.
+    if getattr(_local, "stylesheet", None) is None:
+        from weasyprint import CSS
+
+        _local.stylesheet = CSS(url=STYLESHEET.resolve().as_uri(), url_fetcher=url_fetcher(),
+                                font_config=_font_config())
+    return _local.stylesheet
+
+
 def html_to_pdf(html: str) -> bytes:
-    """PDF bytes of print HTML produced by `render_html`."""
+    """PDF bytes of print HTML from `render_html(..., link_stylesheet=False)`, in the print style."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=ASSET_DIR.resolve().as_uri() + "/", url_fetcher=url_fetcher())
-    return document.write_pdf(font_config=_font_config())
+    return document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
 
 
 def render_pdf(doc: dict, *, title: str | None = None, draft: DraftMark | None = None) -> bytes:
@@ -101,7 +113,7 @@ def render_pdf(doc: dict, *, title: str | None = None, draft: DraftMark | None =
     prints the 「草稿」 watermark and the footer, None prints the final copy. Any failure is
     logged with its traceback and raised as PdfRenderError with a message fit for a user.
     """
-    html = render_html(doc, title=title, draft=draft)
+    html = render_html(doc, title=title, draft=draft, link_stylesheet=False)
     try:
         return html_to_pdf(html)
     except Exception as exc:  # WeasyPrint, Pango or fontTools: the user gets a message, the log the rest
