@@ -17,6 +17,8 @@ from .document import blank_document, validate
 from .models import Agency, ApplicationRow, ProactiveItem, Report, ReviewLitigationGroup
 
 META_COLUMNS = {key: key for key, _ in spec.META_FIELDS}
+# The keys of Report.section_revisions: the 基本信息 step and the six sections.
+REVISED_SECTIONS = ("basic", *(s.key for s in spec.SECTIONS))
 CONTACT_COLUMNS = {key: f"contact_{key}" for key, _ in spec.CONTACT_FIELDS}
 
 
@@ -148,6 +150,10 @@ def write_document(doc: dict, agency: Agency, *, report: Report | None = None) -
     validate(doc)
     if report is None:
         report = Report(agency=agency)
+    if report.pk is not None:
+        # Every section may change: a page opened before this write must see a conflict.
+        revisions = report.section_revisions or {}
+        report.section_revisions = {key: int(revisions.get(key, 0)) + 1 for key in REVISED_SECTIONS}
     apply_document(report, doc)
     report.revision += 1
     report.full_clean(validate_unique=True, validate_constraints=True)

@@ -163,3 +163,26 @@ def test_home_lists_own_reports_and_approver_sees_subordinates_read_only(persona
 ])
 def test_default_new_year_follows_the_reporting_season(today, taken, expected):
     assert sections.default_new_year(today, taken) == expected
+
+
+def test_revised_sections_are_the_entry_steps():
+    from annual.interchange import REVISED_SECTIONS
+    assert REVISED_SECTIONS == tuple(s.key for s in sections.EDIT_STEPS)
+
+
+@pytest.mark.django_db
+def test_import_over_a_report_makes_an_open_page_conflict(tmp_path, personas, seed_report):
+    """A page loaded before `import_report --replace` must not silently overwrite the import."""
+    from django.core.management import call_command
+    import io
+    import json
+    loaded = sections.section_revision(seed_report, "applications")
+    doc = report_to_document(load_report(seed_report.pk))
+    doc["applications"]["received"]["natural_person"] = 99
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    call_command("import_report", str(path), agency=seed_report.agency.name, replace=True, stdout=io.StringIO())
+    with pytest.raises(sections.SectionConflict) as exc:
+        sections.save_section(seed_report.pk, "applications", {"applications.received.natural_person": 1},
+                              loaded_revision=loaded, user=personas.preparer_a)
+    assert exc.value.current["applications.received.natural_person"] == 99

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions, rules, sections
 from .. import template_spec as spec
@@ -31,6 +31,7 @@ def _step_url(report: Report, step: sections.Step) -> str:
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The user's agency's reports by year (and, for approvers, their subordinates', read-only)."""
     user = request.user

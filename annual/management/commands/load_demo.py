@@ -52,6 +52,8 @@ class Command(BaseCommand):
         self.stdout.write("\n演示账号（用户名 / 密码 / 身份）：")
         for username, agency_name, role, description in ACCOUNTS:
             user, _ = User.objects.get_or_create(username=username)
+            # A reserved domain: notifications show up in the console backend and can go nowhere else.
+            user.email = f"{username}@cangnan.example"
             user.is_staff = role == Role.ADMIN
             user.is_superuser = role == Role.ADMIN
             secret = password or _memorable_password()
