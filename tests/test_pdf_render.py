@@ -260,6 +260,20 @@ def test_render_seed_pdf_is_small_with_bundled_subset_fonts(seed_pdf):
     reader = PdfReader(io.BytesIO(seed_pdf))
     names = {str(f.get_object()["/BaseFont"]) for p in reader.pages for f in p["/Resources"]["/Font"].values()}
     assert any("Report-Serif-SC" in n for n in names)
+    # The （一） sub-headings take the bundled 楷体 copy, not the 15 MB installed face.
+    assert any("Report-Kai-SC" in n for n in names) and not any("WenKai" in n for n in names)
+
+
+def test_render_in_another_thread_prints_the_same(seed_doc, seed_pdf):
+    # Each thread parses its own copy of the stylesheet into its own font configuration.
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("pdf", render_pdf(seed_doc)))
+    worker.start()
+    worker.join()
+    assert page_texts(result["pdf"]) == page_texts(seed_pdf)
+    fonts = [sorted(str(f.get_object()["/BaseFont"])[7:] for p in PdfReader(io.BytesIO(pdf)).pages
+                    for f in p["/Resources"]["/Font"].values()) for pdf in (result["pdf"], seed_pdf)]
+    assert fonts[0] == fonts[1]
 
 
 @pytest.mark.parametrize("fixture", ["seed_pdf", "pdf_2021"])
