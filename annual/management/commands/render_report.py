@@ -14,7 +14,7 @@ FILE_STATE = "未经审核的文件"
 class Command(BaseCommand):
     help = (
         "按官方模板版式生成年度报告 PDF（仅依据 JSON 文件，无需数据库）。"
-        "输出文件以 .html 结尾时写出交给 WeasyPrint 的 HTML。"
+        "输出文件以 .html 结尾时写出打印用 HTML（链接打印样式表，与交给 WeasyPrint 的内容相同）。"
         "默认按草稿打印（水印「草稿」及页脚状态），--final 打印定稿。退出码：0 成功，2 文档无效，1 生成失败。"
     )
     # A file in, a file out: no database, no URLs, no admin. Django's system checks would import
