@@ -9,11 +9,13 @@ import threading
 
 import pdfplumber
 import pytest
+from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from annual import template_spec as spec
 from annual.document import MAX_TEXT_CHARS, DocumentError, validate
 from annual.pdf import DraftMark, render_pdf
+from annual.pdf.build_fonts import LOCAL_FACE_FILES
 from annual.pdf.html import STYLESHEET
 from annual.pdf.render import asset_path, html_to_pdf, url_fetcher
 
@@ -254,14 +256,36 @@ def test_longest_allowed_narrative_renders(seed_doc):
     assert "— 1 —" in page_texts(pdf)[0]
 
 
-def test_render_seed_pdf_is_small_with_bundled_subset_fonts(seed_pdf):
-    # The bundled GB 2312 faces keep each embedded subset to its own glyphs (issue target 300 KB).
-    assert len(seed_pdf) <= 300_000
-    reader = PdfReader(io.BytesIO(seed_pdf))
-    names = {str(f.get_object()["/BaseFont"]) for p in reader.pages for f in p["/Resources"]["/Font"].values()}
-    assert any("Report-Serif-SC" in n for n in names)
+def _embedded_fonts(pdf: bytes) -> dict[str, TTFont]:
+    fonts = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            program = (descriptor.get("/FontFile3") or descriptor.get("/FontFile2")).get_object()
+            fonts[str(font["/BaseFont"]).split("+", 1)[1]] = TTFont(io.BytesIO(program.get_data()))
+    return fonts
+
+
+def test_render_seed_pdf_embeds_subsets_of_the_bundled_gb2312_faces(seed_pdf):
+    # WeasyPrint keeps every glyph id up to the highest one used, so a subset of an installed
+    # 30 000–65 000-glyph face drags ~140 KB of empty slots along; the GB 2312 copies (under
+    # 8 000 glyphs) do not.
+    fonts = _embedded_fonts(seed_pdf)
+    assert all(name.startswith("Report-") for name in fonts)
+    assert all(font["maxp"].numGlyphs <= 8_000 for font in fonts.values())
+    # The issue's target is 300 KB. FandolFang, the only free simplified 仿宋, has outlines about
+    # twice as heavy as Noto Serif's, which takes the seed to about 335 KB (230 KB without it).
+    assert len(seed_pdf) <= (350_000 if LOCAL_FACE_FILES[0].exists() else 300_000)
     # The （一） sub-headings take the bundled 楷体 copy, not the 15 MB installed face.
-    assert any("Report-Kai-SC" in n for n in names) and not any("WenKai" in n for n in names)
+    assert "Report-Kai-SC" in fonts and not any("WenKai" in n for n in fonts)
+
+
+def test_render_body_text_is_set_in_fang_song_where_installed(seed_pdf):
+    with pdfplumber.open(io.BytesIO(seed_pdf)) as plumber:
+        body = [c["fontname"].split("+", 1)[1] for c in plumber.pages[0].chars if c["text"] == "根"]
+    expected = "Report-Fang-SC" if LOCAL_FACE_FILES[0].exists() else "Report-Serif-SC"
+    assert body and set(body) == {expected}
 
 
 def test_render_in_another_thread_prints_the_same(seed_doc, seed_pdf):

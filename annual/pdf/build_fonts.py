@@ -1,6 +1,7 @@
 """Build the print fonts in static/pdf/fonts/ from the Debian-installed Noto CJK and LXGW WenKai fonts.
 
-    python -m annual.pdf.build_fonts
+    python -m annual.pdf.build_fonts            # the committed faces (OFL)
+    python -m annual.pdf.build_fonts --local    # the 仿宋 face, built on each machine by ./dev
 
 Why: WeasyPrint subsets embedded fonts but keeps every glyph id up to the highest one used;
 Noto CJK has 65 000 glyphs, so each embedded face carried some 140 KB of empty slots and the
@@ -16,6 +17,10 @@ about 10 ms of a 0.4 s warm render).
 Noto CJK and LXGW WenKai are under the SIL Open Font License 1.1; a subset is a Modified Version,
 so it carries new names (Report Serif SC, …; no Reserved Font Name) and the licence
 (static/pdf/fonts/OFL.txt).
+
+The body's 仿宋, FandolFang, is GPL with the font exception: its copy (Report Fang SC) is not
+committed but built by `./dev` on each machine from the FandolFang it installs, and ignored by git.
+The print stylesheet uses it only where the file exists (render.py).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from fontTools.ttLib import TTCollection, TTFont
 FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "pdf" / "fonts"  # = html.ASSET_DIR / "fonts"
 NOTO = Path("/usr/share/fonts/opentype/noto")
 WENKAI = Path("/usr/share/fonts/truetype/lxgw-wenkai")
+FANDOL = Path("/usr/local/share/fonts/opentype/fandol")  # where ./dev installs FandolFang
 
 NOTO_FEATURES = ("kern", "palt", "halt")
 # WenKai's Latin letters have ligatures and contextual forms, on by default when shaping: kept,
@@ -45,6 +51,11 @@ FACES = (
      NOTO_FEATURES),
     (WENKAI / "LXGWWenKai-Regular.ttf", "LXGW WenKai", "report-kai-sc.ttf", "Report Kai SC", WENKAI_FEATURES),
 )
+
+LOCAL_FACES = (
+    (FANDOL / "FandolFang-Regular.otf", "FandolFang", "report-fang-sc.otf", "Report Fang SC", NOTO_FEATURES),
+)
+LOCAL_FACE_FILES = tuple(FONT_DIR / filename for _, _, filename, _, _ in LOCAL_FACES)
 
 
 def charset() -> set[int]:
@@ -86,13 +97,17 @@ def build(source: Path, family: str, out: Path, name: str, features: tuple[str, 
     font.save(str(out))
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     FONT_DIR.mkdir(parents=True, exist_ok=True)
-    for source, family, filename, name, features in FACES:
+    local = "--local" in argv
+    for source, family, filename, name, features in LOCAL_FACES if local else FACES:
         out = FONT_DIR / filename
+        if local and not source.exists():
+            sys.stdout.write(f"{source} is not installed: {filename} not built\n")
+            continue
         build(source, family, out, name, features)
         sys.stdout.write(f"{out} ({out.stat().st_size} bytes)\n")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -86,16 +86,24 @@ def _font_config():
     return _local.font_config
 
 
-def _stylesheet():
+def _stylesheets():
     # The print stylesheet, parsed once per thread and handed to every render, instead of
     # WeasyPrint fetching and parsing the <link> each time (about 10 ms of a 0.4 s render).
-    # Parsing it registers its @font-face rules in this thread's font configuration.
-    if getattr(_local, "stylesheet", None) is None:
+    # Parsing it registers its @font-face rules in this thread's font configuration. The faces
+    # built on the machine (the 仿宋) are declared only where their file exists, so a machine
+    # without them falls back along the font chain without a warning on every render.
+    if getattr(_local, "stylesheets", None) is None:
         from weasyprint import CSS
 
-        _local.stylesheet = CSS(url=STYLESHEET.resolve().as_uri(), url_fetcher=url_fetcher(),
-                                font_config=_font_config())
-    return _local.stylesheet
+        from .build_fonts import LOCAL_FACES, LOCAL_FACE_FILES
+
+        sheets = [CSS(url=STYLESHEET.resolve().as_uri(), url_fetcher=url_fetcher(), font_config=_font_config())]
+        faces = "".join(f'@font-face {{ font-family: "{name}"; src: url({path.resolve().as_uri()}); }}'
+                        for (_, _, _, name, _), path in zip(LOCAL_FACES, LOCAL_FACE_FILES) if path.exists())
+        if faces:
+            sheets.append(CSS(string=faces, url_fetcher=url_fetcher(), font_config=_font_config()))
+        _local.stylesheets = sheets
+    return _local.stylesheets
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -103,7 +111,7 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=ASSET_DIR.resolve().as_uri() + "/", url_fetcher=url_fetcher())
-    return document.write_pdf(stylesheets=[_stylesheet()], font_config=_font_config())
+    return document.write_pdf(stylesheets=_stylesheets(), font_config=_font_config())
 
 
 def render_pdf(doc: dict, *, title: str | None = None, draft: DraftMark | None = None) -> bytes:
