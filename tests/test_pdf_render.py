@@ -152,14 +152,36 @@ def test_render_fonts_embedded_and_subset(seed_pdf, pdf_2021):
             assert any(face in name for face in ("CJK", "Report-", "WenKai", "UKai", "GB2312", "Song")), name
 
 
-def test_render_header_of_applications_repeats_on_continuation(seed_pdf):
-    applications = [(page, rows) for page, rows in tables(seed_pdf)
-                    if any(flat(c or "") == "申请人情况" for c in rows[0])]
-    # The seed's 三 starts on one page and continues on the next; each part opens with the header.
-    assert len(applications) == 2
-    for page, rows in applications:
+def test_render_applications_table_with_its_heading_on_one_page(seed_pdf, pdf_2021):
+    for pdf in (seed_pdf, pdf_2021):
+        pages = [page for page, rows in tables(pdf) if any(flat(c or "") == "申请人情况" for c in rows[0])]
+        assert len(pages) == 1
+        assert "三、收到和处理政府信息公开申请情况" in page_texts(pdf)[pages[0] - 1]
+
+
+def test_render_header_of_applications_repeats_on_continuation(seed_doc):
+    # On a page too short for the whole of 三 (A4 wide, 20 cm high), it breaks between row groups:
+    # every part opens with the three header rows and no row is cut.
+    from weasyprint import CSS, HTML
+
+    from annual.pdf import render_html
+    from annual.pdf.html import ASSET_DIR
+    from annual.pdf.render import _font_config, _stylesheets
+
+    html = render_html(seed_doc, link_stylesheet=False)
+    short_page = CSS(string="@page { size: 210mm 200mm; margin: 20mm 26mm 20mm 28mm }", font_config=_font_config())
+    pdf = HTML(string=html, base_url=ASSET_DIR.as_uri() + "/", url_fetcher=url_fetcher()).write_pdf(
+        stylesheets=[*_stylesheets(), short_page], font_config=_font_config())
+    parts = [rows for _, rows in tables(pdf) if any(flat(c or "") == "申请人情况" for c in rows[0])]
+    assert len(parts) >= 2
+    labels = []
+    for rows in parts:
         assert flat(rows[0][0]) == flat(spec.BALANCE_NOTE)
         assert [flat(c) for c in rows[1] if c] == ["自然人", "法人或其他组织", "总计"]
+        labels += [flat(c) for row in rows[3:] for c in row if c and not flat(c).isdigit()]
+    # Every row label appears exactly once across the parts: none lost, none cut in two.
+    for row in spec.application_rows("2019"):
+        assert sum(1 for label in labels if label.endswith(flat(row.label))) == 1, row.label
 
 
 def test_render_watermark_on_drafts_only(seed_pdf, pdf_2021):
