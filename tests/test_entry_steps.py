@@ -227,3 +227,19 @@ def test_login_page_is_chinese_and_signs_in(personas, client):
     personas.preparer_a.save()
     response = client.post(reverse("login"), {"username": "prep_a", "password": "correct-horse-battery-42"})
     assert response.status_code == 302 and response.url == reverse("home")
+
+
+def test_each_step_shows_the_review_comments_that_concern_it(personas):
+    from annual.models import ReviewComment
+
+    report = personas.report_a
+    for target, text in (("", "整体意见"), ("applications", "三的意见"),
+                         ("applications.granted.total", "单元格意见"), ("review_litigation.review.total", "四的意见")):
+        ReviewComment.objects.create(report=report, target=target, text=text, author=personas.approver_a)
+    client = client_for(personas.preparer_a)
+    applications = client.get(url(report, "applications")).content.decode()
+    assert all(t in applications for t in ("整体意见", "三的意见", "单元格意见")) and "四的意见" not in applications
+    review_litigation = client.get(url(report, "review-litigation")).content.decode()
+    assert "四的意见" in review_litigation and "三的意见" not in review_litigation and "整体意见" in review_litigation
+    basic = client.get(url(report, "basic")).content.decode()
+    assert "整体意见" in basic and "单元格意见" not in basic

@@ -30,9 +30,15 @@ def workflow_panel(context, report):
 
 
 @register.inclusion_tag("annual/workflow/_comments_body.html")
-def review_comments(report):
-    """The approver's open comments on `report`, each with the Chinese name of what it is on."""
+def review_comments(report, section=""):
+    """The approver's open comments on `report`, each with the Chinese name of what it is on.
+
+    With `section` (a section key), only the comments on the whole report, on that section and
+    on its cells: what the preparer can fix on that step.
+    """
     comments = report.comments.filter(resolved_at__isnull=True).select_related("author")
+    if section:
+        comments = [c for c in comments if c.target in ("", section) or c.target.startswith(section + ".")]
     return {"report": report, "comments": annotate_comments(report, comments)}
 
 
