@@ -32,6 +32,13 @@ def _back(report, request):
     return redirect("report-approval", pk=report.pk)
 
 
+def _flash_errors(request, form) -> None:
+    """A refused form's errors as messages on the page the user goes back to."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
 @login_required
 @require_GET
 def approval(request, pk: int):
@@ -74,9 +81,7 @@ def transition(request, pk: int, action: str):
         raise PermissionDenied(f"您不能{rule.label}这份报告。")
     form = (PublishForm if action == workflow.PUBLISH else TransitionForm)(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_errors(request, form)
         return _back(report, request)
     extra = {"revision": form.cleaned_data["revision"]}
     if action == workflow.PUBLISH:
@@ -130,9 +135,7 @@ def add_comment(request, pk: int):
                                      text=form.cleaned_data["text"], author=request.user)
         messages.success(request, "审核意见已添加；退回后填报人会在对应位置看到。")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_errors(request, form)
     return redirect(reverse("report-approval", args=[report.pk]) + "#comments")
 
 
