@@ -14,7 +14,7 @@ import tinyhtml5
 from annual import template_spec as spec
 from annual.document import blank_document
 from annual.pdf import DraftMark, build_context, render_html
-from annual.pdf.context import format_date, paragraphs
+from annual.formatting import format_date, paragraphs
 from annual.pdf.html import STYLESHEET
 
 DRAFT = DraftMark(state="待审核", printed_at=datetime.datetime(2021, 1, 30, 9, 5),

@@ -2,6 +2,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from .. import formatting
 from .. import template_spec as spec
 from .agency import Agency
 
@@ -79,7 +80,7 @@ class Report(models.Model):
 
     @property
     def default_title(self) -> str:
-        return f"{self.agency_label}{self.year}年度政府信息公开工作年度报告"
+        return formatting.default_title(self.agency_label, self.year)
 
     @property
     def display_title(self) -> str:

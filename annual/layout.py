@@ -1,0 +1,220 @@
+"""The official tables (二, 三, 四) as rows of cells: built once, drawn by every rendering.
+
+From a document and the template spec, each table becomes header rows and body row groups of
+`Cell`s. A cell knows its dotted path (value cells), its kind, its official label, its spans and
+its printed text. The entry grid (inputs), the review page (read-only), the PDF (print), the 汇总
+view and the office exports (XLSX, DOCX, HTML) all loop over the same structure, so a merge, a
+label or the way a money amount prints cannot differ between them.
+
+Nothing here touches the database; labels come only from `annual.template_spec`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import template_spec as spec
+from .formatting import MONEY_UNIT, format_count, format_money
+
+LABEL = "label"  # a header or row label: text only
+COUNT = spec.COUNT
+SIGNED = spec.SIGNED
+MONEY = spec.MONEY
+VALUE_KINDS = (COUNT, SIGNED, MONEY)
+
+PROACTIVE_VALUE_COLUMNS = 3  # table 二 is one table: 信息内容 plus three value columns
+ITEM_HEADER = "信息内容"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of an official table.
+
+    `text` is what prints. For a value cell, `path` is its dotted path in the document, `value`
+    the document's value, `label` its official name for messages and screen readers, and
+    `auto_total` marks a total that the entry grid sums from its parts.
+    """
+
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+    header: bool = False
+    css: str = ""
+    kind: str = LABEL
+    path: str = ""
+    label: str = ""
+    value: Any = None
+    auto_total: bool = False
+
+    @property
+    def is_value(self) -> bool:
+        return self.kind in VALUE_KINDS
+
+
+@dataclass
+class TableRow:
+    cells: list[Cell] = field(default_factory=list)
+    css: str = ""
+    key: str = ""  # the row's key in the document (三's rows), else ""
+
+
+@dataclass
+class Table:
+    """An official table: header rows (repeated on a continuation page) and body row groups.
+
+    Each body group is kept on one page when it fits (a block of 二, the rows of 三 that share
+    a merged label cell).
+    """
+
+    key: str  # the section's key in the document
+    css: str
+    columns: list[str]  # one CSS class per column, for widths
+    head: list[TableRow]
+    groups: list[list[TableRow]]
+
+    @property
+    def rows(self) -> list[TableRow]:
+        return [row for group in self.groups for row in group]
+
+    def value_cells(self) -> Iterator[Cell]:
+        for row in self.rows:
+            for cell in row.cells:
+                if cell.is_value:
+                    yield cell
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+
+def _value_cell(version: str, path: str, kind: str, value: Any, *, text: str, colspan: int = 1,
+                auto_total: bool = False) -> Cell:
+    return Cell(text, colspan=colspan, css="num", kind=kind, path=path, value=value,
+                label=spec.describe_cell(version, path), auto_total=auto_total)
+
+
+def money_text(field_label: str, value: str | None) -> str:
+    """Money keeps the office's decimals; where the header does not carry the unit (2019
+    采购总金额) the cell does, as the published reports print it: 271.53万元."""
+    return format_money(value, with_unit=MONEY_UNIT not in field_label)
+
+
+def proactive_table(doc: dict) -> Table:
+    """二 as the official single table: per block, its legal basis, its header row, its items.
+
+    A block with fewer than three value columns widens its last column (the official form
+    merges those cells).
+    """
+    version = doc["template"]
+    values = doc.get("proactive", {})
+    groups = []
+    for block in spec.PROACTIVE_BLOCKS[version]:
+        spans = [1] * len(block.fields)
+        spans[-1] += PROACTIVE_VALUE_COLUMNS - len(block.fields)
+        rows = [
+            TableRow([Cell(block.basis, colspan=PROACTIVE_VALUE_COLUMNS + 1, header=True, css="basis")]),
+            TableRow([Cell(ITEM_HEADER, header=True)]
+                     + [Cell(f.label, colspan=s, header=True) for f, s in zip(block.fields, spans)]),
+        ]
+        for item in block.items:
+            item_values = values.get(item.key, {})
+            cells = [Cell(item.label, css="label")]
+            for f, s in zip(block.fields, spans):
+                raw = item_values.get(f.key)
+                text = money_text(f.label, raw) if f.kind == spec.MONEY else format_count(raw)
+                cells.append(_value_cell(version, spec.cell_path("proactive", item.key, f.key), f.kind, raw,
+                                         text=text, colspan=s))
+            rows.append(TableRow(cells, key=item.key))
+        groups.append(rows)
+    return Table(key="proactive", css="proactive", columns=["c-item", "c-val", "c-val", "c-val"], head=[],
+                 groups=groups)
+
+
+def header_rows(rows: tuple[tuple[spec.LabelCell, ...], ...], *, corner: bool = False) -> list[TableRow]:
+    """An official table's header rows, merges as the spec gives them."""
+    result = []
+    for r, row in enumerate(rows):
+        cells = []
+        for c, cell in enumerate(row):
+            css = "corner" if corner and r == 0 and c == 0 else "vertical" if cell.colspan == 1 else ""
+            cells.append(Cell(cell.text, rowspan=cell.rowspan, colspan=cell.colspan, header=True, css=css))
+        result.append(TableRow(cells))
+    return result
+
+
+def applications_table(doc: dict) -> Table:
+    """三 with the official merges from `application_label_cells`.
+
+    The outcome rows share the tall 三、本年度办理结果 cell, so they form one row group that the
+    stylesheet keeps on one page (it fits: 20 or 22 rows plus the repeated header take about
+    three quarters of a page); the rows before and after may break anywhere between rows, and
+    the three-row header repeats on the continuation page.
+    """
+    version = doc["template"]
+    values = doc.get("applications", {})
+    rows = spec.application_rows(version)
+    labels = spec.application_label_cells(version)
+    body: list[TableRow] = []
+    for row, label_cells in zip(rows, labels):
+        cells = [Cell(c.text, rowspan=c.rowspan, colspan=c.colspan, css=_label_css(c)) for c in label_cells]
+        row_values = values.get(row.key, {})
+        for c in spec.APPLICATION_COLUMNS:
+            raw = row_values.get(c.key)
+            cells.append(_value_cell(version, spec.cell_path("applications", row.key, c.key), COUNT, raw,
+                                     text=format_count(raw),
+                                     auto_total=c is spec.TOTAL_COLUMN or row.key == "handled_total"))
+        body.append(TableRow(cells, css=f"level{row.level}", key=row.key))
+    first_outcome = next(i for i, r in enumerate(rows) if r.level > 1)
+    last_outcome = max(i for i, r in enumerate(rows) if r.level > 1)
+    groups = [[r] for r in body[:first_outcome]]
+    groups.append(body[first_outcome:last_outcome + 1])
+    groups += [[r] for r in body[last_outcome + 1:]]
+    columns = ["c-l1", "c-l2", "c-l3"] + ["c-num"] * len(spec.APPLICATION_COLUMNS)
+    return Table(key="applications", css="applications", columns=columns,
+                 head=header_rows(spec.application_header_rows(), corner=True), groups=groups)
+
+
+def _label_css(cell: spec.LabelCell) -> str:
+    if cell.text == spec.OUTCOMES_HEADING:
+        return "label vertical outcomes"
+    if cell.rowspan > 1:
+        return "label group"
+    return "label"
+
+
+def review_table(doc: dict) -> Table:
+    """四 with its two-level header: 行政复议 (five columns) | 行政诉讼 (two groups of five)."""
+    version = doc["template"]
+    values = doc.get("review_litigation", {})
+    body = []
+    for g in spec.REVIEW_GROUPS:
+        for f in spec.REVIEW_FIELDS:
+            raw = values.get(g.key, {}).get(f.key)
+            body.append(_value_cell(version, spec.cell_path("review_litigation", g.key, f.key), COUNT, raw,
+                                    text=format_count(raw), auto_total=f.key == "total"))
+    return Table(
+        key="review_litigation",
+        css="review",
+        columns=["c-review"] * len(body),
+        head=header_rows(spec.review_header_rows()),
+        groups=[[TableRow(body)]],
+    )
+
+
+TABLE_BUILDERS = {
+    "proactive": proactive_table,
+    "applications": applications_table,
+    "review_litigation": review_table,
+}
+
+
+def build_table(doc: dict, key: str) -> Table:
+    """The official table of section `key` (proactive, applications or review_litigation)."""
+    return TABLE_BUILDERS[key](doc)
+
+
+def build_tables(doc: dict) -> dict[str, Table]:
+    """All three official tables of a document, keyed by section."""
+    return {key: builder(doc) for key, builder in TABLE_BUILDERS.items()}
