@@ -314,3 +314,12 @@ def value_at(doc: dict, path: str) -> Any:
 
 def money(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+def dumps(doc: dict) -> str:
+    """The document as the interchange file holds it: UTF-8 JSON, two-space indent, final newline.
+
+    The one serialisation: the JSON export, the file embedded in the approved PDF and the
+    publication package all use it, so the same document always has the same SHA-256.
+    """
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

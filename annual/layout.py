@@ -34,7 +34,8 @@ class Cell:
 
     `text` is what prints. For a value cell, `path` is its dotted path in the document, `value`
     the document's value, `label` its official name for messages and screen readers, and
-    `auto_total` marks a total that the entry grid sums from its parts.
+    `auto_total` marks a total that the entry grid sums from its parts. A header cell's `scope`
+    (col, colgroup or row) says which cells it heads, for screen readers and the tagged PDF.
     """
 
     text: str
@@ -47,6 +48,7 @@ class Cell:
     label: str = ""
     value: Any = None
     auto_total: bool = False
+    scope: str = ""
 
     @property
     def is_value(self) -> bool:
@@ -114,13 +116,14 @@ def proactive_table(doc: dict) -> Table:
         spans = [1] * len(block.fields)
         spans[-1] += PROACTIVE_VALUE_COLUMNS - len(block.fields)
         rows = [
-            TableRow([Cell(block.basis, colspan=PROACTIVE_VALUE_COLUMNS + 1, header=True, css="basis")]),
-            TableRow([Cell(ITEM_HEADER, header=True)]
-                     + [Cell(f.label, colspan=s, header=True) for f, s in zip(block.fields, spans)]),
+            TableRow([Cell(block.basis, colspan=PROACTIVE_VALUE_COLUMNS + 1, header=True, css="basis",
+                           scope="colgroup")]),
+            TableRow([Cell(ITEM_HEADER, header=True, scope="col")]
+                     + [Cell(f.label, colspan=s, header=True, scope="col") for f, s in zip(block.fields, spans)]),
         ]
         for item in block.items:
             item_values = values.get(item.key, {})
-            cells = [Cell(item.label, css="label")]
+            cells = [Cell(item.label, header=True, css="label", scope="row")]
             for f, s in zip(block.fields, spans):
                 raw = item_values.get(f.key)
                 text = money_text(f.label, raw) if f.kind == spec.MONEY else format_count(raw)
@@ -139,7 +142,8 @@ def header_rows(rows: tuple[tuple[spec.LabelCell, ...], ...], *, corner: bool = 
         cells = []
         for c, cell in enumerate(row):
             css = "corner" if corner and r == 0 and c == 0 else "vertical" if cell.colspan == 1 else ""
-            cells.append(Cell(cell.text, rowspan=cell.rowspan, colspan=cell.colspan, header=True, css=css))
+            cells.append(Cell(cell.text, rowspan=cell.rowspan, colspan=cell.colspan, header=True, css=css,
+                              scope="col" if cell.colspan == 1 else "colgroup"))
         result.append(TableRow(cells))
     return result
 
@@ -158,7 +162,8 @@ def applications_table(doc: dict) -> Table:
     labels = spec.application_label_cells(version)
     body: list[TableRow] = []
     for row, label_cells in zip(rows, labels):
-        cells = [Cell(c.text, rowspan=c.rowspan, colspan=c.colspan, css=_label_css(c)) for c in label_cells]
+        cells = [Cell(c.text, rowspan=c.rowspan, colspan=c.colspan, header=True, css=_label_css(c), scope="row")
+                 for c in label_cells]
         row_values = values.get(row.key, {})
         for c in spec.APPLICATION_COLUMNS:
             raw = row_values.get(c.key)

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import hashlib
 
+from django.utils import timezone
+
 from .interchange import load_report, report_to_document
 from .models import Report, ReportSnapshot, ReportState
-from .pdf import render_pdf
+from .pdf import render_archival_pdf
+from .pdf.archival import document_attachment
 
 # States whose values are frozen and whose PDF is the stored snapshot.
 FROZEN_STATES = (ReportState.APPROVED, ReportState.PUBLISHED)
 
 
 def freeze_report(report: Report, *, user) -> ReportSnapshot:
-    """Render the final (unwatermarked) PDF of `report` once and store it with its values.
+    """Render the final (unwatermarked, archival PDF/A-3a) PDF of `report` once and store it
+    with its values, which the PDF also carries as its embedded `report.json`.
 
     Reads the report's rows afresh from the database, so what is frozen is what was approved,
     not what an earlier-loaded object happened to hold. Raises `annual.pdf.PdfRenderError` if
@@ -27,12 +31,14 @@ def freeze_report(report: Report, *, user) -> ReportSnapshot:
     """
     fresh = load_report(report.pk)
     document = report_to_document(fresh)
-    pdf = render_pdf(document, title=fresh.display_title)
+    moment = timezone.now()
+    pdf = render_archival_pdf(document, title=fresh.display_title, moment=moment)
     return ReportSnapshot.objects.create(
         report=fresh,
         document=document,
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),
+        document_sha256=hashlib.sha256(document_attachment(document).data).hexdigest(),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
 
@@ -51,4 +57,4 @@ def latest_snapshot_pdf(report: Report) -> ReportSnapshot | None:
 def latest_snapshot_info(report: Report) -> ReportSnapshot | None:
     """The latest snapshot's SHA-256 and time only (for pages that show them, not the bytes)."""
     return (ReportSnapshot.objects.filter(report=report).order_by("-created_at", "-pk")
-            .only("pk", "report_id", "sha256", "created_at").first())
+            .only("pk", "report_id", "sha256", "document_sha256", "created_at").first())

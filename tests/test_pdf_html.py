@@ -57,14 +57,16 @@ def test_applications_table_row_labels_in_official_order(version):
 def test_applications_table_merges_2019_and_2021():
     for version, outcome_rows in (("2019", 20), ("2021", 22)):
         root = parse(render_html(blank_document(agency="某机关", year=2021, version=version)))
-        outcome = [c for c in cells(root, "table.applications tbody td") if c[0] == spec.OUTCOMES_HEADING]
+        # Row labels are header cells (scope="row"), so the tagged PDF heads each figure with them.
+        assert {th.etree_element.get("scope") for th in root.query_all("table.applications tbody th")} == {"row"}
+        outcome = [c for c in cells(root, "table.applications tbody th") if c[0] == spec.OUTCOMES_HEADING]
         assert outcome == [(spec.OUTCOMES_HEADING, outcome_rows, 1)]
-        groups = {c[0]: c[1] for c in cells(root, "table.applications tbody td") if c[1] > 1}
+        groups = {c[0]: c[1] for c in cells(root, "table.applications tbody th") if c[1] > 1}
         assert groups["（三）不予公开"] == 8
         assert groups["（四）无法提供"] == 3
         assert groups["（五）不予处理"] == 5
         assert ("（六）其他处理" in groups) == (version == "2021")
-        level1 = [c for c in cells(root, "table.applications tbody td") if c[2] == 3]
+        level1 = [c for c in cells(root, "table.applications tbody th") if c[2] == 3]
         assert [c[0] for c in level1] == ["一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量",
                                           "四、结转下年度继续办理"]
 

@@ -62,13 +62,17 @@ class ReportSnapshot(models.Model):
     """The frozen values of an approved report and the PDF rendered once from them.
 
     Served as stored from then on, so the stamped paper copy and the portal copy are the same
-    file, provably: `sha256` is shown in the app.
+    file, provably: `sha256` is shown in the app. The PDF is archival (PDF/A-3a) and carries
+    `document` as its `report.json`, whose SHA-256 is `document_sha256`.
     """
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="snapshots")
     document = models.JSONField("冻结数据")
     pdf = models.BinaryField("PDF")
     sha256 = models.CharField("SHA-256", max_length=64)
+    # Of `report.json` as embedded in the PDF, byte for byte: the JSON field cannot keep those
+    # bytes (PostgreSQL's jsonb reorders keys), so their hash is kept at freezing.
+    document_sha256 = models.CharField("数据 SHA-256", max_length=64, blank=True, default="")
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
 

@@ -7,6 +7,6 @@ this package stays cheap for code that never renders.
 
 from .context import DraftMark, build_context
 from .html import render_html
-from .render import PdfRenderError, render_pdf
+from .render import PdfRenderError, render_archival_pdf, render_pdf
 
-__all__ = ["DraftMark", "PdfRenderError", "build_context", "render_html", "render_pdf"]
+__all__ = ["DraftMark", "PdfRenderError", "build_context", "render_archival_pdf", "render_html", "render_pdf"]

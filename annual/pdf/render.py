@@ -7,12 +7,15 @@ here, so the print HTML names only our stylesheet; the fetcher still refuses eve
 
 from __future__ import annotations
 
+import datetime
 import logging
 import threading
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .archival import EmbeddedFile, document_attachment, write_options
 from .context import DraftMark
 from .html import ASSET_DIR, STYLESHEET, render_html
 
@@ -106,12 +109,15 @@ def _stylesheets():
     return _local.stylesheets
 
 
-def html_to_pdf(html: str) -> bytes:
-    """PDF bytes of print HTML from `render_html(..., link_stylesheet=False)`, in the print style."""
+def html_to_pdf(html: str, **options) -> bytes:
+    """PDF bytes of print HTML from `render_html(..., link_stylesheet=False)`, in the print style.
+
+    `options` go to WeasyPrint's `write_pdf` (the archival variant's, from `archival.py`).
+    """
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=ASSET_DIR.resolve().as_uri() + "/", url_fetcher=url_fetcher())
-    return document.write_pdf(stylesheets=_stylesheets(), font_config=_font_config())
+    return document.write_pdf(stylesheets=_stylesheets(), font_config=_font_config(), **options)
 
 
 def render_pdf(doc: dict, *, title: str | None = None, draft: DraftMark | None = None) -> bytes:
@@ -121,9 +127,21 @@ def render_pdf(doc: dict, *, title: str | None = None, draft: DraftMark | None =
     prints the 「草稿」 watermark and the footer, None prints the final copy. Any failure is
     logged with its traceback and raised as PdfRenderError with a message fit for a user.
     """
-    html = render_html(doc, title=title, draft=draft, link_stylesheet=False)
+    return _render(doc, render_html(doc, title=title, draft=draft, link_stylesheet=False))
+
+
+def render_archival_pdf(doc: dict, *, title: str | None = None, extra_files: Sequence[EmbeddedFile] = (),
+                        moment: datetime.datetime) -> bytes:
+    """The final copy as an archival PDF/A-3a: tagged, carrying `doc` as `report.json` and
+    `extra_files` (the workbook), their attachment dates set to `moment` (the approval)."""
+    files = [document_attachment(doc), *extra_files]
+    html = render_html(doc, title=title, draft=None, link_stylesheet=False)
+    return _render(doc, html, **write_options(files, moment=moment))
+
+
+def _render(doc: dict, html: str, **options) -> bytes:
     try:
-        return html_to_pdf(html)
+        return html_to_pdf(html, **options)
     except Exception as exc:  # WeasyPrint, Pango or fontTools: the user gets a message, the log the rest
         logger.exception("PDF rendering failed for %s %s", doc.get("agency"), doc.get("year"))
         raise PdfRenderError("生成 PDF 失败，请稍后重试或联系管理员。") from exc

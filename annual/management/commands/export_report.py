@@ -1,7 +1,6 @@
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 
+from annual.document import dumps
 from annual.interchange import load_report, report_to_document
 from annual.models import Report
 
@@ -18,7 +17,7 @@ class Command(BaseCommand):
         report_id = Report.objects.filter(agency__name=agency, year=year).values_list("pk", flat=True).first()
         if report_id is None:
             raise CommandError(f"没有找到 {agency} 的 {year} 年度报告", returncode=1)
-        text = json.dumps(report_to_document(load_report(report_id)), ensure_ascii=False, indent=2) + "\n"
+        text = dumps(report_to_document(load_report(report_id)))
         if output:
             with open(output, "w", encoding="utf-8") as fh:
                 fh.write(text)
