@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from .document import DocumentError, load_file
+from .document import DocumentError
+from .imports import read_document
 
 INVALID_DOCUMENT = 2
 
 
 def load_document_or_exit(path: str) -> dict:
-    """The valid document at `path`; otherwise a CommandError (exit 2) naming each bad path."""
+    """The valid document in the file at `path` (read by its extension: `annual.imports.READERS`);
+    otherwise a CommandError (exit 2) naming each bad path or 「sheet」!cell."""
     try:
-        return load_file(path)
+        return read_document(path)
     except DocumentError as exc:
         lines = exc.lines()
         shown = lines[:50]
