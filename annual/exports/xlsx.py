@@ -30,6 +30,7 @@ from .. import layout
 from .. import rules
 from .. import template_spec as spec
 from ..audit import describe_path
+from ..document import blank_document
 from ..formatting import MONEY_UNIT, default_title
 
 WORKBOOK_LAYOUT = "gov-info-annual-report-xlsx/1"
@@ -392,3 +393,17 @@ def workbook_bytes(doc: dict, *, findings: list[rules.Finding] | None = None) ->
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def blank_workbook_bytes(version: str) -> bytes:
+    """The blank template of `version`: every cell empty, agency and year to be filled in.
+
+    The reader takes the year from 「报告信息」 and checks it belongs to this template version.
+    """
+    doc = blank_document(agency="", year=2000, version=version)
+    doc["year"] = None
+    return workbook_bytes(doc, findings=[])
+
+
+def blank_workbook_filename(version: str) -> str:
+    return f"政府信息公开工作年度报告空白模板（{VERSION_LABELS[version]}）.xlsx"
