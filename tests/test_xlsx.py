@@ -370,3 +370,9 @@ def test_round_trip_does_not_mutate_the_document():
     before = copy.deepcopy(doc)
     workbook_bytes(doc)
     assert doc == before
+
+
+def test_control_characters_in_a_text_do_not_break_the_export():
+    doc = load(EXAMPLES[1])
+    doc["problems"] = "第一段\x01\x0b。\n\n第二段\t有制表符。"
+    assert read_workbook(workbook_bytes(doc))["problems"] == "第一段。\n\n第二段\t有制表符。"

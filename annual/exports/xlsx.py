@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -183,6 +184,10 @@ def money_cell_value(value: str) -> float | str:
 
 def _text(ws: Worksheet, ref: str, value: str | None, *, wrap: bool = True) -> None:
     cell = ws[ref]
+    if value:
+        # XML cannot hold control characters other than tab and line breaks; a text pasted from
+        # elsewhere may carry one, and dropping it beats failing the whole export.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.value = value
     if value:
         cell.data_type = "s"  # never a formula, even when it starts with =
