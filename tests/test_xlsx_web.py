@@ -14,6 +14,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from annual.exports.xlsx import cell_refs, workbook_bytes
+from annual.imports.xlsx import read_workbook
 from annual.interchange import load_report, report_to_document
 from annual.models import ApplicationRow, Report, ReportState, WorkbookImport
 from annual.workbook_import import ImportStale, apply_import
@@ -46,7 +47,6 @@ def test_download_reads_back_as_the_report(client, personas):
     client.force_login(personas.county_approver)  # a reader may download
     response = client.get(reverse("report-xlsx", args=[personas.report_a.pk]))
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
-    from annual.imports.xlsx import read_workbook
     assert read_workbook(response.content) == current_doc(personas.report_a)
 
 
@@ -156,7 +156,8 @@ def test_discard_drops_the_upload(client, personas):
     client.force_login(personas.preparer_a)
     upload(client, report, edited_workbook(current_doc(report), {PATH: 5}))
     staged = WorkbookImport.objects.get()
-    response = client.post(reverse("report-import-preview", args=[report.pk]), {"upload": staged.pk, "action": "discard"})
+    response = client.post(reverse("report-import-preview", args=[report.pk]),
+                           {"upload": staged.pk, "action": "discard"})
     assert response.status_code == 302 and not WorkbookImport.objects.exists()
 
 

@@ -10,7 +10,7 @@ class WorkbookUploadForm(forms.Form):
         label="Excel 工作簿（.xlsx）",
         help_text=f"本报告导出的工作簿或空白模板，在 Excel、WPS 中修改后保存为 .xlsx；不超过 {MAX_WORKBOOK_BYTES // MB} MB",
         error_messages={"required": "请选择要上传的 .xlsx 文件", "empty": "上传的文件是空的"},
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
 
     def clean_workbook(self):
