@@ -1,5 +1,5 @@
 """LibreOffice Calc as a second real client of the workbook: it opens and prints it (every figure
-is in its PDF), and a workbook it re-saves, with formulas it computed, reads back identically.
+is in its PDF), and a workbook it re-saves, with formulas it computed and at the largest values, reads back identically.
 
 Needs Debian's libreoffice-calc-nogui (./dev test installs it) and pdftotext (poppler-utils).
 """
@@ -21,6 +21,7 @@ from annual import template_spec as spec
 from annual.document import blank_document
 from annual.exports.xlsx import cell_refs, workbook_bytes
 from annual.imports.xlsx import read_workbook
+from tests.test_xlsx import largest_document
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [ROOT / "annual/demo_data/cangnan-2020.json", ROOT / "annual/demo_data/cangnan-education-2021.json"]
@@ -103,3 +104,11 @@ def test_formula_computed_by_libreoffice_is_read_from_its_cached_value(tmp_path)
     assert back["applications"]["received"]["total"] == sum(
         v for k, v in doc["applications"]["received"].items() if k != "total" and v is not None)
     assert back == doc  # the demo's total already equals the sum
+
+
+@pytest.mark.parametrize("version", spec.VERSIONS)
+def test_largest_values_survive_a_libreoffice_save(version, tmp_path):
+    doc = largest_document(version)
+    source = tmp_path / "largest.xlsx"
+    source.write_bytes(workbook_bytes(doc))
+    assert read_workbook(convert(source, "xlsx:Calc MS Excel 2007 XML", tmp_path).read_bytes()) == doc
