@@ -166,7 +166,7 @@ def _read_info(reader: WorkbookReader, doc: dict, facts: dict) -> None:
         if text is None:
             continue
         if field.kind == "agency":
-            doc["agency"] = text.strip()
+            doc["agency"] = text
         elif field.kind == "text":
             doc[field.path] = text
         else:
