@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from .document import DocumentError, parse
-from .pdf.archival import is_pdf, read_embedded_document
+from .document import DocumentError
+from .imports import read_document
 
 INVALID_DOCUMENT = 2
 
 
-def read_document(path: str) -> dict:
-    """The valid document in the file at `path`: a `.json` document, or the `report.json` an
-    approved PDF of this app carries. DocumentError otherwise."""
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise DocumentError([("", f"无法读取文件 {path}：{exc.strerror}")]) from None
-    if is_pdf(raw):
-        return read_embedded_document(raw)
-    return parse(raw)
-
-
 def load_document_or_exit(path: str) -> dict:
-    """The valid document at `path`; otherwise a CommandError (exit 2) naming each bad path."""
+    """The valid document in the file at `path` (read by its extension: `annual.imports.READERS`);
+    otherwise a CommandError (exit 2) naming each bad path or 「sheet」!cell."""
     try:
         return read_document(path)
     except DocumentError as exc:

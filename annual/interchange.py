@@ -114,7 +114,7 @@ ROW_MODELS = (
 )
 
 
-def sync_rows(report: Report, doc: dict) -> None:
+def sync_rows(report: Report, doc: dict, *, user=None) -> None:
     """Make the report's table rows hold exactly the document's values.
 
     Rows are updated in place (so the audit history shows old -> new on the same row) in a
@@ -135,17 +135,18 @@ def sync_rows(report: Report, doc: dict) -> None:
         if existing:
             model.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
         if to_create:
-            bulk_create_with_history(to_create, model)
+            bulk_create_with_history(to_create, model, default_user=user)
         if to_update:
-            bulk_update_with_history(to_update, model, list(fields))
+            bulk_update_with_history(to_update, model, list(fields), default_user=user)
 
 
 @transaction.atomic
-def write_document(doc: dict, agency: Agency, *, report: Report | None = None) -> Report:
+def write_document(doc: dict, agency: Agency, *, report: Report | None = None, user=None) -> Report:
     """Store a valid document as `agency`'s report for its year, replacing `report`'s values.
 
     Callers decide whether replacing is allowed (locks are the workflow's business); this only
-    writes, in one transaction, and bumps the revision.
+    writes, in one transaction, and bumps the revision. `user` is recorded in the history as
+    the one who made the change.
     """
     validate(doc)
     if report is None:
@@ -157,8 +158,9 @@ def write_document(doc: dict, agency: Agency, *, report: Report | None = None) -
     apply_document(report, doc)
     report.revision += 1
     report.full_clean(validate_unique=True, validate_constraints=True)
+    report._history_user = user
     report.save()
-    sync_rows(report, doc)
+    sync_rows(report, doc, user=user)
     return report
 
 

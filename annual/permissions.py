@@ -100,3 +100,13 @@ def can_comment(user, report: Report) -> bool:
 def can_explain(user, report: Report) -> bool:
     """Warning explanations belong to the values: whoever may edit them may explain them."""
     return can_edit(user, report)
+
+
+def can_download_workbook(user, report: Report) -> bool:
+    """The Excel export holds what the report pages show: whoever may see the report."""
+    return can_view(user, report)
+
+
+def can_import_workbook(user, report: Report) -> bool:
+    """Importing a workbook replaces the report's values: whoever may edit them, while editable."""
+    return can_edit(user, report)

@@ -12,10 +12,12 @@ import hashlib
 
 from django.utils import timezone
 
-from .interchange import load_report, report_to_document
+from .exports.xlsx import workbook_bytes
+from .interchange import load_report, previous_document, report_to_document
 from .models import Report, ReportSnapshot, ReportState
 from .pdf import render_archival_pdf
-from .pdf.archival import document_attachment
+from .pdf.archival import document_attachment, workbook_attachment
+from .rules import check_document
 
 # States whose values are frozen and whose PDF is the stored snapshot.
 FROZEN_STATES = (ReportState.APPROVED, ReportState.PUBLISHED)
@@ -23,7 +25,8 @@ FROZEN_STATES = (ReportState.APPROVED, ReportState.PUBLISHED)
 
 def freeze_report(report: Report, *, user) -> ReportSnapshot:
     """Render the final (unwatermarked, archival PDF/A-3a) PDF of `report` once and store it
-    with its values, which the PDF also carries as its embedded `report.json`.
+    with its values, which the PDF also carries: as its `report.json` and as the official-layout
+    workbook `report.xlsx` (with the rule findings, as the Excel export has them).
 
     Reads the report's rows afresh from the database, so what is frozen is what was approved,
     not what an earlier-loaded object happened to hold. Raises `annual.pdf.PdfRenderError` if
@@ -32,7 +35,9 @@ def freeze_report(report: Report, *, user) -> ReportSnapshot:
     fresh = load_report(report.pk)
     document = report_to_document(fresh)
     moment = timezone.now()
-    pdf = render_archival_pdf(document, title=fresh.display_title, moment=moment)
+    findings = check_document(document, previous_document(fresh.agency.name, fresh.year))
+    workbook = workbook_attachment(workbook_bytes(document, findings=findings))
+    pdf = render_archival_pdf(document, title=fresh.display_title, extra_files=[workbook], moment=moment)
     return ReportSnapshot.objects.create(
         report=fresh,
         document=document,

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from annual.document import dumps
+from annual.imports.xlsx import read_workbook
 from annual.interchange import load_report, report_to_document
 from annual.models import Agency, Report, ReportSnapshot, ReportState
 from annual.pdf import render_archival_pdf, render_pdf
@@ -203,6 +204,12 @@ def test_approved_snapshot_is_archival_and_its_data_hash_is_shown(personas, clie
     Report.objects.filter(pk=report.pk).update(state=ReportState.APPROVED)
     embedded = read_embedded_document(bytes(snapshot.pdf))
     assert embedded == snapshot.document == report_to_document(load_report(report.pk))
+    with pikepdf.open(io.BytesIO(bytes(snapshot.pdf))) as pdf:
+        files = {str(f.UF): f for f in pdf.Root.AF}
+        assert {name: str(f.AFRelationship) for name, f in files.items()} == {
+            "report.json": "/Source", "report.xlsx": "/Data"}
+        workbook = files["report.xlsx"].EF.F.read_bytes()
+    assert read_workbook(workbook) == embedded
     import hashlib
     assert snapshot.document_sha256 == hashlib.sha256(dumps(embedded).encode("utf-8")).hexdigest()
     client.force_login(personas.preparer_a)

@@ -50,6 +50,8 @@ STEP_READONLY = Expect(200, contains=(READONLY_BADGE,), unchanged=True)
 APPROVAL_READONLY = Expect(200, contains=('data-page="approval"',), absent=("data-form=", "data-action="),
                            unchanged=True)
 PDF = Expect(200, content_type="application/pdf", unchanged=True)
+XLSX = Expect(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", unchanged=True)
+FILE_MAGIC = {"application/pdf": b"%PDF-", XLSX.content_type: b"PK\x03\x04"}
 
 
 def everyone(expect: Expect, *, anonymous: Expect = LOGIN) -> dict[str, Expect]:
@@ -184,6 +186,29 @@ CASES: list[Case] = [
     # --- PDF ---
     Case("report-pdf", "GET", report_page(preparer_a=PDF, reader=PDF)),
     Case("report-pdf", "POST", everyone(NOT_ALLOWED)),
+    # --- Excel: export, blank template, import with preview ---
+    Case("report-xlsx", "GET", report_page(preparer_a=XLSX, reader=XLSX)),
+    Case("report-xlsx", "POST", everyone(NOT_ALLOWED)),
+    Case("blank-xlsx", "GET", everyone(XLSX), {"version": "2021"}),
+    Case("blank-xlsx", "POST", everyone(NOT_ALLOWED), {"version": "2019"}),
+    Case("report-import", "GET", report_page(
+        preparer_a=Expect(200, contains=('data-page="workbook-import"', 'data-form="workbook-upload"'), unchanged=True),
+        reader=FORBIDDEN)),
+    Case("report-import", "GET", report_page(preparer_a=Expect(302, location="/review/", unchanged=True),
+                                             reader=FORBIDDEN), state=S.APPROVED),
+    # An upload without a file: the form again with its error, nothing staged or written.
+    Case("report-import", "POST", report_page(preparer_a=Expect(422, contains=("请选择要上传的 .xlsx 文件",),
+                                                                unchanged=True), reader=FORBIDDEN)),
+    Case("report-import", "POST", report_page(preparer_a=Expect(302, location="/review/", unchanged=True),
+                                              reader=FORBIDDEN), state=S.APPROVED),
+    # Nothing uploaded yet: the preview sends its own people to the upload page.
+    Case("report-import-preview", "GET", report_page(preparer_a=Expect(302, location="/import/", unchanged=True),
+                                                     reader=FORBIDDEN)),
+    Case("report-import-preview", "POST", report_page(preparer_a=Expect(302, location="/import/", unchanged=True),
+                                                      reader=FORBIDDEN), data={"upload": "999", "action": "apply"}),
+    Case("report-import-preview", "POST", report_page(preparer_a=Expect(302, location="/review/", unchanged=True),
+                                                      reader=FORBIDDEN), state=S.SUBMITTED,
+         data={"upload": "999", "action": "apply"}),
     # --- Workflow pages ---
     Case("report-approval", "GET", report_page(
         preparer_a=Expect(200, contains=('data-action="submit"',), absent=('data-form="return"', 'data-form="comment"')),
@@ -234,7 +259,7 @@ def test_matrix_covers_every_url():
     assert all(set(c.expect) == set(PERSONAS) for c in CASES)
 
 
-NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new"}
+NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new", "blank-xlsx"}
 
 
 def _url(case: Case, report: Report) -> str:
@@ -274,7 +299,7 @@ def test_persona_url_outcome(client, personas, case, persona):
     body = b"" if response.streaming else response.content
     if expect.content_type:
         assert response["Content-Type"].startswith(expect.content_type)
-        assert body.startswith(b"%PDF-")
+        assert body.startswith(FILE_MAGIC[expect.content_type])
     text = body.decode("utf-8", errors="replace")
     marks = {"{report_a}": f'data-report="{report.pk}"', "{report_b}": f'data-report="{personas.report_b.pk}"'}
     for needle in expect.contains:

@@ -58,6 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_create": can_create,
         "new_form": NewReportForm(initial={"year": default_year}),
         "steps": sections.STEPS,
+        "template_versions": spec.VERSION_CHOICES,
     })
 
 

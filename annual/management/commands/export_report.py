@@ -1,26 +1,44 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
-from annual.document import dumps
-from annual.interchange import load_report, report_to_document
+from annual.cli import INVALID_DOCUMENT
+from annual.exports import EXPORTERS, ExportRefused, export_json
 from annual.models import Report
 
 
 class Command(BaseCommand):
-    help = "把数据库中指定机关、年度的报告导出为 JSON 文档。"
+    help = "把数据库中指定机关、年度的报告导出为文件，格式由输出文件的扩展名决定：" + "、".join(EXPORTERS) + "。"
 
     def add_arguments(self, parser):
         parser.add_argument("--agency", required=True, help="机关名称")
         parser.add_argument("--year", required=True, type=int, help="年度")
-        parser.add_argument("-o", "--output", help="输出文件（默认输出到标准输出）")
+        parser.add_argument("-o", "--output", help="输出文件，扩展名决定格式（默认把 JSON 输出到标准输出）")
 
     def handle(self, *args, agency, year, output=None, **options):
-        report_id = Report.objects.filter(agency__name=agency, year=year).values_list("pk", flat=True).first()
-        if report_id is None:
-            raise CommandError(f"没有找到 {agency} 的 {year} 年度报告", returncode=1)
-        text = dumps(report_to_document(load_report(report_id)))
+        exporter = export_json
         if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            self.stderr.write(f"已导出到 {output}")
-        else:
-            self.stdout.write(text, ending="")
+            extension = os.path.splitext(output)[1].lower()
+            if extension not in EXPORTERS:
+                raise CommandError(f"不支持的输出格式“{extension or output}”：输出文件的扩展名应为"
+                                   + "、".join(EXPORTERS), returncode=INVALID_DOCUMENT)
+            exporter = EXPORTERS[extension]
+        report = Report.objects.select_related("agency").filter(agency__name=agency, year=year).first()
+        if report is None:
+            raise CommandError(f"没有找到 {agency} 的 {year} 年度报告", returncode=1)
+        try:
+            data = exporter(report)
+        except ExportRefused as exc:
+            raise CommandError(str(exc), returncode=INVALID_DOCUMENT) from None
+        if not output:
+            self.stdout.write(data.decode("utf-8"), ending="")
+            return
+        # Write beside the target and rename, so a failed export never leaves half a file.
+        partial = f"{output}.partial"
+        try:
+            with open(partial, "wb") as fh:
+                fh.write(data)
+            os.replace(partial, output)
+        except OSError as exc:
+            raise CommandError(f"无法写入 {output}：{exc.strerror}", returncode=1) from None
+        self.stderr.write(f"已导出到 {output}")

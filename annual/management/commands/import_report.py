@@ -7,10 +7,10 @@ from annual.models import Agency, Report
 
 
 class Command(BaseCommand):
-    help = "把年度报告 JSON 文档导入数据库，作为指定机关该年度的报告。"
+    help = "把年度报告文件（JSON 文档或导出的 .xlsx 工作簿）导入数据库，作为指定机关该年度的报告。"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="报告 JSON 文件")
+        parser.add_argument("file", help="报告文件：.json 或 .xlsx")
         parser.add_argument("--agency", required=True, help="机关名称（不存在则新建）")
         parser.add_argument("--replace", action="store_true", help="覆盖该机关该年度已有的报告（仅限草稿或已退回）")
 

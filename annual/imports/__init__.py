@@ -1,0 +1,35 @@
+"""Reading a report document from a file, by its extension.
+
+`READERS` maps an extension to a function path -> valid document (DocumentError otherwise);
+anything not listed is read as the JSON interchange document. Add a format with one line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from ..document import DocumentError, load_file
+from ..pdf.archival import read_embedded_document
+from .xlsx import read_workbook_file
+
+
+def read_pdf_file(path: str) -> dict:
+    """The document an approved PDF of this app carries as its `report.json`."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise DocumentError([("", f"无法读取文件 {path}：{exc.strerror}")]) from None
+    return read_embedded_document(raw)
+
+
+READERS: dict[str, Callable[[str], dict]] = {
+    ".xlsx": read_workbook_file,
+    ".pdf": read_pdf_file,
+}
+
+
+def read_document(path: str) -> dict:
+    """The valid document in the file at `path`, read according to its extension."""
+    return READERS.get(os.path.splitext(path)[1].lower(), load_file)(path)
