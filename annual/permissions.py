@@ -100,3 +100,27 @@ def can_comment(user, report: Report) -> bool:
 def can_explain(user, report: Report) -> bool:
     """Warning explanations belong to the values: whoever may edit them may explain them."""
     return can_edit(user, report)
+
+
+# --- The 汇总 (roll-up) of a county ---------------------------------------------------------------
+
+def has_subordinates(agency_id: int) -> bool:
+    return Agency.objects.filter(parent_id=agency_id).exists()
+
+
+def can_view_rollup(user, agency: Agency) -> bool:
+    """Administrators, and the approver of an agency that has subordinates, for their own agency
+    or any agency below it. Everyone else is answered 404."""
+    if is_admin(user):
+        return True
+    m = membership(user)
+    if m is None or m.role != Role.APPROVER or not has_subordinates(m.agency_id):
+        return False
+    return agency.pk == m.agency_id or agency.pk in {a.pk for a in m.agency.descendants()}
+
+
+def can_generate_from_rollup(user, agency: Agency) -> bool:
+    """「从汇总生成本级报告」 is the agency's own approver's: it writes the agency's own report
+    (whether that report is still editable is the service's check, with its own message)."""
+    m = membership(user)
+    return m is not None and m.agency_id == agency.pk and m.role == Role.APPROVER

@@ -25,7 +25,7 @@ from decimal import Decimal
 from . import rules
 from . import template_spec as spec
 from .document import blank_document
-from .formatting import default_title
+from .formatting import default_title, format_count
 from .interchange import format_money
 from .models import Agency, ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
 
@@ -315,3 +315,97 @@ def render_rollup_pdf(rollup: Rollup, *, printed_at) -> bytes:
 
     mark = DraftMark(state=f"汇总（纳入 {len(rollup.parts)}/{rollup.total} 个下级机关）", printed_at=printed_at)
     return render_pdf(rollup.document, title=rollup_title(rollup), draft=mark)
+
+
+# --- Year against year, and carry-over continuity ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Comparison:
+    """A cell's value last year, and the change to this year (texts ready to print)."""
+
+    previous: str
+    change: str
+    percent: str
+    direction: str  # "up", "down", "same" or "" when there is nothing to compare
+    exists: bool = True
+
+    @property
+    def text(self) -> str:
+        """One line under the cell: 上年 1700 −476 (−28.0%)."""
+        if not self.exists:
+            return "上年无此项"
+        parts = [f"上年 {self.previous}" if self.previous else "", self.change,
+                 f"({self.percent})" if self.percent else ""]
+        return " ".join(p for p in parts if p)
+
+
+def compare(now, before, kind: str, *, exists: bool = True) -> Comparison:
+    """Year Y's cell against year Y−1's: blank counts as 0 for the change, a percentage needs a
+    non-zero last year. `exists` is False when last year's template has no such cell."""
+    if not exists:
+        return Comparison("", "", "", "", exists=False)
+    if now is None and before is None:
+        return Comparison("", "", "", "")
+    to_number = Decimal if kind == spec.MONEY else int
+    a = to_number(now) if now is not None else to_number(0)
+    b = to_number(before) if before is not None else to_number(0)
+    delta = a - b
+    previous = format_count(before) if kind != spec.MONEY else (before or "")
+    change = f"{delta:+f}" if kind == spec.MONEY else f"{delta:+d}"
+    percent = f"{(Decimal(delta) * 100 / Decimal(b)):+.1f}%" if b else ""
+    direction = "up" if delta > 0 else "down" if delta < 0 else "same"
+    return Comparison(previous, "±0" if direction == "same" else change, percent, direction)
+
+
+@dataclass(frozen=True)
+class Continuity:
+    """One agency's 二、上年结转 against its own last year's 四、结转下年度继续办理."""
+
+    node: Node
+    this_year: Entry | None
+    last_year: Entry | None
+    findings: list[rules.Finding]
+
+    @property
+    def status(self) -> str:
+        if self.this_year is None:
+            return "本年无报告"
+        if self.last_year is None:
+            return "上年无报告"
+        return "不一致" if self.findings else "一致"
+
+
+def continuity(tree: list[Node], entries: dict[tuple[int, int], Entry], year: int) -> list[Continuity]:
+    """Carry-over continuity for every agency of the tree (the county itself first)."""
+    rows = []
+    for node in tree:
+        now, last = entries.get((node.id, year)), entries.get((node.id, year - 1))
+        findings = rules.carry_over_findings(now.document, last.document) if now and last else []
+        rows.append(Continuity(node, now, last, findings))
+    return rows
+
+
+@dataclass
+class CountyYear:
+    """Everything the roll-up page shows for an agency and a year, loaded in five queries."""
+
+    tree: list[Node]
+    rollup: Rollup | None
+    previous: Rollup | None
+    error: str
+    continuity: list[Continuity]
+    own: Entry | None  # the agency's own report this year, if any
+
+
+def county_year(agency: Agency, year: int) -> CountyYear:
+    tree = agency_tree(agency)
+    entries = load_entries([n.id for n in tree], [year - 1, year])
+    try:
+        rollup, error = rollup_from(tree, entries, year), ""
+    except RollupError as exc:
+        rollup, error = None, str(exc)
+    try:
+        previous = rollup_from(tree, entries, year - 1)
+    except RollupError:
+        previous = None
+    return CountyYear(tree, rollup, previous, error, continuity(tree, entries, year), entries.get((agency.pk, year)))
