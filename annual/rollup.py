@@ -19,8 +19,9 @@ agencies: the agency tree once, the reports once, and each of the three row tabl
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from . import rules
 from . import template_spec as spec
@@ -62,7 +63,7 @@ class Entry:
     state: str
     revision: int
     document: dict
-    errors: list[rules.Finding] = field(default_factory=list)
+    error_count: int = 0  # blocking rules broken
 
     @property
     def state_label(self) -> str:
@@ -162,27 +163,55 @@ def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[
     if ids:
         # The one money column keeps the decimals the office wrote (amount_places).
         p_fields = [f for f in spec.PROACTIVE_FIELD_KEYS if f != "amount_wan_yuan"]
-        for row in ProactiveItem.objects.filter(report_id__in=ids).values("report_id", "key", "amount_wan_yuan",
-                                                                           "amount_places", *p_fields):
-            item = by_id[row["report_id"]].document["proactive"].get(row["key"])
+        index = {f: i for i, f in enumerate(p_fields)}
+        for report_id, key, amount, places, *values in ProactiveItem.objects.filter(report_id__in=ids).values_list(
+                "report_id", "key", "amount_wan_yuan", "amount_places", *p_fields):
+            item = by_id[report_id].document["proactive"].get(key)
             if item is None:
                 continue
-            for key in item:
-                if key == "amount_wan_yuan":
-                    item[key] = format_money(row["amount_wan_yuan"], row["amount_places"])
-                else:
-                    item[key] = row[key]
+            for f in item:
+                item[f] = format_money(amount, places) if f == "amount_wan_yuan" else values[index[f]]
         columns = [c.key for c in spec.APPLICATION_COLUMNS]
-        for row in ApplicationRow.objects.filter(report_id__in=ids).values("report_id", "key", *columns):
-            apps = by_id[row["report_id"]].document["applications"]
-            if row["key"] in apps:
-                apps[row["key"]] = {c: row[c] for c in columns}
+        for report_id, key, *values in ApplicationRow.objects.filter(report_id__in=ids).values_list(
+                "report_id", "key", *columns):
+            apps = by_id[report_id].document["applications"]
+            if key in apps:
+                apps[key] = dict(zip(columns, values))
         fields = [f.key for f in spec.REVIEW_FIELDS]
-        for row in ReviewLitigationGroup.objects.filter(report_id__in=ids).values("report_id", "key", *fields):
-            by_id[row["report_id"]].document["review_litigation"][row["key"]] = {f: row[f] for f in fields}
+        for report_id, key, *values in ReviewLitigationGroup.objects.filter(report_id__in=ids).values_list(
+                "report_id", "key", *fields):
+            by_id[report_id].document["review_litigation"][key] = dict(zip(fields, values))
     for entry in by_id.values():
-        entry.errors = rules.blocking_findings(entry.document)
+        entry.error_count = blocking_error_count(entry.document)
     return {(e.agency_id, e.year): e for e in by_id.values()}
+
+
+@cache
+def _split_checks(version: str) -> tuple[tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str], ...]], ...]:
+    return tuple((tuple(tuple(p.split(".")) for p in c.parts), tuple(tuple(p.split(".")) for p in c.targets))
+                 for c in rules.blocking_checks(version))
+
+
+def blocking_error_count(doc: dict) -> int:
+    """len(rules.blocking_findings(doc)), without building the findings' messages.
+
+    The same checks (`rules.blocking_checks`, the one definition of the rules) with the paths
+    split once per version: for a county's hundreds of reports this is what keeps the roll-up
+    fast. tests/test_rollup_property.py checks it against the rule engine.
+    """
+    count = 0
+    for parts, targets in _split_checks(doc["template"]):
+        expected = actual = 0
+        for section, row, col in parts:
+            value = doc[section].get(row, {}).get(col)
+            if type(value) is int:
+                expected += value
+        for section, row, col in targets:
+            value = doc[section].get(row, {}).get(col)
+            if type(value) is int:
+                actual += value
+        count += expected != actual
+    return count
 
 
 # --- Summing ---------------------------------------------------------------------------------------
@@ -192,7 +221,8 @@ def _value(doc: dict, path: str):
     return doc[section].get(row, {}).get(col)
 
 
-def cell_paths(version: str) -> list[tuple[str, str]]:
+@cache
+def cell_paths(version: str) -> tuple[tuple[str, str], ...]:
     """(dotted path, kind) of every value cell of tables 二, 三 and 四 in `version`."""
     paths = []
     for item, fields in spec.proactive_fields(version).items():
@@ -201,7 +231,7 @@ def cell_paths(version: str) -> list[tuple[str, str]]:
         paths += [(spec.cell_path("applications", row.key, c.key), spec.COUNT) for c in spec.APPLICATION_COLUMNS]
     for group in spec.REVIEW_GROUPS:
         paths += [(spec.cell_path("review_litigation", group.key, f.key), spec.COUNT) for f in spec.REVIEW_FIELDS]
-    return paths
+    return tuple(paths)
 
 
 def sum_documents(docs: list[dict], *, agency: str, year: int, version: str) -> dict:
@@ -211,16 +241,18 @@ def sum_documents(docs: list[dict], *, agency: str, year: int, version: str) -> 
     the most decimals any part wrote; texts are empty and `meta` is {}.
     """
     result = blank_document(agency=agency, year=year, version=version)
-    for path, kind in cell_paths(version):
-        values = [v for d in docs if (v := _value(d, path)) is not None]
-        if not values:
-            continue
-        section, row, col = path.split(".")
-        if kind == spec.MONEY:
-            total = sum((Decimal(v) for v in values), Decimal(0))
-            result[section][row][col] = f"{total:f}"
-        else:
-            result[section][row][col] = sum(values)
+    money = {path for path, kind in cell_paths(version) if kind == spec.MONEY}
+    for section in TABLE_KEYS:
+        for row_key, cells in result[section].items():
+            rows = [d[section].get(row_key) or {} for d in docs]
+            for col in cells:
+                values = [v for r in rows if (v := r.get(col)) is not None]
+                if not values:
+                    continue
+                if f"{section}.{row_key}.{col}" in money:
+                    cells[col] = f"{sum((Decimal(v) for v in values), Decimal(0)):f}"
+                else:
+                    cells[col] = sum(values)
     return result
 
 
@@ -229,8 +261,8 @@ def _classify(node: Node, entry: Entry | None, include_unapproved: bool, include
         return LeftOut(node, NO_REPORT, REASON_LABELS[NO_REPORT])
     if not include_unapproved and entry.state not in INCLUDED_STATES:
         return LeftOut(node, NOT_APPROVED, f"{REASON_LABELS[NOT_APPROVED]}（状态：{entry.state_label}）", entry)
-    if not include_invalid and entry.errors:
-        return LeftOut(node, INVALID, f"{REASON_LABELS[INVALID]}（{len(entry.errors)} 个）", entry)
+    if not include_invalid and entry.error_count:
+        return LeftOut(node, INVALID, f"{REASON_LABELS[INVALID]}（{entry.error_count} 个）", entry)
     return None
 
 
@@ -306,7 +338,8 @@ def narrative_draft(doc: dict) -> str:
 # --- Printing ----------------------------------------------------------------------------------------
 
 def rollup_title(rollup: Rollup) -> str:
-    return f"{default_title(rollup.agency.name, rollup.year)}（汇总）"
+    """「…年度报告汇总」: short enough that the line after the agency's name stays whole."""
+    return f"{default_title(rollup.agency.name, rollup.year)}汇总"
 
 
 def render_rollup_pdf(rollup: Rollup, *, printed_at) -> bytes:

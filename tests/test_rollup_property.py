@@ -101,3 +101,13 @@ def test_each_cell_is_the_exact_sum_and_blank_only_when_all_parts_are(data):
             assert Decimal(got) == sum(Decimal(v) for v in values if v is not None)
         else:
             assert got == sum(v for v in values if v is not None)
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                                HealthCheck.large_base_example])
+@given(parts())
+def test_fast_error_count_agrees_with_the_rule_engine(data):
+    from annual.rollup import blocking_error_count
+
+    for doc in data[1]:
+        assert blocking_error_count(doc) == len(rules.blocking_findings(doc))
