@@ -109,11 +109,15 @@ def test_refresh_after_a_source_changes_shows_stale_diff_and_updates(client, cou
     assert any(ch.path == "review_litigation.review.total" for ch in status.changes)
     html = client.get(url("county-rollup", agency)).content.decode()
     assert "汇总已过期" in html and "新纳入：灵溪镇人民政府" in html and "一键更新本级报告" in html
+    # The county report's own page says so too, with the difference and the refresh button.
+    own = client.get(reverse("report-step", args=[report.pk, "review"])).content.decode()
+    assert "汇总已过期" in own and 'data-testid="rollup-diff"' in own and 'data-testid="rollup-refresh"' in own
     client.post(url("county-rollup-generate", agency))
     report.refresh_from_db()
     assert not basis_status(report).stale
     assert report.overview == "本级自己写的总体情况。"  # the preparer's text is never overwritten
     assert "表格与当前汇总一致" in client.get(url("county-rollup", agency)).content.decode()
+    assert "与当前汇总一致" in client.get(reverse("report-step", args=[report.pk, "review"])).content.decode()
 
 
 def test_a_locked_county_report_is_not_refreshed(client, county):
