@@ -328,7 +328,7 @@ def narrative_draft(doc: dict) -> str:
     lawsuits = _n(doc, "review_litigation.litigation_direct.total") + _n(
         doc, "review_litigation.litigation_after_review.total")
     return (
-        f"{doc['year']}年，全县各级行政机关共收到政府信息公开申请 {received} 件，"
+        f"{doc['year']}年，{doc['agency']}所辖各地区、各部门共收到政府信息公开申请 {received} 件，"
         f"上年结转 {carried} 件；本年度办结 {handled} 件，其中予以公开 {granted} 件，"
         f"结转下年度继续办理 {forward} 件。"
         f"全年发生政府信息公开行政复议 {review} 件，行政诉讼 {lawsuits} 件。"

@@ -148,3 +148,22 @@ def test_rollup_pdf(client, county):
     client.force_login(approver)
     response = client.get(url("county-rollup-pdf", agency))
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+
+
+def test_only_the_county_approver_and_admins_see_the_roll_up(client, county, doc_2021):
+    agency, reports, approver = county
+    other_county = Agency.objects.create(name="平阳县人民政府")
+    Agency.objects.create(name="平阳县教育局", parent=other_county)
+    outsiders = [
+        make_user("pingyang", other_county, Role.APPROVER),  # another county's approver
+        make_user("jiaoyu_shenhe", reports["a"].agency, Role.APPROVER),  # a department's approver
+        make_user("xian_tianbao", agency, Role.PREPARER),  # the county's preparer
+    ]
+    for user in outsiders:
+        client.force_login(user)
+        assert client.get(url("county-rollup", agency)).status_code == 404, user
+        assert client.post(url("county-rollup-generate", agency)).status_code == 404, user
+    client.force_login(make_user("guanli", agency, Role.ADMIN, is_superuser=True))
+    assert client.get(url("county-rollup", agency)).status_code == 200
+    assert client.post(url("county-rollup-generate", agency)).status_code == 403
+    assert not Report.objects.filter(agency=agency).exists()
