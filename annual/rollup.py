@@ -429,6 +429,12 @@ class CountyYear:
     continuity: list[Continuity]
     own: Entry | None  # the agency's own report this year, if any
 
+    @property
+    def continuity_counts(self) -> list[tuple[str, int]]:
+        """(status, how many agencies) in a fixed order, for the summary line."""
+        statuses = [c.status for c in self.continuity]
+        return [(s, statuses.count(s)) for s in ("一致", "不一致", "上年无报告", "本年无报告") if s in statuses]
+
 
 def county_year(agency: Agency, year: int) -> CountyYear:
     tree = agency_tree(agency)
