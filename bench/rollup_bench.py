@@ -46,7 +46,7 @@ COUNTY = "基准市人民政府"
 
 def percentile(values, q):
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def generate(n: int) -> Agency:

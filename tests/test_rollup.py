@@ -33,7 +33,7 @@ def tree(db, doc_2021):
 
 
 def test_included_are_approved_descendants_at_every_depth_never_the_own_report(tree, doc_2021):
-    county, agencies, _ = tree
+    county, _agencies, _ = tree
     rollup = build_rollup(county, 2021)
     assert [p.node.name for p in rollup.parts] == ["苍南县教育局", "苍南县第一中学"]
     assert [p.node.depth for p in rollup.parts] == [1, 2]
@@ -49,7 +49,7 @@ def test_included_are_approved_descendants_at_every_depth_never_the_own_report(t
 
 
 def test_options_admit_unapproved_and_invalid_reports(tree, doc_2021):
-    county, agencies, reports = tree
+    county, _agencies, _reports = tree
     d = Agency.objects.create(name="矾山镇人民政府", parent=county)
     make_report(d, doc_2021, S.APPROVED, **{"applications.received.natural_person": 10**6})  # breaks row_total
     rollup = build_rollup(county, 2021)

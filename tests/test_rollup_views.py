@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from annual import rules
 from annual.interchange import load_report, report_to_document
-from annual.models import Agency, Report, ReportState, RollupBasis, Role
+from annual.models import Agency, Report, ReportState, Role, RollupBasis
 from annual.rollup import build_rollup, narrative_draft
 from annual.rollup_report import basis_status
 from tests.personas import make_user
@@ -35,7 +35,7 @@ def url(name, county, year=2021):
 
 
 def test_page_shows_coverage_left_out_reasons_and_the_official_tables(client, county, doc_2021):
-    agency, reports, approver = county
+    agency, _reports, approver = county
     client.force_login(approver)
     response = client.get(url("county-rollup", agency))
     assert response.status_code == 200
@@ -43,13 +43,13 @@ def test_page_shows_coverage_left_out_reasons_and_the_official_tables(client, co
     assert "纳入 2 / 3 个下级机关" in html
     assert "灵溪镇人民政府" in html and "未通过审核（状态：草稿）" in html
     received = 2 * doc_2021["applications"]["received"]["total"]
-    assert f'data-path="applications.received.total"' in html and f">{received}</a>" in html
+    assert 'data-path="applications.received.total"' in html and f">{received}</a>" in html
     assert "一、本年新收政府信息公开申请数量" in html  # labels come from the layout
     assert 'data-testid="continuity"' in html and "从汇总生成本级报告" in html
 
 
 def test_drill_down_lists_each_contributing_agency(client, county, doc_2021):
-    agency, reports, approver = county
+    agency, _reports, approver = county
     client.force_login(approver)
     response = client.get(url("county-rollup-cell", agency) + "?path=applications.received.total&partial=1")
     html = response.content.decode()
@@ -72,7 +72,7 @@ def test_page_runs_a_constant_number_of_queries(client, db, doc_2021, seed_doc, 
 
 
 def test_generate_creates_the_county_report_and_records_its_sources(client, county):
-    agency, reports, approver = county
+    agency, _reports, approver = county
     client.force_login(approver)
     response = client.post(url("county-rollup-generate", agency))
     assert response.status_code == 302
@@ -121,7 +121,7 @@ def test_refresh_after_a_source_changes_shows_stale_diff_and_updates(client, cou
 
 
 def test_a_locked_county_report_is_not_refreshed(client, county):
-    agency, reports, approver = county
+    agency, _reports, approver = county
     client.force_login(approver)
     client.post(url("county-rollup-generate", agency))
     report = Report.objects.get(agency=agency, year=2021)
@@ -144,14 +144,14 @@ def test_generate_with_nothing_to_sum_explains(client, db):
 
 @pytest.mark.pdf
 def test_rollup_pdf(client, county):
-    agency, reports, approver = county
+    agency, _reports, approver = county
     client.force_login(approver)
     response = client.get(url("county-rollup-pdf", agency))
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
 
 
 def test_only_the_county_approver_and_admins_see_the_roll_up(client, county, doc_2021):
-    agency, reports, approver = county
+    agency, reports, _approver = county
     other_county = Agency.objects.create(name="平阳县人民政府")
     Agency.objects.create(name="平阳县教育局", parent=other_county)
     outsiders = [

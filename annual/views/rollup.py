@@ -21,7 +21,14 @@ from ..layout import Cell, build_tables
 from ..models import Agency, Report
 from ..pdf import PdfRenderError
 from ..rollup import (
-    Comparison, RollupError, build_rollup, cell_paths, compare, county_year, narrative_draft, render_rollup_pdf,
+    Comparison,
+    RollupError,
+    build_rollup,
+    cell_paths,
+    compare,
+    county_year,
+    narrative_draft,
+    render_rollup_pdf,
     rollup_title,
 )
 from ..rollup_report import NotEditable, basis_status, generate_county_report
