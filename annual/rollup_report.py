@@ -59,8 +59,11 @@ def generate_county_report(agency: Agency, year: int, *, user) -> tuple[Report, 
     if not doc["overview"].strip():
         doc["overview"] = narrative_draft(rollup.document)
     created = report is None
-    if report is not None:
-        report._history_user = user
+    if report is None:
+        report = Report(agency=agency)  # unsaved: write_document creates it
+    # simple_history: who, and why, on the history row of this write.
+    report._history_user = user
+    report._change_reason = f"从汇总{'生成' if created else '更新'}（{len(rollup.parts)} 份下级报告）"
     try:
         with transaction.atomic():
             report = write_document(doc, agency, report=report)

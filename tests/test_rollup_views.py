@@ -86,7 +86,9 @@ def test_generate_creates_the_county_report_and_records_its_sources(client, coun
     basis = RollupBasis.objects.get(report=report)
     assert {(s.source_id, s.revision) for s in basis.sources.all()} == rollup.sources()
     assert not basis_status(report).stale
-    assert report.history.count() >= 1  # written through the audited writer
+    # Written through the audited writer, with who and why on the history row.
+    last = report.history.first()
+    assert last.history_user == approver and last.history_change_reason == "从汇总生成（2 份下级报告）"
 
 
 def test_refresh_after_a_source_changes_shows_stale_diff_and_updates(client, county, doc_2021):
