@@ -123,6 +123,8 @@ def test_rollup_json_sums_every_descendant_and_names_each_on_stderr(cli, county,
     assert doc["proactive"]["fees"]["amount_wan_yuan"] == "11.255"
     for name in ("苍南县教育局", "苍南县卫生健康局", "灵溪镇人民政府", "灵溪镇人民政府党政办"):
         assert f"已纳入：{name}" in result.stderr
+    # The sum of valid reports is itself a valid report: check_report finds no error in it.
+    assert cli("check_report", out).returncode == 0
     # A township's own roll-up covers its office only.
     sub = cli("rollup", "--agency", "灵溪镇人民政府", "--year", "2021", "-o", tmp_path / "town.json")
     assert sub.returncode == 0 and "已纳入：灵溪镇人民政府党政办" in sub.stderr
