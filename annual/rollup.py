@@ -105,6 +105,12 @@ class Rollup:
     def total(self) -> int:
         return len(self.parts) + len(self.left_out)
 
+    @property
+    def left_out_counts(self) -> list[tuple[str, int]]:
+        """(reason label, how many agencies) for the summary line."""
+        reasons = [x.reason for x in self.left_out]
+        return [(REASON_LABELS[r], reasons.count(r)) for r in (NOT_APPROVED, INVALID, NO_REPORT) if r in reasons]
+
     def contributions(self, path: str) -> list[tuple[Part, object]]:
         """Each included report's value of the cell at `path`, in tree order (blanks included)."""
         return [(p, _value(p.entry.document, path)) for p in self.parts]
