@@ -116,7 +116,9 @@ def can_view_rollup(user, agency: Agency) -> bool:
     m = membership(user)
     if m is None or m.role != Role.APPROVER or not has_subordinates(m.agency_id):
         return False
-    return agency.pk == m.agency_id or agency.pk in {a.pk for a in m.agency.descendants()}
+    from .rollup import agency_tree  # one query, and safe even if a parent link loops
+
+    return agency.pk in {node.id for node in agency_tree(m.agency)}
 
 
 def can_generate_from_rollup(user, agency: Agency) -> bool:

@@ -54,8 +54,11 @@ def test_drill_down_lists_each_contributing_agency(client, county, doc_2021):
     response = client.get(url("county-rollup-cell", agency) + "?path=applications.received.total&partial=1")
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
-    assert "苍南县教育局" in html and "苍南县卫生健康局" in html and "灵溪镇人民政府" not in html
-    assert "50.0%" in html
+    included, outside = html.split('data-testid="drill-outside"')
+    assert "苍南县教育局" in included and "苍南县卫生健康局" in included and "灵溪镇人民政府" not in included
+    assert "50.0%" in included
+    # The township's draft is not summed; its value is shown apart, with the reason.
+    assert "灵溪镇人民政府" in outside and "未通过审核（状态：草稿）" in outside
     assert client.get(url("county-rollup-cell", agency) + "?path=intro").status_code == 404
 
 

@@ -123,11 +123,14 @@ def rollup_cell(request: HttpRequest, agency_id: int, year: int) -> HttpResponse
         if value is not None and total not in (None, 0, "0") and kinds[path] != spec.SIGNED:
             share = f"{float(value) * 100 / float(total):.1f}%"
         shown.append({"part": part, "value": value, "share": share})
+    outside = [{"left": x, "value": value_at(x.entry.document, path)} for x in rollup.left_out
+               if x.entry is not None and x.entry.template == rollup.template]
     template = "annual/rollup/_cell_body.html" if request.GET.get("partial") == "1" else "annual/rollup/cell.html"
     return render(request, template, {
         "agency": agency, "year": year, "rollup": rollup, "path": path,
         "label": spec.describe_cell(rollup.template, path), "total": total, "rows": shown,
         "contributing": sum(1 for _, v in rows if v not in (None, 0, "0")),
+        "outside": outside,
     })
 
 
