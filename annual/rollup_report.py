@@ -96,6 +96,7 @@ class BasisStatus:
     removed: list[str] = field(default_factory=list)
     revised: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    source_count: int = 0  # how many reports it was generated from
 
     @property
     def stale(self) -> bool:
@@ -109,12 +110,13 @@ def basis_status(report: Report, current: Rollup | None = None) -> BasisStatus |
     if basis is None:
         return None
     recorded = {s.agency_id: s for s in basis.sources.select_related("agency")}
+    count = len(recorded)
     if current is None:
         try:
             current = build_rollup(report.agency, report.year)
         except RollupError as exc:
-            return BasisStatus(basis, None, problem=str(exc))
-    status = BasisStatus(basis, current)
+            return BasisStatus(basis, None, problem=str(exc), source_count=count)
+    status = BasisStatus(basis, current, source_count=count)
     now = {p.node.id: p for p in current.parts}
     for agency_id, part in now.items():
         before = recorded.get(agency_id)
