@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from .models import Agency, Membership, Report, ReportState, Role
+from .rollup import agency_tree
 
 
 def membership(user) -> Membership | None:
@@ -116,8 +117,7 @@ def can_view_rollup(user, agency: Agency) -> bool:
     m = membership(user)
     if m is None or m.role != Role.APPROVER or not has_subordinates(m.agency_id):
         return False
-    from .rollup import agency_tree  # one query, and safe even if a parent link loops
-
+    # One query, and safe even if a parent link loops.
     return agency.pk in {node.id for node in agency_tree(m.agency)}
 
 
