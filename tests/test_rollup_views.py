@@ -125,6 +125,11 @@ def test_refresh_after_a_source_changes_shows_stale_diff_and_updates(client, cou
     assert report.overview == "本级自己写的总体情况。"  # the preparer's text is never overwritten
     assert "表格与当前汇总一致" in client.get(url("county-rollup", agency)).content.decode()
     assert "与当前汇总一致" in client.get(reverse("report-step", args=[report.pk, "review"])).content.decode()
+    # The county's preparer sees the status and the draft paragraph on the report, not the roll-up.
+    client.force_login(make_user("xian_tianbao", agency, Role.PREPARER))
+    own = client.get(reverse("report-step", args=[report.pk, "review"])).content.decode()
+    assert 'data-testid="narrative-offer"' in own and "申请 " in own and "查看汇总" not in own
+    assert 'data-testid="rollup-refresh"' not in own
 
 
 def test_a_locked_county_report_is_not_refreshed(client, county):
