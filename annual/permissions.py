@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from .models import Agency, Membership, Report, ReportState, Role
+from .rollup import agency_tree
 
 
 def membership(user) -> Membership | None:
@@ -110,3 +111,26 @@ def can_download_workbook(user, report: Report) -> bool:
 def can_import_workbook(user, report: Report) -> bool:
     """Importing a workbook replaces the report's values: whoever may edit them, while editable."""
     return can_edit(user, report)
+# --- The 汇总 (roll-up) of a county ---------------------------------------------------------------
+
+def has_subordinates(agency_id: int) -> bool:
+    return Agency.objects.filter(parent_id=agency_id).exists()
+
+
+def can_view_rollup(user, agency: Agency) -> bool:
+    """Administrators, and the approver of an agency that has subordinates, for their own agency
+    or any agency below it. Everyone else is answered 404."""
+    if is_admin(user):
+        return True
+    m = membership(user)
+    if m is None or m.role != Role.APPROVER or not has_subordinates(m.agency_id):
+        return False
+    # One query, and safe even if a parent link loops.
+    return agency.pk in {node.id for node in agency_tree(m.agency)}
+
+
+def can_generate_from_rollup(user, agency: Agency) -> bool:
+    """「从汇总生成本级报告」 is the agency's own approver's: it writes the agency's own report
+    (whether that report is still editable is the service's check, with its own message)."""
+    m = membership(user)
+    return m is not None and m.agency_id == agency.pk and m.role == Role.APPROVER

@@ -80,6 +80,7 @@ class Case:
     kwargs: dict = field(default_factory=dict)  # besides pk
     state: str = S.DRAFT  # report A's state before the request
     data: dict = field(default_factory=dict)
+    query: str = ""
 
     @property
     def id(self) -> str:
@@ -119,6 +120,29 @@ def _transition_posts() -> list[Case]:
             {"action": "reopen"}, state=S.APPROVED, data=reason),
     ]
     return cases
+
+
+def _rollup_cases() -> list[Case]:
+    county_only = {**everyone(NOT_FOUND), "county_approver": None, "admin": None}
+
+    def readers(expect: Expect) -> dict[str, Expect]:
+        return {p: (expect if e is None else e) for p, e in county_only.items()}
+
+    return [
+        Case("county-rollup", "GET", readers(Expect(200, contains=('data-page="rollup"', "纳入 0 / 2 个下级机关"),
+                                                    unchanged=True))),
+        Case("county-rollup", "POST", everyone(NOT_ALLOWED)),
+        Case("county-rollup-cell", "GET", readers(Expect(200, contains=('data-testid="drill-table"',), unchanged=True)),
+             query="?path=applications.received.total"),
+        Case("county-rollup-cell", "POST", everyone(NOT_ALLOWED)),
+        Case("county-rollup-pdf", "GET", readers(PDF)),
+        Case("county-rollup-pdf", "POST", everyone(NOT_ALLOWED)),
+        Case("county-rollup-generate", "GET", everyone(NOT_ALLOWED)),
+        # Only the county's own approver generates; with every subordinate report a draft there is
+        # nothing to sum: back to the page with the reason, nothing written.
+        Case("county-rollup-generate", "POST", {**readers(FORBIDDEN),
+                                                "county_approver": Expect(302, location="/county/", unchanged=True)}),
+    ]
 
 
 CASES: list[Case] = [
@@ -235,6 +259,8 @@ CASES: list[Case] = [
     Case("report-comment", "POST", report_page(
         preparer_a=FORBIDDEN, approver_a=Expect(302, location="/approval/"), reader=FORBIDDEN),
         state=S.SUBMITTED, data={"target": "applications.received.total", "text": "请核对"}),
+    # --- The county's 汇总 (about the county, A's parent, for 2021): its approver and admins read it ---
+    *_rollup_cases(),
 ]
 
 
@@ -259,12 +285,15 @@ def test_matrix_covers_every_url():
     assert all(set(c.expect) == set(PERSONAS) for c in CASES)
 
 
-NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new", "blank-xlsx"}
+ABOUT_THE_COUNTY = {"county-rollup", "county-rollup-cell", "county-rollup-pdf", "county-rollup-generate"}
+NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new", "blank-xlsx"} | ABOUT_THE_COUNTY
 
 
 def _url(case: Case, report: Report) -> str:
+    if case.name in ABOUT_THE_COUNTY:
+        return reverse(case.name, kwargs={"agency_id": report.agency.parent_id, "year": report.year}) + case.query
     pk = {} if case.name in NOT_ABOUT_A_REPORT else {"pk": report.pk}
-    return reverse(case.name, kwargs={**pk, **case.kwargs})
+    return reverse(case.name, kwargs={**pk, **case.kwargs}) + case.query
 
 
 def _values(report: Report):

@@ -1,11 +1,13 @@
 from .agency import Agency, Membership, Role
 from .imports import WorkbookImport
 from .report import ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
+from .rollup import RollupBasis, RollupSource
 from .workflow import ReportSnapshot, ReviewComment, Transition, WarningExplanation
 
 __all__ = [
     "Agency", "Membership", "Role",
     "Report", "ReportState", "ProactiveItem", "ApplicationRow", "ReviewLitigationGroup",
+    "RollupBasis", "RollupSource",
     "ReportSnapshot", "ReviewComment", "Transition", "WarningExplanation",
     "WorkbookImport",
 ]

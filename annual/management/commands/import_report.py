@@ -1,9 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from annual.cli import load_document_or_exit
+from annual.cli import INVALID_DOCUMENT, load_document_or_exit
 from annual.interchange import write_document
-from annual.models import Agency, Report
+from annual.models import Report
+from annual.placement import PlacementError, place_agency
 
 
 class Command(BaseCommand):
@@ -12,24 +13,29 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="报告文件：.json 或 .xlsx")
         parser.add_argument("--agency", required=True, help="机关名称（不存在则新建）")
+        parser.add_argument("--parent", help="上级机关名称：新建的机关放在它之下（上级机关不存在则新建）")
         parser.add_argument("--replace", action="store_true", help="覆盖该机关该年度已有的报告（仅限草稿或已退回）")
 
-    def handle(self, *args, file, agency, replace=False, **options):
+    def handle(self, *args, file, agency, parent=None, replace=False, **options):
         doc = load_document_or_exit(file)
         with transaction.atomic():
-            target, created = Agency.objects.get_or_create(name=agency)
+            try:
+                target, done = place_agency(agency, parent)
+            except PlacementError as exc:
+                raise CommandError(str(exc), returncode=INVALID_DOCUMENT) from None
+            name = target.name
             report = Report.objects.select_for_update().filter(agency=target, year=doc["year"]).first()
             if report is not None:
                 if not replace:
                     raise CommandError(
-                        f"{agency} 的 {doc['year']} 年度报告已存在；如需覆盖，请加 --replace", returncode=1
+                        f"{name} 的 {doc['year']} 年度报告已存在；如需覆盖，请加 --replace", returncode=1
                     )
                 if not report.is_editable:
                     raise CommandError(
-                        f"{agency} 的 {doc['year']} 年度报告状态为“{report.get_state_display()}”，已锁定，不能导入覆盖",
+                        f"{name} 的 {doc['year']} 年度报告状态为“{report.get_state_display()}”，已锁定，不能导入覆盖",
                         returncode=1,
                     )
             report = write_document(doc, target, report=report)
-        if created:
-            self.stdout.write(f"已新建机关：{agency}")
+        for line in done:
+            self.stdout.write(line)
         self.stdout.write(f"已导入：{report.display_title}（{report.get_template_display()}）")
