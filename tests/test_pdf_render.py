@@ -209,8 +209,8 @@ def test_url_fetcher_refuses_other_files_and_network(tmp_path):
     for url in (
         "file:///etc/passwd",
         outside.as_uri(),
-        STYLESHEET.parent.as_uri() + "/../../manage.py",
-        STYLESHEET.parent.as_uri() + "/%2e%2e/%2e%2e/manage.py",
+        STYLESHEET.parent.as_uri() + "/../../../manage.py",
+        STYLESHEET.parent.as_uri() + "/%2e%2e/%2e%2e/%2e%2e/manage.py",
         "http://127.0.0.1/",
         "https://example.invalid/font.woff2",
         "data:text/css,body{color:red}",

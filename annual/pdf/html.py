@@ -11,10 +11,12 @@ from .context import DraftMark, build_context
 
 TEMPLATE = "pdf/report.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
-# The app's own print assets. WeasyPrint's URL fetcher (render.py) serves files from this
-# directory and nothing else; the HTML links them by absolute file URL so that the same HTML,
-# written out by `render_report -o OUT.html`, also prints in a browser on this machine.
-ASSET_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "pdf"
+# The app's own print assets: the stylesheet and the fonts. They live beside the renderer, not
+# in the static files: no browser needs them, and the web server must not publish 9 MB of fonts.
+# WeasyPrint's URL fetcher (render.py) serves files from this directory and nothing else; the
+# HTML links them by absolute file URL so that the same HTML, written out by
+# `render_report -o OUT.html`, also prints in a browser on this machine.
+ASSET_DIR = Path(__file__).resolve().parent / "assets"
 STYLESHEET = ASSET_DIR / "report.css"
 
 
