@@ -110,6 +110,9 @@ def html_to_pdf(html: str) -> bytes:
     """PDF bytes of print HTML from `render_html(..., link_stylesheet=False)`, in the print style."""
     from weasyprint import HTML
 
+    from . import justify
+
+    justify.install()
     document = HTML(string=html, base_url=ASSET_DIR.resolve().as_uri() + "/", url_fetcher=url_fetcher())
     return document.write_pdf(stylesheets=_stylesheets(), font_config=_font_config())
 
