@@ -43,18 +43,24 @@ class Section:
     table: Table | None = None
 
 
-def build_context(doc: dict, *, title: str | None = None, draft: DraftMark | None = None) -> dict:
+def build_context(doc: dict, *, title: str | None = None, draft: DraftMark | None = None,
+                  splits: dict[str, list[int]] | None = None) -> dict:
     """Everything the print template shows, from a valid document.
 
     `title` is the report's own title (Report.display_title) and defaults to the official one;
-    `draft` is None for the final (approved) print and a DraftMark otherwise.
+    `draft` is None for the final (approved) print and a DraftMark otherwise. `splits` maps a
+    table's key to the body rows that must open a new page, merged labels repeated
+    (paginate.py finds them from a first layout).
     """
     sections = []
     for s in spec.SECTIONS:
         if s.kind == "text":
             sections.append(Section(s.heading, paragraphs=paragraphs(doc.get(s.key, ""))))
         else:
-            sections.append(Section(s.heading, table=build_table(doc, s.key)))
+            table = build_table(doc, s.key)
+            for index in (splits or {}).get(s.key, ()):
+                table = table.split_at(index)
+            sections.append(Section(s.heading, table=table))
     meta = doc.get("meta", {})
     title = (title or "").strip() or default_title(doc["agency"], doc["year"])
     return {

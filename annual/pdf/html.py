@@ -29,13 +29,14 @@ def _engine() -> Engine:
 
 
 def render_html(doc: dict, *, title: str | None = None, draft: DraftMark | None = None,
-                link_stylesheet: bool = True) -> str:
+                link_stylesheet: bool = True, splits: dict[str, list[int]] | None = None) -> str:
     """The print HTML of a valid document; every text is escaped by Django's autoescape.
 
     The HTML links STYLESHEET, so that it prints as is in a browser; `link_stylesheet=False`
     leaves the link out for `render.html_to_pdf`, which applies its own parsed copy of it.
+    `splits`: see `build_context`.
     """
-    context = build_context(doc, title=title, draft=draft)
+    context = build_context(doc, title=title, draft=draft, splits=splits)
     if link_stylesheet:
         context["stylesheet_url"] = STYLESHEET.resolve().as_uri()
     return _engine().get_template(TEMPLATE).render(Context(context, autoescape=True))
