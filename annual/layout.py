@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import template_spec as spec
-from .formatting import MONEY_UNIT, format_count, format_money
+from .formatting import MONEY_UNIT, SUBHEADING_RE, format_count, format_money
 
 LABEL = "label"  # a header or row label: text only
 COUNT = spec.COUNT
@@ -51,6 +51,21 @@ class Cell:
     @property
     def is_value(self) -> bool:
         return self.kind in VALUE_KINDS
+
+    @property
+    def numbered(self) -> tuple[str, str] | None:
+        """(number, rest) of a label such as 「（三）不予公开」, else None: a narrow merged cell
+        prints each part whole on its own line, never 「不予公/开」."""
+        match = SUBHEADING_RE.match(self.text)
+        if self.is_value or match is None or match.end() == len(self.text):
+            return None
+        return self.text[:match.end()], self.text[match.end():]
+
+    @property
+    def print_width(self) -> int:
+        """The printed text's width in half-width units (a digit 1, a Chinese character 2): a
+        rendering narrower than the widest allowed value sizes the type of the cell from it."""
+        return sum(1 if ord(ch) < 0x2E80 else 2 for ch in self.text)
 
 
 @dataclass
