@@ -127,11 +127,18 @@ def balanced_lines(text: str, width: int) -> list[str]:
     if text_width(text) <= width:
         return [text]
     count = -(-text_width(text) // width)
-    while True:
-        lines = _even_lines(text, width, count)
-        if lines is not None:
-            return lines
+    while (lines := _even_lines(text, width, count)) is None:
         count += 1
+    # One line more is worth it when only then every break falls at a sensible point.
+    if not all(_sensible(a, b) for a, b in zip(lines, lines[1:])):
+        more = _even_lines(text, width, count + 1)
+        if more is not None and all(_sensible(a, b) for a, b in zip(more, more[1:])):
+            return more
+    return lines
+
+
+def _sensible(line: str, following: str) -> bool:
+    return line.endswith(BREAK_AFTER) and following[0] not in NOT_AFTER_BREAK
 
 
 def _even_lines(text: str, width: int, count: int) -> list[str] | None:
@@ -145,8 +152,9 @@ def _even_lines(text: str, width: int, count: int) -> list[str] | None:
                 break
             if text[end] in NO_LINE_START or text[end - 1] in NO_LINE_END:
                 continue
-            sensible = text[:end].endswith(BREAK_AFTER) and text[end] not in NOT_AFTER_BREAK
-            cost = abs(used - target) - (3 if sensible else 0)
+            if text_width(text[end:]) > (remaining - 1) * width:
+                continue  # the rest would not fit in the lines left
+            cost = abs(used - target) - (3 if _sensible(text[start:end], text[end:]) else 0)
             if best_cost is None or cost < best_cost:
                 best, best_cost = end, cost
         if best is None:
