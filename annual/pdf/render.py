@@ -111,9 +111,10 @@ def layout(html: str):
     """WeasyPrint's laid-out document (pages of boxes) of print HTML, in the print style."""
     from weasyprint import HTML
 
-    from . import justify
+    from . import justify, speedups
 
     justify.install()
+    speedups.install()
     document = HTML(string=html, base_url=ASSET_DIR.resolve().as_uri() + "/", url_fetcher=url_fetcher())
     return document.render(stylesheets=_stylesheets(), font_config=_font_config())
 
