@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 MONEY_UNIT = "万元"
 TITLE_CHARS_PER_LINE = 20  # 2号 type across the 156 mm 版心
@@ -130,9 +131,9 @@ def balanced_lines(text: str, width: int) -> list[str]:
     while (lines := _even_lines(text, width, count)) is None:
         count += 1
     # One line more is worth it when only then every break falls at a sensible point.
-    if not all(_sensible(a, b) for a, b in zip(lines, lines[1:])):
+    if not all(_sensible(a, b) for a, b in pairwise(lines)):
         more = _even_lines(text, width, count + 1)
-        if more is not None and all(_sensible(a, b) for a, b in zip(more, more[1:])):
+        if more is not None and all(_sensible(a, b) for a, b in pairwise(more)):
             return more
     return lines
 

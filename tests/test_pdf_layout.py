@@ -19,6 +19,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pdfplumber
 import pytest
@@ -132,8 +133,8 @@ def test_body_lines_end_flush_at_the_right_margin(renders, worst):
         flat = [line for page in body_lines(pdf) for line in page]
         assert flat
         continued = 0
-        for line, following in zip(flat, flat[1:]):
-            _, text, x0, x1 = line
+        for line, following in pairwise(flat):
+            _, _, x0, x1 = line
             assert x0 >= LEFT - 0.5 * MM and x1 <= RIGHT + 0.5 * MM, line
             if abs(following[2] - LEFT) < 1:  # the next line continues this paragraph
                 continued += 1
@@ -144,7 +145,7 @@ def test_body_lines_end_flush_at_the_right_margin(renders, worst):
 def test_a_full_line_holds_28_characters_and_a_page_22_lines(renders, worst):
     for doc, pdf in all_cases(renders, worst):
         lines = [line for page in body_lines(pdf) for line in page]
-        full = [(text, following[1]) for (_, text, x0, x1), following in zip(lines, lines[1:])
+        full = [(text, following[1]) for (_, text, x0, x1), following in pairwise(lines)
                 if abs(x0 - LEFT) < 1 and abs(RIGHT - x1) <= 0.5 * MM and full_width(text)]
         assert sum(1 for text, _ in full if len(text) == 28) > len(full) * 0.6, doc["agency"]
         for text, following in full:

@@ -11,8 +11,15 @@ import datetime
 from dataclasses import dataclass, field
 
 from .. import template_spec as spec
-from ..formatting import (Paragraph, balanced_lines, default_title, format_date, paragraphs, section_paragraphs,
-                          title_lines)
+from ..formatting import (
+    Paragraph,
+    balanced_lines,
+    default_title,
+    format_date,
+    paragraphs,
+    section_paragraphs,
+    title_lines,
+)
 from ..layout import Table, build_table
 
 

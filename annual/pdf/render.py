@@ -96,7 +96,7 @@ def _stylesheets():
     if getattr(_local, "stylesheets", None) is None:
         from weasyprint import CSS
 
-        from .build_fonts import LOCAL_FACES, LOCAL_FACE_FILES
+        from .build_fonts import LOCAL_FACE_FILES, LOCAL_FACES
 
         sheets = [CSS(url=STYLESHEET.resolve().as_uri(), url_fetcher=url_fetcher(), font_config=_font_config())]
         faces = "".join(f'@font-face {{ font-family: "{name}"; src: url({path.resolve().as_uri()}); }}'

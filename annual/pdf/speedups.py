@@ -55,7 +55,6 @@ def _package_version(name: str) -> str:
 
 def install() -> list[str]:
     """Apply the patches that fit the installed versions; returns their names."""
-    applied = []
     if "tinyhtml5" not in _originals and _package_version("tinyhtml5") in TINYHTML5_VERSIONS:
         from tinyhtml5 import inputstream
 
