@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 MONEY_UNIT = "万元"
 TITLE_CHARS_PER_LINE = 20  # 2号 type across the 156 mm 版心
@@ -74,6 +75,15 @@ def paragraphs(text: str) -> list[Paragraph]:
     return result
 
 
+EMPTY_SECTION = "无。"
+
+
+def section_paragraphs(text: str) -> list[Paragraph]:
+    """A narrative section's paragraphs; an empty section reads 「无。」, as published reports
+    print it, rather than a bare heading."""
+    return paragraphs(text) or [Paragraph(text=EMPTY_SECTION)]
+
+
 def default_title(agency: str, year: int) -> str:
     """The official title of a report, used wherever a report has no title of its own."""
     return f"{agency}{year}年度政府信息公开工作年度报告"
@@ -81,7 +91,77 @@ def default_title(agency: str, year: int) -> str:
 
 def title_lines(title: str, agency: str) -> list[str]:
     """The title's lines. GB/T 9704 wants a long title broken where the sense allows: after the
-    agency's name when the title opens with it, so the year and subject stay on one line."""
-    if len(title) > TITLE_CHARS_PER_LINE and title.startswith(agency) and len(agency) < len(title):
-        return [agency, title[len(agency):]]
-    return [title]
+    agency's name when the title opens with it, so the year and subject stay on one line; a
+    name or title too long for a line is broken into lines of even length (`balanced_lines`),
+    never leaving one or two characters alone."""
+    width = 2 * TITLE_CHARS_PER_LINE
+    if text_width(title) <= width:
+        return [title]
+    if title.startswith(agency) and len(agency) < len(title):
+        return balanced_lines(agency, width) + balanced_lines(title[len(agency):], width)
+    return balanced_lines(title, width)
+
+
+def text_width(text: str) -> int:
+    """Printed width in half-width units: a digit or Latin letter 1, a Chinese character 2."""
+    return sum(1 if ord(ch) < 0x2E80 else 2 for ch in text)
+
+
+# Good places to end a line of an agency's name or a title: after an administrative unit or an
+# organ (浙江省/温州市/…/教育局), or after a pause.
+BREAK_AFTER = ("省", "市", "县", "区", "州", "盟", "旗", "镇", "乡", "街道", "村", "局", "委员会", "厅", "办公室",
+               "政府", "院", "部", "处", "所", "站", "队", "馆", "中心", "署", "、", "，")
+# …unless the unit's character starts a word with the next one: 市场, 区域, 局长, 部门.
+NOT_AFTER_BREAK = frozenset("场域长门级属员")
+# Chinese line-breaking rules: these never open a line, those never end one.
+NO_LINE_START = frozenset("，。、；：？！）》」』】〕”’…—·")
+NO_LINE_END = frozenset("（《「『【〔“‘")
+
+
+def balanced_lines(text: str, width: int) -> list[str]:
+    """`text` in as few lines of at most `width` half-width units as it needs, of about even
+    length, each break placed after a unit such as 市 or 局 where one is near.
+
+    Even lines mean no line holds one or two characters alone; the Chinese line-breaking rules
+    (NO_LINE_START, NO_LINE_END) are kept. A text that fits is one line.
+    """
+    if text_width(text) <= width:
+        return [text]
+    count = -(-text_width(text) // width)
+    while (lines := _even_lines(text, width, count)) is None:
+        count += 1
+    # One line more is worth it when only then every break falls at a sensible point.
+    if not all(_sensible(a, b) for a, b in pairwise(lines)):
+        more = _even_lines(text, width, count + 1)
+        if more is not None and all(_sensible(a, b) for a, b in pairwise(more)):
+            return more
+    return lines
+
+
+def _sensible(line: str, following: str) -> bool:
+    return line.endswith(BREAK_AFTER) and following[0] not in NOT_AFTER_BREAK
+
+
+def _even_lines(text: str, width: int, count: int) -> list[str] | None:
+    lines, start = [], 0
+    for remaining in range(count, 1, -1):
+        target = text_width(text[start:]) / remaining
+        best, best_cost = None, None
+        for end in range(start + 1, len(text)):
+            used = text_width(text[start:end])
+            if used > width:
+                break
+            if text[end] in NO_LINE_START or text[end - 1] in NO_LINE_END:
+                continue
+            if text_width(text[end:]) > (remaining - 1) * width:
+                continue  # the rest would not fit in the lines left
+            cost = abs(used - target) - (3 if _sensible(text[start:end], text[end:]) else 0)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = end, cost
+        if best is None:
+            return None
+        lines.append(text[start:best])
+        start = best
+    if text_width(text[start:]) > width:
+        return None
+    return lines + [text[start:]]

@@ -12,11 +12,11 @@ Nothing here touches the database; labels come only from `annual.template_spec`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import template_spec as spec
-from .formatting import MONEY_UNIT, format_count, format_money
+from .formatting import MONEY_UNIT, SUBHEADING_RE, format_count, format_money
 
 LABEL = "label"  # a header or row label: text only
 COUNT = spec.COUNT
@@ -54,12 +54,28 @@ class Cell:
     def is_value(self) -> bool:
         return self.kind in VALUE_KINDS
 
+    @property
+    def numbered(self) -> tuple[str, str] | None:
+        """(number, rest) of a label such as 「（三）不予公开」, else None: a narrow merged cell
+        prints each part whole on its own line, never 「不予公/开」."""
+        match = SUBHEADING_RE.match(self.text)
+        if self.is_value or match is None or match.end() == len(self.text):
+            return None
+        return self.text[:match.end()], self.text[match.end():]
+
+    @property
+    def print_width(self) -> int:
+        """The printed text's width in half-width units (a digit 1, a Chinese character 2): a
+        rendering narrower than the widest allowed value sizes the type of the cell from it."""
+        return sum(1 if ord(ch) < 0x2E80 else 2 for ch in self.text)
+
 
 @dataclass
 class TableRow:
     cells: list[Cell] = field(default_factory=list)
     css: str = ""
     key: str = ""  # the row's key in the document (三's rows), else ""
+    continued: bool = False  # the first row after a page break that `Table.split_at` placed
 
 
 @dataclass
@@ -89,6 +105,48 @@ class Table:
     @property
     def width(self) -> int:
         return len(self.columns)
+
+    def placed_cells(self) -> list[tuple[int, int, Cell]]:
+        """(body row index, grid column, cell) of every body cell, resolving row and column spans."""
+        taken: set[tuple[int, int]] = set()
+        placed = []
+        for r, row in enumerate(self.rows):
+            c = 0
+            for cell in row.cells:
+                while (r, c) in taken:
+                    c += 1
+                placed.append((r, c, cell))
+                taken.update((r + dr, c + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
+                c += cell.colspan
+        return placed
+
+    def split_at(self, index: int) -> Table:
+        """This table with body row `index` starting a new page (its row group marked `continued`).
+
+        A merged label cell that spans the break is cut in two: its first part keeps the rows
+        before the break, and a copy of it opens the continuation, spanning the rest, so the
+        label (（三）不予公开, 三、本年度办理结果) prints again on the next page.
+        """
+        rows = self.rows
+        cells: list[list[tuple[int, Cell]]] = [[] for _ in rows]
+        for r, c, cell in self.placed_cells():
+            if r < index < r + cell.rowspan:
+                cells[r].append((c, replace(cell, rowspan=index - r)))
+                cells[index].append((c, replace(cell, rowspan=r + cell.rowspan - index)))
+            else:
+                cells[r].append((c, cell))
+        new_rows = [replace(row, cells=[cell for _, cell in sorted(cells[r], key=lambda pair: pair[0])],
+                            continued=row.continued or r == index)
+                    for r, row in enumerate(rows)]
+        groups, start = [], 0
+        for group in self.groups:
+            end = start + len(group)
+            if start < index < end:
+                groups += [new_rows[start:index], new_rows[index:end]]
+            else:
+                groups.append(new_rows[start:end])
+            start = end
+        return replace(self, groups=groups)
 
 
 def _value_cell(version: str, path: str, kind: str, value: Any, *, text: str, colspan: int = 1,

@@ -29,6 +29,7 @@ RULE_LABELS = {
     "carry_over_continuity": "上年结转衔接",
     "proactive_continuity": "主动公开数据衔接",
     "narrative_numbers": "正文数字与表格一致",
+    "fee_report": "信息处理费情况",
 }
 
 
@@ -244,8 +245,27 @@ def narrative_findings(doc: dict) -> list[Finding]:
     return findings
 
 
+# From the 2021 format on, 六 is where an office reports the information-processing fees it
+# charged under 《政府信息公开信息处理费管理办法》 (国办函〔2020〕109号), or that it charged none.
+FEE_SECTION = "other_matters"
+FEE_VERSIONS = ("2021",)
+
+
+def fee_findings(doc: dict) -> list[Finding]:
+    """A 2021-format report whose 六 is empty: it should state the fees charged (or none)."""
+    if doc["template"] not in FEE_VERSIONS or (doc.get(FEE_SECTION) or "").strip():
+        return []
+    section = spec.SECTIONS_BY_KEY[FEE_SECTION]
+    return [Finding(
+        "fee_report", WARNING, (FEE_SECTION,), None, None,
+        f"{section.heading}为空：2021 年版应在此报告依据《政府信息公开信息处理费管理办法》"
+        f"（国办函〔2020〕109号）收取信息处理费的情况，未收取的也应写明",
+    )]
+
+
 def warning_findings(doc: dict, previous: dict | None) -> list[Finding]:
-    return carry_over_findings(doc, previous) + proactive_findings(doc, previous) + narrative_findings(doc)
+    return (carry_over_findings(doc, previous) + proactive_findings(doc, previous) + narrative_findings(doc)
+            + fee_findings(doc))
 
 
 def check_document(doc: dict, previous: dict | None = None) -> list[Finding]:

@@ -205,7 +205,7 @@ def test_markup_in_narrative_prints_as_text(seed_doc):
     # The only URL in the page is our own stylesheet.
     links = [e.etree_element.get("href") for e in root.query_all("[href]")] + \
             [e.etree_element.get("src") for e in root.query_all("[src]")]
-    assert len(links) == 1 and links[0].startswith("file://") and links[0].endswith("/static/pdf/report.css")
+    assert len(links) == 1 and links[0].startswith("file://") and links[0].endswith("/annual/pdf/assets/report.css")
 
 
 def test_html_for_weasyprint_has_no_url_at_all(seed_doc):
@@ -258,3 +258,16 @@ def test_long_title_breaks_after_agency_short_title_stays_whole(seed_doc):
     assert lines == ["苍南县人民政府办公室", "2020年度政府信息公开工作年度报告"]
     short = parse(render_html(seed_doc, title="二〇二〇年年度报告"))
     assert [text(e) for e in short.query_all("h1.title .title-line")] == ["二〇二〇年年度报告"]
+
+
+def test_print_assets_are_not_static_files():
+    # The 9 MB of print fonts are the renderer's, read from its own folder: no static finder
+    # (hence neither collectstatic nor the web server) sees them.
+    from django.contrib.staticfiles import finders
+
+    from annual.pdf.build_fonts import FONT_DIR
+
+    assert STYLESHEET.is_file() and (FONT_DIR / "report-serif-sc.otf").is_file()
+    assert FONT_DIR.parent == STYLESHEET.parent
+    listed = [path for finder in finders.get_finders() for path, _ in finder.list([])]
+    assert listed and not any(p.endswith((".otf", ".ttf")) or "report.css" in p for p in listed)

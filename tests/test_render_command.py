@@ -77,3 +77,30 @@ def test_render_command_refuses_unknown_output_type(tmp_path):
 def test_render_command_unwritable_output_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="无法写入"):
         call_command("render_report", str(SEED), "-o", str(tmp_path / "missing" / "out.html"))
+
+
+@pytest.mark.pdf
+def test_render_command_batch_out_dir(tmp_path):
+    # Several reports in one process (the fonts and stylesheet are loaded once): FILE... --out-dir.
+    out = tmp_path / "out"
+    out.mkdir()
+    stdout = io.StringIO()
+    call_command("render_report", str(SEED), str(DEMO_DIR / "cangnan-education-2021.json"), "--out-dir", str(out),
+                 "--final", stdout=stdout)
+    assert sorted(p.name for p in out.iterdir()) == ["cangnan-2020.pdf", "cangnan-education-2021.pdf"]
+    assert "苍南县教育局" in pdf_text(out / "cangnan-education-2021.pdf")
+    assert stdout.getvalue().count("已生成") == 2
+
+
+def test_render_command_batch_writes_nothing_for_an_invalid_file_and_needs_one_target(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    with pytest.raises(CommandError) as exc:
+        call_command("render_report", str(SEED), str(bad), "--out-dir", str(tmp_path), stdout=io.StringIO())
+    # The contract: exit 2, and nothing (not even half a file) for the invalid input.
+    assert exc.value.returncode == 2 and [p.name for p in tmp_path.glob("*.pdf")] == [SEED.stem + ".pdf"]
+    for args in ([str(SEED)], [str(SEED), "-o", "x.pdf", "--out-dir", str(tmp_path)],
+                 [str(SEED), str(SEED), "-o", str(tmp_path / "x.pdf")]):
+        with pytest.raises(CommandError) as exc:
+            call_command("render_report", *args, stdout=io.StringIO())
+        assert "Traceback" not in str(exc.value)

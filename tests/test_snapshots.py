@@ -105,7 +105,7 @@ def test_download_render_failure_is_a_friendly_page(client, personas, monkeypatc
     def broken(html):
         raise RuntimeError("Pango exploded")
 
-    monkeypatch.setattr("annual.pdf.render.html_to_pdf", broken)
+    monkeypatch.setattr("annual.pdf.render.layout", broken)
     login(client, personas.preparer_a)
     response = client.get(reverse("report-pdf", args=[personas.report_a.pk]))
     assert response.status_code == 503

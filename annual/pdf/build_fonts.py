@@ -1,4 +1,4 @@
-"""Build the print fonts in static/pdf/fonts/ from the Debian-installed Noto CJK and LXGW WenKai fonts.
+"""Build the print fonts in annual/pdf/assets/fonts/ from the Debian-installed Noto CJK and LXGW WenKai fonts.
 
     python -m annual.pdf.build_fonts            # the committed faces (OFL)
     python -m annual.pdf.build_fonts --local    # the 仿宋 face, built on each machine by ./dev
@@ -16,7 +16,7 @@ about 10 ms of a 0.4 s warm render).
 
 Noto CJK and LXGW WenKai are under the SIL Open Font License 1.1; a subset is a Modified Version,
 so it carries new names (Report Serif SC, …; no Reserved Font Name) and the licence
-(static/pdf/fonts/OFL.txt).
+(annual/pdf/assets/fonts/OFL.txt).
 
 The body's 仿宋, FandolFang, is GPL with the font exception: its copy (Report Fang SC) is not
 committed but built by `./dev` on each machine from the FandolFang it installs, and ignored by git.
@@ -31,7 +31,7 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
 
-FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "pdf" / "fonts"  # = html.ASSET_DIR / "fonts"
+FONT_DIR = Path(__file__).resolve().parent / "assets" / "fonts"  # = html.ASSET_DIR / "fonts"
 NOTO = Path("/usr/share/fonts/opentype/noto")
 WENKAI = Path("/usr/share/fonts/truetype/lxgw-wenkai")
 FANDOL = Path("/usr/local/share/fonts/opentype/fandol")  # where ./dev installs FandolFang

@@ -11,7 +11,15 @@ import datetime
 from dataclasses import dataclass, field
 
 from .. import template_spec as spec
-from ..formatting import Paragraph, default_title, format_date, paragraphs, title_lines
+from ..formatting import (
+    Paragraph,
+    balanced_lines,
+    default_title,
+    format_date,
+    paragraphs,
+    section_paragraphs,
+    title_lines,
+)
 from ..layout import Table, build_table
 
 
@@ -36,6 +44,11 @@ def _stamp(moment: datetime.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+# The signature stands two characters in from the right margin: 26 characters of 3号 (in
+# half-width units) fit; a longer name is broken into even lines, a shorter one never.
+SIGNATURE_WIDTH = 2 * 26
+
+
 @dataclass(frozen=True)
 class Section:
     heading: str
@@ -43,19 +56,26 @@ class Section:
     table: Table | None = None
 
 
-def build_context(doc: dict, *, title: str | None = None, draft: DraftMark | None = None) -> dict:
+def build_context(doc: dict, *, title: str | None = None, draft: DraftMark | None = None,
+                  splits: dict[str, list[int]] | None = None) -> dict:
     """Everything the print template shows, from a valid document.
 
     `title` is the report's own title (Report.display_title) and defaults to the official one;
-    `draft` is None for the final (approved) print and a DraftMark otherwise.
+    `draft` is None for the final (approved) print and a DraftMark otherwise. `splits` maps a
+    table's key to the body rows that must open a new page, merged labels repeated
+    (paginate.py finds them from a first layout).
     """
     sections = []
     for s in spec.SECTIONS:
         if s.kind == "text":
-            sections.append(Section(s.heading, paragraphs=paragraphs(doc.get(s.key, ""))))
+            sections.append(Section(s.heading, paragraphs=section_paragraphs(doc.get(s.key, ""))))
         else:
-            sections.append(Section(s.heading, table=build_table(doc, s.key)))
+            table = build_table(doc, s.key)
+            for index in (splits or {}).get(s.key, ()):
+                table = table.split_at(index)
+            sections.append(Section(s.heading, table=table))
     meta = doc.get("meta", {})
+    signed_by = meta.get("signed_by") or doc["agency"]
     title = (title or "").strip() or default_title(doc["agency"], doc["year"])
     return {
         "title": title,
@@ -64,7 +84,8 @@ def build_context(doc: dict, *, title: str | None = None, draft: DraftMark | Non
         "version": doc["template"],
         "intro": paragraphs(doc.get("intro", "")),
         "sections": sections,
-        "signed_by": meta.get("signed_by") or doc["agency"],
+        "signed_by": signed_by,
+        "signed_by_lines": balanced_lines(signed_by, SIGNATURE_WIDTH),
         "signed_on": format_date(meta.get("signed_on")),
         "draft": draft,
     }

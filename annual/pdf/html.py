@@ -11,10 +11,12 @@ from .context import DraftMark, build_context
 
 TEMPLATE = "pdf/report.html"
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
-# The app's own print assets. WeasyPrint's URL fetcher (render.py) serves files from this
-# directory and nothing else; the HTML links them by absolute file URL so that the same HTML,
-# written out by `render_report -o OUT.html`, also prints in a browser on this machine.
-ASSET_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "pdf"
+# The app's own print assets: the stylesheet and the fonts. They live beside the renderer, not
+# in the static files: no browser needs them, and the web server must not publish 9 MB of fonts.
+# WeasyPrint's URL fetcher (render.py) serves files from this directory and nothing else; the
+# HTML links them by absolute file URL so that the same HTML, written out by
+# `render_report -o OUT.html`, also prints in a browser on this machine.
+ASSET_DIR = Path(__file__).resolve().parent / "assets"
 STYLESHEET = ASSET_DIR / "report.css"
 
 
@@ -27,13 +29,14 @@ def _engine() -> Engine:
 
 
 def render_html(doc: dict, *, title: str | None = None, draft: DraftMark | None = None,
-                link_stylesheet: bool = True) -> str:
+                link_stylesheet: bool = True, splits: dict[str, list[int]] | None = None) -> str:
     """The print HTML of a valid document; every text is escaped by Django's autoescape.
 
     The HTML links STYLESHEET, so that it prints as is in a browser; `link_stylesheet=False`
     leaves the link out for `render.html_to_pdf`, which applies its own parsed copy of it.
+    `splits`: see `build_context`.
     """
-    context = build_context(doc, title=title, draft=draft)
+    context = build_context(doc, title=title, draft=draft, splits=splits)
     if link_stylesheet:
         context["stylesheet_url"] = STYLESHEET.resolve().as_uri()
     return _engine().get_template(TEMPLATE).render(Context(context, autoescape=True))

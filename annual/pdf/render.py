@@ -15,8 +15,9 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from . import paginate
 from .archival import EmbeddedFile, document_attachment, write_options
-from .context import DraftMark
+from .context import DraftMark, build_context
 from .html import ASSET_DIR, STYLESHEET, render_html
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def _stylesheets():
     if getattr(_local, "stylesheets", None) is None:
         from weasyprint import CSS
 
-        from .build_fonts import LOCAL_FACES, LOCAL_FACE_FILES
+        from .build_fonts import LOCAL_FACE_FILES, LOCAL_FACES
 
         sheets = [CSS(url=STYLESHEET.resolve().as_uri(), url_fetcher=url_fetcher(), font_config=_font_config())]
         faces = "".join(f'@font-face {{ font-family: "{name}"; src: url({path.resolve().as_uri()}); }}'
@@ -109,15 +110,48 @@ def _stylesheets():
     return _local.stylesheets
 
 
+def layout(html: str):
+    """WeasyPrint's laid-out document (pages of boxes) of print HTML, in the print style."""
+    from weasyprint import HTML
+
+    from . import justify, speedups
+
+    justify.install()
+    speedups.install()
+    document = HTML(string=html, base_url=ASSET_DIR.resolve().as_uri() + "/", url_fetcher=url_fetcher())
+    return document.render(stylesheets=_stylesheets(), font_config=_font_config())
+
+
 def html_to_pdf(html: str, **options) -> bytes:
     """PDF bytes of print HTML from `render_html(..., link_stylesheet=False)`, in the print style.
 
     `options` go to WeasyPrint's `write_pdf` (the archival variant's, from `archival.py`).
     """
-    from weasyprint import HTML
+    return layout(html).write_pdf(**options)
 
-    document = HTML(string=html, base_url=ASSET_DIR.resolve().as_uri() + "/", url_fetcher=url_fetcher())
-    return document.write_pdf(stylesheets=_stylesheets(), font_config=_font_config(), **options)
+
+# A table cut inside a merged cell is split and laid out again; a split can move rows, so a
+# second one may follow, but each pass only adds breaks further down: three always suffice.
+MAX_PASSES = 4
+
+
+def layout_report(doc: dict, *, title: str | None = None, draft: DraftMark | None = None):
+    """The laid-out report, its tables split where a page break cuts a merged label cell."""
+    splits: dict[str, list[int]] = {}
+    document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False))
+    for _ in range(MAX_PASSES - 1):
+        tables = {s.table.key: s.table for s in build_context(doc, splits=splits)["sections"] if s.table}
+        added = False
+        for key, first_rows in paginate.page_first_rows(document).items():
+            for index in paginate.spanned_breaks(tables[key], first_rows):
+                index = paginate.adjusted_break(tables[key], index)
+                if index and index not in splits.get(key, []):
+                    splits.setdefault(key, []).append(index)
+                    added = True
+        if not added:
+            break
+        document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False, splits=splits))
+    return document
 
 
 def render_pdf(doc: dict, *, title: str | None = None, draft: DraftMark | None = None) -> bytes:
@@ -127,21 +161,20 @@ def render_pdf(doc: dict, *, title: str | None = None, draft: DraftMark | None =
     prints the 「草稿」 watermark and the footer, None prints the final copy. Any failure is
     logged with its traceback and raised as PdfRenderError with a message fit for a user.
     """
-    return _render(doc, render_html(doc, title=title, draft=draft, link_stylesheet=False))
+    return _write(doc, title=title, draft=draft)
 
 
 def render_archival_pdf(doc: dict, *, title: str | None = None, extra_files: Sequence[EmbeddedFile] = (),
                         moment: datetime.datetime) -> bytes:
     """The final copy as an archival PDF/A-3a: tagged, carrying `doc` as `report.json` and
     `extra_files` (the workbook), their attachment dates set to `moment` (the approval)."""
-    files = [document_attachment(doc), *extra_files]
-    html = render_html(doc, title=title, draft=None, link_stylesheet=False)
-    return _render(doc, html, **write_options(files, moment=moment))
+    return _write(doc, title=title, draft=None, **write_options([document_attachment(doc), *extra_files],
+                                                                 moment=moment))
 
 
-def _render(doc: dict, html: str, **options) -> bytes:
+def _write(doc: dict, *, title: str | None, draft: DraftMark | None, **options) -> bytes:
     try:
-        return html_to_pdf(html, **options)
+        return layout_report(doc, title=title, draft=draft).write_pdf(**options)
     except Exception as exc:  # WeasyPrint, Pango or fontTools: the user gets a message, the log the rest
         logger.exception("PDF rendering failed for %s %s", doc.get("agency"), doc.get("year"))
         raise PdfRenderError("生成 PDF 失败，请稍后重试或联系管理员。") from exc

@@ -1,0 +1,51 @@
+"""Generated print cases: the largest document the format allows (shared by the PDF tests and
+bench/pdf_bench.py)."""
+
+from __future__ import annotations
+
+import json
+
+from annual import template_spec as spec
+from annual.document import MAX_COUNT, MAX_TEXT_CHARS, blank_document, validate
+
+from .conftest import DEMO_DIR
+
+# 60 characters, units and organs that a line of the title or the signature must not strand.
+LONG_AGENCY = ("浙江省温州市苍南县人民政府办公室政务公开与数字化改革工作领导小组"
+               "办公室暨苍南县大数据发展管理中心政府信息公开与政策解读科")
+MAX_MONEY = "99999999999999.9999"  # document.MONEY_RE: 14 digits and 4 decimals
+
+
+def long_narrative(seed: dict, length: int = MAX_TEXT_CHARS) -> str:
+    """`length` characters of real report prose: the seed's sections over and over, with its
+    （一） headings, figures, URLs and quotation marks."""
+    source = "\n\n".join(seed[key] for key in ("intro", "overview", "problems"))
+    text = ""
+    while len(text) < length:
+        text += source + "\n\n"
+    return text[:length].rstrip()
+
+
+def worst_case_document() -> dict:
+    """A 2019-format document (its money cells print 万元 after the amount) with every count at
+    MAX_COUNT, every signed change at −MAX_COUNT, every amount at the largest allowed value, a
+    60-character agency and all four narratives at their maximum length."""
+    assert len(LONG_AGENCY) == 60
+    seed = json.loads((DEMO_DIR / "cangnan-2020.json").read_text(encoding="utf-8"))
+    doc = blank_document(agency=LONG_AGENCY, year=2020, version="2019")
+    for block in spec.PROACTIVE_BLOCKS["2019"]:
+        for item in block.items:
+            for f in block.fields:
+                doc["proactive"][item.key][f.key] = (MAX_MONEY if f.kind == spec.MONEY
+                                                     else -MAX_COUNT if f.kind == spec.SIGNED else MAX_COUNT)
+    for row in doc["applications"].values():
+        for key in row:
+            row[key] = MAX_COUNT
+    for group in doc["review_litigation"].values():
+        for key in group:
+            group[key] = MAX_COUNT
+    for key in ("intro", "overview", "problems", "other_matters"):
+        doc[key] = long_narrative(seed)
+    doc["meta"] = {"signed_by": LONG_AGENCY, "signed_on": "2021-01-29"}
+    validate(doc)
+    return doc

@@ -1,0 +1,368 @@
+"""The PDF to the letter of GB/T 9704, measured with pdfplumber on real WeasyPrint renders: the
+seed, both demo reports and a generated worst case (every count at MAX_COUNT, the largest
+money, a 60-character agency, four narratives at their maximum length, tables that split).
+
+- justified body text: every line that a paragraph continues after ends within 0.5 mm of the
+  right margin; 28 characters a full line, 22 lines a full page; no 「，」 opens a line;
+- tables split across pages: header rows and the merged labels repeat, no row is cut, no page
+  but the last is more than 40 % empty;
+- every value at least 1 mm clear of every border of its cell;
+- titles and signatures never strand one or two characters or split a name that fits;
+- page numbers 「— N —」 7 mm below the text block, one character in from the outside edge.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import pairwise
+
+import pdfplumber
+import pytest
+
+from annual import template_spec as spec
+from annual.document import blank_document
+from annual.formatting import EMPTY_SECTION, NO_LINE_END, NO_LINE_START, balanced_lines, title_lines
+from annual.layout import applications_table
+from annual.pdf import paginate, render_html, render_pdf
+from annual.pdf.justify import install as install_justify
+from annual.rules import check_document
+
+from .conftest import DEMO_DIR
+from .pdf_cases import LONG_AGENCY, worst_case_document
+
+pytestmark = pytest.mark.pdf
+
+MM = 72 / 25.4
+LEFT, RIGHT, TOP, BOTTOM = 28 * MM, 184 * MM, 37 * MM, 262 * MM  # the 版心 (156 × 225 mm)
+BODY_PT, TITLE_PT, FOLIO_PT = 16, 22, 14
+
+
+def demo(name: str) -> dict:
+    return json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def renders() -> dict[str, tuple[dict, bytes]]:
+    """Both demo reports, the seed among them, each (document, final PDF)."""
+    # The seed (/work/shared/examples/cangnan-2020.json) is the 2020 demo report, byte for byte.
+    docs = {"seed": demo("cangnan-2020.json"), "demo-2021": demo("cangnan-education-2021.json")}
+    return {name: (doc, render_pdf(doc)) for name, doc in docs.items()}
+
+
+@pytest.fixture(scope="module")
+def worst() -> tuple[dict, bytes]:
+    """The slow one (some 200 pages): rendered once for the module."""
+    doc = worst_case_document()
+    return doc, render_pdf(doc)
+
+
+def all_cases(renders, worst):
+    return [*renders.values(), worst]
+
+
+# --- Reading the PDF --------------------------------------------------------------------------
+
+@dataclass
+class Page:
+    number: int
+    chars: list[dict]
+    boxes: list[tuple]  # table bounding boxes
+    edges: list[dict]  # ruling lines (pages with tables only)
+    words: list[dict]  # words (pages with tables only)
+    tables: list[list[list]]  # extracted cell texts
+    cell_rows: list[list]  # cell bounding boxes, row by row
+
+
+@functools.cache
+def analysed(pdf: bytes) -> list[Page]:
+    """Each page read once: the worst case has some 200 pages, and table detection is slow, so
+    only pages with ruling lines are searched for tables."""
+    result = []
+    with pdfplumber.open(io.BytesIO(pdf)) as plumber:
+        for number, page in enumerate(plumber.pages, start=1):
+            ruled = bool(page.rects or page.lines)
+            found = page.find_tables() if ruled else []
+            result.append(Page(
+                number, list(page.chars), [t.bbox for t in found], list(page.edges) if ruled else [],
+                page.extract_words(x_tolerance=1.5) if ruled else [], [t.extract() for t in found],
+                [[c for c in row.cells] for t in found for row in t.rows]))
+    return result
+
+
+def inside(char, boxes) -> bool:
+    return any(x0 - 1 <= char["x0"] and char["x1"] <= x1 + 1 and top - 1 <= char["top"] and char["bottom"] <= bottom + 1
+               for x0, top, x1, bottom in boxes)
+
+
+def lines_of(chars) -> list[list[dict]]:
+    """Chars grouped into printed lines (a 楷体 heading and its 仿宋 text sit within a point)."""
+    lines: list[list[dict]] = []
+    for char in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        if lines and abs(lines[-1][0]["top"] - char["top"]) < 6:
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    return [sorted(line, key=lambda c: c["x0"]) for line in lines]
+
+
+@functools.cache
+def body_lines(pdf: bytes) -> list[list[tuple[int, str, float, float]]]:
+    """Per page, the 3号 text lines outside tables: (page, text, x0, x1)."""
+    result = []
+    for page in analysed(pdf):
+        chars = [c for c in page.chars if abs(c["size"] - BODY_PT) < 0.3 and c["text"].strip()
+                 and TOP - 2 < c["top"] < BOTTOM and not inside(c, page.boxes)]
+        result.append([(page.number, "".join(c["text"] for c in line), line[0]["x0"], line[-1]["x1"])
+                       for line in lines_of(chars)])
+    return result
+
+
+def full_width(text: str) -> bool:
+    return all(ord(ch) >= 0x2E80 for ch in text)
+
+
+# --- 1. Justified body text, 28 × 22 ------------------------------------------------------------
+
+def test_body_lines_end_flush_at_the_right_margin(renders, worst):
+    for doc, pdf in all_cases(renders, worst):
+        flat = [line for page in body_lines(pdf) for line in page]
+        assert flat
+        continued = 0
+        for line, following in pairwise(flat):
+            _, _, x0, x1 = line
+            assert x0 >= LEFT - 0.5 * MM and x1 <= RIGHT + 0.5 * MM, line
+            if abs(following[2] - LEFT) < 1:  # the next line continues this paragraph
+                continued += 1
+                assert abs(RIGHT - x1) <= 0.5 * MM, (line, f"{(RIGHT - x1) / MM:.2f} mm short")
+        assert continued > 10, doc["agency"]
+
+
+def test_a_full_line_holds_28_characters_and_a_page_22_lines(renders, worst):
+    for doc, pdf in all_cases(renders, worst):
+        lines = [line for page in body_lines(pdf) for line in page]
+        full = [(text, following[1]) for (_, text, x0, x1), following in pairwise(lines)
+                if abs(x0 - LEFT) < 1 and abs(RIGHT - x1) <= 0.5 * MM and full_width(text)]
+        assert sum(1 for text, _ in full if len(text) == 28) > len(full) * 0.6, doc["agency"]
+        for text, following in full:
+            if len(text) != 28:
+                # 27, spread flush, only where the 28th character had to move down: it may not
+                # end a line (《), or what follows it may not open one (、，。).
+                assert len(text) == 27 and (following[0] in NO_LINE_END or following[1] in NO_LINE_START
+                                            or not full_width(following[:2])), (text, following)
+        first = [text for _, text, x0, x1 in lines if abs(x0 - LEFT - 2 * 15.79) < 1 and abs(RIGHT - x1) <= 0.5 * MM]
+        assert {len(text) for text in first if full_width(text)} <= {26}
+    per_page = [len(page) for page in body_lines(worst[1])]
+    assert max(per_page) == 22
+    # Pages of running text hold 22 lines; up to three fewer where a heading (一、 then （一）)
+    # stays with its text or a paragraph keeps two lines together (orphans and widows).
+    running = [len(lines) for lines, page in zip(body_lines(worst[1]), analysed(worst[1]))
+               if not page.boxes and 1 < page.number < len(per_page)]
+    assert min(running) >= 19 and sum(1 for n in running if n == 22) > len(running) / 2
+
+
+def test_no_line_starts_or_ends_against_the_chinese_line_breaking_rules(renders, worst):
+    for _, pdf in all_cases(renders, worst):
+        for page in body_lines(pdf):
+            for line in page:
+                assert line[1][0] not in NO_LINE_START, line
+                assert line[1][-1] not in NO_LINE_END, line
+
+
+def test_justification_patch_is_active_for_this_weasyprint():
+    assert install_justify(), "WeasyPrint changed version: check annual/pdf/justify.py against its source"
+
+
+# --- 2. Tables split across pages ---------------------------------------------------------------
+
+def application_parts(pdf: bytes) -> list[tuple[int, list[list]]]:
+    return [(page.number, table) for page in analysed(pdf) for table in page.tables
+            if any((c or "").replace("\n", "") == "申请人情况" for c in table[0])]
+
+
+def flat(cell) -> str:
+    return (cell or "").replace("\n", "")
+
+
+def test_tables_follow_the_text_and_no_page_but_the_last_is_40_percent_empty(renders, worst):
+    for doc, pdf in all_cases(renders, worst):
+        for page in analysed(pdf)[:-1]:
+            ink = [c["bottom"] for c in page.chars if c["bottom"] < BOTTOM + 1 and c["size"] < 40]
+            ink += [e["bottom"] for e in page.edges if e["bottom"] < BOTTOM + 1]
+            empty = (BOTTOM - max(ink)) / (BOTTOM - TOP)
+            assert empty <= 0.40, (doc["agency"][:10], page.number, f"{empty:.0%} empty")
+
+
+def test_split_applications_table_repeats_header_and_outcome_label_and_cuts_no_row(renders, worst):
+    split = 0
+    for doc, pdf in all_cases(renders, worst):
+        parts = application_parts(pdf)
+        assert parts
+        if len(parts) > 1:
+            split += 1
+            assert len({page for page, _ in parts}) == len(parts)
+        labels = []
+        for _, rows in parts:
+            assert flat(rows[0][0]) == flat(spec.BALANCE_NOTE)
+            body = [flat(c) for row in rows[3:] for c in row if c]
+            if any(text.startswith("（") or text[:1].isdigit() and "." in text[:3] for text in body):
+                # Outcome rows on this part: the merged 三、本年度办理结果 label is printed here.
+                assert flat(spec.OUTCOMES_HEADING) in body, body
+            labels += body
+        for row in spec.application_rows(doc["template"]):
+            assert sum(1 for label in labels if label.endswith(flat(row.label))) == 1, row.label
+    assert split >= 2  # the seed (inside the merged outcome block) and the worst case
+
+
+def test_split_at_repeats_merged_labels_with_the_remaining_span(seed_doc):
+    table = applications_table(seed_doc)
+    keys = [row.key for row in table.rows]
+    index = keys.index("withheld_third_party_rights")  # inside （三）不予公开, after its first three rows
+    split = table.split_at(index)
+    assert [row.key for row in split.rows] == keys
+    continued = split.rows[index]
+    assert continued.continued and [g[0].continued for g in split.groups].count(True) == 1
+    texts = [c.text for c in continued.cells if not c.is_value]
+    assert texts[0] == spec.OUTCOMES_HEADING and texts[1] == "（三）不予公开"
+    original = {c.text: c.rowspan for r in table.rows for c in r.cells if c.rowspan > 1}
+    parts = defaultdict(int)
+    for row in split.rows:
+        for cell in row.cells:
+            if cell.rowspan > 1 or cell.text in original:
+                parts[cell.text] += cell.rowspan
+    assert {text: parts[text] for text in original} == original
+    # Each row still has every column once.
+    width = sum(1 for _ in table.columns)
+    occupied = defaultdict(int)
+    for r, _, cell in split.placed_cells():
+        for dr in range(cell.rowspan):
+            occupied[r + dr] += cell.colspan
+    assert set(occupied.values()) == {width}
+
+
+def test_break_moves_up_to_leave_each_merged_label_room(seed_doc):
+    table = applications_table(seed_doc)
+    keys = [row.key for row in table.rows]
+    first_outcome, not_held = keys.index("granted"), keys.index("unavailable_not_held")
+    # The nine-character 三、本年度办理结果 needs eight rows on each side of a break, a group
+    # label such as （四）无法提供 three.
+    assert paginate.adjusted_break(table, not_held) == not_held
+    assert paginate.adjusted_break(table, not_held + 1) == not_held
+    assert paginate.adjusted_break(table, first_outcome + 1) == first_outcome
+    # Inside （五）不予处理, one row in: back to its start, too close to the end of the outcome
+    # block, back to the start of （四）.
+    assert paginate.adjusted_break(table, keys.index("not_processed_duplicate")) == not_held
+    assert paginate.adjusted_break(table, keys.index("received") + 1) == keys.index("received") + 1
+
+
+# --- 3. Every value fits its cell ---------------------------------------------------------------
+
+VALUE_RE = re.compile(r"^-?\d[\d.]*(万元)?$")
+
+
+def test_every_value_stays_1mm_clear_of_its_cell_borders(renders, worst):
+    checked = 0
+    for doc, pdf in all_cases(renders, worst):
+        for page in analysed(pdf):
+            vertical = [e for e in page.edges if e["orientation"] == "v"]
+            horizontal = [e for e in page.edges if e["orientation"] == "h"]
+            for word in page.words:
+                if not VALUE_RE.match(word["text"]) or not inside(word, page.boxes):
+                    continue
+                middle_y, middle_x = (word["top"] + word["bottom"]) / 2, (word["x0"] + word["x1"]) / 2
+                crossing = [e["x0"] for e in vertical if e["top"] <= middle_y <= e["bottom"]]
+                left = max(x for x in crossing if x <= middle_x)
+                right = min(x for x in crossing if x >= middle_x)
+                spanning = [e["top"] for e in horizontal if e["x0"] <= middle_x <= e["x1"]]
+                above = max(y for y in spanning if y <= middle_y)
+                below = min(y for y in spanning if y >= middle_y)
+                clear = min(word["x0"] - left, right - word["x1"], word["top"] - above, below - word["bottom"])
+                assert clear >= 1 * MM - 0.05, (word["text"], f"{clear / MM:.2f} mm")
+                checked += 1
+    assert checked > 300  # every figure of the three reports and the worst case's 二, 三 and 四
+
+
+def test_worst_case_prints_the_largest_values_whole(worst):
+    compact = "".join(flat(cell) for page in analysed(worst[1]) for table in page.tables for row in table
+                      for cell in row)
+    assert "1000000000000" in compact and "-1000000000000" in compact
+    assert "99999999999999.9999万元" in compact
+
+
+# --- 4. Titles and signatures --------------------------------------------------------------------
+
+def test_title_and_signature_lines_never_strand_characters(renders, worst):
+    for doc, pdf in all_cases(renders, worst):
+        title = [c for c in analysed(pdf)[0].chars if abs(c["size"] - TITLE_PT) < 0.3]
+        printed = ["".join(c["text"] for c in line) for line in lines_of(title)]
+        assert printed == title_lines(f"{doc['agency']}{doc['year']}年度政府信息公开工作年度报告", doc["agency"])
+        assert all(len(line) >= 3 for line in printed), printed
+        signed_by = doc["meta"].get("signed_by") or doc["agency"]
+        last = body_lines(pdf)[-1]
+        signature = [text for _, text, x0, _ in last if x0 > LEFT + 40]
+        assert signature[:-1] == balanced_lines(signed_by, 52), signature
+        assert all(len(line) >= 3 for line in signature)
+
+
+def test_a_name_that_fits_is_never_split():
+    assert balanced_lines("南京市江北新区管理委员会教育和社会保障局", 52) == ["南京市江北新区管理委员会教育和社会保障局"]
+    assert title_lines("南京市教育局2021年度政府信息公开工作年度报告", "南京市教育局") == [
+        "南京市教育局", "2021年度政府信息公开工作年度报告"]
+    lines = title_lines(f"{LONG_AGENCY}2020年度政府信息公开工作年度报告", LONG_AGENCY)
+    assert "".join(lines) == f"{LONG_AGENCY}2020年度政府信息公开工作年度报告"
+    assert all(3 <= len(line) <= 20 for line in lines)
+    # Two even lines would break 温州市市场监督/管理局: three lines break only after units.
+    assert balanced_lines("温州市市场监督管理局龙湾分局", 20) == ["温州市", "市场监督管理局", "龙湾分局"]
+
+
+# --- 5. Page numbers --------------------------------------------------------------------------
+
+def test_page_numbers_7mm_below_the_text_block_one_character_in(renders, worst):
+    for doc, pdf in all_cases(renders, worst):
+        for page in analysed(pdf):
+            number = page.number
+            folio = [c for c in page.chars if abs(c["size"] - FOLIO_PT) < 0.3 and c["top"] > BOTTOM]
+            assert "".join(c["text"] for c in folio) == f"— {number} —"
+            assert abs(folio[0]["top"] - (BOTTOM + 7 * MM)) <= 0.3 * MM, number
+            if number % 2:
+                assert abs(folio[-1]["x1"] - (RIGHT - FOLIO_PT)) <= 0.3 * MM, number
+            else:
+                assert abs(folio[0]["x0"] - (LEFT + FOLIO_PT)) <= 0.3 * MM, number
+
+
+# --- 6, 7. Empty sections, 二's captions, the blank line above the signature ------------------------
+
+def test_empty_section_prints_wu_and_2021_warns_about_fees():
+    doc = blank_document(agency="某县教育局", year=2021)
+    html = render_html(doc)
+    assert html.count(f"<p>{EMPTY_SECTION}</p>") == 3  # 一, 五 and 六
+    fee = [f for f in check_document(doc) if f.rule == "fee_report"]
+    assert len(fee) == 1 and fee[0].severity == "warning" and "国办函〔2020〕109号" in fee[0].message
+    doc["other_matters"] = "本年度未收取信息处理费。"
+    assert not [f for f in check_document(doc) if f.rule == "fee_report"]
+    assert not [f for f in check_document(blank_document(agency="某县教育局", year=2020)) if f.rule == "fee_report"]
+
+
+def test_captions_of_proactive_centred_and_one_blank_line_above_signature(renders):
+    doc, pdf = renders["demo-2021"]
+    captions = 0
+    for page in analysed(pdf):
+        for row in page.cell_rows:
+            cells = [c for c in row if c]
+            if len(cells) == 1:  # a 第二十条 caption spanning the table
+                x0, top, x1, bottom = cells[0]
+                chars = sorted((c for c in page.chars if x0 < c["x0"] and c["x1"] < x1 and top < c["top"] < bottom),
+                               key=lambda c: c["x0"])
+                assert abs((chars[0]["x0"] - x0) - (x1 - chars[-1]["x1"])) < 2
+                captions += 1
+    assert captions == len(spec.PROACTIVE_BLOCKS[doc["template"]])
+    last = analysed(pdf)[-1]
+    lines = lines_of([c for c in last.chars if abs(c["size"] - BODY_PT) < 0.3 and c["top"] < BOTTOM])
+    tops = [(line[0]["top"], "".join(c["text"] for c in line)) for line in lines]
+    signature_top = next(top for top, text in tops if text == doc["agency"])
+    text_above = max(top for top, _ in tops if top < signature_top - 1)
+    assert abs((signature_top - text_above) - 2 * 28.9) < 3  # one blank 28.9 pt line between
