@@ -19,7 +19,15 @@ from typing import Any
 
 from . import template_spec as spec
 
-MONEY_RE = re.compile(r"^\d{1,14}(\.\d{1,4})?$")
+# Money in 万元: at most 4 decimal places and 11 integer digits, i.e. 0 to 99 999 999 999.9999
+# (about 10^15 元). SQLite keeps 15 significant digits and PostgreSQL numeric(18, 4), so every value
+# in range is stored exactly on both; a province-wide 汇总 of thousands of reports stays four orders
+# of magnitude below the limit (all of China's yearly government procurement is about 4 × 10^8 万元).
+MONEY_MAX = Decimal("99999999999.9999")
+MONEY_INTEGER_DIGITS = 11
+MONEY_PLACES = 4
+MONEY_RE = re.compile(r"^\d{1,%d}(\.\d{1,%d})?$" % (MONEY_INTEGER_DIGITS, MONEY_PLACES))
+MONEY_LIMIT_TEXT = f"0 至 {MONEY_MAX} 万元（最多 {MONEY_PLACES} 位小数）"
 # About 50 printed pages of 仿宋 3号 (600 characters a page); a real report's longest section is a
 # tenth of that. Measured: four fields at this size print 200 pages in about 8 s, at 100 000 they
 # took 25 s (660 pages), too long for a web worker.
@@ -90,8 +98,12 @@ class _Validator:
     def money(self, value: Any, path: str) -> None:
         if value is None:
             return
-        if not isinstance(value, str) or not MONEY_RE.match(value):
-            self.fail(path, f"金额应为以万元计、最多 4 位小数的数字字符串（如 \"271.53\"）或 null，实际为{_describe(value)}")
+        if isinstance(value, str) and re.fullmatch(r"\d+(\.\d{1,%d})?" % MONEY_PLACES, value) \
+                and not MONEY_RE.match(value):
+            self.fail(path, f"金额超出范围：应为 {MONEY_LIMIT_TEXT}，实际为 {_describe(value)}")
+        elif not isinstance(value, str) or not MONEY_RE.match(value):
+            self.fail(path, f"金额应为以万元计、最多 4 位小数的数字字符串（如 \"271.53\"）或 null，"
+                            f"范围 {MONEY_LIMIT_TEXT}，实际为{_describe(value)}")
 
     def text(self, value: Any, path: str) -> None:
         if not isinstance(value, str):

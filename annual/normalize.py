@@ -16,7 +16,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from .document import MAX_COUNT
+from .document import MAX_COUNT, MONEY_LIMIT_TEXT, MONEY_RE
 
 # Typed for "none": the blank cell. Full-width and doubled dashes are common in Chinese forms.
 BLANK_TOKENS = frozenset({"", "-", "--", "—", "——", "－", "－－", "–", "无"})
@@ -24,7 +24,6 @@ BLANK_TOKENS = frozenset({"", "-", "--", "—", "——", "－", "－－", "–"
 _MINUS_SIGNS = str.maketrans({"−": "-", "－": "-", "﹣": "-"})
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[,，\s]\d{3})+(?:\.\d+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
-_MONEY = re.compile(r"^\d{1,14}(?:\.\d{1,4})?$")
 
 COUNT_RULE = "非负整数"
 SIGNED_RULE = "整数"
@@ -87,7 +86,12 @@ def parse_money(raw: str | None, *, label: str) -> str | None:
         return None
     if text.startswith("+"):
         text = text[1:]
-    if not _MONEY.match(text):
+    if re.fullmatch(r"\d+(?:\.\d{1,4})?", text):
+        whole, dot, frac = text.partition(".")
+        text = (whole.lstrip("0") or "0") + dot + frac
+        if not MONEY_RE.match(text):
+            raise InputError(f"{label}：“{_shown(raw)}”超出范围。按“{MONEY_RULE}”规则应填写 {MONEY_LIMIT_TEXT}")
+    if not MONEY_RE.match(text):
         if re.match(r"^-\d", text):
             reason = "是负数"
         elif re.match(r"^\d+\.\d{5,}$", text):
