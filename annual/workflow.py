@@ -36,8 +36,8 @@ from django.utils import timezone
 from . import permissions
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
-    ApplicationRow, ProactiveItem, Report, ReportState, ReviewComment, ReviewLitigationGroup, Role, Transition,
-    WarningExplanation,
+    ApplicationRow, ProactiveItem, Report, ReportSnapshot, ReportState, ReviewComment, ReviewLitigationGroup, Role,
+    Transition, WarningExplanation,
 )
 from .rules import ERROR, WARNING, Finding, check_document
 
@@ -344,10 +344,23 @@ def _guard_report(sender, instance: Report, raw=False, update_fields=None, **kwa
 
 @receiver(pre_delete, sender=Report, dispatch_uid="annual.workflow.report_delete_lock")
 def _guard_report_delete(sender, instance: Report, **kwargs):
-    """Only a draft may be deleted: anything submitted has an approver's record attached."""
+    """Only a draft that was never submitted may be deleted: once submitted, a report has an
+    audit trail (transitions, perhaps a frozen approved PDF), which must outlive it. Instance,
+    queryset and admin deletes all send this signal; the PROTECT foreign keys of the trail stop
+    a delete that bypasses it."""
     state = Report.objects.filter(pk=instance.pk).values_list("state", flat=True).first()
     if state is not None and state != S.DRAFT:
         raise ReportLocked(f"报告状态为“{S(state).label}”，不能删除。")
+    if Transition.objects.filter(report_id=instance.pk).exists():
+        raise ReportLocked("报告曾提交审核，其流转记录、审核意见和定稿快照须保留，不能删除。")
+
+
+@receiver(pre_delete, sender=Transition, dispatch_uid="annual.workflow.transition_delete_lock")
+@receiver(pre_delete, sender=ReportSnapshot, dispatch_uid="annual.workflow.snapshot_delete_lock")
+@receiver(pre_delete, sender=ReviewComment, dispatch_uid="annual.workflow.comment_delete_lock")
+def _guard_trail_delete(sender, instance, **kwargs):
+    """The audit trail is append-only: no transition, snapshot or review comment is ever deleted."""
+    raise ReportLocked(f"{sender._meta.verbose_name}是审核记录的一部分，不能删除。")
 
 
 @receiver(pre_save, sender=ProactiveItem, dispatch_uid="annual.workflow.proactive_lock")
