@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import template_spec as spec
+from .safe_input import MAX_JSON_BYTES, MAX_JSON_DEPTH, InputFileError, json_depth_exceeds, read_file
 
 # Money in 万元: at most 4 decimal places and 11 integer digits, i.e. 0 to 99 999 999 999.9999
 # (about 10^15 元). SQLite keeps 15 significant digits and PostgreSQL numeric(18, 4), so every value
@@ -250,13 +251,35 @@ def parse(raw: bytes | str) -> dict:
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise DocumentError([("", f"文件不是 UTF-8 编码（第 {exc.start} 字节处）")]) from None
+    if json_depth_exceeds(raw):
+        raise DocumentError([("", f"JSON 嵌套层数过多（超过 {MAX_JSON_DEPTH} 层），不是年度报告文档")])
     try:
-        doc = json.loads(raw, parse_constant=_reject_constant)
+        doc = json.loads(raw, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        # The hook sees an object before its parent, so the key is named, not its full path.
+        raise DocumentError([("", f"字段 \"{exc.key}\" 在同一个对象中重复出现；每个字段只能写一次")]) from None
     except json.JSONDecodeError as exc:
         raise DocumentError([("", f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{_json_reason(exc.msg)}")]) from None
     except ValueError as exc:
         raise DocumentError([("", f"JSON 格式错误：{exc}")]) from None
     return validate(doc)
+
+
+class DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(key)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """json's object hook: refuse an object that names a key twice (json keeps the last one
+    silently, so a second "year" would win unnoticed)."""
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DuplicateKey(key)
+        seen[key] = value
+    return seen
 
 
 def _reject_constant(name: str) -> Any:
@@ -279,11 +302,12 @@ def _json_reason(msg: str) -> str:
 
 
 def load_file(path: str) -> dict:
+    """The valid document in the file `path` (read through `annual.safe_input`, capped at
+    `MAX_JSON_BYTES`); DocumentError otherwise."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise DocumentError([("", f"无法读取文件 {path}：{exc.strerror}")]) from None
+        raw = read_file(path, limit=MAX_JSON_BYTES, what="报告 JSON 文件")
+    except InputFileError as exc:
+        raise DocumentError([("", exc.message)]) from None
     return parse(raw)
 
 
