@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from annual.cli import load_document_or_exit
+from annual.agencies import AgencyNameError, clean_agency_name
+from annual.cli import INVALID_DOCUMENT, load_document_or_exit
 from annual.interchange import write_document
 from annual.models import Agency, Report
 
@@ -15,6 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--replace", action="store_true", help="覆盖该机关该年度已有的报告（仅限草稿或已退回）")
 
     def handle(self, *args, file, agency, replace=False, **options):
+        try:
+            agency = clean_agency_name(agency)
+        except AgencyNameError as exc:
+            raise CommandError(f"--agency：{exc.message}", returncode=INVALID_DOCUMENT) from None
         doc = load_document_or_exit(file)
         with transaction.atomic():
             target, created = Agency.objects.get_or_create(name=agency)
