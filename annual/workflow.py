@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 S = ReportState
 EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
+# An explanation of one warning is a few sentences; the cap keeps the review page and the audit
+# trail readable (250 000 characters used to be accepted).
+MAX_EXPLANATION_CHARS = 2000
 
 
 class TransitionError(Exception):
@@ -152,6 +155,12 @@ def save_explanations(report: Report, texts: dict[str, str], *, user) -> int:
         if not permissions.can_explain(user, locked):
             raise TransitionError(f"报告状态为“{locked.get_state_display()}”，或您不是本机关的填报人/审核人，不能填写提示说明。")
         gate = check_gate(locked)
+        too_long = [(w, len(texts[w.key].strip())) for w in gate.warnings
+                    if w.key in texts and len(texts[w.key].strip()) > MAX_EXPLANATION_CHARS]
+        if too_long:
+            warning, length = too_long[0]
+            raise TransitionError(f"提示说明过长（{length} 字），每条说明最多 {MAX_EXPLANATION_CHARS} 字："
+                                  f"{warning.message}。说明未保存。")
         for warning in gate.warnings:
             if warning.key not in texts:
                 continue

@@ -57,6 +57,7 @@ def approval(request, pk: int):
         "gate": gate,
         "warnings": [(w, gate.explanations.get(w.key, "")) for w in gate.warnings],
         "can_explain": permissions.can_explain(request.user, report),
+        "max_explanation_chars": workflow.MAX_EXPLANATION_CHARS,
         "returned": returned,
         "changes": changes,
         "actions": actions,
