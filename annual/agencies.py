@@ -25,3 +25,16 @@ def clean_agency_name(raw: str | None) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise AgencyNameError(f"机关名称过长：{len(name)} 字，上限为 {MAX_NAME_LENGTH} 字")
     return name
+
+
+def exemption_record(agency: Agency):
+    """The history record of when the agency's separation-of-duties exemption was last switched
+    on (its `history_user` and `history_date`), or None when the agency is not exempt."""
+    if not agency.single_approver_exempt:
+        return None
+    granted, previous = None, False
+    for record in agency.history.order_by("history_date", "history_id").select_related("history_user"):
+        if record.single_approver_exempt and not previous:
+            granted = record
+        previous = record.single_approver_exempt
+    return granted

@@ -210,6 +210,10 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
             raise TransitionError(f"只有本机关的{allowed}可以{rule.label}。")
         if locked.state not in rule.sources:
             raise TransitionError(_state_refusal(locked, rule))
+        if rule.action == APPROVE:
+            conflict = permissions.approval_conflict(user, locked)
+            if conflict:
+                raise TransitionError(separation_refusal(conflict))
         expected = extra.get("revision")
         if expected is not None and int(expected) != locked.revision:
             raise TransitionError(
@@ -241,6 +245,11 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
 
     report.refresh_from_db()
     return report.state
+
+
+def separation_refusal(conflict: str) -> str:
+    return (f"不能审核通过：{conflict}。为保证审核独立，须由本机关另一名审核人审核通过；"
+            f"只有一名审核人的机关，可请管理员在机关设置中开启豁免。")
 
 
 def _state_refusal(report: Report, rule: Rule) -> str:

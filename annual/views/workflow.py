@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions, workflow
+from ..agencies import exemption_record
 from ..audit import annotate_comments, audit_trail, changes_since_return
 from ..forms.workflow import CommentForm, PublishForm, TransitionForm
 from ..models import ReviewComment
@@ -48,6 +49,7 @@ def approval(request, pk: int):
     gate = workflow.check_gate(report)
     returned, changes = changes_since_return(report)
     actions = {rule.action: rule for rule in workflow.allowed_actions(request.user, report)}
+    conflict = permissions.approval_conflict(request.user, report) if "approve" in actions else ""
     comments = annotate_comments(report, report.comments.select_related("author"))
     transitions = list(report.transitions.select_related("actor").order_by("-at", "-pk"))
     for t in transitions:
@@ -68,6 +70,8 @@ def approval(request, pk: int):
         "can_comment": permissions.can_comment(request.user, report),
         "comment_form": CommentForm(version=report.template),
         "transitions": transitions,
+        "separation_refusal": workflow.separation_refusal(conflict) if conflict else "",
+        "exemption": exemption_record(report.agency),
     })
 
 
