@@ -192,10 +192,11 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
     notification email. `report` itself is refreshed. Raises `TransitionError` (Chinese
     message, nothing written) when refused.
 
-    Extra keyword arguments: `revision` (int, the revision the user saw), and for publish
-    `portal_url` (str) and `portal_published_on` (date).
+    Extra keyword arguments: `revision` (int, the revision the user saw); for publish
+    `portal_url` (str) and `portal_published_on` (date); for return `comment`, a (target, text)
+    review comment saved with the return, in the same transaction.
     """
-    unknown = set(extra) - {"revision", "portal_url", "portal_published_on"}
+    unknown = set(extra) - {"revision", "portal_url", "portal_published_on", "comment"}
     if unknown:
         raise TypeError(f"unexpected arguments: {sorted(unknown)}")
     rule = TRANSITIONS.get(action)
@@ -237,6 +238,9 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
             report=locked, from_state=source, to_state=rule.target, actor=user, reason=reason,
             revision=locked.revision, document=report_to_document(load_report(locked.pk)),
         )
+        if rule.action == RETURN and extra.get("comment"):
+            target, text = extra["comment"]
+            ReviewComment.objects.create(report=locked, target=target, text=text, author=user)
         if rule.action == APPROVE:
             ReviewComment.objects.filter(report=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
             _freeze(locked, user)

@@ -72,6 +72,8 @@ def approval(request, pk: int):
         "transitions": transitions,
         "separation_refusal": workflow.separation_refusal(conflict) if conflict else "",
         "exemption": exemption_record(report.agency),
+        "returned_landing": returned,
+        "open_comments": [c for c in comments if c.resolved_at is None],
     })
 
 
@@ -89,6 +91,16 @@ def transition(request, pk: int, action: str):
         _flash_errors(request, form)
         return _back(report, request)
     extra = {"revision": form.cleaned_data["revision"]}
+    if action == workflow.RETURN and request.POST.get("comment_text", "").strip():
+        # A comment typed but not added goes with the return (approval.js puts it in the POST);
+        # if it cannot be saved, nothing is returned, so it is not lost without a word.
+        comment = CommentForm({"target": request.POST.get("comment_target", ""),
+                               "text": request.POST["comment_text"]}, version=report.template)
+        if not comment.is_valid():
+            messages.error(request, "未退回：随退回一起提交的审核意见有误，请改正后再退回。")
+            _flash_errors(request, comment)
+            return _back(report, request)
+        extra["comment"] = (comment.cleaned_data["target"], comment.cleaned_data["text"])
     if action == workflow.PUBLISH:
         extra.update(portal_url=form.cleaned_data["portal_url"],
                      portal_published_on=form.cleaned_data["portal_published_on"])
@@ -98,7 +110,8 @@ def transition(request, pk: int, action: str):
     except workflow.TransitionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"已{rule.label}，报告现为“{report.get_state_display()}”。")
+        sent = "，未添加的审核意见已一并提交" if "comment" in extra else ""
+        messages.success(request, f"已{rule.label}{sent}，报告现为“{report.get_state_display()}”。")
     return _back(report, request)
 
 
