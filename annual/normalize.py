@@ -104,8 +104,7 @@ def parse_money(raw: str | None, *, label: str) -> str | None:
     text = _clean(raw, label=label)
     if text is None:
         return None
-    if text.startswith("+"):
-        text = text[1:]
+    text = text.removeprefix("+")
     if re.fullmatch(r"\d+(?:\.\d{1,4})?", text, re.ASCII):
         whole, dot, frac = text.partition(".")
         text = (whole.lstrip("0") or "0") + dot + frac

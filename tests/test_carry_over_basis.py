@@ -3,11 +3,9 @@ with (item 13): an unfinished draft must not be taken for the final figures."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from annual.interchange import previous_document, report_to_document, load_report
+from annual.interchange import load_report, previous_document, report_to_document
 from annual.models import Report, ReportSnapshot, ReportState
 from annual.rules import check_document
 from tests.entry_fixtures import seed_report  # noqa: F401

@@ -39,10 +39,10 @@ def test_pages_send_a_policy_without_inline_script(personas, seed_report):
 
 
 INLINE = [
-    (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I), "inline <script>"),
-    (re.compile(r"\son[a-z]+\s*=", re.I), "on* handler"),
-    (re.compile(r"\sstyle\s*=", re.I), "style attribute"),
-    (re.compile(r"<style", re.I), "<style> block"),
+    (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.IGNORECASE), "inline <script>"),
+    (re.compile(r"\son[a-z]+\s*=", re.IGNORECASE), "on* handler"),
+    (re.compile(r"\sstyle\s*=", re.IGNORECASE), "style attribute"),
+    (re.compile(r"<style", re.IGNORECASE), "<style> block"),
 ]
 
 

@@ -56,7 +56,7 @@ def test_form_normaliser_refuses_out_of_range(text):
 def test_model_validation_refuses_out_of_range(personas):
     item = ProactiveItem.objects.filter(report=personas.report_a, key="procurement").first() or ProactiveItem(
         report=personas.report_a, key="procurement")
-    item.amount_wan_yuan = Decimal("100000000000")
+    item.amount_wan_yuan = Decimal(100000000000)
     with pytest.raises(ValidationError) as exc:
         item.full_clean(exclude=["report"])
     assert "99999999999.9999" in str(exc.value)

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from annual import permissions, sections
-from annual.models import Agency, Report, ReportState
+from annual.models import Report, ReportState
 from annual.workflow import TransitionError, perform_transition
 from tests.entry_fixtures import client_for
 from tests.personas import make_user, personas  # noqa: F401

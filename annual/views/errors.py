@@ -4,9 +4,9 @@ and unstyled) and the 400 page. 403, 404 and 500 use Django's handlers with temp
 
 from __future__ import annotations
 
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.http import HttpResponseBadRequest
 
 
 def csrf_failure(request, reason: str = ""):
