@@ -32,7 +32,7 @@ class ChildAgencyInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ("name", "parent", "member_count")
+    list_display = ("name", "parent", "member_count", "single_approver_exempt")
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name",)
     autocomplete_fields = ("parent",)
