@@ -31,3 +31,18 @@ def test_pages_run_without_csp_violations(office, open_page):
     page.locator('[id="cell-applications.received.natural_person"]').fill("47")
     page.wait_for_timeout(300)
     assert errors == []
+
+
+def test_admin_runs_without_csp_violations(office, open_page):
+    admin = office.users["tianbao"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    errors = []
+    page = open_page(admin, "/admin/")
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    base = page.url.split("/admin/")[0]
+    for path in ("/admin/", f"/admin/annual/agency/{office.agency.pk}/change/", f"/admin/auth/user/{admin.pk}/change/",
+                 f"/admin/annual/report/{office.seed.pk}/change/"):
+        page.goto(base + path)
+        assert page.evaluate(VIOLATIONS) == [], path
+    assert errors == []
