@@ -4,7 +4,7 @@ view of reports that cannot bypass the workflow.
 Reports are never changed here beyond their header facts while editable: state, revision and
 portal details belong to `annual.workflow`, values to the entry pages (which keep revisions and
 the audit trail), and a locked report is read-only throughout. Deleting is allowed for drafts
-only, so an approved report and its audit trail cannot vanish from the admin.
+never submitted only, so an approved report and its audit trail cannot vanish from the admin.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class ChildAgencyInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ("name", "parent", "member_count")
+    list_display = ("name", "parent", "member_count", "single_approver_exempt")
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name",)
     autocomplete_fields = ("parent",)
@@ -128,7 +128,8 @@ class ReportAdmin(admin.ModelAdmin):
         return False  # reports are created on the home page, with last year's figures carried over
 
     def has_delete_permission(self, request, obj: Report | None = None) -> bool:
-        if obj is not None and obj.state != ReportState.DRAFT:
+        # Only a draft never submitted: anything else has an audit trail that must stay.
+        if obj is not None and (obj.state != ReportState.DRAFT or obj.transitions.exists()):
             return False
         return super().has_delete_permission(request, obj)
 

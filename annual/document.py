@@ -18,8 +18,17 @@ from decimal import Decimal
 from typing import Any
 
 from . import template_spec as spec
+from .safe_input import MAX_JSON_BYTES, MAX_JSON_DEPTH, InputFileError, json_depth_exceeds, read_file
 
-MONEY_RE = re.compile(r"^\d{1,14}(\.\d{1,4})?$")
+# Money in 万元: at most 4 decimal places and 11 integer digits, i.e. 0 to 99 999 999 999.9999
+# (about 10^15 元). SQLite keeps 15 significant digits and PostgreSQL numeric(18, 4), so every value
+# in range is stored exactly on both; a province-wide 汇总 of thousands of reports stays four orders
+# of magnitude below the limit (all of China's yearly government procurement is about 4 × 10^8 万元).
+MONEY_MAX = Decimal("99999999999.9999")
+MONEY_INTEGER_DIGITS = 11
+MONEY_PLACES = 4
+MONEY_RE = re.compile(r"^\d{1,%d}(\.\d{1,%d})?$" % (MONEY_INTEGER_DIGITS, MONEY_PLACES), re.ASCII)
+MONEY_LIMIT_TEXT = f"0 至 {MONEY_MAX} 万元（最多 {MONEY_PLACES} 位小数）"
 # About 50 printed pages of 仿宋 3号 (600 characters a page); a real report's longest section is a
 # tenth of that. Measured: four fields at this size print 200 pages in about 8 s, at 100 000 they
 # took 25 s (660 pages), too long for a web worker.
@@ -90,8 +99,12 @@ class _Validator:
     def money(self, value: Any, path: str) -> None:
         if value is None:
             return
-        if not isinstance(value, str) or not MONEY_RE.match(value):
-            self.fail(path, f"金额应为以万元计、最多 4 位小数的数字字符串（如 \"271.53\"）或 null，实际为{_describe(value)}")
+        if isinstance(value, str) and re.fullmatch(r"\d+(\.\d{1,%d})?" % MONEY_PLACES, value, re.ASCII) \
+                and not MONEY_RE.match(value):
+            self.fail(path, f"金额超出范围：应为 {MONEY_LIMIT_TEXT}，实际为 {_describe(value)}")
+        elif not isinstance(value, str) or not MONEY_RE.match(value):
+            self.fail(path, f"金额应为以万元计、最多 4 位小数的数字字符串（如 \"271.53\"）或 null，"
+                            f"范围 {MONEY_LIMIT_TEXT}，实际为{_describe(value)}")
 
     def text(self, value: Any, path: str) -> None:
         if not isinstance(value, str):
@@ -238,13 +251,35 @@ def parse(raw: bytes | str) -> dict:
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise DocumentError([("", f"文件不是 UTF-8 编码（第 {exc.start} 字节处）")]) from None
+    if json_depth_exceeds(raw):
+        raise DocumentError([("", f"JSON 嵌套层数过多（超过 {MAX_JSON_DEPTH} 层），不是年度报告文档")])
     try:
-        doc = json.loads(raw, parse_constant=_reject_constant)
+        doc = json.loads(raw, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        # The hook sees an object before its parent, so the key is named, not its full path.
+        raise DocumentError([("", f"字段 \"{exc.key}\" 在同一个对象中重复出现；每个字段只能写一次")]) from None
     except json.JSONDecodeError as exc:
         raise DocumentError([("", f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{_json_reason(exc.msg)}")]) from None
     except ValueError as exc:
         raise DocumentError([("", f"JSON 格式错误：{exc}")]) from None
     return validate(doc)
+
+
+class DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(key)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """json's object hook: refuse an object that names a key twice (json keeps the last one
+    silently, so a second "year" would win unnoticed)."""
+    seen: dict = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DuplicateKey(key)
+        seen[key] = value
+    return seen
 
 
 def _reject_constant(name: str) -> Any:
@@ -267,11 +302,12 @@ def _json_reason(msg: str) -> str:
 
 
 def load_file(path: str) -> dict:
+    """The valid document in the file `path` (read through `annual.safe_input`, capped at
+    `MAX_JSON_BYTES`); DocumentError otherwise."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise DocumentError([("", f"无法读取文件 {path}：{exc.strerror}")]) from None
+        raw = read_file(path, limit=MAX_JSON_BYTES, what="报告 JSON 文件")
+    except InputFileError as exc:
+        raise DocumentError([("", exc.message)]) from None
     return parse(raw)
 
 

@@ -168,11 +168,31 @@ def load_report(report_id: int) -> Report:
     return Report.objects.prefetch_related("proactive_items", "application_rows", "review_groups").get(pk=report_id)
 
 
+# The key under which `previous_document` says what its figures are; not part of the
+# interchange format (such a document is never validated or exported), read by the rules'
+# messages so that a warning never presents an unfinished draft as last year's report.
+BASIS = "basis"
+
+
 def previous_document(agency_name: str, year: int) -> dict | None:
-    """Last year's report document of the agency named `agency_name`, if the database has it."""
+    """Last year's report document of the agency named `agency_name`, if the database has it.
+
+    The approved figures when it was ever approved (its latest frozen snapshot, even if it has
+    been reopened since); otherwise its current values. Either way `doc[BASIS]` names what they
+    are, e.g. "已审核通过的定稿" or "尚未审核通过，状态为“草稿”".
+    """
     previous = (
         Report.objects.filter(agency__name=agency_name, year=year - 1)
         .prefetch_related("proactive_items", "application_rows", "review_groups")
         .first()
     )
-    return None if previous is None else report_to_document(previous)
+    if previous is None:
+        return None
+    snapshot = previous.snapshots.order_by("-created_at", "-pk").first()
+    if snapshot is not None:
+        doc = dict(snapshot.document)
+        doc[BASIS] = "已审核通过的定稿"
+    else:
+        doc = report_to_document(previous)
+        doc[BASIS] = f"尚未审核通过，状态为“{previous.get_state_display()}”，以下按其当前数据比较"
+    return doc

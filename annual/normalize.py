@@ -16,15 +16,17 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from .document import MAX_COUNT
+from .document import MAX_COUNT, MONEY_LIMIT_TEXT, MONEY_RE
 
 # Typed for "none": the blank cell. Full-width and doubled dashes are common in Chinese forms.
 BLANK_TOKENS = frozenset({"", "-", "--", "—", "——", "－", "－－", "–", "无"})
 
 _MINUS_SIGNS = str.maketrans({"−": "-", "－": "-", "﹣": "-"})
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[,，\s]\d{3})+(?:\.\d+)?$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_MONEY = re.compile(r"^\d{1,14}(?:\.\d{1,4})?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[,，\s]\d{3})+(?:\.\d+)?$", re.ASCII)
+_INTEGER = re.compile(r"^[+-]?\d+$", re.ASCII)
+# More digits than MAX_COUNT has can only be out of range; checked before int(), which refuses
+# strings over 4300 digits with a ValueError.
+_COUNT_DIGITS = len(str(MAX_COUNT))
 
 COUNT_RULE = "非负整数"
 SIGNED_RULE = "整数"
@@ -39,10 +41,25 @@ class InputError(ValueError):
         super().__init__(message)
 
 
-def _clean(raw: str | None) -> str | None:
+def _lookalike(raw: str) -> str | None:
+    """The first character that NFKC would turn into a digit but nobody types as one: circled
+    and parenthesised numbers (①), super- and subscripts (²), fractions, Roman numerals and
+    other scripts' digits (٣). NFKC would make "①②" 12 and "10²" 102."""
+    for ch in raw:
+        if ch.isascii() or "０" <= ch <= "９":
+            continue
+        if unicodedata.category(ch) in ("Nd", "No", "Nl"):
+            return ch
+    return None
+
+
+def _clean(raw: str | None, *, label: str = "") -> str | None:
     """NFKC (full-width digits, commas, spaces become ASCII), trimmed; None when blank."""
     if raw is None:
         return None
+    odd = _lookalike(str(raw))
+    if odd is not None:
+        raise InputError(f"{label}：“{_shown(raw)}”含有不能作为数字的字符“{odd}”，请用 0–9 填写")
     text = unicodedata.normalize("NFKC", str(raw)).translate(_MINUS_SIGNS).strip()
     if text in BLANK_TOKENS:
         return None
@@ -58,7 +75,7 @@ def _shown(raw: str) -> str:
 
 def parse_count(raw: str | None, *, label: str, signed: bool = False) -> int | None:
     """A count cell: a whole number (>= 0 unless `signed`), or None for blank."""
-    text = _clean(raw)
+    text = _clean(raw, label=label)
     if text is None:
         return None
     rule = SIGNED_RULE if signed else COUNT_RULE
@@ -72,6 +89,8 @@ def parse_count(raw: str | None, *, label: str, signed: bool = False) -> int | N
             reason = "不是数字"
         raise InputError(f"{label}：“{_shown(raw)}”{reason}。按“{rule}”规则应填写{wanted}；"
                          f"“-”“无”或留空表示空白")
+    if len(text.lstrip("+-").lstrip("0")) > _COUNT_DIGITS:
+        raise InputError(f"{label}：“{_shown(raw)}”超出范围，最大为 {MAX_COUNT}")
     value = int(text)
     if value < 0 and not signed:
         raise InputError(f"{label}：“{_shown(raw)}”是负数。按“{rule}”规则应填写{wanted}")
@@ -82,12 +101,16 @@ def parse_count(raw: str | None, *, label: str, signed: bool = False) -> int | N
 
 def parse_money(raw: str | None, *, label: str) -> str | None:
     """A money cell in 万元: a decimal string with at most 4 places as typed, or None for blank."""
-    text = _clean(raw)
+    text = _clean(raw, label=label)
     if text is None:
         return None
-    if text.startswith("+"):
-        text = text[1:]
-    if not _MONEY.match(text):
+    text = text.removeprefix("+")
+    if re.fullmatch(r"\d+(?:\.\d{1,4})?", text, re.ASCII):
+        whole, dot, frac = text.partition(".")
+        text = (whole.lstrip("0") or "0") + dot + frac
+        if not MONEY_RE.match(text):
+            raise InputError(f"{label}：“{_shown(raw)}”超出范围。按“{MONEY_RULE}”规则应填写 {MONEY_LIMIT_TEXT}")
+    if not MONEY_RE.match(text):
         if re.match(r"^-\d", text):
             reason = "是负数"
         elif re.match(r"^\d+\.\d{5,}$", text):

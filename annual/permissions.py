@@ -134,3 +134,31 @@ def can_generate_from_rollup(user, agency: Agency) -> bool:
     (whether that report is still editable is the service's check, with its own message)."""
     m = membership(user)
     return m is not None and m.agency_id == agency.pk and m.role == Role.APPROVER
+def approval_conflict(user, report: Report) -> str:
+    """Why separation of duties stops `user` approving `report`, or "" when it does not.
+
+    The person who last submitted the report, or who changed any of its values since the last
+    return (or reopening; since its creation if never returned), may not approve it, unless an
+    administrator exempted the agency (`Agency.single_approver_exempt`, for a one-approver office).
+    """
+    if report.agency.single_approver_exempt:
+        return ""
+    # Imported here: the audit module reads the workflow's transition table, which imports this one.
+    from .audit import audit_trail, last_return
+
+    submitted = (report.transitions.filter(to_state=ReportState.SUBMITTED).order_by("-at", "-pk").first())
+    if submitted is not None and submitted.actor_id == user.pk:
+        return "您是这份报告的提交人"
+    returned = last_return(report)
+    since = returned.at if returned is not None else None
+    for entry in audit_trail(report):
+        if since is not None and entry.at <= since:
+            break
+        if entry.kind == "values" and entry.changes and entry.user is not None and entry.user.pk == user.pk:
+            return "您在" + ("最近一次退回后" if returned is not None else "本报告中") + "修改过报告数据"
+    return ""
+
+
+def may_approve(user, report: Report) -> bool:
+    """Separation of duties allows `user` to approve `report` (role and state not checked)."""
+    return not approval_conflict(user, report)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from .agencies import AgencyNameError, clean_agency_name
 from .models import Agency
 
 
@@ -18,13 +19,13 @@ class PlacementError(Exception):
     """The agency cannot be placed as asked; the message is Chinese and names the agencies."""
 
 
-def clean_name(raw: str, what: str = "机关名称") -> str:
-    name = (raw or "").strip()
-    if not name:
-        raise PlacementError(f"{what}不能为空（去掉首尾空格后为空）")
-    if len(name) > 200:
-        raise PlacementError(f"{what}过长（上限 200 字）：{name[:20]}…")
-    return name
+def clean_name(raw: str, what: str = "--agency") -> str:
+    """The name by the one agency-name rule (`agencies.clean_agency_name`), or PlacementError
+    naming the option it came from."""
+    try:
+        return clean_agency_name(raw)
+    except AgencyNameError as exc:
+        raise PlacementError(f"{what}：{exc.message}") from None
 
 
 def _ancestor_ids(agency_id: int) -> list[int]:
@@ -50,7 +51,7 @@ def place_agency(name: str, parent: str | None = None) -> tuple[Agency, list[str
     done: list[str] = []
     parent_agency = None
     if parent is not None:
-        parent_name = clean_name(parent, "上级机关名称")
+        parent_name = clean_name(parent, "--parent")
         if parent_name == name:
             raise PlacementError(f"机关“{name}”不能作为自己的上级机关")
         parent_agency = Agency.objects.select_for_update().filter(name=parent_name).first()

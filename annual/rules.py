@@ -138,6 +138,13 @@ def blocking_findings(doc: dict) -> list[Finding]:
 
 # --- Warnings -----------------------------------------------------------------------------------
 
+def _previous_name(previous: dict) -> str:
+    """How a message names last year's report: its year, and what its figures are when the
+    database said (`interchange.previous_document`): approved, or a report still in progress."""
+    basis = previous.get("basis")
+    return f"{previous['year']}年度报告（{basis}）" if basis else f"{previous['year']}年度报告"
+
+
 def carry_over_findings(doc: dict, previous: dict | None) -> list[Finding]:
     """This year's 二、上年结转 must equal last year's 四、结转下年度继续办理, column by column."""
     if previous is None:
@@ -149,7 +156,7 @@ def carry_over_findings(doc: dict, previous: dict | None) -> list[Finding]:
         if this != last:
             findings.append(Finding(
                 "carry_over_continuity", WARNING, (f"applications.carried_over.{col.key}",), last, this,
-                f"二、上年结转·{col.label}：{previous['year']}年度报告结转下年度为 {last}，本年上年结转填写为 {this}",
+                f"二、上年结转·{col.label}：{_previous_name(previous)}结转下年度为 {last}，本年上年结转填写为 {this}",
             ))
     return findings
 
@@ -173,7 +180,8 @@ def proactive_findings(doc: dict, previous: dict | None) -> list[Finding]:
                 findings.append(Finding(
                     "proactive_continuity", WARNING, (f"proactive.{item_key}.in_force",), expected, actual,
                     f"{labels[item_key]}·现行有效件数：上年 {_num(last.get('in_force'))} ＋本年制发 "
-                    f"{_num(this.get('issued'))} －本年废止 {_num(this.get('repealed'))} 为 {expected}，填写为 {actual}",
+                    f"{_num(this.get('issued'))} －本年废止 {_num(this.get('repealed'))} 为 {expected}，填写为 {actual}"
+                    f"（上年数据取自{_previous_name(previous)}）",
                 ))
         elif {"previous", "change"} <= keys:
             if this.get("previous") is None:
@@ -184,7 +192,7 @@ def proactive_findings(doc: dict, previous: dict | None) -> list[Finding]:
                 findings.append(Finding(
                     "proactive_continuity", WARNING, (f"proactive.{item_key}.previous",), expected, actual,
                     f"{labels[item_key]}·上一年项目数量：上年报告为 {_num(last.get('previous'))}，本年增/减 "
-                    f"{_num(last.get('change'))}，应为 {expected}，填写为 {actual}",
+                    f"{_num(last.get('change'))}，应为 {expected}，填写为 {actual}（上年数据取自{_previous_name(previous)}）",
                 ))
     return findings
 

@@ -36,8 +36,8 @@ from django.utils import timezone
 from . import permissions
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
-    ApplicationRow, ProactiveItem, Report, ReportState, ReviewComment, ReviewLitigationGroup, Role, Transition,
-    WarningExplanation,
+    ApplicationRow, ProactiveItem, Report, ReportSnapshot, ReportState, ReviewComment, ReviewLitigationGroup, Role,
+    Transition, WarningExplanation,
 )
 from .rules import ERROR, WARNING, Finding, check_document
 
@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 S = ReportState
 EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
+# An explanation of one warning is a few sentences; the cap keeps the review page and the audit
+# trail readable (250 000 characters used to be accepted).
+MAX_EXPLANATION_CHARS = 2000
 
 
 class TransitionError(Exception):
@@ -152,6 +155,12 @@ def save_explanations(report: Report, texts: dict[str, str], *, user) -> int:
         if not permissions.can_explain(user, locked):
             raise TransitionError(f"报告状态为“{locked.get_state_display()}”，或您不是本机关的填报人/审核人，不能填写提示说明。")
         gate = check_gate(locked)
+        too_long = [(w, len(texts[w.key].strip())) for w in gate.warnings
+                    if w.key in texts and len(texts[w.key].strip()) > MAX_EXPLANATION_CHARS]
+        if too_long:
+            warning, length = too_long[0]
+            raise TransitionError(f"提示说明过长（{length} 字），每条说明最多 {MAX_EXPLANATION_CHARS} 字："
+                                  f"{warning.message}。说明未保存。")
         for warning in gate.warnings:
             if warning.key not in texts:
                 continue
@@ -183,10 +192,11 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
     notification email. `report` itself is refreshed. Raises `TransitionError` (Chinese
     message, nothing written) when refused.
 
-    Extra keyword arguments: `revision` (int, the revision the user saw), and for publish
-    `portal_url` (str) and `portal_published_on` (date).
+    Extra keyword arguments: `revision` (int, the revision the user saw); for publish
+    `portal_url` (str) and `portal_published_on` (date); for return `comment`, a (target, text)
+    review comment saved with the return, in the same transaction.
     """
-    unknown = set(extra) - {"revision", "portal_url", "portal_published_on"}
+    unknown = set(extra) - {"revision", "portal_url", "portal_published_on", "comment"}
     if unknown:
         raise TypeError(f"unexpected arguments: {sorted(unknown)}")
     rule = TRANSITIONS.get(action)
@@ -201,6 +211,10 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
             raise TransitionError(f"只有本机关的{allowed}可以{rule.label}。")
         if locked.state not in rule.sources:
             raise TransitionError(_state_refusal(locked, rule))
+        if rule.action == APPROVE:
+            conflict = permissions.approval_conflict(user, locked)
+            if conflict:
+                raise TransitionError(separation_refusal(conflict))
         expected = extra.get("revision")
         if expected is not None and int(expected) != locked.revision:
             raise TransitionError(
@@ -224,6 +238,9 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
             report=locked, from_state=source, to_state=rule.target, actor=user, reason=reason,
             revision=locked.revision, document=report_to_document(load_report(locked.pk)),
         )
+        if rule.action == RETURN and extra.get("comment"):
+            target, text = extra["comment"]
+            ReviewComment.objects.create(report=locked, target=target, text=text, author=user)
         if rule.action == APPROVE:
             ReviewComment.objects.filter(report=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
             _freeze(locked, user)
@@ -232,6 +249,11 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
 
     report.refresh_from_db()
     return report.state
+
+
+def separation_refusal(conflict: str) -> str:
+    return (f"不能审核通过：{conflict}。为保证审核独立，须由本机关另一名审核人审核通过；"
+            f"只有一名审核人的机关，可请管理员在机关设置中开启豁免。")
 
 
 def _state_refusal(report: Report, rule: Rule) -> str:
@@ -344,10 +366,23 @@ def _guard_report(sender, instance: Report, raw=False, update_fields=None, **kwa
 
 @receiver(pre_delete, sender=Report, dispatch_uid="annual.workflow.report_delete_lock")
 def _guard_report_delete(sender, instance: Report, **kwargs):
-    """Only a draft may be deleted: anything submitted has an approver's record attached."""
+    """Only a draft that was never submitted may be deleted: once submitted, a report has an
+    audit trail (transitions, perhaps a frozen approved PDF), which must outlive it. Instance,
+    queryset and admin deletes all send this signal; the PROTECT foreign keys of the trail stop
+    a delete that bypasses it."""
     state = Report.objects.filter(pk=instance.pk).values_list("state", flat=True).first()
     if state is not None and state != S.DRAFT:
         raise ReportLocked(f"报告状态为“{S(state).label}”，不能删除。")
+    if Transition.objects.filter(report_id=instance.pk).exists():
+        raise ReportLocked("报告曾提交审核，其流转记录、审核意见和定稿快照须保留，不能删除。")
+
+
+@receiver(pre_delete, sender=Transition, dispatch_uid="annual.workflow.transition_delete_lock")
+@receiver(pre_delete, sender=ReportSnapshot, dispatch_uid="annual.workflow.snapshot_delete_lock")
+@receiver(pre_delete, sender=ReviewComment, dispatch_uid="annual.workflow.comment_delete_lock")
+def _guard_trail_delete(sender, instance, **kwargs):
+    """The audit trail is append-only: no transition, snapshot or review comment is ever deleted."""
+    raise ReportLocked(f"{sender._meta.verbose_name}是审核记录的一部分，不能删除。")
 
 
 @receiver(pre_save, sender=ProactiveItem, dispatch_uid="annual.workflow.proactive_lock")

@@ -5,3 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("annual.urls")),
 ]
+
+handler400 = "annual.views.errors.bad_request"

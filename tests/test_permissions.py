@@ -153,6 +153,12 @@ CASES: list[Case] = [
          data={"username": "prep_a", "password": "wrong"}),
     Case("logout", "GET", everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED)),
     Case("logout", "POST", everyone(Expect(302, location="/login/"), anonymous=Expect(302, location="/login/"))),
+    # --- Own password (an administrator resets others' in the admin) ---
+    Case("password-change", "GET", everyone(Expect(200, contains=('data-form="password-change"',)))),
+    Case("password-change", "POST", everyone(Expect(200, contains=("旧密码不正确",), unchanged=True)),
+         data={"old_password": "wrong", "new_password1": "x", "new_password2": "x"}),
+    Case("password-change-done", "GET", everyone(Expect(200, contains=("data-password-changed",)))),
+    Case("password-change-done", "POST", everyone(NOT_ALLOWED)),
     # --- Home and new report ---
     Case("home", "GET", {
         "anonymous": LOGIN,
@@ -286,7 +292,8 @@ def test_matrix_covers_every_url():
 
 
 ABOUT_THE_COUNTY = {"county-rollup", "county-rollup-cell", "county-rollup-pdf", "county-rollup-generate"}
-NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new", "blank-xlsx"} | ABOUT_THE_COUNTY
+NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new", "blank-xlsx", "password-change",
+                      "password-change-done"} | ABOUT_THE_COUNTY
 
 
 def _url(case: Case, report: Report) -> str:

@@ -98,9 +98,9 @@ def test_money_keeps_its_places_and_a_digit_beyond_excel_precision_stays_exact()
     cell = load_workbook(io.BytesIO(data))[sheet.strip("「」")][coordinate]
     assert cell.value == 271.5 and cell.number_format == '0.00"万元"'
     assert read_workbook(data)["proactive"]["procurement"]["amount_wan_yuan"] == "271.50"
-    # 18 significant digits: no double holds it, so it is written as text and read back exactly.
-    doc["proactive"]["procurement"]["amount_wan_yuan"] = "99999999999999.9999"
-    assert read_workbook(workbook_bytes(doc))["proactive"]["procurement"]["amount_wan_yuan"] == "99999999999999.9999"
+    # The largest allowed amount (15 significant digits) comes back exactly.
+    doc["proactive"]["procurement"]["amount_wan_yuan"] = "99999999999.9999"
+    assert read_workbook(workbook_bytes(doc))["proactive"]["procurement"]["amount_wan_yuan"] == "99999999999.9999"
 
 
 def test_workbook_shape_sheets_merges_numbers_print_setup():

@@ -11,16 +11,16 @@ from collections.abc import Callable
 
 from ..document import DocumentError, load_file
 from ..pdf.archival import read_embedded_document
+from ..safe_input import MAX_PDF_BYTES, InputFileError, read_file
 from .xlsx import read_workbook_file
 
 
 def read_pdf_file(path: str) -> dict:
     """The document an approved PDF of this app carries as its `report.json`."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise DocumentError([("", f"无法读取文件 {path}：{exc.strerror}")]) from None
+        raw = read_file(path, limit=MAX_PDF_BYTES, what="定稿 PDF")
+    except InputFileError as exc:
+        raise DocumentError([("", exc.message)]) from None
     return read_embedded_document(raw)
 
 

@@ -31,10 +31,10 @@ from ..document import DocumentError, blank_document, validate
 from ..exports import xlsx as layout_xlsx
 from ..exports.xlsx import FORMAT_KEYS, FORMAT_SHEET, INFO_FIRST_ROW, INFO_SHEET, WORKBOOK_LAYOUT
 from ..normalize import InputError, parse_count, parse_money
+from ..safe_input import MAX_WORKBOOK_BYTES, InputFileError, read_file
 
 # An exported workbook is 15-20 KB; an edited one rarely passes 100 KB. These caps leave room
 # for a workbook an office has decorated, and refuse anything built to exhaust a worker.
-MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 40 * 1024 * 1024
 MAX_MEMBERS = 500
 # The XML openpyxl parses (twice: values and formulas); pictures and the like are never parsed.
@@ -333,15 +333,11 @@ def _info_ref(path: str) -> str:
 
 
 def read_workbook_file(path: str) -> dict:
-    """`read_workbook` of a file, refusing an oversized one before reading it."""
+    """`read_workbook` of a file, read through `safe_input` (no device, FIFO or oversized file)."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_WORKBOOK_BYTES:
-            raise DocumentError([("", too_large(size))])
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_WORKBOOK_BYTES + 1)
-    except OSError as exc:
-        raise DocumentError([("", f"无法读取文件 {path}：{exc.strerror}")]) from None
+        data = read_file(path, limit=MAX_WORKBOOK_BYTES, what="Excel 工作簿")
+    except InputFileError as exc:
+        raise DocumentError([("", exc.message)]) from None
     return read_workbook(data)
 
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class Agency(models.Model):
@@ -9,6 +10,16 @@ class Agency(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name="上级机关", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # Separation of duties (annual.permissions.approval_conflict): whoever submitted a report or
+    # changed its values since the last return may not approve it. An office with a single
+    # approver cannot follow that rule; an administrator exempts it here, and the history below
+    # records who did and when (shown on the approval page).
+    single_approver_exempt = models.BooleanField(
+        "允许同一审核人提交并审核通过", default=False,
+        help_text="仅适用于只有一名审核人的机关：勾选后，提交或修改过报告的审核人也可以审核通过。该设置记入修改历史，并显示在审核页面上。",
+    )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "机关"

@@ -1,10 +1,50 @@
+import decimal
+from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from .. import formatting
 from .. import template_spec as spec
+from ..document import MONEY_LIMIT_TEXT, MONEY_MAX
 from .agency import Agency
+
+
+class MoneyAmountField(models.DecimalField):
+    """A money column (numeric(18, 4)) that reads every stored value without failing.
+
+    Django's SQLite reader rounds to 15 significant digits and raises on anything wider, so a
+    value stored before the range existed (or by hand) made every page of its report, and the
+    home page, fail. This field reads the raw value itself: in range it is the exact decimal;
+    out of range it is the nearest decimal SQLite kept, shown as typed, and refused by the
+    validators on the next save. The column is an ordinary decimal on every database.
+    """
+
+    def get_internal_type(self) -> str:
+        # Not "DecimalField": that name is what makes the backend add its raising converter.
+        return "MoneyAmountField"
+
+    def db_type(self, connection):
+        return connection.data_types["DecimalField"] % self.db_type_parameters(connection)
+
+    def cast_db_type(self, connection):
+        return self.db_type(connection)
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or isinstance(value, Decimal):
+            return value
+        if isinstance(value, float):
+            value = decimal.Context(prec=15).create_decimal_from_float(value)
+        else:
+            try:
+                value = Decimal(str(value))
+            except decimal.InvalidOperation:
+                return None
+        try:
+            return value.quantize(Decimal(1).scaleb(-self.decimal_places), context=self.context)
+        except decimal.InvalidOperation:
+            return value
 
 
 class ReportState(models.TextChoices):
@@ -106,9 +146,9 @@ class ProactiveItem(models.Model):
     change = models.BigIntegerField(spec.PROACTIVE_FIELD_LABELS["change"], null=True, blank=True)
     decisions = _count(spec.PROACTIVE_FIELD_LABELS["decisions"])
     projects = _count(spec.PROACTIVE_FIELD_LABELS["projects"])
-    amount_wan_yuan = models.DecimalField(
+    amount_wan_yuan = MoneyAmountField(
         "金额（万元）", max_digits=18, decimal_places=4, null=True, blank=True,
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), MaxValueValidator(MONEY_MAX, message=f"金额超出范围：应为 {MONEY_LIMIT_TEXT}")],
     )
     # How many decimals the office wrote ("271.50" stays "271.50" on paper and in exports).
     amount_places = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(4)])

@@ -7,7 +7,8 @@ from .report import Report, ReportState
 class Transition(models.Model):
     """A recorded state change of a report: who, when, from what to what, and why."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="transitions")
+    # PROTECT: the audit trail outlives any attempt to delete its report (see workflow's guards).
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="transitions")
     from_state = models.CharField("原状态", max_length=16, choices=ReportState.choices)
     to_state = models.CharField("新状态", max_length=16, choices=ReportState.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.SET_NULL)
@@ -28,7 +29,7 @@ class Transition(models.Model):
 class ReviewComment(models.Model):
     """An approver's comment on a cell (dotted path), a section (its key) or the whole report ("")."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="comments")
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="comments")
     target = models.CharField("针对", max_length=120, blank=True)
     text = models.TextField("意见")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提出人", null=True, on_delete=models.SET_NULL)
@@ -66,7 +67,7 @@ class ReportSnapshot(models.Model):
     `document` as its `report.json`, whose SHA-256 is `document_sha256`.
     """
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="snapshots")
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="snapshots")
     document = models.JSONField("冻结数据")
     pdf = models.BinaryField("PDF")
     sha256 = models.CharField("SHA-256", max_length=64)

@@ -20,7 +20,7 @@ from .. import template_spec as spec
 from ..forms import NewReportForm, form_class_for
 from ..forms.sections import TEXT_HINT
 from ..interchange import report_to_document
-from ..models import Report
+from ..models import Report, ReportState
 from ..normalize import format_value
 
 ROWS = ("proactive_items", "application_rows", "review_groups")
@@ -89,6 +89,9 @@ def new_report(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_root(request: HttpRequest, pk: int) -> HttpResponse:
     report = permissions.get_visible_report(request.user, pk)
+    if report.state == ReportState.RETURNED and permissions.can_edit(request.user, report):
+        # Returned: land on the reason and the open comments, each linking to its cell.
+        return redirect("report-approval", pk=report.pk)
     step = sections.BASIC if permissions.can_edit(request.user, report) else sections.REVIEW
     return redirect(_step_url(report, step))
 

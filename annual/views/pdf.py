@@ -49,4 +49,7 @@ def _pdf_response(pdf: bytes, filename: str, *, etag: str | None = None) -> Http
     response["Cache-Control"] = "private, no-cache"
     if etag:
         response["ETag"] = f'"{etag}"'
+    # No Content-Security-Policy on the PDF itself: Chromium shows an inline PDF through an
+    # embedded viewer, which the site's object-src 'none' would leave blank (django-csp's flag).
+    response._csp_exempt = True
     return response

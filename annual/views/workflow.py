@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions, workflow
+from ..agencies import exemption_record
 from ..audit import annotate_comments, audit_trail, changes_since_return
 from ..forms.workflow import CommentForm, PublishForm, TransitionForm
 from ..models import ReviewComment
@@ -48,6 +49,7 @@ def approval(request, pk: int):
     gate = workflow.check_gate(report)
     returned, changes = changes_since_return(report)
     actions = {rule.action: rule for rule in workflow.allowed_actions(request.user, report)}
+    conflict = permissions.approval_conflict(request.user, report) if "approve" in actions else ""
     comments = annotate_comments(report, report.comments.select_related("author"))
     transitions = list(report.transitions.select_related("actor").order_by("-at", "-pk"))
     for t in transitions:
@@ -57,6 +59,7 @@ def approval(request, pk: int):
         "gate": gate,
         "warnings": [(w, gate.explanations.get(w.key, "")) for w in gate.warnings],
         "can_explain": permissions.can_explain(request.user, report),
+        "max_explanation_chars": workflow.MAX_EXPLANATION_CHARS,
         "returned": returned,
         "changes": changes,
         "actions": actions,
@@ -67,6 +70,10 @@ def approval(request, pk: int):
         "can_comment": permissions.can_comment(request.user, report),
         "comment_form": CommentForm(version=report.template),
         "transitions": transitions,
+        "separation_refusal": workflow.separation_refusal(conflict) if conflict else "",
+        "exemption": exemption_record(report.agency),
+        "returned_landing": returned,
+        "open_comments": [c for c in comments if c.resolved_at is None],
     })
 
 
@@ -84,6 +91,16 @@ def transition(request, pk: int, action: str):
         _flash_errors(request, form)
         return _back(report, request)
     extra = {"revision": form.cleaned_data["revision"]}
+    if action == workflow.RETURN and request.POST.get("comment_text", "").strip():
+        # A comment typed but not added goes with the return (approval.js puts it in the POST);
+        # if it cannot be saved, nothing is returned, so it is not lost without a word.
+        comment = CommentForm({"target": request.POST.get("comment_target", ""),
+                               "text": request.POST["comment_text"]}, version=report.template)
+        if not comment.is_valid():
+            messages.error(request, "未退回：随退回一起提交的审核意见有误，请改正后再退回。")
+            _flash_errors(request, comment)
+            return _back(report, request)
+        extra["comment"] = (comment.cleaned_data["target"], comment.cleaned_data["text"])
     if action == workflow.PUBLISH:
         extra.update(portal_url=form.cleaned_data["portal_url"],
                      portal_published_on=form.cleaned_data["portal_published_on"])
@@ -93,7 +110,8 @@ def transition(request, pk: int, action: str):
     except workflow.TransitionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"已{rule.label}，报告现为“{report.get_state_display()}”。")
+        sent = "，未添加的审核意见已一并提交" if "comment" in extra else ""
+        messages.success(request, f"已{rule.label}{sent}，报告现为“{report.get_state_display()}”。")
     return _back(report, request)
 
 

@@ -22,6 +22,10 @@ ACCOUNTS = (
     ("shenhe", "苍南县人民政府办公室", Role.APPROVER, "县府办审核人"),
     ("jiaoyu", "苍南县教育局", Role.PREPARER, "教育局填报人"),
     ("jiaoyu_shenhe", "苍南县教育局", Role.APPROVER, "教育局审核人"),
+    # A second approver in each office: whoever submitted a report or changed it since the
+    # last return may not approve it (separation of duties), so an office needs two.
+    ("shenhe2", "苍南县人民政府办公室", Role.APPROVER, "县府办第二审核人"),
+    ("jiaoyu_shenhe2", "苍南县教育局", Role.APPROVER, "教育局第二审核人"),
     ("xian_shenhe", COUNTY, Role.APPROVER, "县政府审核人（查看下属机关）"),
     ("guanli", COUNTY, Role.ADMIN, "管理员"),
 )

@@ -1,0 +1,67 @@
+"""Sign-in lockout keys on the real client address, directly and behind trusted proxies (item 15)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from annual.models import Role
+from tests.personas import make_user, personas  # noqa: F401
+
+PASSWORD = "lingxi-river-bridge-1987"
+PROXY = "10.0.0.1"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def colleague(db, personas):
+    return make_user("colleague", personas.agency_a, Role.PREPARER, password=PASSWORD)
+
+
+def attempt(password: str, *, forwarded: str | None = None, remote=PROXY):
+    """One sign-in as "colleague" arriving from `remote`, with X-Forwarded-For `forwarded`."""
+    meta = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    return Client(**meta).post(reverse("login"), {"username": "colleague", "password": password})
+
+
+def test_behind_one_proxy_an_attacker_cannot_lock_a_colleague_out(settings, colleague):
+    settings.TRUSTED_PROXIES = 1
+    for n in range(settings.AXES_FAILURE_LIMIT + 2):
+        attempt(f"wrong-{n}", forwarded="192.168.5.66")
+    assert attempt("wrong", forwarded="192.168.5.66").status_code == 429  # the attacker is locked
+    # The colleague at another desk, through the same proxy, still signs in.
+    assert attempt(PASSWORD, forwarded="192.168.5.20").status_code == 302
+
+
+def test_behind_one_proxy_a_forged_header_does_not_escape_the_lockout(settings, colleague):
+    settings.TRUSTED_PROXIES = 1
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        # The attacker writes a new fake address each time; nginx appends the real one.
+        attempt(f"wrong-{n}", forwarded=f"172.16.0.{n}, 192.168.5.66")
+    assert attempt(PASSWORD, forwarded="1.2.3.4, 192.168.5.66").status_code == 429
+    assert attempt(PASSWORD, forwarded="192.168.5.20").status_code == 302
+
+
+def test_direct_connection_ignores_the_header(settings, colleague):
+    settings.TRUSTED_PROXIES = 0
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        attempt(f"wrong-{n}", forwarded=f"172.16.0.{n}", remote="192.168.5.66")
+    # Forging X-Forwarded-For does not give the attacker a fresh address...
+    assert attempt(PASSWORD, forwarded="8.8.8.8", remote="192.168.5.66").status_code == 429
+    # ...and the colleague at another address signs in.
+    assert attempt(PASSWORD, remote="192.168.5.20").status_code == 302
+
+
+def test_two_proxies_take_the_address_the_outer_one_saw(settings, colleague):
+    settings.TRUSTED_PROXIES = 2
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        attempt(f"wrong-{n}", forwarded="9.9.9.9, 192.168.5.66, 10.0.0.2")
+    assert attempt(PASSWORD, forwarded="192.168.5.66, 10.0.0.2").status_code == 429
+    assert attempt(PASSWORD, forwarded="192.168.5.20, 10.0.0.2").status_code == 302
