@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 
 from annual import template_spec as spec
-from annual.document import MAX_COUNT, MAX_TEXT_CHARS, blank_document, validate
+from annual.document import MAX_COUNT, MAX_TEXT_CHARS, MONEY_MAX, blank_document, validate
 
 from .conftest import DEMO_DIR
 
 # 60 characters, units and organs that a line of the title or the signature must not strand.
 LONG_AGENCY = ("浙江省温州市苍南县人民政府办公室政务公开与数字化改革工作领导小组"
                "办公室暨苍南县大数据发展管理中心政府信息公开与政策解读科")
-MAX_MONEY = "99999999999999.9999"  # document.MONEY_RE: 14 digits and 4 decimals
+MAX_MONEY = str(MONEY_MAX)  # the largest amount the document allows
 
 
 def long_narrative(seed: dict, length: int = MAX_TEXT_CHARS) -> str:

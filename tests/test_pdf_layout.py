@@ -33,7 +33,7 @@ from annual.pdf.justify import install as install_justify
 from annual.rules import check_document
 
 from .conftest import DEMO_DIR
-from .pdf_cases import LONG_AGENCY, worst_case_document
+from .pdf_cases import LONG_AGENCY, MAX_MONEY, worst_case_document
 
 pytestmark = pytest.mark.pdf
 
@@ -290,7 +290,7 @@ def test_worst_case_prints_the_largest_values_whole(worst):
     compact = "".join(flat(cell) for page in analysed(worst[1]) for table in page.tables for row in table
                       for cell in row)
     assert "1000000000000" in compact and "-1000000000000" in compact
-    assert "99999999999999.9999万元" in compact
+    assert f"{MAX_MONEY}万元" in compact
 
 
 # --- 4. Titles and signatures --------------------------------------------------------------------
