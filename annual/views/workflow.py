@@ -67,6 +67,8 @@ def approval(request, pk: int):
         "can_comment": permissions.can_comment(request.user, report),
         "comment_form": CommentForm(version=report.template),
         "transitions": transitions,
+        "county_reviewed": workflow.COUNTY_APPROVE in actions and workflow.county_reviewed(report),
+        "review_required_by": workflow.review_required_by(report) if actions else None,
     })
 
 
@@ -77,7 +79,7 @@ def transition(request, pk: int, action: str):
     rule = workflow.TRANSITIONS.get(action)
     if rule is None:
         raise Http404("没有这个操作")
-    if not permissions.acts_for(request.user, report, rule.roles):
+    if not workflow.may_act(request.user, report, rule):
         raise PermissionDenied(f"您不能{rule.label}这份报告。")
     form = (PublishForm if action == workflow.PUBLISH else TransitionForm)(request.POST)
     if not form.is_valid():
@@ -124,10 +126,12 @@ def explanations(request, pk: int):
 @require_POST
 def add_comment(request, pk: int):
     report = permissions.get_visible_report(request.user, pk)
-    if not permissions.acts_for(request.user, report, workflow.TRANSITIONS[workflow.RETURN].roles):
-        raise PermissionDenied("只有本机关的审核人可以提出审核意见。")
+    if not (permissions.acts_for(request.user, report, workflow.TRANSITIONS[workflow.RETURN].roles)
+            or permissions.is_county_reviewer(request.user, report)):
+        raise PermissionDenied("只有本机关或上级机关的审核人可以提出审核意见。")
     if not permissions.can_comment(request.user, report):
-        messages.error(request, f"报告状态为“{report.get_state_display()}”，只有待审核的报告可以提出审核意见。")
+        messages.error(request, f"报告状态为“{report.get_state_display()}”，现在不能提出审核意见"
+                                "（本机关审核人：待审核时；上级机关复核：待审核或已通过未发布时）。")
         return redirect("report-approval", pk=report.pk)
     form = CommentForm(request.POST, version=report.template)
     if form.is_valid():
