@@ -216,3 +216,11 @@ def _county_reviewed(reports: list[Report]) -> set[int]:
         # Every approval (own or county) is seen in order: the last one decides.
         latest[t["report_id"]] = t["action"]
     return {pk for pk, action in latest.items() if action == COUNTY_APPROVE}
+
+
+def round_counts(agency: Agency, year: int, tree: AgencyTree) -> list[tuple[str, str, int]]:
+    """The board's counts above the table, in one query (for the home page)."""
+    ids = [pk for pk, _ in tree.walk(agency.pk)]
+    states = dict(Report.objects.filter(agency_id__in=ids, year=year).values_list("agency_id", "state"))
+    found = [states.get(pk, NOT_STARTED) for pk in ids]
+    return [(s, STATE_LABELS[s], found.count(s)) for s in STATE_ORDER]

@@ -134,19 +134,13 @@ def can_run_round(user, agency: Agency, tree: AgencyTree | None = None) -> bool:
 
 
 def board_agency(user) -> Agency | None:
-    """The agency whose board `user` sees first: their own when it has subordinates."""
+    """The agency whose board `user` sees first: their own when it has subordinates; for an
+    administrator whose own agency has none, the first top-level agency that has some."""
     m = membership(user)
-    if m is None or m.role not in (Role.APPROVER, Role.ADMIN):
-        return None
-    if m.role == Role.APPROVER and not AgencyTree.load().has_children(m.agency_id):
-        return None
-    if m.role == Role.ADMIN:
-        tree = AgencyTree.load()
+    tree = AgencyTree.load()
+    if m is not None and m.role in (Role.APPROVER, Role.ADMIN) and tree.has_children(m.agency_id):
+        return m.agency
+    if is_admin(user):
         roots = [pk for pk in tree.children.get(None, ()) if tree.has_children(pk)]
-        return Agency.objects.filter(pk__in=roots[:1]).first() if roots else None
-    return m.agency
-
-
-def can_explain(user, report: Report) -> bool:
-    """Warning explanations belong to the values: whoever may edit them may explain them."""
-    return can_edit(user, report)
+        return Agency.objects.filter(pk__in=roots[:1]).first()
+    return None
