@@ -144,3 +144,8 @@ def board_agency(user) -> Agency | None:
         roots = [pk for pk in tree.children.get(None, ()) if tree.has_children(pk)]
         return Agency.objects.filter(pk__in=roots[:1]).first()
     return None
+
+
+def can_explain(user, report: Report) -> bool:
+    """Warning explanations belong to the values: whoever may edit them may explain them."""
+    return can_edit(user, report)
