@@ -1,9 +1,11 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from annual.cli import load_document_or_exit
+from annual.cli import INVALID_DOCUMENT, load_document_or_exit
 from annual.interchange import write_document
 from annual.models import Agency, Report
+from annual.models.agency import clean_agency_name
 
 
 class Command(BaseCommand):
@@ -15,6 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--replace", action="store_true", help="覆盖该机关该年度已有的报告（仅限草稿或已退回）")
 
     def handle(self, *args, file, agency, replace=False, **options):
+        try:
+            agency = clean_agency_name(agency)
+        except ValidationError:
+            raise CommandError("--agency 机关名称不能为空（去掉首尾空格后为空）", returncode=INVALID_DOCUMENT) from None
         doc = load_document_or_exit(file)
         with transaction.atomic():
             target, created = Agency.objects.get_or_create(name=agency)
