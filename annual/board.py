@@ -1,28 +1,35 @@
 """The county's round board (年度工作台): every agency under a county and its report of one year.
 
 `build_board` reads everything in a fixed number of queries, whatever the number of agencies:
-the tree (1), the year's reports with their table rows (4), last year's reports for the
-continuity rules (4), the last change of each report (1), the deadlines (1), the last reminders
-(1), the county reviews (1) and the people named (1). Every rule runs on every report, on
-documents built from those prefetched rows, never one query per report.
+the tree, the year's reports (with their last change), last year's reports' revisions, the
+deadlines, the last reminders, the county reviews and the people named.
+
+Each report's summary (errors, warnings, sections complete) comes from every rule run on its
+document and last year's. It is a pure function of the two reports' saved values, so it is
+cached under their revisions and save times (and the rules' code): a board load recomputes only
+the reports changed since the last load, on documents built in bulk — one query per table
+across all of them, never one query per report.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 
-from . import sections
-from .interchange import report_to_document
+from . import rules, sections, template_spec
+from .interchange import ROW_MODELS, report_to_document
 from .models import Agency, Reminder, Report, ReportState, RoundDeadline, Transition
 from .models.county import default_due_dates
 from .tree import AgencyTree
 
 S = ReportState
-ROWS = ("proactive_items", "application_rows", "review_groups")
 NOT_STARTED = "none"  # the board's state of an agency without a report for the year
 NOT_STARTED_LABEL = "未建立"
 # The counts above the table, in this order; sorting "laggards first" follows it backwards.
@@ -63,13 +70,23 @@ class Deadline:
         return "今天截止" if days == 0 else f"剩 {days} 天"
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What the board shows of a report's values: findings and sections complete."""
+
+    errors: int
+    warnings: int
+    complete: int
+    sections: int
+
+
 @dataclass
 class BoardRow:
     agency_id: int
     name: str
     depth: int
     report: Report | None
-    overview: sections.ReportOverview | None
+    summary: Summary | None
     deadline: Deadline
     last_change_at: datetime.datetime | None = None
     last_change_by: str = ""
@@ -87,10 +104,9 @@ class BoardRow:
     @property
     def filled(self) -> tuple[int, int]:
         """(complete sections, sections) over the entry steps."""
-        if self.overview is None:
+        if self.summary is None:
             return 0, len(sections.EDIT_STEPS)
-        done = [s for s in self.overview.steps if s.completeness is not None]
-        return sum(1 for s in done if s.completeness.status == sections.COMPLETE), len(done)
+        return self.summary.complete, self.summary.sections
 
     @property
     def submitted(self) -> bool:
@@ -98,11 +114,11 @@ class BoardRow:
 
     @property
     def errors(self) -> int:
-        return len(self.overview.errors) if self.overview else 0
+        return self.summary.errors if self.summary else 0
 
     @property
     def warnings(self) -> int:
-        return len(self.overview.warnings) if self.overview else 0
+        return self.summary.warnings if self.summary else 0
 
 
 @dataclass
@@ -130,17 +146,66 @@ class Board:
         return rows
 
 
+# The summaries depend on the rules' code as much as on the values: a deployment that changes
+# a rule must not serve summaries computed by the old one from a shared cache.
+_CODE = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (rules, sections, template_spec))).hexdigest()[:16]
+SUMMARY_TIMEOUT = 60 * 60 * 24 * 7
+# Only what the board draws; the values are read (in bulk) for the reports whose summary is not cached.
+BOARD_FIELDS = ("id", "agency_id", "year", "template", "state", "revision", "updated_at", "portal_url",
+                "portal_published_on")
+
+
 def _reports(ids: list[int], year: int) -> dict[int, Report]:
     history = Report.history.model.objects.filter(id=OuterRef("pk")).order_by("-history_date", "-history_id")
-    qs = (Report.objects.filter(agency_id__in=ids, year=year).prefetch_related(*ROWS)
+    qs = (Report.objects.filter(agency_id__in=ids, year=year).only(*BOARD_FIELDS)
           .annotate(last_at=Subquery(history.values("history_date")[:1]),
                     last_user_id=Subquery(history.values("history_user_id")[:1])))
     return {r.agency_id: r for r in qs}
 
 
-def _previous_documents(ids: list[int], year: int) -> dict[int, dict]:
-    qs = Report.objects.filter(agency_id__in=ids, year=year - 1).prefetch_related(*ROWS)
-    return {r.agency_id: report_to_document(r) for r in qs}
+def _stamp(pk: int, revision: int, updated_at: datetime.datetime) -> str:
+    return f"{pk}.{revision}.{updated_at.timestamp():.6f}"
+
+
+def _documents(report_ids: list[int]) -> dict[int, tuple[Report, dict]]:
+    """Each report of `report_ids` with its document: the reports, then each table's rows for
+    all of them, as plain values (one query per table, no model instance per row)."""
+    reports = {r.pk: r for r in Report.objects.filter(pk__in=report_ids)}
+    rows: dict[int, list[list]] = {pk: [[], [], []] for pk in reports}
+    for i, (model, _related, fields) in enumerate(ROW_MODELS):
+        for values in model.objects.filter(report_id__in=reports).values("report_id", "key", *fields):
+            rows[values["report_id"]][i].append(SimpleNamespace(**values))
+    return {pk: (report, report_to_document(report, rows=tuple(rows[pk]))) for pk, report in reports.items()}
+
+
+def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetime.datetime]]) -> dict[int, Summary]:
+    """Each report's `Summary`, by report id. `previous` maps an agency id to last year's report
+    (id, revision, updated_at) of that agency. Cached; only the missing ones are computed."""
+    keys = {}
+    for report in reports:
+        before = previous.get(report.agency_id)
+        keys[report.pk] = "board-summary:" + ":".join(
+            [_CODE, _stamp(report.pk, report.revision, report.updated_at),
+             _stamp(*before) if before else "-"])
+    found = cache.get_many(list(keys.values()))
+    result = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [r for r in reports if r.pk not in result]
+    if missing:
+        before_ids = {previous[r.agency_id][0]: r.pk for r in missing if r.agency_id in previous}
+        docs = _documents([r.pk for r in missing] + list(before_ids))
+        computed = {}
+        for report in missing:
+            before = previous.get(report.agency_id)
+            full, doc = docs[report.pk]
+            last_year = docs[before[0]][1] if before else None
+            overview = sections.overview(full, doc=doc, previous=last_year)
+            steps = [s for s in overview.steps if s.completeness is not None]
+            computed[report.pk] = Summary(len(overview.errors), len(overview.warnings),
+                                          sum(1 for s in steps if s.completeness.status == sections.COMPLETE),
+                                          len(steps))
+        cache.set_many({keys[pk]: summary for pk, summary in computed.items()}, SUMMARY_TIMEOUT)
+        result.update(computed)
+    return result
 
 
 def due_dates(agency_id: int, year: int, tree: AgencyTree,
@@ -172,7 +237,10 @@ def build_board(agency: Agency, year: int, *, today: datetime.date, tree: Agency
     walk = tree.walk(agency.pk)
     ids = [pk for pk, _ in walk]
     reports = _reports(ids, year)
-    previous = _previous_documents(ids, year)
+    previous = {agency_id: (pk, revision, updated_at) for pk, agency_id, revision, updated_at in
+                Report.objects.filter(agency_id__in=ids, year=year - 1).values_list(
+                    "pk", "agency_id", "revision", "updated_at")}
+    summaries = summarize(list(reports.values()), previous)
     deadlines = {d.agency_id: d for d in RoundDeadline.objects.filter(
         agency_id__in=[*ids, *tree.ancestor_ids(agency.pk)], year=year)}
     reminders: dict[int, Reminder] = {}
@@ -184,13 +252,9 @@ def build_board(agency: Agency, year: int, *, today: datetime.date, tree: Agency
     rows = []
     for pk, depth in walk:
         report = reports.get(pk)
-        overview = None
-        if report is not None:
-            report.agency = agency if pk == agency.pk else Agency(pk=pk, name=tree.name(pk), parent_id=tree.parents[pk])
-            overview = sections.overview(report, doc=report_to_document(report), previous=previous.get(pk))
         subordinates_due, own_due = due_dates(pk, year, tree, deadlines)
         due = own_due if tree.has_children(pk) else subordinates_due
-        row = BoardRow(pk, tree.name(pk), depth, report, overview,
+        row = BoardRow(pk, tree.name(pk), depth, report, summaries.get(report.pk) if report else None,
                        Deadline(due, today, done=report is not None and report.state == S.PUBLISHED),
                        last_reminder=reminders.get(pk))
         if report is not None:

@@ -132,3 +132,23 @@ def test_board_is_404_for_an_agency_without_subordinates_or_outside(client, doc_
     assert client.get(reverse("county-home")).status_code == 302
     leaf = Agency.objects.get(pk=county.agencies[1].pk)
     assert not AgencyTree.load().has_children(leaf.pk)
+
+
+@pytest.mark.django_db
+def test_board_summary_follows_a_changed_report(client, doc_2021):
+    """Summaries are cached per saved version: a change shows on the next load."""
+    import copy
+
+    from annual.interchange import write_document
+    from annual.models import Report
+
+    county = make_county(5, doc_2021)
+    draft_agency = county.agencies[4]
+    rows = {r.agency_id: r for r in _board(client, county).context["rows"]}
+    assert rows[draft_agency.pk].errors == 0
+    broken = copy.deepcopy(doc_2021)
+    broken["agency"] = draft_agency.name
+    broken["applications"]["received"]["natural_person"] = (broken["applications"]["received"]["natural_person"] or 0) + 5
+    write_document(broken, draft_agency, report=Report.objects.get(agency=draft_agency, year=county.year))
+    rows = {r.agency_id: r for r in _board(client, county).context["rows"]}
+    assert rows[draft_agency.pk].errors > 0
