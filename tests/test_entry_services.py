@@ -145,14 +145,17 @@ def test_overview_counts_findings_per_step(personas, seed_report):
     assert counts["review-litigation"] == (0, 0)
 
 
-def test_home_lists_own_reports_and_approver_sees_subordinates_read_only(personas, seed_report):
+def test_home_lists_own_reports_and_approver_reaches_subordinates_on_the_board(personas, seed_report):
     html = client_for(personas.preparer_a).get(reverse("home")).content.decode()
     assert f'data-report="{seed_report.pk}"' in html and f'data-report="{personas.report_a.pk}"' in html
     assert f'data-report="{personas.report_b.pk}"' not in html
     assert "4 错误" in html and "草稿" in html and "已填写" in html
+    # Subordinates' reports are on the round board, which the county approver's home links to.
     county = client_for(personas.county_approver).get(reverse("home")).content.decode()
-    assert "下属机关的报告" in county and f'data-report="{personas.report_b.pk}"' in county
-    assert ">填报</a>" not in county.split("下属机关的报告")[1]  # read-only: no 填报 button
+    assert 'data-link="county-board"' in county and f'data-report="{personas.report_b.pk}"' not in county
+    board = client_for(personas.county_approver).get(reverse("county-board", args=[personas.county.pk, 2021]))
+    assert f'data-report="{personas.report_b.pk}"' in board.content.decode()
+    assert ">填报</a>" not in board.content.decode()  # read-only: no 填报 button
 
 
 @pytest.mark.parametrize("today,taken,expected", [
