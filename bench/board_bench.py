@@ -27,20 +27,20 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://annual_county:annual_county@127.0.0.1:5432/annual_county")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reportsite.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.core.cache import cache  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-from annual.interchange import write_document  # noqa: E402
-from annual.models import Agency, Membership, Report, ReportState, Role  # noqa: E402
+from annual.interchange import write_document
+from annual.models import Agency, Membership, Report, ReportState, Role
 
 S = ReportState
 ROOT_NAME = "基准市人民政府"

@@ -27,7 +27,7 @@ def chain(db):
 
 
 def test_an_agency_cannot_become_its_own_ancestor(chain):
-    city, county, bureau, office = chain
+    city, _county, bureau, office = chain
     city.parent = office
     with pytest.raises(ValidationError) as exc:
         city.save()
@@ -47,7 +47,7 @@ def test_tree_walks_survive_a_loop_written_behind_the_models_back(chain):
 
 
 def test_descendants_in_tree_order_with_depth(chain):
-    city, county, bureau, office = chain
+    _city, county, bureau, office = chain
     sibling = Agency.objects.create(name="苍南县财政局", parent=county)
     walk = AgencyTree.load().walk(county.pk)
     assert walk[0] == (county.pk, 0)
@@ -65,7 +65,7 @@ def test_names_are_trimmed_and_an_empty_name_refused(db):
 
 
 def test_admin_refuses_a_loop_with_a_clear_message(client, chain):
-    city, county, bureau, office = chain
+    city, _county, _bureau, office = chain
     admin = make_user("root", None, None, is_staff=True, is_superuser=True)
     client.force_login(admin)
     response = client.post(reverse("admin:annual_agency_change", args=[city.pk]), {

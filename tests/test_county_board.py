@@ -31,7 +31,7 @@ def test_board_has_a_row_per_agency_in_tree_order_including_unstarted(client, do
     assert rows[0].agency_id == county.county.pk and rows[0].state == board.NOT_STARTED
     nested = [r for r in rows if r.depth == 2]
     assert nested and all(r.name.startswith("测试县") for r in nested)
-    counts = dict((s, n) for s, _, n in response.context["board"].counts)
+    counts = {s: n for s, _, n in response.context["board"].counts}
     assert counts == {S.PUBLISHED: 2, S.APPROVED: 2, S.SUBMITTED: 2, S.RETURNED: 2, S.DRAFT: 2, "none": 3}
     text = response.content.decode()
     assert "未建立" in text and "https://www.example.gov.cn/art/1.html" in text

@@ -13,8 +13,8 @@ from annual import sections
 from annual import template_spec as spec
 from annual.interchange import load_report, report_to_document, write_document
 from annual.models import ApplicationRow, Report, ReportState
-from tests.entry_fixtures import client_for, seed_report  # noqa: F401
-from tests.personas import personas  # noqa: F401
+from tests.entry_fixtures import client_for, seed_report
+from tests.personas import personas
 
 pytestmark = pytest.mark.django_db
 
@@ -176,9 +176,10 @@ def test_revised_sections_are_the_entry_steps():
 @pytest.mark.django_db
 def test_import_over_a_report_makes_an_open_page_conflict(tmp_path, personas, seed_report):
     """A page loaded before `import_report --replace` must not silently overwrite the import."""
-    from django.core.management import call_command
     import io
     import json
+
+    from django.core.management import call_command
     loaded = sections.section_revision(seed_report, "applications")
     doc = report_to_document(load_report(seed_report.pk))
     doc["applications"]["received"]["natural_person"] = 99

@@ -19,7 +19,13 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions
-from ..board import NOT_SUBMITTED, STATE_LABELS, STATE_ORDER, build_board, compiling_year
+from ..board import (
+    NOT_SUBMITTED,
+    STATE_LABELS,
+    STATE_ORDER,
+    build_board,
+    compiling_year,
+)
 from ..forms.county import DeadlineForm, ReminderForm
 from ..models import Agency, RoundDeadline
 from ..reminders import send_reminders

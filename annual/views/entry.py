@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,8 +22,8 @@ from ..forms import NewReportForm, form_class_for
 from ..forms.sections import TEXT_HINT
 from ..interchange import report_to_document
 from ..models import Report, ReportState, Transition
-from ..tree import AgencyTree
 from ..normalize import format_value
+from ..tree import AgencyTree
 
 ROWS = ("proactive_items", "application_rows", "review_groups")
 
