@@ -2,8 +2,8 @@
 
     python bench/board_bench.py [--agencies 300] [--years 3] [--rounds 20]
 
-Uses DATABASE_URL (default: a local PostgreSQL database of this benchmark's own, see below),
-which it FLUSHES and fills with a generated county: a root government with `--agencies`
+Uses BENCH_DATABASE_URL (default: the local PostgreSQL database annual_county; never
+DATABASE_URL), which it FLUSHES and fills with a generated county: a root government with `--agencies`
 agencies below it (a third of them one level deeper), each with a report for each of the last
 `--years` years in a spread of states (a few have none). Prints the median and 95th-percentile
 server time of the board and of the home page, and the number of SQL queries of each; for the
@@ -24,7 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://annual_county:annual_county@127.0.0.1:5432/annual_county")
+# Its own variable, never DATABASE_URL: this benchmark empties the database it is given.
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://annual_county:annual_county@127.0.0.1:5432/annual_county")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reportsite.settings")
 
 import django
