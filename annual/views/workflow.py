@@ -39,6 +39,13 @@ def _flash_errors(request, form) -> None:
             messages.error(request, error)
 
 
+def _board_url(user, report) -> str | None:
+    """For a county reviewer, the round board of their agency in the report's year."""
+    if not permissions.is_county_reviewer(user, report):
+        return None
+    return reverse("county-board", args=[permissions.membership(user).agency_id, report.year])
+
+
 @login_required
 @require_GET
 def approval(request, pk: int):
@@ -69,6 +76,7 @@ def approval(request, pk: int):
         "transitions": transitions,
         "county_reviewed": workflow.COUNTY_APPROVE in actions and workflow.county_reviewed(report),
         "review_required_by": workflow.review_required_by(report) if actions else None,
+        "board_url": _board_url(request.user, report),
     })
 
 
