@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .models import Agency, Membership, Report, ReportSnapshot, ReportState, Transition
+from .models import Agency, Membership, Reminder, Report, ReportSnapshot, ReportState, RoundDeadline, Transition
 
 admin.site.site_header = "政府信息公开工作年度报告 · 管理"
 admin.site.site_title = "年度报告管理"
@@ -32,8 +32,8 @@ class ChildAgencyInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ("name", "parent", "member_count", "single_approver_exempt")
-    list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
+    list_display = ("name", "parent", "member_count", "publication_requires_review", "single_approver_exempt")
+    list_filter = (("parent", admin.RelatedOnlyFieldListFilter), "publication_requires_review")
     search_fields = ("name",)
     autocomplete_fields = ("parent",)
     inlines = (ChildAgencyInline,)
@@ -147,3 +147,34 @@ class ReportAdmin(admin.ModelAdmin):
         obj.revision += 1
         obj._history_user = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(RoundDeadline)
+class RoundDeadlineAdmin(admin.ModelAdmin):
+    list_display = ("agency", "year", "subordinates_due", "own_due", "updated_by", "updated_at")
+    list_filter = ("year",)
+    autocomplete_fields = ("agency",)
+    readonly_fields = ("updated_by", "updated_at")
+
+    def save_model(self, request, obj: RoundDeadline, form, change) -> None:
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The record of reminders sent: read-only, it is the history of who was told when."""
+
+    list_display = ("agency", "year", "sender", "sent_at", "insisted")
+    list_filter = ("year", "insisted")
+    search_fields = ("agency__name",)
+    list_select_related = ("agency", "sender")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

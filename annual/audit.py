@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from . import template_spec as spec
 from .interchange import format_money, load_report, report_to_document
-from .models import ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup, Transition
+from .models import ApplicationRow, ProactiveItem, Reminder, Report, ReportState, ReviewLitigationGroup, Transition
 from .sections import STEPS_BY_KEY
 from .workflow import rule_for
 
@@ -124,7 +124,7 @@ class Entry:
 
     at: datetime.datetime
     user: object
-    kind: str  # "transition" or "values"
+    kind: str  # "transition", "values" or "reminder"
     title: str
     changes: list[ValueChange]
     transition: Transition | None = None
@@ -215,4 +215,7 @@ def audit_trail(report: Report) -> list[Entry]:
         rule = rule_for(t)
         title = f"{rule.label if rule else '变更状态'}：{ReportState(t.from_state).label} → {ReportState(t.to_state).label}"
         transitions.append(Entry(t.at, t.actor, "transition", title, [], t))
-    return sorted(values + transitions, key=lambda e: (e.at, e.kind == "transition"), reverse=True)
+    # Reminders are about the agency's report of the year, whether or not it existed then.
+    reminders = [Entry(r.sent_at, r.sender, "reminder", f"催报提醒（发给 {len(r.recipients)} 人）", [])
+                 for r in Reminder.objects.filter(agency_id=report.agency_id, year=report.year).select_related("sender")]
+    return sorted(values + transitions + reminders, key=lambda e: (e.at, e.kind == "transition"), reverse=True)

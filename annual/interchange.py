@@ -38,8 +38,14 @@ def parse_money(text: str | None) -> tuple[Decimal | None, int | None]:
     return Decimal(text), places
 
 
-def report_to_document(report: Report) -> dict:
-    """The interchange document of a saved report (prefetch its rows to save queries)."""
+def report_to_document(report: Report, rows: tuple | None = None) -> dict:
+    """The interchange document of a saved report (prefetch its rows to save queries).
+
+    `rows`, when given, are the report's (proactive items, application rows, review groups),
+    already read: any objects with the rows' attributes, e.g. read in bulk for many reports.
+    """
+    proactive_items, application_rows, review_groups = rows or (
+        report.proactive_items.all(), report.application_rows.all(), report.review_groups.all())
     version = report.template
     doc = blank_document(agency=report.agency_label, year=report.year, version=version)
     meta: dict = {}
@@ -56,7 +62,7 @@ def report_to_document(report: Report) -> dict:
         doc[key] = getattr(report, key)
 
     fields_by_item = spec.proactive_fields(version)
-    for item in report.proactive_items.all():
+    for item in proactive_items:
         if item.key not in fields_by_item:
             continue
         for f in fields_by_item[item.key]:
@@ -64,10 +70,10 @@ def report_to_document(report: Report) -> dict:
                 doc["proactive"][item.key][f.key] = format_money(item.amount_wan_yuan, item.amount_places)
             else:
                 doc["proactive"][item.key][f.key] = getattr(item, f.key)
-    for row in report.application_rows.all():
+    for row in application_rows:
         if row.key in doc["applications"]:
             doc["applications"][row.key] = {c.key: getattr(row, c.key) for c in spec.APPLICATION_COLUMNS}
-    for group in report.review_groups.all():
+    for group in review_groups:
         doc["review_litigation"][group.key] = {f.key: getattr(group, f.key) for f in spec.REVIEW_FIELDS}
     return doc
 

@@ -5,8 +5,9 @@ reports of every agency below theirs; an administrator sees everything. Only a p
 approver of the report's own agency may edit, and only while the report is editable.
 Workflow actions (submit, return, approve, …) are open to members of the report's own agency
 in the roles the transition table lists (`annual.workflow.TRANSITIONS`); a county approver
-follows subordinate agencies read-only and acts on none of them; an administrator manages
-agencies and accounts and acts on no report.
+(an approver of any agency above the report's) changes no values but reviews (复核): comments,
+returns with a reason, and passes the county review, through the table's county rules. An
+administrator manages agencies and accounts and acts on no report.
 Anything a user may not see is answered with 404, so ids cannot be probed.
 """
 
@@ -17,6 +18,7 @@ from django.http import Http404
 
 from .models import Agency, Membership, Report, ReportState, Role
 from .rollup import agency_tree
+from .tree import AgencyTree
 
 
 def membership(user) -> Membership | None:
@@ -42,7 +44,7 @@ def visible_agency_ids(user) -> set[int] | None:
         return set()
     ids = {m.agency_id}
     if m.role == Role.APPROVER:
-        ids |= {a.pk for a in m.agency.descendants()}
+        ids |= set(AgencyTree.load().descendant_ids(m.agency_id))
     return ids
 
 
@@ -94,8 +96,55 @@ def acts_for(user, report: Report, roles) -> bool:
 
 
 def can_comment(user, report: Report) -> bool:
-    """Review comments are written by the own agency's approver while the report awaits review."""
-    return acts_for(user, report, (Role.APPROVER,)) and report.state == ReportState.SUBMITTED
+    """Review comments are written by the own agency's approver while the report awaits review,
+    and by a county reviewer while it is submitted, or approved and not yet published."""
+    if acts_for(user, report, (Role.APPROVER,)):
+        return report.state == ReportState.SUBMITTED
+    return is_county_reviewer(user, report) and report.state in COUNTY_REVIEW_STATES
+
+
+COUNTY_REVIEW_STATES = (ReportState.SUBMITTED, ReportState.APPROVED)
+
+
+def is_county_reviewer(user, report: Report, tree: AgencyTree | None = None) -> bool:
+    """`user` is an approver of an agency above the report's agency (at any depth)."""
+    m = membership(user)
+    if m is None or m.role != Role.APPROVER or m.agency_id == report.agency_id:
+        return False
+    tree = tree or AgencyTree.load()
+    return m.agency_id in tree.ancestor_ids(report.agency_id)
+
+
+def can_view_board(user, agency: Agency, tree: AgencyTree | None = None) -> bool:
+    """The round board of `agency`: administrators, and approvers of it or of an agency above it,
+    when it has subordinates (an agency without any has no round to run)."""
+    tree = tree or AgencyTree.load()
+    if not tree.has_children(agency.pk):
+        return False
+    if is_admin(user):
+        return True
+    m = membership(user)
+    return (m is not None and m.role == Role.APPROVER
+            and (m.agency_id == agency.pk or m.agency_id in tree.ancestor_ids(agency.pk)))
+
+
+def can_run_round(user, agency: Agency, tree: AgencyTree | None = None) -> bool:
+    """Set the round's due dates and send reminders: the board's approvers (not administrators,
+    who manage accounts and act on no report)."""
+    return not is_admin(user) and can_view_board(user, agency, tree)
+
+
+def board_agency(user) -> Agency | None:
+    """The agency whose board `user` sees first: their own when it has subordinates; for an
+    administrator whose own agency has none, the first top-level agency that has some."""
+    m = membership(user)
+    tree = AgencyTree.load()
+    if m is not None and m.role in (Role.APPROVER, Role.ADMIN) and tree.has_children(m.agency_id):
+        return m.agency
+    if is_admin(user):
+        roots = [pk for pk in tree.children.get(None, ()) if tree.has_children(pk)]
+        return Agency.objects.filter(pk__in=roots[:1]).first()
+    return None
 
 
 def can_explain(user, report: Report) -> bool:

@@ -5,6 +5,11 @@
      │                 └──退回修改──▶ 已退回 ◀──重新打开（已通过 / 已发布）
      └──────────────── 已退回 ──提交审核──▶ 待审核
 
+County review (复核), by an approver of an agency above the report's: 复核退回 sends a submitted,
+or approved and unpublished, report back with a reason; 复核通过 records the county's consent on
+an approved report without changing its state. When an agency above has
+`publication_requires_review`, 登记发布 waits for a 复核通过 after the latest approval.
+
 Reopening goes to 已退回 rather than 草稿 on purpose: the report is editable again, the reason
 is on record like a return's, and the preparer sees it as "returned with a reason", which is
 what happened. A published report may be reopened too (a correction after publication); it
@@ -36,10 +41,11 @@ from django.utils import timezone
 from . import permissions
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
-    ApplicationRow, ProactiveItem, Report, ReportSnapshot, ReportState, ReviewComment, ReviewLitigationGroup, Role,
-    Transition, WarningExplanation,
+    Agency, ApplicationRow, ProactiveItem, Report, ReportSnapshot, ReportState, ReviewComment, ReviewLitigationGroup,
+    Role, Transition, WarningExplanation,
 )
 from .rules import ERROR, WARNING, Finding, check_document
+from .tree import AgencyTree
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +74,11 @@ class Rule:
     reason_required: bool = False
     gated: bool = False  # the submission gate (no errors, every warning explained) must pass
     notify: str | None = None  # "approvers" or "preparers" of the agency
+    county: bool = False  # acted on by an approver of an agency above, not by the own agency
 
 
 SUBMIT, WITHDRAW, RETURN, APPROVE, PUBLISH, REOPEN = "submit", "withdraw", "return", "approve", "publish", "reopen"
+COUNTY_RETURN, COUNTY_APPROVE = "county_return", "county_approve"
 
 TRANSITIONS: dict[str, Rule] = {rule.action: rule for rule in (
     Rule(SUBMIT, "提交审核", (S.DRAFT, S.RETURNED), S.SUBMITTED, (Role.PREPARER, Role.APPROVER),
@@ -82,24 +90,48 @@ TRANSITIONS: dict[str, Rule] = {rule.action: rule for rule in (
     Rule(PUBLISH, "登记发布", (S.APPROVED,), S.PUBLISHED, (Role.PREPARER, Role.APPROVER)),
     Rule(REOPEN, "重新打开", (S.APPROVED, S.PUBLISHED), S.RETURNED, (Role.APPROVER,), reason_required=True,
          notify="preparers"),
+    Rule(COUNTY_RETURN, "复核退回", (S.SUBMITTED, S.APPROVED), S.RETURNED, (Role.APPROVER,), reason_required=True,
+         notify="agency", county=True),
+    Rule(COUNTY_APPROVE, "复核通过", (S.APPROVED,), S.APPROVED, (Role.APPROVER,), notify="agency", county=True),
 )}
 
-# Every (from, to) pair belongs to exactly one action, so a recorded Transition names its action.
-_ACTION_BY_STATES = {(source, rule.target): rule for rule in TRANSITIONS.values() for source in rule.sources}
-assert len(_ACTION_BY_STATES) == sum(len(r.sources) for r in TRANSITIONS.values()), "ambiguous transition table"
+# Every (from, to) pair of the own agency's rules belongs to exactly one action, so a Transition
+# recorded before actions were stored still names its action; county rules were always stored.
+_OWN_RULES = [rule for rule in TRANSITIONS.values() if not rule.county]
+_ACTION_BY_STATES = {(source, rule.target): rule for rule in _OWN_RULES for source in rule.sources}
+assert len(_ACTION_BY_STATES) == sum(len(r.sources) for r in _OWN_RULES), "ambiguous transition table"
 
 # The only Report fields a transition writes; the lock guard lets exactly these through.
 WORKFLOW_FIELDS = frozenset({"state", "portal_url", "portal_published_on", "updated_at"})
 
 
 def rule_for(transition: Transition) -> Rule | None:
-    return _ACTION_BY_STATES.get((transition.from_state, transition.to_state))
+    return TRANSITIONS.get(transition.action) or _ACTION_BY_STATES.get((transition.from_state, transition.to_state))
+
+
+def may_act(user, report: Report, rule: Rule) -> bool:
+    """`user` is whom `rule` is for: the own agency in its roles, or for a county rule an
+    approver of an agency above the report's."""
+    if rule.county:
+        return permissions.is_county_reviewer(user, report)
+    return permissions.acts_for(user, report, rule.roles)
 
 
 def allowed_actions(user, report: Report) -> list[Rule]:
     """The transitions `user` may attempt on `report` in its current state (gate not evaluated)."""
-    return [rule for rule in TRANSITIONS.values()
-            if report.state in rule.sources and permissions.acts_for(user, report, rule.roles)]
+    return [rule for rule in TRANSITIONS.values() if report.state in rule.sources and may_act(user, report, rule)]
+
+
+def county_reviewed(report: Report) -> bool:
+    """The latest approval of `report` is a county 复核通过 (it follows the own approval)."""
+    latest = report.transitions.filter(to_state=S.APPROVED).order_by("-at", "-pk").values_list("action", flat=True)
+    return latest.first() == COUNTY_APPROVE
+
+
+def review_required_by(report: Report) -> Agency | None:
+    """The agency above `report`'s whose setting makes publication wait for a county review."""
+    ancestors = AgencyTree.load().ancestor_ids(report.agency_id)
+    return Agency.objects.filter(pk__in=ancestors, publication_requires_review=True).order_by("pk").first()
 
 
 # --- Submission gate --------------------------------------------------------------------------
@@ -206,9 +238,9 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
 
     with transaction.atomic():
         locked = Report.objects.select_for_update().select_related("agency").get(pk=report.pk)
-        if not permissions.acts_for(user, locked, rule.roles):
+        if not may_act(user, locked, rule):
             allowed = "、".join(Role(r).label for r in rule.roles)
-            raise TransitionError(f"只有本机关的{allowed}可以{rule.label}。")
+            raise TransitionError(f"只有{'上级机关' if rule.county else '本机关'}的{allowed}可以{rule.label}。")
         if locked.state not in rule.sources:
             raise TransitionError(_state_refusal(locked, rule))
         if rule.action == APPROVE:
@@ -221,12 +253,18 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
                 f"不能{rule.label}：您打开页面后报告已被修改（修订号 {expected} → {locked.revision}），请刷新页面核对后再操作。")
         if rule.reason_required and not reason:
             raise TransitionError(f"{rule.label}必须填写理由。")
+        if rule.action == COUNTY_APPROVE and county_reviewed(locked):
+            raise TransitionError("不能复核通过：该报告本次审核通过后已经复核通过。")
         if rule.gated:
             refusal = check_gate(locked).refusal(rule.label)
             if refusal:
                 raise TransitionError(refusal)
         update_fields = ["state", "updated_at"]
         if rule.action == PUBLISH:
+            reviewer = review_required_by(locked)
+            if reviewer is not None and not county_reviewed(locked):
+                raise TransitionError(f"不能登记发布：{reviewer.name}要求下级机关的报告经其复核通过后才能发布，"
+                                      "该报告尚未复核通过。")
             locked.portal_url, locked.portal_published_on = _publication(locked, extra)
             update_fields += ["portal_url", "portal_published_on"]
 
@@ -236,11 +274,13 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
         locked.save(update_fields=update_fields)
         Transition.objects.create(
             report=locked, from_state=source, to_state=rule.target, actor=user, reason=reason,
-            revision=locked.revision, document=report_to_document(load_report(locked.pk)),
+            revision=locked.revision, document=report_to_document(load_report(locked.pk)), action=rule.action,
         )
         if rule.action == RETURN and extra.get("comment"):
             target, text = extra["comment"]
             ReviewComment.objects.create(report=locked, target=target, text=text, author=user)
+        if rule.action == COUNTY_APPROVE:
+            ReviewComment.objects.filter(report=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
         if rule.action == APPROVE:
             ReviewComment.objects.filter(report=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
             _freeze(locked, user)
@@ -311,13 +351,14 @@ def recipients(report: Report, rule: Rule, actor) -> list[str]:
     """Email addresses to tell about `rule` on `report`: the agency's approvers or preparers.
 
     The preparers are told of returns and approvals, together with whoever last submitted
-    (an approver may have submitted on the preparer's behalf). The actor is never told.
+    (an approver may have submitted on the preparer's behalf); a county review ("agency") tells
+    the agency's preparers and approvers. The actor is never told.
     """
-    role = Role.APPROVER if rule.notify == "approvers" else Role.PREPARER
+    roles = {"approvers": [Role.APPROVER], "preparers": [Role.PREPARER]}.get(rule.notify, [Role.PREPARER, Role.APPROVER])
     users = get_user_model().objects.filter(
-        is_active=True, membership__agency_id=report.agency_id, membership__role=role)
+        is_active=True, membership__agency_id=report.agency_id, membership__role__in=roles)
     emails = set(users.exclude(email="").values_list("email", flat=True))
-    if rule.notify == "preparers":
+    if rule.notify in ("preparers", "agency"):
         submit = report.transitions.filter(to_state=S.SUBMITTED).select_related("actor").order_by("-at", "-pk").first()
         if submit is not None and submit.actor is not None and submit.actor.email and submit.actor.is_active:
             emails.add(submit.actor.email)

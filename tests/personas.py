@@ -1,7 +1,8 @@
 """Named personas for workflow, permission and security tests.
 
 A county (苍南县人民政府) with two subordinate agencies A and B, each with a preparer and an
-approver and a 2021 report that passes every rule; a county approver; an administrator.
+approver and a 2021 report that passes every rule; a county approver; an administrator; and
+another county (平阳县人民政府) with one department, whose approver is an outsider to all of it.
 Import the fixtures you use into a test module (`from tests.personas import personas`).
 """
 
@@ -30,6 +31,8 @@ class Personas:
     approver_b: object
     county_approver: object
     admin: object
+    other_county: Agency
+    other_county_approver: object
     report_a: Report
     report_b: Report
 
@@ -52,6 +55,8 @@ def personas(db, doc_2021) -> Personas:
     county = Agency.objects.create(name="苍南县人民政府")
     agency_a = Agency.objects.create(name="苍南县教育局", parent=county)
     agency_b = Agency.objects.create(name="苍南县卫生健康局", parent=county)
+    other_county = Agency.objects.create(name="平阳县人民政府")
+    Agency.objects.create(name="平阳县教育局", parent=other_county)
     doc_b = copy.deepcopy(doc_2021)
     doc_b["agency"] = agency_b.name
     return Personas(
@@ -62,6 +67,8 @@ def personas(db, doc_2021) -> Personas:
         approver_b=make_user("appr_b", agency_b, Role.APPROVER),
         county_approver=make_user("county", county, Role.APPROVER),
         admin=make_user("admin", county, Role.ADMIN, is_staff=True, is_superuser=True),
+        other_county=other_county,
+        other_county_approver=make_user("other_county", other_county, Role.APPROVER),
         report_a=write_document(copy.deepcopy(doc_2021), agency_a),
         report_b=write_document(doc_b, agency_b),
     )

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from annual import template_spec as spec
+from annual.board import compiling_year
 from annual.models import Agency, ApplicationRow, Membership, Report, ReportState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,11 +185,17 @@ def test_load_demo_creates_county_reports_and_accounts():
     office = Report.objects.get(agency__name="苍南县人民政府办公室", year=2020)
     assert office.template == "2019"
     assert Report.objects.get(agency__name="苍南县教育局", year=2021).template == "2021"
+    # The round of the year being compiled: subordinates in every state, some not started.
+    year = compiling_year(timezone.localdate())
+    states = set(Report.objects.filter(year=year).values_list("state", flat=True))
+    assert states == {"draft", "submitted", "returned", "approved", "published"}
+    assert Agency.objects.filter(parent=county).exclude(reports__year=year).exists()
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {"preparer", "approver", "admin"}
     text = out.getvalue()
+    # Every account that can sign in is printed; the demo round's people have no password.
     for m in Membership.objects.select_related("user"):
-        assert m.user.username in text
+        assert m.user.username in text or not m.user.has_usable_password()
     # Each printed password signs its user in.
     for line in text.splitlines():
         parts = line.split()
@@ -195,8 +203,9 @@ def test_load_demo_creates_county_reports_and_accounts():
             from django.contrib.auth import get_user_model
             assert get_user_model().objects.get(username=parts[0]).check_password(parts[1])
     # Running it again changes no report and still prints working logins.
+    reports = Report.objects.count()
     call_command("load_demo", stdout=io.StringIO())
-    assert Report.objects.count() == 2
+    assert Report.objects.count() == reports
 
 
 def test_demo_data_does_not_depend_on_shared_folder():

@@ -13,8 +13,8 @@ from annual import sections
 from annual import template_spec as spec
 from annual.interchange import load_report, report_to_document, write_document
 from annual.models import ApplicationRow, Report, ReportState
-from tests.entry_fixtures import client_for, seed_report  # noqa: F401
-from tests.personas import personas  # noqa: F401
+from tests.entry_fixtures import client_for, seed_report
+from tests.personas import personas
 
 pytestmark = pytest.mark.django_db
 
@@ -145,14 +145,17 @@ def test_overview_counts_findings_per_step(personas, seed_report):
     assert counts["review-litigation"] == (0, 0)
 
 
-def test_home_lists_own_reports_and_approver_sees_subordinates_read_only(personas, seed_report):
+def test_home_lists_own_reports_and_approver_reaches_subordinates_on_the_board(personas, seed_report):
     html = client_for(personas.preparer_a).get(reverse("home")).content.decode()
     assert f'data-report="{seed_report.pk}"' in html and f'data-report="{personas.report_a.pk}"' in html
     assert f'data-report="{personas.report_b.pk}"' not in html
     assert "4 错误" in html and "草稿" in html and "已填写" in html
+    # Subordinates' reports are on the round board, which the county approver's home links to.
     county = client_for(personas.county_approver).get(reverse("home")).content.decode()
-    assert "下属机关的报告" in county and f'data-report="{personas.report_b.pk}"' in county
-    assert ">填报</a>" not in county.split("下属机关的报告")[1]  # read-only: no 填报 button
+    assert 'data-link="county-board"' in county and f'data-report="{personas.report_b.pk}"' not in county
+    board = client_for(personas.county_approver).get(reverse("county-board", args=[personas.county.pk, 2021]))
+    assert f'data-report="{personas.report_b.pk}"' in board.content.decode()
+    assert ">填报</a>" not in board.content.decode()  # read-only: no 填报 button
 
 
 @pytest.mark.parametrize("today,taken,expected", [
@@ -173,9 +176,10 @@ def test_revised_sections_are_the_entry_steps():
 @pytest.mark.django_db
 def test_import_over_a_report_makes_an_open_page_conflict(tmp_path, personas, seed_report):
     """A page loaded before `import_report --replace` must not silently overwrite the import."""
-    from django.core.management import call_command
     import io
     import json
+
+    from django.core.management import call_command
     loaded = sections.section_revision(seed_report, "applications")
     doc = report_to_document(load_report(seed_report.pk))
     doc["applications"]["received"]["natural_person"] = 99

@@ -6,7 +6,8 @@ a page added later cannot skip this matrix.
 
 Personas (see tests/personas.py): anonymous; preparer and approver of agency A, whose report
 is the target; preparer and approver of agency B (outsiders: 404); the county approver (A's
-parent: read-only); the administrator (read-only everywhere, acts on no report).
+parent: reads, and reviews (复核) through the county rules); another county's approver (an
+outsider: 404); the administrator (read-only everywhere, acts on no report).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from annual.urls import urlpatterns
 from tests.personas import make_user, personas  # noqa: F401
 
 S = ReportState
-PERSONAS = ("anonymous", "preparer_a", "approver_a", "preparer_b", "approver_b", "county_approver", "admin")
+PERSONAS = ("anonymous", "preparer_a", "approver_a", "preparer_b", "approver_b", "county_approver", "admin",
+            "other_county_approver")
 STEP_SLUGS = tuple(s.slug for s in sections.STEPS)
 EDIT_STEP_SLUGS = tuple(s.slug for s in sections.EDIT_STEPS)
 ACTIONS = tuple(workflow.TRANSITIONS)
@@ -47,6 +49,7 @@ READONLY_BADGE = 'data-testid="readonly-badge"'
 STEP_EDITABLE = Expect(200, absent=(READONLY_BADGE,), contains=('id="step-form"',))
 STEP_READONLY = Expect(200, contains=(READONLY_BADGE,), unchanged=True)
 # The review page of a reader shows no workflow form and no action button at all.
+BOARD_LINK = 'data-link="county-board"'
 APPROVAL_READONLY = Expect(200, contains=('data-page="approval"',), absent=("data-form=", "data-action="),
                            unchanged=True)
 PDF = Expect(200, content_type="application/pdf", unchanged=True)
@@ -59,17 +62,25 @@ def everyone(expect: Expect, *, anonymous: Expect = LOGIN) -> dict[str, Expect]:
 
 
 def report_page(*, preparer_a: Expect, approver_a: Expect | None = None, reader: Expect,
-                outsider: Expect = NOT_FOUND) -> dict[str, Expect]:
-    """Expectations for a URL about report A: own agency, readers (county, admin), outsiders."""
+                county: Expect | None = None, outsider: Expect = NOT_FOUND) -> dict[str, Expect]:
+    """Expectations for a URL about report A: own agency, readers (county, admin), outsiders.
+    `county` is the county approver where the county review makes them more than a reader."""
     return {
         "anonymous": LOGIN,
         "preparer_a": preparer_a,
         "approver_a": approver_a or preparer_a,
         "preparer_b": outsider,
         "approver_b": outsider,
-        "county_approver": reader,
+        "county_approver": county or reader,
         "admin": reader,
+        "other_county_approver": outsider,
     }
+
+
+def county_page(*, county: Expect, admin: Expect, others: Expect = NOT_FOUND) -> dict[str, Expect]:
+    """Expectations for a URL of the county's round board: the county approver runs it, the
+    administrator reads it, everyone else (agency people, another county) gets 404."""
+    return {**everyone(others), "county_approver": county, "admin": admin}
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,20 @@ def _transition_posts() -> list[Case]:
         Case("report-transition", "POST", report_page(
             preparer_a=FORBIDDEN, approver_a=Expect(302, location=back, state=S.RETURNED), reader=FORBIDDEN),
             {"action": "reopen"}, state=S.APPROVED, data=reason),
+        # County review: only an approver of an agency above acts; the own agency cannot.
+        Case("report-transition", "POST", report_page(
+            preparer_a=FORBIDDEN, reader=FORBIDDEN, county=Expect(302, location=back, state=S.RETURNED)),
+            {"action": "county_return"}, state=S.SUBMITTED, data=reason),
+        Case("report-transition", "POST", report_page(
+            preparer_a=FORBIDDEN, reader=FORBIDDEN, county=Expect(302, location=back, state=S.RETURNED)),
+            {"action": "county_return"}, state=S.APPROVED, data=reason),
+        Case("report-transition", "POST", report_page(
+            preparer_a=FORBIDDEN, reader=FORBIDDEN, county=Expect(302, location=back, state=S.PUBLISHED,
+                                                                   unchanged=True)),
+            {"action": "county_return"}, state=S.PUBLISHED, data=reason),
+        Case("report-transition", "POST", report_page(
+            preparer_a=FORBIDDEN, reader=FORBIDDEN, county=Expect(302, location=back, state=S.APPROVED)),
+            {"action": "county_approve"}, state=S.APPROVED, data=reason),
     ]
     return cases
 
@@ -160,14 +185,16 @@ CASES: list[Case] = [
     Case("password-change-done", "GET", everyone(Expect(200, contains=("data-password-changed",)))),
     Case("password-change-done", "POST", everyone(NOT_ALLOWED)),
     # --- Home and new report ---
+    # Subordinates' reports are the round board's business; the home page links to it.
     Case("home", "GET", {
         "anonymous": LOGIN,
-        "preparer_a": Expect(200, contains=("{report_a}",), absent=("{report_b}",)),
-        "approver_a": Expect(200, contains=("{report_a}",), absent=("{report_b}",)),
-        "preparer_b": Expect(200, contains=("{report_b}",), absent=("{report_a}",)),
-        "approver_b": Expect(200, contains=("{report_b}",), absent=("{report_a}",)),
-        "county_approver": Expect(200, contains=("{report_a}", "{report_b}")),
-        "admin": Expect(200, contains=("{report_a}", "{report_b}")),
+        "preparer_a": Expect(200, contains=("{report_a}",), absent=("{report_b}", BOARD_LINK)),
+        "approver_a": Expect(200, contains=("{report_a}",), absent=("{report_b}", BOARD_LINK)),
+        "preparer_b": Expect(200, contains=("{report_b}",), absent=("{report_a}", BOARD_LINK)),
+        "approver_b": Expect(200, contains=("{report_b}",), absent=("{report_a}", BOARD_LINK)),
+        "county_approver": Expect(200, contains=(BOARD_LINK,), absent=("{report_a}", "{report_b}")),
+        "admin": Expect(200, contains=(BOARD_LINK,), absent=("{report_a}", "{report_b}")),
+        "other_county_approver": Expect(200, contains=(BOARD_LINK,), absent=("{report_a}", "{report_b}")),
     }),
     # The home page only reads; a POST is refused and writes nothing.
     Case("home", "POST", everyone(NOT_ALLOWED)),
@@ -193,7 +220,9 @@ CASES: list[Case] = [
         preparer_a=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE, 'data-action="publish"'),
                           absent=('data-action="reopen"',)),
         approver_a=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE, 'data-action="reopen"')),
-        reader=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE), absent=("data-action=",))),
+        reader=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE), absent=("data-action=",)),
+        county=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE, 'data-action="county-review"'),
+                      absent=('data-action="reopen"', 'data-action="publish"'), unchanged=True)),
         {"step": "review"}, state=S.APPROVED),
     # A save posted to a step of a report the user may only read changes nothing (here: approved).
     *[Case("report-step", "POST", report_page(
@@ -246,12 +275,19 @@ CASES: list[Case] = [
     Case("report-approval", "GET", report_page(
         preparer_a=Expect(200, absent=('data-form="return"', 'data-form="approve"', 'data-form="comment"',
                                        'data-action="submit"'), contains=('data-action="withdraw"',)),
-        approver_a=Expect(200, contains=('data-form="return"', 'data-form="approve"', 'data-form="comment"')),
-        reader=APPROVAL_READONLY), state=S.SUBMITTED),
+        approver_a=Expect(200, contains=('data-form="return"', 'data-form="approve"', 'data-form="comment"'),
+                          absent=('data-form="county_return"',)),
+        reader=APPROVAL_READONLY,
+        county=Expect(200, contains=('data-form="county_return"', 'data-form="comment"'),
+                      absent=('data-form="return"', 'data-form="approve"', 'data-form="county_approve"'),
+                      unchanged=True)), state=S.SUBMITTED),
     Case("report-approval", "GET", report_page(
         preparer_a=Expect(200, contains=('data-form="publish"',), absent=('data-form="reopen"',)),
-        approver_a=Expect(200, contains=('data-form="publish"', 'data-form="reopen"')),
-        reader=APPROVAL_READONLY), state=S.APPROVED),
+        approver_a=Expect(200, contains=('data-form="publish"', 'data-form="reopen"'),
+                          absent=('data-form="county_approve"',)),
+        reader=APPROVAL_READONLY,
+        county=Expect(200, contains=('data-form="county_return"', 'data-form="county_approve"', 'data-form="comment"'),
+                      absent=('data-form="publish"', 'data-form="reopen"'), unchanged=True)), state=S.APPROVED),
     Case("report-approval", "POST", everyone(NOT_ALLOWED)),
     Case("report-history", "GET", report_page(
         preparer_a=Expect(200, contains=('data-page="history"', "填写数据")), reader=Expect(200, contains=("填写数据",)))),
@@ -263,10 +299,27 @@ CASES: list[Case] = [
         preparer_a=Expect(302, location="/approval/", state=S.SUBMITTED), reader=FORBIDDEN), data={"submit": "1"}),
     Case("report-comment", "GET", everyone(NOT_ALLOWED)),
     Case("report-comment", "POST", report_page(
-        preparer_a=FORBIDDEN, approver_a=Expect(302, location="/approval/"), reader=FORBIDDEN),
+        preparer_a=FORBIDDEN, approver_a=Expect(302, location="/approval/"), reader=FORBIDDEN,
+        county=Expect(302, location="/approval/", unchanged=True)),
         state=S.SUBMITTED, data={"target": "applications.received.total", "text": "请核对"}),
     # --- The county's 汇总 (about the county, A's parent, for 2021): its approver and admins read it ---
     *_rollup_cases(),
+    # --- The county's round board ---
+    Case("county-home", "GET", county_page(
+        county=Expect(302, location="/county/"), admin=Expect(302, location="/county/"))
+        | {"other_county_approver": Expect(302, location="/county/"), "anonymous": LOGIN}),
+    Case("county-home", "POST", everyone(NOT_ALLOWED)),
+    Case("county-board", "GET", county_page(
+        county=Expect(200, contains=("{report_a}", "{report_b}", 'data-form="remind"', 'data-form="deadlines"')),
+        admin=Expect(200, contains=("{report_a}", "{report_b}"), absent=('data-form="remind"',)))
+        | {"anonymous": LOGIN}, {"year": 2021}),
+    Case("county-board", "POST", everyone(NOT_ALLOWED), {"year": 2021}),
+    Case("county-deadlines", "GET", everyone(NOT_ALLOWED), {"year": 2021}),
+    Case("county-deadlines", "POST", county_page(county=Expect(302, location="/county/"), admin=FORBIDDEN)
+         | {"anonymous": LOGIN}, {"year": 2021}, data={"subordinates_due": "2022-01-20", "own_due": "2022-03-20"}),
+    Case("county-remind", "GET", everyone(NOT_ALLOWED), {"year": 2021}),
+    Case("county-remind", "POST", county_page(county=Expect(302, location="/county/"), admin=FORBIDDEN)
+         | {"anonymous": LOGIN}, {"year": 2021}, data={"agency": "{agency_a}"}),
 ]
 
 
@@ -292,13 +345,16 @@ def test_matrix_covers_every_url():
 
 
 ABOUT_THE_COUNTY = {"county-rollup", "county-rollup-cell", "county-rollup-pdf", "county-rollup-generate"}
+COUNTY_URLS = {"county-board", "county-deadlines", "county-remind"}
 NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new", "blank-xlsx", "password-change",
-                      "password-change-done"} | ABOUT_THE_COUNTY
+                      "password-change-done", "county-home", *COUNTY_URLS} | ABOUT_THE_COUNTY
 
 
 def _url(case: Case, report: Report) -> str:
     if case.name in ABOUT_THE_COUNTY:
         return reverse(case.name, kwargs={"agency_id": report.agency.parent_id, "year": report.year}) + case.query
+    if case.name in COUNTY_URLS:  # the board of report A's county
+        return reverse(case.name, kwargs={"agency_id": report.agency.parent_id, **case.kwargs})
     pk = {} if case.name in NOT_ABOUT_A_REPORT else {"pk": report.pk}
     return reverse(case.name, kwargs={**pk, **case.kwargs}) + case.query
 
@@ -310,6 +366,8 @@ def _values(report: Report):
 
 
 def _fill(value: str, report: Report) -> str:
+    if value == "{agency_a}":
+        return str(report.agency_id)
     if value.startswith("{section_revision:"):
         key = sections.STEPS_BY_SLUG[value.removeprefix("{section_revision:").rstrip("}")].key
         return str(sections.section_revision(report, key))

@@ -1,5 +1,6 @@
 from .agency import Agency, Membership, Role
 from .imports import WorkbookImport
+from .county import Reminder, RoundDeadline
 from .report import ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
 from .rollup import RollupBasis, RollupSource
 from .workflow import ReportSnapshot, ReviewComment, Transition, WarningExplanation
@@ -10,4 +11,5 @@ __all__ = [
     "RollupBasis", "RollupSource",
     "ReportSnapshot", "ReviewComment", "Transition", "WarningExplanation",
     "WorkbookImport",
+    "Reminder", "RoundDeadline",
 ]

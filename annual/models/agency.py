@@ -1,12 +1,50 @@
+from __future__ import annotations
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 
-class Agency(models.Model):
-    """A reporting agency. A county government is the parent of its departments and townships."""
+NAME_MAX_LENGTH = 200
 
-    name = models.CharField("机关名称", max_length=200, unique=True)
+
+class AgencyNameError(ValueError):
+    """The name cannot name an agency; `message` (Chinese) says why."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+def clean_agency_name(raw: str | None) -> str:
+    """The one rule for agency names, wherever one is typed (form, admin, import, command line):
+    leading and trailing spaces (full-width ones too) removed; AgencyNameError when nothing is
+    left or the name is longer than the column. A trailing space used to create a second agency
+    with the same visible name, outside its county."""
+    name = (raw or "").strip()
+    if not name:
+        raise AgencyNameError("机关名称不能为空（去掉首尾空格后为空）")
+    if len(name) > NAME_MAX_LENGTH:
+        raise AgencyNameError(f"机关名称过长：{len(name)} 字，上限为 {NAME_MAX_LENGTH} 字")
+    return name
+
+
+def _model_name(raw: str | None) -> str:
+    try:
+        return clean_agency_name(raw)
+    except AgencyNameError as exc:
+        raise ValidationError({"name": exc.message}) from None
+
+
+class Agency(models.Model):
+    """A reporting agency. A county government is the parent of its departments and townships.
+
+    The hierarchy is a tree: `save()` refuses a parent that would make an agency its own
+    ancestor (such a loop would otherwise hang every walk up or down the tree).
+    """
+
+    name = models.CharField("机关名称", max_length=NAME_MAX_LENGTH, unique=True)
     parent = models.ForeignKey(
         "self", verbose_name="上级机关", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -20,6 +58,10 @@ class Agency(models.Model):
     )
 
     history = HistoricalRecords()
+    publication_requires_review = models.BooleanField(
+        "下级机关发布须经本级复核", default=False,
+        help_text="勾选后，下级机关的报告须经本机关审核人“复核通过”才能登记发布",
+    )
 
     class Meta:
         verbose_name = "机关"
@@ -29,15 +71,34 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def descendants(self) -> list["Agency"]:
-        """Every agency below this one (children, their children, …)."""
-        found: list[Agency] = []
-        frontier = [self.pk]
-        while frontier:
-            level = list(Agency.objects.filter(parent_id__in=frontier))
-            found.extend(level)
-            frontier = [a.pk for a in level]
-        return found
+    def clean(self) -> None:
+        self.name = _model_name(self.name)
+        self.check_parent()
+
+    def save(self, *args, **kwargs) -> None:
+        self.name = _model_name(self.name)
+        self.check_parent()
+        super().save(*args, **kwargs)
+
+    def check_parent(self) -> None:
+        """Refuse a parent that is this agency or one of its descendants (ValidationError)."""
+        if self.parent_id is None or self.pk is None:
+            return
+        from ..tree import AgencyTree  # the tree loads every agency in one query
+
+        if self.parent_id == self.pk or self.parent_id in AgencyTree.load().descendant_ids(self.pk):
+            parent = AgencyTree.load().name(self.parent_id)
+            raise ValidationError({"parent": (
+                f"不能把“{parent}”设为“{self.name}”的上级机关：“{parent}”是“{self.name}”本身或其下级机关，"
+                "这样会形成循环。")})
+
+    def descendants(self) -> list[Agency]:
+        """Every agency below this one (children, their children, …), in tree order."""
+        from ..tree import AgencyTree
+
+        ids = AgencyTree.load().descendant_ids(self.pk)
+        by_id = Agency.objects.in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
 
 
 class Role(models.TextChoices):

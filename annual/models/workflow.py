@@ -19,6 +19,9 @@ class Transition(models.Model):
     # The report document as it stood at this transition, so a resubmission can be compared
     # with what the approver returned, value by value, without replaying the audit history.
     document = models.JSONField("当时的报告数据", null=True, blank=True)
+    # The transition table's action; needed where two actions share states (退回修改 by the own
+    # approver, 复核退回 by the county). Empty on rows recorded before actions were stored.
+    action = models.CharField("操作", max_length=32, blank=True, default="")
 
     class Meta:
         verbose_name = "状态变更"

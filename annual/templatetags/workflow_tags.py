@@ -21,12 +21,20 @@ def workflow_panel(context, report):
         "report": report,
         "actions": [a.action for a in actions],
         "withdraw": next((a for a in actions if a.action == workflow.WITHDRAW), None),
-        "returned": last_return(report) if report.state == ReportState.RETURNED else None,
-        "open_comments": report.comments.filter(resolved_at__isnull=True).count(),
+        "returned": _last_return(report) if report.state == ReportState.RETURNED else None,
+        "open_comments": (report.open_comment_count if hasattr(report, "open_comment_count")
+                          else report.comments.filter(resolved_at__isnull=True).count()),
         "can_edit": permissions.can_edit(user, report),
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
     }
+
+
+def _last_return(report):
+    # A list page prefetches the returns (`returns_newest_first`) so rows cost no query each.
+    if hasattr(report, "returns_newest_first"):
+        return report.returns_newest_first[0] if report.returns_newest_first else None
+    return last_return(report)
 
 
 @register.inclusion_tag("annual/workflow/_comments_body.html")

@@ -9,19 +9,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import permissions, rules, sections
+from .. import board, permissions, rules, sections
 from .. import template_spec as spec
 from ..forms import NewReportForm, form_class_for
 from ..forms.sections import TEXT_HINT
 from ..interchange import report_to_document
-from ..models import Report, ReportState
+
+from ..models import Report, ReportState, Transition
 from ..normalize import format_value
+from ..tree import AgencyTree
 
 ROWS = ("proactive_items", "application_rows", "review_groups")
 
@@ -33,32 +36,47 @@ def _step_url(report: Report, step: sections.Step) -> str:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's agency's reports by year (and, for approvers, their subordinates', read-only)."""
+    """The user's agency's reports by year, its due date, and for whoever runs a round (a county
+    approver, an administrator) the year's counts with a link to the round board.
+
+    A fixed number of queries whatever the number of reports or agencies: rows, comment counts
+    and returns are read in bulk, and subordinates' reports are the board's business.
+    """
     user = request.user
     member = permissions.membership(user)
-    reports = list(permissions.visible_reports(user).prefetch_related(*ROWS).order_by("-year", "agency__name"))
-    docs = {(r.agency_id, r.year): report_to_document(r) for r in reports}
-    own, others = [], []
-    for report in reports:
-        # Last year's report of the same agency is visible too whenever this one is.
-        previous = docs.get((report.agency_id, report.year - 1))
-        entry = {
-            "report": report,
-            "overview": sections.overview(report, doc=docs[(report.agency_id, report.year)], previous=previous),
-            "editable": permissions.can_edit(user, report),
-        }
-        (own if member and report.agency_id == member.agency_id else others).append(entry)
+    today = timezone.localdate()
+    reports = []
+    if member is not None:
+        reports = list(
+            Report.objects.filter(agency_id=member.agency_id).select_related("agency").prefetch_related(
+                *ROWS, Prefetch("transitions", to_attr="returns_newest_first", queryset=Transition.objects.filter(
+                    to_state=ReportState.RETURNED).select_related("actor").order_by("-at", "-pk")))
+            .annotate(open_comment_count=Count("comments", filter=Q(comments__resolved_at__isnull=True)))
+            .order_by("-year"))
+    docs = {r.year: report_to_document(r) for r in reports}
+    own = [{
+        "report": report,
+        "overview": sections.overview(report, doc=docs[report.year], previous=docs.get(report.year - 1)),
+        "editable": permissions.can_edit(user, report),
+    } for report in reports]
     can_create = member is not None and permissions.can_create_report(user, member.agency)
-    taken = {r.year for r in reports if member and r.agency_id == member.agency_id}
-    default_year = sections.default_new_year(timezone.localdate(), taken)
+    default_year = sections.default_new_year(today, {r.year for r in reports})
+    year = board.compiling_year(today)
+    tree = AgencyTree.load()
+    due = board.agency_due(member.agency_id, year, tree) if member is not None else None
+    board_agency = permissions.board_agency(user)
     return render(request, "annual/home.html", {
         "member": member,
         "own": own,
-        "others": others,
         "can_create": can_create,
         "new_form": NewReportForm(initial={"year": default_year}),
         "steps": sections.STEPS,
         "template_versions": spec.VERSION_CHOICES,
+        "year": year,
+        "due": board.Deadline(due, today, done=any(
+            r.year == year and r.state == ReportState.PUBLISHED for r in reports)) if due else None,
+        "round": board.round_counts(board_agency, year, tree) if board_agency else None,
+        "board_agency": board_agency,
     })
 
 

@@ -40,6 +40,13 @@ def _flash_errors(request, form) -> None:
             messages.error(request, error)
 
 
+def _board_url(user, report) -> str | None:
+    """For a county reviewer, the round board of their agency in the report's year."""
+    if not permissions.is_county_reviewer(user, report):
+        return None
+    return reverse("county-board", args=[permissions.membership(user).agency_id, report.year])
+
+
 @login_required
 @require_GET
 def approval(request, pk: int):
@@ -74,6 +81,9 @@ def approval(request, pk: int):
         "exemption": exemption_record(report.agency),
         "returned_landing": returned,
         "open_comments": [c for c in comments if c.resolved_at is None],
+        "county_reviewed": workflow.COUNTY_APPROVE in actions and workflow.county_reviewed(report),
+        "review_required_by": workflow.review_required_by(report) if actions else None,
+        "board_url": _board_url(request.user, report),
     })
 
 
@@ -84,7 +94,7 @@ def transition(request, pk: int, action: str):
     rule = workflow.TRANSITIONS.get(action)
     if rule is None:
         raise Http404("没有这个操作")
-    if not permissions.acts_for(request.user, report, rule.roles):
+    if not workflow.may_act(request.user, report, rule):
         raise PermissionDenied(f"您不能{rule.label}这份报告。")
     form = (PublishForm if action == workflow.PUBLISH else TransitionForm)(request.POST)
     if not form.is_valid():
@@ -142,10 +152,12 @@ def explanations(request, pk: int):
 @require_POST
 def add_comment(request, pk: int):
     report = permissions.get_visible_report(request.user, pk)
-    if not permissions.acts_for(request.user, report, workflow.TRANSITIONS[workflow.RETURN].roles):
-        raise PermissionDenied("只有本机关的审核人可以提出审核意见。")
+    if not (permissions.acts_for(request.user, report, workflow.TRANSITIONS[workflow.RETURN].roles)
+            or permissions.is_county_reviewer(request.user, report)):
+        raise PermissionDenied("只有本机关或上级机关的审核人可以提出审核意见。")
     if not permissions.can_comment(request.user, report):
-        messages.error(request, f"报告状态为“{report.get_state_display()}”，只有待审核的报告可以提出审核意见。")
+        messages.error(request, f"报告状态为“{report.get_state_display()}”，现在不能提出审核意见"
+                                "（本机关审核人：待审核时；上级机关复核：待审核或已通过未发布时）。")
         return redirect("report-approval", pk=report.pk)
     form = CommentForm(request.POST, version=report.template)
     if form.is_valid():

@@ -8,10 +8,10 @@ from annual.placement import PlacementError, place_agency
 
 
 class Command(BaseCommand):
-    help = "把年度报告文件（JSON 文档或导出的 .xlsx 工作簿）导入数据库，作为指定机关该年度的报告。"
+    help = "把年度报告文件（JSON 文档、导出的 .xlsx 工作簿或带内嵌数据的定稿 PDF）导入数据库，作为指定机关该年度的报告。"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="报告文件：.json 或 .xlsx")
+        parser.add_argument("file", help="报告文件：.json、.xlsx 或定稿 .pdf")
         parser.add_argument("--agency", required=True, help="机关名称（不存在则新建）")
         parser.add_argument("--parent", help="上级机关名称：新建的机关放在它之下（上级机关不存在则新建）")
         parser.add_argument("--replace", action="store_true", help="覆盖该机关该年度已有的报告（仅限草稿或已退回）")

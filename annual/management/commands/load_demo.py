@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from annual.demo_round import load_round
 from annual.document import load_file
 from annual.interchange import write_document
 from annual.models import Agency, Membership, Report, Role
@@ -52,6 +53,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"已载入报告：{name} {doc['year']} 年度（{doc['template']} 版）")
             else:
                 self.stdout.write(f"报告已存在，未改动：{name} {doc['year']} 年度")
+        year = load_round(county, load_file(str(DEMO_DIR / "cangnan-education-2021.json")), self.stdout.write)
+        self.stdout.write(f"县政府审核人 xian_shenhe 登录后可在“{year} 年度工作台”查看下属机关的进度。")
         User = get_user_model()
         self.stdout.write("\n演示账号（用户名 / 密码 / 身份）：")
         for username, agency_name, role, description in ACCOUNTS:
