@@ -60,6 +60,11 @@ class Chart:
         return {"key": self.key, "title": self.title, "unit": self.unit, "categories": list(self.categories),
                 "series": [{"name": s.name, "values": list(s.values), "colour": s.colour} for s in self.series]}
 
+    @property
+    def rows(self) -> list[tuple[str, tuple[int | None, ...]]]:
+        """Per category, its values in series order (the data table under a chart)."""
+        return [(c, tuple(s.values[i] for s in self.series)) for i, c in enumerate(self.categories)]
+
     def description(self) -> str:
         """The figures in words, for screen readers and the plain-text package."""
         parts = []
