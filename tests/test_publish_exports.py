@@ -106,9 +106,10 @@ def test_docx_layout_fonts_merges_and_page_numbers(doc):
                    if getattr(s, "element", None) is not None and s.element.rPr is not None
                    and s.element.rPr.rFonts is not None}
     assert {TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT} <= east_asian
-    footer = section.footer.paragraphs[0]
-    assert footer.text.startswith("— ") and footer.text.endswith(" —")
-    assert "PAGE" in "".join(t.text for t in footer._p.iter(qn("w:instrText")))
+    assert word.settings.odd_and_even_pages_header_footer
+    for footer in (section.footer.paragraphs[0], section.even_page_footer.paragraphs[0]):
+        assert footer.text.startswith("— ") and footer.text.endswith(" —")
+        assert "PAGE" in "".join(t.text for t in footer._p.iter(qn("w:instrText")))
     tables = word.tables
     assert len(tables) == 3
     for table, layout in zip(tables, build_tables(doc).values()):
@@ -226,3 +227,21 @@ def test_export_report_zip_of_approved_report(tmp_path, approved, doc_2021):
     call_command("export_report", agency=report.agency.name, year=2021, output=str(out), stderr=io.StringIO())
     with zipfile.ZipFile(out) as zf:
         assert zf.read("report.pdf") == bytes(snapshot.pdf)
+
+
+def test_a_document_with_tables_only_exports_without_texts_or_charts(doc):
+    """A 汇总 document carries tables and header facts, no narrative: every writer still works,
+    and a blank document draws no chart."""
+    from annual.document import blank_document
+
+    for key in ("intro", "overview", "problems", "other_matters"):
+        doc[key] = ""
+    doc["meta"] = {}
+    word = Document(io.BytesIO(document_bytes(doc, title="苍南县2020年度政府信息公开工作年度报告汇总")))
+    assert word.paragraphs[0].text.startswith("苍南县")
+    assert not missing_figures(doc, page_text(doc))
+    blank = blank_document(agency=doc["agency"], year=doc["year"], version=doc["template"])
+    page = page_html(blank)
+    assert "<svg" not in page and "图解" not in page
+    assert "图解" not in page_text(blank)
+    assert len(Document(io.BytesIO(document_bytes(blank))).tables) == 3

@@ -3,7 +3,7 @@
 GB/T 9704 (党政机关公文格式): A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm;
 title in 方正小标宋简体 2号, first-level headings in 黑体 3号, second-level （一） headings in
 楷体_GB2312 3号, body in 仿宋_GB2312 3号 with a two-character first-line indent, page number
-「— N —」 in the footer. Font names are written for East Asian text (w:eastAsia), which is
+「— N —」 in the footer (odd pages right, even pages left). Font names are written for East Asian text (w:eastAsia), which is
 what WPS and Word match on. A machine without these fonts substitutes its own: WPS and Word
 their built-in 宋体/仿宋/楷体/黑体, LibreOffice through fontconfig (on Debian the free
 FandolFang/Noto Serif CJK, Noto Sans CJK and AR PL KaitiM). The content comes from the
@@ -109,7 +109,7 @@ def _setup(doc) -> None:
     _paragraph_style(doc, STYLE_BODY, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=INDENT)
     _paragraph_style(doc, STYLE_TABLE, BODY_FONT, Pt(10.5), align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
     _paragraph_style(doc, STYLE_SIGNATURE, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _page_number_footer(section)
+    _page_number_footer(doc, section)
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -132,15 +132,25 @@ def _field(paragraph, instruction: str) -> None:
     char("end")
 
 
-def _page_number_footer(section) -> None:
-    """「— N —」 in 4号 宋体, centred, N from the PAGE field so WPS/Word number every page."""
-    paragraph = section.footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+def _page_number(paragraph, align) -> None:
+    paragraph.alignment = align
     paragraph.add_run("— ")
     _field(paragraph, "PAGE")
     paragraph.add_run(" —")
     for run in paragraph.runs:
         _run_font(run, PAGE_NUMBER_FONT, SIZE_4)
+
+
+def _page_number_footer(doc, section) -> None:
+    """「— N —」 in 4号 宋体 from the PAGE field, as GB/T 9704 §7.5 and the PDF place it: odd
+    pages at the right, even pages at the left, one character in from the edge."""
+    doc.settings.odd_and_even_pages_header_footer = True
+    odd = section.footer.paragraphs[0]
+    _page_number(odd, WD_ALIGN_PARAGRAPH.RIGHT)
+    odd.paragraph_format.right_indent = SIZE_4
+    even = section.even_page_footer.paragraphs[0]
+    _page_number(even, WD_ALIGN_PARAGRAPH.LEFT)
+    even.paragraph_format.left_indent = SIZE_4
 
 
 def _paragraph(doc, p) -> None:
@@ -197,6 +207,12 @@ def _table(doc, table: Table) -> None:
     for r in range(len(table.head)):
         _repeat_header(grid.rows[r])
     size = TABLE_FONT_SIZE[table.css]
+    # A row group (a block of 二, the outcome rows of 三) stays on one page, as in the PDF:
+    # every row but a group's last keeps with the next (Word and WPS honour it in tables).
+    keep, r = set(range(len(table.head))), len(table.head)
+    for group in table.groups:
+        keep.update(range(r, r + len(group) - 1))
+        r += len(group)
     for row in placed:
         for p in row:
             target = grid.cell(p.row, p.col)
@@ -207,6 +223,7 @@ def _table(doc, table: Table) -> None:
             para.style = doc.styles[STYLE_TABLE]
             left = "label" in p.cell.css or p.cell.css == "basis"
             para.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
+            para.paragraph_format.keep_with_next = p.last_row in keep
             run = para.add_run(p.cell.text)
             _run_font(run, HEADING_FONT if p.cell.header and table.css != "proactive" else BODY_FONT, size)
             if p.cell.css == "basis":
@@ -235,8 +252,11 @@ def document_bytes(doc: dict, *, title: str | None = None) -> bytes:
             _paragraph(word, p)
         if section.table is not None:
             _table(word, section.table)
-    word.add_paragraph("", style=STYLE_BODY)
-    word.add_paragraph(context["signed_by"], style=STYLE_SIGNATURE)
+    # The signature never stands alone on a page: it keeps with the text above it.
+    word.paragraphs[-1].paragraph_format.keep_with_next = True
+    word.add_paragraph("", style=STYLE_BODY).paragraph_format.keep_with_next = True
+    signed_by = word.add_paragraph(context["signed_by"], style=STYLE_SIGNATURE)
+    signed_by.paragraph_format.keep_with_next = bool(context["signed_on"])
     if context["signed_on"]:
         word.add_paragraph(context["signed_on"], style=STYLE_SIGNATURE)
     out = io.BytesIO()
