@@ -72,3 +72,18 @@ def test_verify_page_for_a_signed_out_visitor(education, browser, live_server):
         shot(page, "verify-unknown")
     finally:
         context.close()
+
+
+def test_review_page_offers_package_and_stamp_once_approved(education, open_page):
+    report, preparer, approver = education
+    page = open_page(preparer, f"/reports/{report.pk}/review/")
+    links = page.locator('[data-testid="report-exports"]')
+    assert "Word" in links.inner_text() and links.locator('[data-testid="package-link"]').count() == 0
+    workflow.perform_transition(report, workflow.SUBMIT, user=preparer)
+    workflow.perform_transition(report, workflow.APPROVE, user=approver)
+    page.reload()
+    with page.expect_download() as download:
+        page.locator('[data-testid="package-link"]').click()
+    assert download.value.suggested_filename.endswith("（发布包）.zip")
+    assert page.locator('[data-testid="stamp-link"]').get_attribute("href") == f"/reports/{report.pk}/stamp/"
+    shot(page, "review-approved")
