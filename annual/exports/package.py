@@ -29,11 +29,14 @@ class NotApproved(Exception):
 
 
 def _xlsx_writer():
-    # The workbook writer lives in annual.exports.xlsx (the XLSX export); until both are in one
-    # tree the package simply lists no workbook in its manifest.
+    # The workbook writer lives in annual.exports.xlsx (the XLSX export, built on its own
+    # branch). Only that module's absence is tolerated (the manifest then lists no workbook);
+    # any other import failure, e.g. of openpyxl, is an error, not a silently smaller package.
     try:
         from .xlsx import workbook_bytes
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.xlsx":
+            raise
         return None
     return workbook_bytes
 

@@ -82,9 +82,7 @@ def report_charts_page(request, pk: int):
     """The 图解 of the report's current values, drawn in the browser by the vendored ECharts."""
     report = get_visible_report(request.user, pk)
     charts = report_charts(current_document(report))
-    return render(request, "annual/publish/charts.html", {
-        "report": report, "charts": charts, "chart_data": [c.as_echarts() for c in charts],
-    })
+    return render(request, "annual/publish/charts.html", {"report": report, "charts": charts})
 
 
 @login_required
