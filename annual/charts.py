@@ -152,12 +152,13 @@ def _label_lines(text: str, per_line: int = 13) -> list[str]:
     return [text[i:i + per_line] for i in range(0, len(text), per_line)] or [""]
 
 
-def svg(chart: Chart, *, element_id: str | None = None) -> str:
+def svg(chart: Chart, *, element_id: str | None = None, width_mm: float | None = None) -> str:
     """A horizontal bar chart as standalone SVG markup, with Chinese labels and a text alternative.
 
     Bars are drawn to scale from zero; a blank value draws no bar and prints 「空白」, a zero
     prints 0. The text uses the print fonts' family names, so WeasyPrint embeds the same faces
-    as in the report; a browser falls back to the system's 黑体.
+    as in the report; a browser falls back to the system's 黑体. `width_mm` sizes it for print
+    (the drawing scales, its proportions kept); otherwise it is WIDTH pixels wide.
     """
     ident = element_id or f"chart-{chart.key}"
     n_series = len(chart.series)
@@ -167,9 +168,11 @@ def svg(chart: Chart, *, element_id: str | None = None) -> str:
     height = top + len(chart.categories) * (group_height + GROUP_GAP) + 24
     plot = WIDTH - LABEL_WIDTH - VALUE_GAP
     scale = plot / chart.maximum if chart.maximum else 0
+    size = (f'width="{WIDTH}" height="{height}"' if width_mm is None
+            else f'width="{width_mm}mm" height="{width_mm * height / WIDTH:.1f}mm"')
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{ident}" class="chart" role="img" '
-        f'aria-labelledby="{ident}-title {ident}-desc" width="{WIDTH}" height="{height}" '
+        f'aria-labelledby="{ident}-title {ident}-desc" {size} '
         f'viewBox="0 0 {WIDTH} {height}" font-family=\'{FONT_FAMILY}\' font-size="{FONT_SIZE}">',
         f'<title id="{ident}-title">{escape(chart.title)}</title>',
         f'<desc id="{ident}-desc">{escape(chart.description())}（单位：{chart.unit}）</desc>',

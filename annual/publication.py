@@ -26,6 +26,7 @@ from .models import Report, ReportSnapshot, ReportState, Transition
 from .snapshots import FROZEN_STATES
 
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
+PRINT_CHART_MM = 150  # within the 156 mm 版心
 
 
 @dataclass(frozen=True)
@@ -107,17 +108,25 @@ def stamp_pdf(snapshot: ReportSnapshot, *, title: str) -> bytes:
     return html_to_pdf(html)
 
 
-def charts_pdf(doc: dict, *, title: str) -> bytes | None:
-    """The 图解 pages of a report as a PDF (vector SVG, the print fonts); None if no chart has data."""
+def report_with_charts_pdf(doc: dict, *, title: str, draft=None) -> bytes | None:
+    """The report's PDF with the optional 图解 page(s) after the signature; None if no chart has
+    data. The charts are vector SVG in the print fonts; a draft (`draft`, a DraftMark) prints
+    with its watermark and footer on every page, the 图解 included.
+
+    The report part is the same print HTML as `render_pdf`'s; this file is a separate print, so
+    the approved PDF (and its SHA-256) is never changed by it.
+    """
+    from .pdf import render_html
     from .pdf.render import html_to_pdf
 
     charts = report_charts(doc)
     if not charts:
         return None
-    html = render_to_string("annual/publish/charts_print.html", {
-        "title": title, "year": doc["year"], "charts": [svg(c) for c in charts],
+    section = render_to_string("annual/publish/_charts_print.html", {
+        "year": doc["year"], "charts": [svg(c, width_mm=PRINT_CHART_MM) for c in charts],
     })
-    return html_to_pdf(html)
+    html = render_html(doc, title=title, draft=draft, link_stylesheet=False)
+    return html_to_pdf(html.replace("</body>", section + "</body>", 1))
 
 
 def frozen(report: Report) -> bool:

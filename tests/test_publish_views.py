@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pdfplumber
+
 import pytest
 from django.urls import reverse
 from docx import Document
@@ -101,10 +103,22 @@ def test_charts_page_and_pdf_draw_nothing_for_a_blank_report(client, personas):
     assert response.status_code == 302 and "/review/" in response["Location"]
 
 
-def test_charts_pdf_has_the_figures(client, personas):
+def test_pdf_with_charts_page_has_the_report_then_the_figures(client, personas):
     client.force_login(personas.preparer_a)
     response = client.get(reverse("report-charts-pdf", args=[personas.report_a.pk]))
-    text = pdf_text(response.content)
-    assert "依申请公开：本年新收申请按申请人类型" in text and "行政复议" in text
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    with pdfplumber.open(io.BytesIO(response.content)) as plumber:
+        pages = [page.extract_text() or "" for page in plumber.pages]
+    assert "草稿" in pages[0]  # a draft prints as a draft
+    charts_page = next(i for i, text in enumerate(pages) if "图解：2021年度政府信息公开数据" in text)
+    assert charts_page > 0 and "依申请公开：本年新收申请按申请人类型" in "".join(pages[charts_page:])
     received = Report.objects.get(pk=personas.report_a.pk).application_rows.get(key="received")
-    assert f"{received.natural_person}" in text
+    assert f"{received.natural_person}" in pages[charts_page]
+    assert "一、总体情况" in "".join(pages[:charts_page])
+
+
+def test_pdf_with_charts_of_an_approved_report_is_final(client, personas):
+    approve(personas)
+    client.force_login(personas.county_approver)
+    response = client.get(reverse("report-charts-pdf", args=[personas.report_a.pk]))
+    assert "草稿" not in pdf_text(response.content)

@@ -11,15 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from ..charts import report_charts
 from ..exports import EXPORTERS, ExportRefused, current_document
-from ..pdf import PdfRenderError
+from ..models import ReportState
+from ..pdf import DraftMark, PdfRenderError
 from ..permissions import get_visible_report
-from ..publication import approval_of, charts_pdf, frozen, stamp_pdf, verified_snapshot
+from ..publication import approval_of, frozen, report_with_charts_pdf, stamp_pdf, verified_snapshot
 from ..snapshots import latest_snapshot
 
 CONTENT_TYPES = {
@@ -88,15 +90,24 @@ def report_charts_page(request, pk: int):
 @login_required
 @require_safe
 def report_charts_pdf(request, pk: int):
-    """The 图解 pages as a PDF (vector SVG in the print fonts), to print after the report."""
+    """The report's PDF with the 图解 page appended: the approved values for an approved or
+    published report, otherwise the current ones printed as a draft (watermark, state, times)."""
     report = get_visible_report(request.user, pk)
+    snapshot = latest_snapshot(report) if frozen(report) else None
+    if snapshot is not None:
+        doc, draft = snapshot.document, None
+    else:
+        doc = current_document(report)
+        draft = DraftMark(state=ReportState(report.state).label, printed_at=timezone.localtime(),
+                          changed_at=timezone.localtime(report.updated_at))
     try:
-        pdf = charts_pdf(current_document(report), title=report.display_title)
+        pdf = report_with_charts_pdf(doc, title=report.display_title, draft=draft)
     except PdfRenderError as exc:
         return render(request, "annual/pdf/error.html", {"report": report, "message": str(exc)}, status=503)
     if pdf is None:
         return _back_to_review(request, report, "报告的统计数字全部为空白，没有可绘制的图解。")
-    return _download(pdf, f"{report.display_title}（图解）.pdf", "application/pdf", inline=True)
+    name = f"{report.display_title}（含图解）{'' if draft is None else '（草稿）'}.pdf"
+    return _download(pdf, name, "application/pdf", inline=True)
 
 
 @never_cache
