@@ -52,6 +52,8 @@ def test_stamp_page_states_the_approval_and_the_hash(client, personas, settings)
     client.force_login(personas.preparer_a)
     response = client.get(reverse("report-stamp", args=[personas.report_a.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    with pdfplumber.open(io.BytesIO(response.content)) as plumber:
+        assert len(plumber.pages) == 1
     text = pdf_text(response.content).replace("\n", "").replace(" ", "")
     approval = approval_of(snapshot)
     assert approval.approvers == ("appr_a",)
