@@ -103,7 +103,7 @@ def stamp_pdf(snapshot: ReportSnapshot, *, title: str) -> bytes:
 
     approval = approval_of(snapshot)
     html = render_to_string("annual/publish/stamp.html", {
-        "title": title, "approval": approval, "qr": qr_svg(approval.verify_url),
+        "title": title, "approval": approval, "qr": qr_svg(approval.verify_url), "site_url": settings.SITE_URL,
     })
     return html_to_pdf(html)
 

@@ -21,9 +21,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from docx import Document
 from docx.oxml.ns import qn
+from lxml import etree
 from lxml import html as lxml_html
 
-from annual.exports.docx import BODY_FONT, HEADING_FONT, SUBHEADING_FONT, TITLE_FONT, document_bytes
+from annual.exports.docx import BODY_FONT, FALLBACKS, HEADING_FONT, SUBHEADING_FONT, TITLE_FONT, document_bytes
 from annual.exports.html import page_html
 from annual.exports.package import MANIFEST, snapshot_package
 from annual.exports.text import BLANK, page_text
@@ -106,6 +107,10 @@ def test_docx_layout_fonts_merges_and_page_numbers(doc):
                    if getattr(s, "element", None) is not None and s.element.rPr is not None
                    and s.element.rPr.rFonts is not None}
     assert {TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT} <= east_asian
+    font_table = next(p for p in word.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
+    declared = {f.get(qn("w:name")): f.find(qn("w:altName")).get(qn("w:val"))
+                for f in etree.fromstring(font_table.blob) if f.find(qn("w:altName")) is not None}
+    assert declared == {name: alt for name, (alt, _) in FALLBACKS.items()}
     assert word.settings.odd_and_even_pages_header_footer
     for footer in (section.footer.paragraphs[0], section.even_page_footer.paragraphs[0]):
         assert footer.text.startswith("— ") and footer.text.endswith(" —")

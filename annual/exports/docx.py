@@ -3,9 +3,10 @@
 GB/T 9704 (党政机关公文格式): A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm;
 title in 方正小标宋简体 2号, first-level headings in 黑体 3号, second-level （一） headings in
 楷体_GB2312 3号, body in 仿宋_GB2312 3号 with a two-character first-line indent, page number
-「— N —」 in the footer (odd pages right, even pages left). Font names are written for East Asian text (w:eastAsia), which is
-what WPS and Word match on. A machine without these fonts substitutes its own: WPS and Word
-their built-in 宋体/仿宋/楷体/黑体, LibreOffice through fontconfig (on Debian the free
+「— N —」 in the footer (odd pages right, even pages left). Font names are written for East
+Asian text (w:eastAsia), which is what WPS and Word match on. A machine without these fonts
+substitutes the free or built-in face the font table names for each (w:altName: 宋体, SimHei,
+楷体, 仿宋, which Windows and WPS ship), LibreOffice through fontconfig (on Debian the free
 FandolFang/Noto Serif CJK, Noto Sans CJK and AR PL KaitiM). The content comes from the
 same print context as the PDF (`annual.pdf.context.build_context`), its tables from
 `annual.layout`, so a merge, a label or a figure cannot differ from the PDF.
@@ -23,6 +24,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from lxml import etree
 
 from ..layout import Table
 from ..pdf.context import build_context
@@ -34,6 +36,16 @@ SUBHEADING_FONT = "楷体_GB2312"
 BODY_FONT = "仿宋_GB2312"
 LATIN_FONT = "Times New Roman"
 PAGE_NUMBER_FONT = "宋体"
+
+# Each official face with the font Windows and WPS ship that stands in for it (w:altName in the
+# font table: what Word and WPS use when the official face is not installed) and its family.
+FALLBACKS = {
+    TITLE_FONT: ("宋体", "roman"),
+    HEADING_FONT: ("SimHei", "modern"),
+    SUBHEADING_FONT: ("楷体", "script"),
+    BODY_FONT: ("仿宋", "modern"),
+}
+GB2312_CHARSET = "86"
 
 SIZE_2 = Pt(22)  # 2号
 SIZE_3 = Pt(16)  # 3号
@@ -110,6 +122,21 @@ def _setup(doc) -> None:
     _paragraph_style(doc, STYLE_TABLE, BODY_FONT, Pt(10.5), align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
     _paragraph_style(doc, STYLE_SIGNATURE, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _page_number_footer(doc, section)
+    _declare_fallbacks(doc)
+
+
+def _declare_fallbacks(doc) -> None:
+    """Name the official faces in the font table, each with its stand-in (w:altName) and the
+    GB 2312 character set, so a machine without 仿宋_GB2312 sets the body in 仿宋, not 宋体."""
+    part = next(p for p in doc.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
+    fonts = etree.fromstring(part.blob)
+    for name, (alt, family) in FALLBACKS.items():
+        font = etree.SubElement(fonts, qn("w:font"))
+        font.set(qn("w:name"), name)
+        for tag, value in (("w:altName", alt), ("w:charset", GB2312_CHARSET), ("w:family", family),
+                           ("w:pitch", "variable")):
+            etree.SubElement(font, qn(tag)).set(qn("w:val"), value)
+    part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _field(paragraph, instruction: str) -> None:
