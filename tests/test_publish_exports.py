@@ -36,9 +36,21 @@ from annual.snapshots import freeze_report
 NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?")
 
 
-@pytest.fixture(params=["2019", "2021"])
+LARGEST = 1808595  # a city's 行政许可 decisions: real counts reach the millions
+
+
+@pytest.fixture(params=["2019", "2021", "largest"])
 def doc(request, seed_doc, doc_2021) -> dict:
-    return copy.deepcopy(seed_doc if request.param == "2019" else doc_2021)
+    """The two examples, and the 2021 one with every count of 三 and 四 in the millions."""
+    doc = copy.deepcopy(seed_doc if request.param == "2019" else doc_2021)
+    if request.param == "largest":
+        for section in ("applications", "review_litigation"):
+            for row in doc[section].values():
+                for key in row:
+                    row[key] = LARGEST
+        doc["proactive"]["licensing"]["decisions"] = LARGEST
+        doc["proactive"]["fees"]["amount_wan_yuan"] = "59237.2449"
+    return doc
 
 
 def figures(doc: dict) -> list[str]:

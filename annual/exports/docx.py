@@ -60,6 +60,8 @@ COLUMN_MM = {
     "applications": {"c-l1": 9, "c-l2": 16, "c-l3": 47, "c-num": 12},
     "review": {"c-review": 10.4},
 }
+DIGIT_EM = 0.64
+MIN_FIGURE_PT = 5
 TABLE_FONT_SIZE = {"proactive": Pt(12), "applications": Pt(10.5), "review": Pt(9)}
 
 STYLE_TITLE = "报告标题"
@@ -212,6 +214,15 @@ def _cell_margins(table, mm: float) -> None:
     tbl_pr.append(margins)
 
 
+def _fitting_size(text: str, room_mm: float, size):
+    """`size`, or smaller so that `text` (a figure) fits on one line in `room_mm`: a wrapped
+    1808595 would read as two numbers. Digits are taken as 0.64 em wide (DejaVu Serif, the
+    widest of the faces that stand in for Times New Roman)."""
+    needed = len(text) * DIGIT_EM * size.pt
+    room = room_mm * 72 / 25.4
+    return size if needed <= room else Pt(max(MIN_FIGURE_PT, int(room / (len(text) * DIGIT_EM) * 2) / 2))
+
+
 def _table(doc, table: Table) -> None:
     """The layout table at full size: merged from the cells' spans first, then filled in.
 
@@ -223,8 +234,10 @@ def _table(doc, table: Table) -> None:
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
-    _cell_margins(grid, 0.6 if table.css == "review" else 1.0)
-    widths = [Mm(COLUMN_MM[table.css][c]) for c in table.columns]
+    margin_mm = 0.6 if table.css == "review" else 1.0
+    _cell_margins(grid, margin_mm)
+    column_mm = [COLUMN_MM[table.css][c] for c in table.columns]
+    widths = [Mm(mm) for mm in column_mm]
     for column, width in zip(grid.columns, widths):
         column.width = width  # the tblGrid, which LibreOffice and WPS lay out by
     for row in grid.rows:
@@ -252,7 +265,11 @@ def _table(doc, table: Table) -> None:
             para.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
             para.paragraph_format.keep_with_next = p.last_row in keep
             run = para.add_run(p.cell.text)
-            _run_font(run, HEADING_FONT if p.cell.header and table.css != "proactive" else BODY_FONT, size)
+            cell_size = size
+            if p.cell.is_value:
+                room = sum(column_mm[p.col:p.last_col + 1]) - 2 * margin_mm
+                cell_size = _fitting_size(p.cell.text, room, size)
+            _run_font(run, HEADING_FONT if p.cell.header and table.css != "proactive" else BODY_FONT, cell_size)
             if p.cell.css == "basis":
                 run.bold = True
 
