@@ -234,7 +234,9 @@ def test_export_report_writes_docx_and_html(tmp_path, doc_2021, ext):
     if ext == ".docx":
         assert Document(io.BytesIO(data)).paragraphs[0].text == doc_2021["agency"]
     else:
-        assert not missing_figures(doc_2021, lxml_html.fromstring(data).text_content())
+        page = lxml_html.fromstring(data)
+        assert not missing_figures(doc_2021, page.text_content())
+        assert "草稿" in page.xpath("//p[@role='note']")[0].text_content()  # not approved yet
 
 
 @pytest.mark.pdf

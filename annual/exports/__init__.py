@@ -27,10 +27,17 @@ def export_docx(report: Report) -> bytes:
     return document_bytes(current_document(report), title=report.display_title)
 
 
+DRAFT_NOTICE = "草稿：本页按报告当前填写的内容生成，报告尚未审核通过，请勿作为正式文本发布。"
+
+
 def export_html(report: Report) -> bytes:
+    """The portal page of the report's current values; marked as a draft unless approved or
+    published (then the values are the frozen ones, and the package holds the same page)."""
+    from ..snapshots import FROZEN_STATES
     from .html import page_bytes
 
-    return page_bytes(current_document(report), title=report.display_title)
+    draft = "" if report.state in FROZEN_STATES else DRAFT_NOTICE
+    return page_bytes(current_document(report), title=report.display_title, draft=draft)
 
 
 def export_package(report: Report) -> bytes:

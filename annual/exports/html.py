@@ -94,8 +94,9 @@ def accessible_table(table: Table, caption: str) -> HtmlTable:
     return HtmlTable(table.key, caption, table.css, head, body)
 
 
-def page_html(doc: dict, *, title: str | None = None, charts: bool = True) -> str:
-    """The accessible page of a valid document; `charts` adds the 图解 as inline SVG."""
+def page_html(doc: dict, *, title: str | None = None, charts: bool = True, draft: str = "") -> str:
+    """The accessible page of a valid document; `charts` adds the 图解 as inline SVG; `draft`,
+    if given, is a notice shown above the title (a page made from values not yet approved)."""
     context = build_context(doc, title=title)
     sections = []
     for section in context["sections"]:
@@ -105,9 +106,10 @@ def page_html(doc: dict, *, title: str | None = None, charts: bool = True) -> st
         **context,
         "sections": sections,
         "year": doc["year"],
+        "draft_notice": draft,
         "charts": [svg(c, element_id=f"chart-{c.key}") for c in report_charts(doc)] if charts else [],
     })
 
 
-def page_bytes(doc: dict, *, title: str | None = None) -> bytes:
-    return page_html(doc, title=title).encode("utf-8")
+def page_bytes(doc: dict, *, title: str | None = None, draft: str = "") -> bytes:
+    return page_html(doc, title=title, draft=draft).encode("utf-8")
