@@ -54,7 +54,12 @@ APPROVAL_READONLY = Expect(200, contains=('data-page="approval"',), absent=("dat
                            unchanged=True)
 PDF = Expect(200, content_type="application/pdf", unchanged=True)
 XLSX = Expect(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", unchanged=True)
-FILE_MAGIC = {"application/pdf": b"%PDF-", XLSX.content_type: b"PK\x03\x04"}
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+FILE_MAGIC = {"application/pdf": b"%PDF-", XLSX.content_type: b"PK\x03\x04", DOCX_TYPE: b"PK",
+              "text/html": b"<!doctype html>"}
+BACK_TO_REVIEW = Expect(302, location="/review/", unchanged=True)
+# Any digest that is not a current approved PDF's (here: well formed, and malformed) gets the same page.
+VERIFY_UNKNOWN = Expect(404, contains=('data-testid="verify-unknown"',), absent=("data-testid=\"verify-ok\"",))
 
 
 def everyone(expect: Expect, *, anonymous: Expect = LOGIN) -> dict[str, Expect]:
@@ -268,6 +273,27 @@ CASES: list[Case] = [
     Case("report-import-preview", "POST", report_page(preparer_a=Expect(302, location="/review/", unchanged=True),
                                                       reader=FORBIDDEN), state=S.SUBMITTED,
          data={"upload": "999", "action": "apply"}),
+    # --- Office exports, publication package, 图解, 盖章页, public verification ---
+    Case("report-export", "GET", report_page(preparer_a=Expect(200, content_type=DOCX_TYPE, unchanged=True),
+                                             reader=Expect(200, content_type=DOCX_TYPE, unchanged=True)),
+         {"fmt": "docx"}),
+    Case("report-export", "GET", report_page(preparer_a=Expect(200, content_type="text/html", unchanged=True),
+                                             reader=Expect(200, content_type="text/html", unchanged=True)),
+         {"fmt": "html"}),
+    # The package exists only for an approved report; a draft goes back to its review page.
+    Case("report-export", "GET", report_page(preparer_a=BACK_TO_REVIEW, reader=BACK_TO_REVIEW), {"fmt": "zip"}),
+    Case("report-export", "GET", report_page(preparer_a=NOT_FOUND, reader=NOT_FOUND), {"fmt": "exe"}),
+    Case("report-export", "POST", everyone(NOT_ALLOWED), {"fmt": "docx"}),
+    Case("report-stamp", "GET", report_page(preparer_a=BACK_TO_REVIEW, reader=BACK_TO_REVIEW)),
+    Case("report-stamp", "POST", everyone(NOT_ALLOWED)),
+    Case("report-charts", "GET", report_page(preparer_a=Expect(200, contains=('data-page="charts"',), unchanged=True),
+                                             reader=Expect(200, contains=('data-page="charts"',), unchanged=True))),
+    Case("report-charts", "POST", everyone(NOT_ALLOWED)),
+    Case("report-charts-pdf", "GET", report_page(preparer_a=PDF, reader=PDF)),
+    Case("report-charts-pdf", "POST", everyone(NOT_ALLOWED)),
+    Case("verify", "GET", everyone(VERIFY_UNKNOWN, anonymous=VERIFY_UNKNOWN), {"digest": "0" * 64}),
+    Case("verify", "GET", everyone(VERIFY_UNKNOWN, anonymous=VERIFY_UNKNOWN), {"digest": "not-a-hash"}),
+    Case("verify", "POST", everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED), {"digest": "0" * 64}),
     # --- Workflow pages ---
     Case("report-approval", "GET", report_page(
         preparer_a=Expect(200, contains=('data-action="submit"',), absent=('data-form="return"', 'data-form="comment"')),
@@ -347,7 +373,7 @@ def test_matrix_covers_every_url():
 ABOUT_THE_COUNTY = {"county-rollup", "county-rollup-cell", "county-rollup-pdf", "county-rollup-generate"}
 COUNTY_URLS = {"county-board", "county-deadlines", "county-remind"}
 NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new", "blank-xlsx", "password-change",
-                      "password-change-done", "county-home", *COUNTY_URLS} | ABOUT_THE_COUNTY
+                      "password-change-done", "county-home", "verify", *COUNTY_URLS} | ABOUT_THE_COUNTY
 
 
 def _url(case: Case, report: Report) -> str:
@@ -393,7 +419,7 @@ def test_persona_url_outcome(client, personas, case, persona):
     body = b"" if response.streaming else response.content
     if expect.content_type:
         assert response["Content-Type"].startswith(expect.content_type)
-        assert body.startswith(FILE_MAGIC[expect.content_type])
+        assert body.startswith(FILE_MAGIC[expect.content_type.split(";")[0]])
     text = body.decode("utf-8", errors="replace")
     marks = {"{report_a}": f'data-report="{report.pk}"', "{report_b}": f'data-report="{personas.report_b.pk}"'}
     for needle in expect.contains:

@@ -34,7 +34,38 @@ def export_xlsx(report: Report) -> bytes:
     return workbook_bytes(doc, findings=rules.check_document(doc, previous_document(report.agency.name, report.year)))
 
 
+def export_docx(report: Report) -> bytes:
+    from .docx import document_bytes
+
+    return document_bytes(current_document(report), title=report.display_title)
+
+
+DRAFT_NOTICE = "草稿：本页按报告当前填写的内容生成，报告尚未审核通过，请勿作为正式文本发布。"
+
+
+def export_html(report: Report) -> bytes:
+    """The portal page of the report's current values; marked as a draft unless approved or
+    published (then the values are the frozen ones, and the package holds the same page)."""
+    from ..snapshots import FROZEN_STATES
+    from .html import page_bytes
+
+    draft = "" if report.state in FROZEN_STATES else DRAFT_NOTICE
+    return page_bytes(current_document(report), title=report.display_title, draft=draft)
+
+
+def export_package(report: Report) -> bytes:
+    from .package import NotApproved, report_package
+
+    try:
+        return report_package(report)
+    except NotApproved as exc:
+        raise ExportRefused(str(exc)) from None
+
+
 EXPORTERS: dict[str, Callable[[Report], bytes]] = {
     ".json": export_json,
     ".xlsx": export_xlsx,
+    ".docx": export_docx,
+    ".html": export_html,
+    ".zip": export_package,
 }

@@ -197,6 +197,16 @@ def is_pdf(raw: bytes) -> bool:
     return raw[:1024].lstrip().startswith(PDF_MAGIC)
 
 
+def embedded_files(raw: bytes) -> dict[str, bytes]:
+    """The files an archival PDF of this app carries, by name ({} for a PDF without any)."""
+    from pypdf import PdfReader
+
+    try:
+        return {name: contents[0] for name, contents in PdfReader(io.BytesIO(raw)).attachments.items() if contents}
+    except Exception:  # a damaged PDF carries nothing we can use; callers fall back
+        return {}
+
+
 def read_embedded_document(raw: bytes) -> dict:
     """The valid report document embedded in an approved PDF of this app.
 

@@ -1,0 +1,308 @@
+"""The report as a Word document (DOCX) in the official layout, editable in WPS and Word.
+
+GB/T 9704 (党政机关公文格式): A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm;
+title in 方正小标宋简体 2号, first-level headings in 黑体 3号, second-level （一） headings in
+楷体_GB2312 3号, body in 仿宋_GB2312 3号 with a two-character first-line indent, page number
+「— N —」 in the footer (odd pages right, even pages left). Font names are written for East
+Asian text (w:eastAsia), which is what WPS and Word match on. A machine without these fonts
+substitutes the free or built-in face the font table names for each (w:altName: 宋体, SimHei,
+楷体, 仿宋, which Windows and WPS ship), LibreOffice through fontconfig (on Debian the free
+FandolFang/Noto Serif CJK, Noto Sans CJK and AR PL KaitiM). The content comes from the
+same print context as the PDF (`annual.pdf.context.build_context`), its tables from
+`annual.layout`, so a merge, a label or a figure cannot differ from the PDF.
+"""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from lxml import etree
+
+from ..layout import Table
+from ..pdf.context import build_context
+from .grid import place
+
+TITLE_FONT = "方正小标宋简体"
+HEADING_FONT = "黑体"
+SUBHEADING_FONT = "楷体_GB2312"
+BODY_FONT = "仿宋_GB2312"
+LATIN_FONT = "Times New Roman"
+PAGE_NUMBER_FONT = "宋体"
+
+# Each official face with the font Windows and WPS ship that stands in for it (w:altName in the
+# font table: what Word and WPS use when the official face is not installed) and its family.
+FALLBACKS = {
+    TITLE_FONT: ("宋体", "roman"),
+    HEADING_FONT: ("SimHei", "modern"),
+    SUBHEADING_FONT: ("楷体", "script"),
+    BODY_FONT: ("仿宋", "modern"),
+}
+GB2312_CHARSET = "86"
+
+SIZE_2 = Pt(22)  # 2号
+SIZE_3 = Pt(16)  # 3号
+SIZE_4 = Pt(14)  # 4号
+LINE = Pt(28.95)  # 22 lines on the 225 mm 版心
+INDENT = Pt(32)  # two 3号 characters
+
+TEXT_WIDTH_MM = 210 - 28 - 26
+# Column widths in mm per layout column class; they add up to the 156 mm 版心.
+COLUMN_MM = {
+    "proactive": {"c-item": 48, "c-val": 36},
+    "applications": {"c-l1": 9, "c-l2": 16, "c-l3": 47, "c-num": 12},
+    "review": {"c-review": 10.4},
+}
+DIGIT_EM = 0.64
+MIN_FIGURE_PT = 5
+TABLE_FONT_SIZE = {"proactive": Pt(12), "applications": Pt(10.5), "review": Pt(9)}
+
+STYLE_TITLE = "报告标题"
+STYLE_HEADING = "一级标题"
+STYLE_BODY = "报告正文"
+STYLE_TABLE = "表格文字"
+STYLE_SIGNATURE = "落款"
+
+
+def _set_fonts(font, name: str, size) -> None:
+    """A font for Latin text (Times New Roman, as GB/T 9704 prints digits) and East Asian `name`."""
+    font.name = LATIN_FONT
+    font.size = size
+    rpr = font.element.get_or_add_rPr() if hasattr(font.element, "get_or_add_rPr") else font.element
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    fonts.set(qn("w:eastAsia"), name)
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _run_font(run, name: str, size=None) -> None:
+    _set_fonts(run.font, name, size or run.font.size)
+
+
+def _paragraph_style(doc, name: str, font: str, size, *, align=None, indent=None, line=LINE, bold=False):
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    _set_fonts(style.font, font, size)
+    style.font.bold = bold
+    fmt = style.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    if line is None:
+        fmt.line_spacing = 1.0
+    else:
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = line
+    if align is not None:
+        fmt.alignment = align
+    if indent is not None:
+        fmt.first_line_indent = indent
+    return style
+
+
+def _setup(doc) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(25)  # the page number sits 7 mm below the 版心
+    normal = doc.styles["Normal"]
+    _set_fonts(normal.font, BODY_FONT, SIZE_3)
+    normal.paragraph_format.space_after = Pt(0)
+    _paragraph_style(doc, STYLE_TITLE, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(35))
+    heading = _paragraph_style(doc, STYLE_HEADING, HEADING_FONT, SIZE_3, indent=INDENT)
+    heading.paragraph_format.keep_with_next = True
+    _paragraph_style(doc, STYLE_BODY, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=INDENT)
+    _paragraph_style(doc, STYLE_TABLE, BODY_FONT, Pt(10.5), align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
+    _paragraph_style(doc, STYLE_SIGNATURE, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _page_number_footer(doc, section)
+    _declare_fallbacks(doc)
+
+
+def _declare_fallbacks(doc) -> None:
+    """Name the official faces in the font table, each with its stand-in (w:altName) and the
+    GB 2312 character set, so a machine without 仿宋_GB2312 sets the body in 仿宋, not 宋体."""
+    part = next(p for p in doc.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
+    fonts = etree.fromstring(part.blob)
+    for name, (alt, family) in FALLBACKS.items():
+        font = etree.SubElement(fonts, qn("w:font"))
+        font.set(qn("w:name"), name)
+        for tag, value in (("w:altName", alt), ("w:charset", GB2312_CHARSET), ("w:family", family),
+                           ("w:pitch", "variable")):
+            etree.SubElement(font, qn(tag)).set(qn("w:val"), value)
+    part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A Word field (e.g. PAGE) as begin / instruction / separate / cached result / end runs."""
+    def char(kind):
+        run = paragraph.add_run()
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        run._r.append(el)
+        return run
+
+    char("begin")
+    run = paragraph.add_run()
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    run._r.append(text)
+    char("separate")
+    paragraph.add_run("1")
+    char("end")
+
+
+def _page_number(paragraph, align) -> None:
+    paragraph.alignment = align
+    paragraph.add_run("— ")
+    _field(paragraph, "PAGE")
+    paragraph.add_run(" —")
+    for run in paragraph.runs:
+        _run_font(run, PAGE_NUMBER_FONT, SIZE_4)
+
+
+def _page_number_footer(doc, section) -> None:
+    """「— N —」 in 4号 宋体 from the PAGE field, as GB/T 9704 §7.5 and the PDF place it: odd
+    pages at the right, even pages at the left, one character in from the edge."""
+    doc.settings.odd_and_even_pages_header_footer = True
+    odd = section.footer.paragraphs[0]
+    _page_number(odd, WD_ALIGN_PARAGRAPH.RIGHT)
+    odd.paragraph_format.right_indent = SIZE_4
+    even = section.even_page_footer.paragraphs[0]
+    _page_number(even, WD_ALIGN_PARAGRAPH.LEFT)
+    even.paragraph_format.left_indent = SIZE_4
+
+
+def _paragraph(doc, p) -> None:
+    """A narrative paragraph; a （一） sub-heading in 楷体, body text run on after it in 仿宋."""
+    para = doc.add_paragraph(style=STYLE_BODY)
+    if p.heading:
+        _run_font(para.add_run(p.heading), SUBHEADING_FONT, SIZE_3)
+    if p.text:
+        para.add_run(p.text)
+
+
+def _repeat_header(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def _cant_split(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+
+
+def _cell_margins(table, mm: float) -> None:
+    tbl_pr = table._tbl.tblPr
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(int(mm * 56.7)))  # twentieths of a point
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr.append(margins)
+
+
+def _fitting_size(text: str, room_mm: float, size):
+    """`size`, or smaller so that `text` (a figure) fits on one line in `room_mm`: a wrapped
+    1808595 would read as two numbers. Digits are taken as 0.64 em wide (DejaVu Serif, the
+    widest of the faces that stand in for Times New Roman)."""
+    needed = len(text) * DIGIT_EM * size.pt
+    room = room_mm * 72 / 25.4
+    return size if needed <= room else Pt(max(MIN_FIGURE_PT, int(room / (len(text) * DIGIT_EM) * 2) / 2))
+
+
+def _table(doc, table: Table) -> None:
+    """The layout table at full size: merged from the cells' spans first, then filled in.
+
+    Merging first and writing after keeps each merged cell's text in one paragraph (python-docx
+    concatenates the paragraphs of merged cells). Header rows repeat on a continuation page.
+    """
+    placed, n_rows = place(table)
+    grid = doc.add_table(rows=n_rows, cols=table.width)
+    grid.style = doc.styles["Table Grid"]
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    margin_mm = 0.6 if table.css == "review" else 1.0
+    _cell_margins(grid, margin_mm)
+    column_mm = [COLUMN_MM[table.css][c] for c in table.columns]
+    widths = [Mm(mm) for mm in column_mm]
+    for column, width in zip(grid.columns, widths):
+        column.width = width  # the tblGrid, which LibreOffice and WPS lay out by
+    for row in grid.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
+        _cant_split(row)
+    for r in range(len(table.head)):
+        _repeat_header(grid.rows[r])
+    size = TABLE_FONT_SIZE[table.css]
+    # A row group (a block of 二, the outcome rows of 三) stays on one page, as in the PDF:
+    # every row but a group's last keeps with the next (Word and WPS honour it in tables).
+    keep, r = set(range(len(table.head))), len(table.head)
+    for group in table.groups:
+        keep.update(range(r, r + len(group) - 1))
+        r += len(group)
+    for row in placed:
+        for p in row:
+            target = grid.cell(p.row, p.col)
+            if p.cell.rowspan > 1 or p.cell.colspan > 1:
+                target = target.merge(grid.cell(p.last_row, p.last_col))
+            target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            para = target.paragraphs[0]
+            para.style = doc.styles[STYLE_TABLE]
+            left = "label" in p.cell.css or p.cell.css == "basis"
+            para.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
+            para.paragraph_format.keep_with_next = p.last_row in keep
+            run = para.add_run(p.cell.text)
+            cell_size = size
+            if p.cell.is_value:
+                room = sum(column_mm[p.col:p.last_col + 1]) - 2 * margin_mm
+                cell_size = _fitting_size(p.cell.text, room, size)
+            _run_font(run, HEADING_FONT if p.cell.header and table.css != "proactive" else BODY_FONT, cell_size)
+            if p.cell.css == "basis":
+                run.bold = True
+
+
+def document_bytes(doc: dict, *, title: str | None = None) -> bytes:
+    """The DOCX of a valid report document (or a 汇总 document in the same format).
+
+    `title` is the report's own title and defaults to the official one. Narrative sections that
+    a document leaves empty print their heading only, as in the PDF.
+    """
+    context = build_context(doc, title=title)
+    word = Document()
+    _setup(word)
+    core = word.core_properties
+    core.title, core.author = context["title"], context["agency"]
+    for line in context["title_lines"]:
+        word.add_paragraph(line, style=STYLE_TITLE)
+    word.add_paragraph("", style=STYLE_BODY)  # GB/T 9704: one blank line under the title
+    for p in context["intro"]:
+        _paragraph(word, p)
+    for section in context["sections"]:
+        word.add_paragraph(section.heading, style=STYLE_HEADING)
+        for p in section.paragraphs:
+            _paragraph(word, p)
+        if section.table is not None:
+            _table(word, section.table)
+    # The signature never stands alone on a page: it keeps with the text above it.
+    word.paragraphs[-1].paragraph_format.keep_with_next = True
+    word.add_paragraph("", style=STYLE_BODY).paragraph_format.keep_with_next = True
+    signed_by = word.add_paragraph(context["signed_by"], style=STYLE_SIGNATURE)
+    signed_by.paragraph_format.keep_with_next = bool(context["signed_on"])
+    if context["signed_on"]:
+        word.add_paragraph(context["signed_on"], style=STYLE_SIGNATURE)
+    out = io.BytesIO()
+    word.save(out)
+    return out.getvalue()

@@ -1,0 +1,134 @@
+"""What ties a paper copy to the approved file: the approval record, the 盖章页 and verification.
+
+The stamped copy (盖章页) is a separate one-page PDF for an approved report: agency, year,
+approval date, approver, the SHA-256 of the approved PDF and a QR code of the public
+verification URL (DJANGO_SITE_URL + /verify/<sha256>/). The verification page answers only
+whether a hash is that of a report's current approved PDF, and which one (agency, year, date):
+a superseded approval (the report was reopened), a wrong or a malformed hash all get the same
+「not found」 answer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .charts import report_charts, svg
+from .formatting import format_date
+from .models import Report, ReportSnapshot, ReportState, Transition
+from .snapshots import FROZEN_STATES
+
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+PRINT_CHART_MM = 150  # within the 156 mm 版心
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An approved snapshot as the 盖章页 and the verification page state it."""
+
+    agency: str  # as printed in the report
+    year: int
+    approved_on: datetime.date
+    approvers: tuple[str, ...]
+    sha256: str
+
+    @property
+    def approved_on_text(self) -> str:
+        return format_date(self.approved_on.isoformat())
+
+    @property
+    def verify_url(self) -> str:
+        return verify_url(self.sha256)
+
+
+def verify_url(sha256: str) -> str:
+    """The public verification URL of a PDF hash; a bare path when DJANGO_SITE_URL is unset."""
+    return settings.SITE_URL.rstrip("/") + reverse("verify", args=[sha256])
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def approval_of(snapshot: ReportSnapshot) -> Approval:
+    """The approval record of `snapshot`: the approve transition it was frozen in (the latest at
+    or before it), its approver and date; the snapshot's own time and creator otherwise."""
+    approve = (Transition.objects.filter(report_id=snapshot.report_id, to_state=ReportState.APPROVED,
+                                         at__lte=snapshot.created_at)
+               .select_related("actor").order_by("-at", "-pk").first())
+    moment = approve.at if approve is not None else snapshot.created_at
+    actor = approve.actor if approve is not None else snapshot.created_by
+    return Approval(
+        agency=snapshot.document["agency"],
+        year=snapshot.document["year"],
+        approved_on=timezone.localdate(moment),
+        approvers=(_name(actor),) if actor is not None else (),
+        sha256=snapshot.sha256,
+    )
+
+
+def verified_snapshot(digest: str) -> ReportSnapshot | None:
+    """The snapshot whose PDF has SHA-256 `digest`, if it is its report's current approved one.
+
+    Anything else (malformed, unknown, superseded, report reopened) is None, so the caller
+    cannot answer differently for them.
+    """
+    digest = digest.strip().lower()
+    if not SHA256_RE.fullmatch(digest):
+        return None
+    snapshot = (ReportSnapshot.objects.filter(sha256=digest, report__state__in=FROZEN_STATES)
+                .defer("pdf").order_by("-created_at", "-pk").first())
+    if snapshot is None:
+        return None
+    newest = (ReportSnapshot.objects.filter(report_id=snapshot.report_id).order_by("-created_at", "-pk")
+              .values_list("pk", flat=True).first())
+    return snapshot if newest == snapshot.pk else None
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as inline SVG (error correction M, as printed copies get scuffed)."""
+    return segno.make(url, error="m", micro=False).svg_inline(scale=4, border=2, omitsize=False)
+
+
+def stamp_pdf(snapshot: ReportSnapshot, *, title: str) -> bytes:
+    """The 盖章页 of an approved snapshot as a one-page PDF (WeasyPrint, the print fonts)."""
+    from .pdf.render import html_to_pdf
+
+    approval = approval_of(snapshot)
+    html = render_to_string("annual/publish/stamp.html", {
+        "title": title, "approval": approval, "qr": qr_svg(approval.verify_url), "site_url": settings.SITE_URL,
+    })
+    return html_to_pdf(html)
+
+
+def report_with_charts_pdf(doc: dict, *, title: str, draft=None) -> bytes | None:
+    """The report's PDF with the optional 图解 page(s) after the signature; None if no chart has
+    data. The charts are vector SVG in the print fonts; a draft (`draft`, a DraftMark) prints
+    with its watermark and footer on every page, the 图解 included.
+
+    The report part is the same print HTML as `render_pdf`'s; this file is a separate print, so
+    the approved PDF (and its SHA-256) is never changed by it.
+    """
+    from .pdf import render_html
+    from .pdf.render import html_to_pdf
+
+    charts = report_charts(doc)
+    if not charts:
+        return None
+    section = render_to_string("annual/publish/_charts_print.html", {
+        "year": doc["year"], "charts": [svg(c, width_mm=PRINT_CHART_MM) for c in charts],
+    })
+    html = render_html(doc, title=title, draft=draft, link_stylesheet=False)
+    return html_to_pdf(html.replace("</body>", section + "</body>", 1))
+
+
+def frozen(report: Report) -> bool:
+    """Whether `report` is approved or published, i.e. has a frozen approved version to publish."""
+    return report.state in FROZEN_STATES
