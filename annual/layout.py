@@ -95,10 +95,15 @@ def _value_cell(version: str, path: str, kind: str, value: Any, *, text: str, co
                 label=spec.describe_cell(version, path), auto_total=auto_total)
 
 
+def unit_after_value(kind: str, field_label: str) -> str:
+    """The unit a value carries after it: 万元 for money whose header does not carry it (2019
+    采购总金额), as the published reports print it (271.53万元); else nothing."""
+    return MONEY_UNIT if kind == MONEY and MONEY_UNIT not in field_label else ""
+
+
 def money_text(field_label: str, value: str | None) -> str:
-    """Money keeps the office's decimals; where the header does not carry the unit (2019
-    采购总金额) the cell does, as the published reports print it: 271.53万元."""
-    return format_money(value, with_unit=MONEY_UNIT not in field_label)
+    """Money keeps the office's decimals, followed by its unit where the header lacks it."""
+    return format_money(value, with_unit=bool(unit_after_value(MONEY, field_label)))
 
 
 def proactive_table(doc: dict) -> Table:

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from . import template_spec as spec
 from .document import MAX_COUNT
 
 # Typed for "none": the blank cell. Full-width and doubled dashes are common in Chinese forms.
@@ -29,6 +30,17 @@ _MONEY = re.compile(r"^\d{1,14}(?:\.\d{1,4})?$")
 COUNT_RULE = "非负整数"
 SIGNED_RULE = "整数"
 MONEY_RULE = "金额"
+
+
+BLANK_HINT = "“-”“无”或留空表示空白"
+# What each kind of cell takes, as the end of a message about a value that is not of that kind.
+RULE_HINTS = {
+    spec.COUNT: f"按“{COUNT_RULE}”规则应填写不小于 0 的整数；{BLANK_HINT}",
+    spec.SIGNED: f"按“{SIGNED_RULE}”规则应填写整数（可为负数，如 -3）；{BLANK_HINT}",
+    spec.MONEY: f"按“{MONEY_RULE}”规则应填写以万元计、最多 4 位小数的非负数（如 271.53）；{BLANK_HINT}",
+}
+# The patterns the browser uses to read a cell the way this module does (static/annual/grid.js).
+PATTERNS = {"grouped": _GROUPED.pattern, "integer": _INTEGER.pattern, "money": _MONEY.pattern}
 
 
 class InputError(ValueError):
@@ -61,8 +73,7 @@ def parse_count(raw: str | None, *, label: str, signed: bool = False) -> int | N
     text = _clean(raw)
     if text is None:
         return None
-    rule = SIGNED_RULE if signed else COUNT_RULE
-    wanted = "整数（可为负数，如 -3）" if signed else "不小于 0 的整数"
+    hint = RULE_HINTS[spec.SIGNED if signed else spec.COUNT]
     if not _INTEGER.match(text):
         if re.match(r"^[+-]?\d+\.\d*$", text):
             reason = "不能是小数"
@@ -70,11 +81,10 @@ def parse_count(raw: str | None, *, label: str, signed: bool = False) -> int | N
             reason = "不能包含字母"
         else:
             reason = "不是数字"
-        raise InputError(f"{label}：“{_shown(raw)}”{reason}。按“{rule}”规则应填写{wanted}；"
-                         f"“-”“无”或留空表示空白")
+        raise InputError(f"{label}：“{_shown(raw)}”{reason}。{hint}")
     value = int(text)
     if value < 0 and not signed:
-        raise InputError(f"{label}：“{_shown(raw)}”是负数。按“{rule}”规则应填写{wanted}")
+        raise InputError(f"{label}：“{_shown(raw)}”是负数。{hint.split('；')[0]}")
     if abs(value) > MAX_COUNT:
         raise InputError(f"{label}：“{_shown(raw)}”超出范围，最大为 {MAX_COUNT}")
     return value
@@ -94,8 +104,7 @@ def parse_money(raw: str | None, *, label: str) -> str | None:
             reason = "小数超过 4 位"
         else:
             reason = "不是有效金额"
-        raise InputError(f"{label}：“{_shown(raw)}”{reason}。按“{MONEY_RULE}”规则应填写以万元计、"
-                         f"最多 4 位小数的非负数（如 271.53）；“-”“无”或留空表示空白")
+        raise InputError(f"{label}：“{_shown(raw)}”{reason}。{RULE_HINTS[spec.MONEY]}")
     # Keep the places the office wrote ("271.50" stays "271.50") but drop leading zeros.
     whole, _, frac = text.partition(".")
     whole = str(int(whole))

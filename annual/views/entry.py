@@ -12,18 +12,29 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.html import json_script
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import permissions, rules, sections
 from .. import template_spec as spec
 from ..forms import NewReportForm, form_class_for
-from ..forms.sections import TEXT_HINT
+from ..forms.sections import TEXT_HINT, grid_config
 from ..interchange import report_to_document
 from ..models import Report
 from ..normalize import format_value
+from ..pdf.context import build_context
 
 ROWS = ("proactive_items", "application_rows", "review_groups")
+
+
+class Utf8JSONEncoder(DjangoJSONEncoder):
+    """JSON with Chinese as UTF-8 instead of \\u escapes: a third of the bytes for messages."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
 
 
 def _step_url(report: Report, step: sections.Step) -> str:
@@ -200,16 +211,10 @@ def _step_context(request, report, step, form, doc, editable, conflict) -> dict:
         "dirty": form.is_bound,
         "version_label": dict(spec.VERSION_CHOICES)[report.template],
     }
-    if step.key in ("applications", "review_litigation"):
-        prefix = step.key + "."
-        context["checks"] = [c for c in rules.checks_as_json(report.template) if c["cells"][0].startswith(prefix)]
-    if step.key == "applications":
-        context.update(grid=form.application_grid(), columns=spec.APPLICATION_COLUMNS,
-                       header_rows=spec.application_header_rows())
-    elif step.key == "review_litigation":
-        context.update(cells=form.review_grid(), header_rows=spec.review_header_rows())
-    elif step.key == "proactive":
-        context["blocks"] = form.blocks()
+    if step.key in sections.TABLE_KEYS:
+        table = form.entry_table(doc)
+        grid = grid_config(table, report.template)
+        context.update(table=table, grid=grid, grid_json=json_script(grid, "grid-config", encoder=Utf8JSONEncoder))
     elif step.key in sections.TEXT_KEYS:
         context["hint"] = TEXT_HINT
     return context
@@ -225,21 +230,6 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
         anchor = f"cell-{f.cells[0]}" if f.rule != "narrative_numbers" else f"cell-{target.key}"
         findings.append({"finding": f, "step": target, "url": f"{_step_url(report, target)}#{anchor}",
                          "rule_label": rules.RULE_LABELS.get(f.rule, f.rule)})
-    version = report.template
-    proactive = []
-    for block in spec.PROACTIVE_BLOCKS[version]:
-        proactive.append({"block": block, "rows": [
-            {"item": item, "values": [format_value(doc["proactive"][item.key][f.key]) for f in block.fields]}
-            for item in block.items
-        ]})
-    labels = spec.application_label_cells(version)
-    applications = [
-        {"row": row, "labels": labels[i],
-         "values": [format_value(doc["applications"][row.key][c.key]) for c in spec.APPLICATION_COLUMNS]}
-        for i, row in enumerate(spec.application_rows(version))
-    ]
-    review_values = [format_value(doc["review_litigation"][g.key][f.key])
-                     for g in spec.REVIEW_GROUPS for f in spec.REVIEW_FIELDS]
     meta = doc["meta"]
     meta_rows = [(label, meta.get(key)) for key, label in spec.META_FIELDS if meta.get(key)]
     meta_rows += [(label, meta.get("contact", {}).get(key)) for key, label in spec.CONTACT_FIELDS
@@ -253,28 +243,9 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
         "errors": [f for f in findings if f["finding"].severity == rules.ERROR],
         "warnings": [f for f in findings if f["finding"].severity == rules.WARNING],
         "meta_rows": meta_rows,
-        "text_sections": {key: _paragraphs(doc[key]) for key in ("intro", *sections.TEXT_KEYS)},
-        "sections": spec.SECTIONS_BY_KEY,
-        "proactive": proactive,
-        "applications": applications,
-        "columns": spec.APPLICATION_COLUMNS,
-        "applications_header": spec.application_header_rows(),
-        "review_header": spec.review_header_rows(),
-        "review_values": review_values,
+        # What prints, built by the print's own function: the page cannot show anything else.
+        "printed": build_context(doc, title=report.display_title),
         "prev_step": sections.neighbours(sections.REVIEW)[0],
         "next_step": None,
-        "version_label": dict(spec.VERSION_CHOICES)[version],
+        "version_label": dict(spec.VERSION_CHOICES)[report.template],
     })
-
-
-_HEADING_START = ("(", "（")
-
-
-def _paragraphs(text: str) -> list[dict]:
-    """Paragraphs separated by blank lines; one starting with （一） is a sub-heading."""
-    result = []
-    for block in (text or "").replace("\r\n", "\n").split("\n\n"):
-        block = block.strip()
-        if block:
-            result.append({"text": block, "heading": block.startswith(_HEADING_START) and len(block) < 60})
-    return result

@@ -35,7 +35,7 @@ def shot(page, name):
 
 
 def cell(page, path):
-    return page.locator(f'[id="cell-{path}"]')
+    return page.locator(f'[name="{path}"]')
 
 
 def panel_state(page) -> str:
