@@ -2,8 +2,9 @@
 (`applications.received.natural_person`, `meta.contact.phone`, `overview`), so a finding's cells
 name the inputs they concern and the review page can link straight to them.
 
-Every form carries `revision`: the section's revision when the page was loaded, which
-`sections.save_section` compares to refuse overwriting someone else's save.
+Every form carries `revision` and `report_revision`: the section's and the report's revision
+when the page was loaded. `sections.save_section` compares the first to notice someone else's
+save, and merges against the values of the second, cell by cell.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class SectionForm(forms.Form):
 
     key = ""
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    report_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     def __init__(self, data=None, *, report: Report, doc: dict | None, readonly: bool = False):
         """`doc` gives the saved values shown by an unbound form; a bound form to be saved
@@ -39,6 +41,7 @@ class SectionForm(forms.Form):
         self.readonly = readonly
         initial = section_values(doc, report, self.key) if doc is not None else {}
         initial["revision"] = section_revision(report, self.key)
+        initial["report_revision"] = report.revision
         super().__init__(data, initial=initial)
         if readonly:
             for f in self.fields.values():
@@ -46,7 +49,7 @@ class SectionForm(forms.Form):
 
     @property
     def value_names(self) -> list[str]:
-        return [name for name in self.fields if name != "revision"]
+        return [name for name in self.fields if name not in ("revision", "report_revision")]
 
     def section_values(self) -> dict:
         """The cleaned values, keyed by cell path, for `sections.save_section`."""
@@ -97,6 +100,7 @@ class BasicForm(SectionForm):
                 *[Column(name, css_class="col-md-2") for name in contact[1:]]),
             Field("intro"),
             "revision",
+            "report_revision",
         )
 
     @classmethod

@@ -123,14 +123,24 @@ def _target(request: HttpRequest, report: Report, step: sections.Step) -> str:
 
 
 def _conflict_rows(form, conflict: sections.SectionConflict) -> list[dict]:
+    """The cells both people changed: theirs as saved, mine as submitted."""
     mine = form.section_values()
     labels = form.labels()
-    rows = []
-    for name, theirs in conflict.current.items():
-        if format_value(mine.get(name)) != format_value(theirs):
-            rows.append({"name": name, "label": labels.get(name, name),
-                         "mine": format_value(mine.get(name)), "theirs": format_value(theirs)})
-    return rows
+    return [{"name": name, "label": labels.get(name, name),
+             "mine": format_value(mine.get(name)), "theirs": format_value(conflict.current.get(name))}
+            for name in conflict.cells]
+
+
+def _offer_merged(form, conflict: sections.SectionConflict) -> None:
+    """Show the merge on the page: the saver's value where they changed a cell, the saved value
+    everywhere else, at the revision now saved; saving again then replaces only the listed cells."""
+    data = form.data.copy()
+    for name, value in conflict.merged.items():
+        if name not in conflict.cells:
+            data[name] = form.fields[name].prepare_value(value) if value is not None else ""
+    data["revision"] = str(conflict.revision)
+    data["report_revision"] = str(conflict.report_revision)
+    form.data = data
 
 
 @login_required
@@ -156,20 +166,21 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 result = sections.save_section(
                     report.pk, current.key, form.section_values(),
                     loaded_revision=form.cleaned_data["revision"], user=request.user,
+                    loaded_report_revision=form.cleaned_data["report_revision"],
                 )
             except sections.NotEditable as exc:
                 messages.error(request, f"此报告当前为“{exc}”，不能修改，未保存。")
                 return redirect(_step_url(report, current))
             except sections.SectionConflict as exc:
                 conflict = {"rows": _conflict_rows(form, exc), "by": exc.saved_by, "at": exc.saved_at}
-                # The next save knowingly replaces the other values: it carries their revision.
-                form.data = form.data.copy()
-                form.data["revision"] = str(exc.revision)
+                _offer_merged(form, exc)
                 status = 409
             else:
                 at = timezone.localtime().strftime("%H:%M:%S")
                 what = f"{result.changed} 处修改" if result.changed else "内容未变"
-                messages.success(request, f"已保存“{current.label}”（{at}，{what}）。")
+                merged = (f"；本部分在您打开页面后已被“{result.merged_with}”保存，其修改已保留，"
+                          "本次只写入了您改动的格") if result.merged_with else ""
+                messages.success(request, f"已保存“{current.label}”（{at}，{what}{merged}）。")
                 return redirect(_target(request, report, current))
         else:
             status = 422

@@ -70,11 +70,27 @@
   function move(input, dr, dc) {
     var p = position.get(input);
     var target = dr ? cellAt(p[0] + dr, p[1]) : cells[cells.indexOf(input) + dc] || null;
-    if (target) { target.focus(); target.select(); }
+    if (target) { target.focus(); target.select(); keepVisible(target); }
   }
 
+  /* Keep a focused cell out from under the sticky table header and the sticky footer (at
+     1366×768 they cover a third of the window): scroll just enough to show it between them. */
+  var footer = document.querySelector(".step-footer");
+  function keepVisible(input) {
+    var box = input.getBoundingClientRect();
+    var head = input.closest("table").querySelector("thead");
+    var top = head ? Math.max(0, head.getBoundingClientRect().bottom) : 0;
+    var bottom = footer ? footer.getBoundingClientRect().top : window.innerHeight;
+    // "instant": Bootstrap makes the page scroll smoothly, which would leave the cell covered a while.
+    if (box.bottom > bottom) window.scrollBy({ top: box.bottom - bottom + 4, behavior: "instant" });
+    else if (box.top < top) window.scrollBy({ top: box.top - top - 4, behavior: "instant" });
+  }
   grid.addEventListener("focusin", function (event) {
-    if (event.target.classList.contains("cell")) event.target.select();
+    var input = event.target;
+    if (!input.classList.contains("cell")) return;
+    input.select();
+    // After the browser's own scrolling for Tab or a click, which follows this event.
+    window.setTimeout(function () { keepVisible(input); }, 0);
   });
   grid.addEventListener("keydown", function (event) {
     var input = event.target;
