@@ -11,7 +11,9 @@ import datetime
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.db import models
 from django.urls import reverse
+from simple_history.utils import get_history_manager_for_model
 
 from . import template_spec as spec
 from .interchange import format_money, load_report, report_to_document
@@ -133,7 +135,7 @@ class Entry:
 # Report fields that are bookkeeping, or shown through transitions, not values an office wrote.
 _REPORT_SKIP = {"id", "revision", "created_at", "state", "history_id", "history_date", "history_change_reason",
                 "history_type", "history_user", "agency"}
-_ROW_SECTIONS = (
+_ROW_SECTIONS: tuple[tuple[type[models.Model], str, set[str]], ...] = (
     (ProactiveItem, "proactive", {"amount_places"}),
     (ApplicationRow, "applications", set()),
     (ReviewLitigationGroup, "review_litigation", set()),
@@ -172,7 +174,7 @@ def _row_entries(report: Report) -> list[Entry]:
     entries = []
     for model, section, skip in _ROW_SECTIONS:
         value_fields = [f.name for f in model._meta.fields if f.name not in {"id", "report", "key"} | skip]
-        history = model.history.model.objects.filter(report_id=report.pk).select_related("history_user")
+        history = get_history_manager_for_model(model).filter(report_id=report.pk).select_related("history_user")
         for _, records in groupby(history.order_by("id", "history_date", "history_id"), key=lambda r: r.id):
             previous = None
             for record in records:

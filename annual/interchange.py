@@ -131,7 +131,7 @@ def sync_rows(report: Report, doc: dict, *, sections: tuple[str, ...] = tuple(RO
     historical record per changed row, by `user`), in a fixed number of queries whatever the
     number of rows. Returns how many cells changed.
     """
-    wanted = dict(zip(ROW_MODELS, build_rows(report, doc)))
+    wanted = dict(zip(ROW_MODELS, build_rows(report, doc), strict=True))
     changed = 0
     for key in sections:
         model, related, fields = ROW_MODELS[key]
@@ -149,7 +149,7 @@ def sync_rows(report: Report, doc: dict, *, sections: tuple[str, ...] = tuple(RO
                     setattr(current, f, getattr(row, f))
                 to_update.append(current)
         if existing:
-            model.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+            model._default_manager.filter(pk__in=[row.pk for row in existing.values()]).delete()
         if to_create:
             bulk_create_with_history(to_create, model, default_user=user)
         if to_update:

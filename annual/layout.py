@@ -121,12 +121,12 @@ def proactive_table(doc: dict) -> Table:
         rows = [
             TableRow([Cell(block.basis, colspan=PROACTIVE_VALUE_COLUMNS + 1, header=True, css="basis")]),
             TableRow([Cell(ITEM_HEADER, header=True)]
-                     + [Cell(f.label, colspan=s, header=True) for f, s in zip(block.fields, spans)]),
+                     + [Cell(f.label, colspan=s, header=True) for f, s in zip(block.fields, spans, strict=True)]),
         ]
         for item in block.items:
             item_values = values.get(item.key, {})
             cells = [Cell(item.label, css="label")]
-            for f, s in zip(block.fields, spans):
+            for f, s in zip(block.fields, spans, strict=True):
                 raw = item_values.get(f.key)
                 text = money_text(f.label, raw) if f.kind == spec.MONEY else format_count(raw)
                 cells.append(_value_cell(version, spec.cell_path("proactive", item.key, f.key), f.kind, raw,
@@ -162,7 +162,7 @@ def applications_table(doc: dict) -> Table:
     rows = spec.application_rows(version)
     labels = spec.application_label_cells(version)
     body: list[TableRow] = []
-    for row, label_cells in zip(rows, labels):
+    for row, label_cells in zip(rows, labels, strict=True):
         cells = [Cell(c.text, rowspan=c.rowspan, colspan=c.colspan, css=_label_css(c)) for c in label_cells]
         row_values = values.get(row.key, {})
         for c in spec.APPLICATION_COLUMNS:

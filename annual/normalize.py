@@ -63,7 +63,7 @@ def _clean(raw: str | None) -> str | None:
     return text
 
 
-def _shown(raw: str) -> str:
+def _shown(raw: str | None) -> str:
     raw = str(raw).strip()
     return raw if len(raw) <= 20 else raw[:20] + "…"
 

@@ -9,9 +9,9 @@ Blank cells count as 0 everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import cache
-from typing import Iterable
 
 from . import template_spec as spec
 from .document import value_at

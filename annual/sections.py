@@ -18,12 +18,19 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import get_history_manager_for_model
 
 from . import rules
 from . import template_spec as spec
 from .document import blank_document, value_at
 from .interchange import (
-    CONTACT_COLUMNS, META_COLUMNS, ROW_MODELS, load_report, previous_document, report_to_document, sync_rows,
+    CONTACT_COLUMNS,
+    META_COLUMNS,
+    ROW_MODELS,
+    load_report,
+    previous_document,
+    report_to_document,
+    sync_rows,
     write_document,
 )
 from .models import Agency, Report
@@ -148,6 +155,7 @@ def completeness(doc: dict, report: Report, key: str) -> Completeness:
         return _status(filled, total, filled == total)
     if key == "proactive":
         return _status(filled, total, filled == total)
+    spine: tuple[str, ...]
     if key == "applications":
         spine = ("applications.received.total", "applications.handled_total.total")
         return _status(filled, total, all(values[p] is not None for p in spine))
@@ -196,7 +204,7 @@ def overview(report: Report, doc: dict | None = None, previous: dict | None | bo
     """Findings and completeness of every step; `previous=False` means look last year up."""
     if doc is None:
         doc = report_to_document(report)
-    if previous is False:
+    if isinstance(previous, bool):
         previous = previous_document(report.agency.name, report.year)
     findings = rules.check_document(doc, previous)
     result = ReportOverview(report, doc, previous, findings)
@@ -298,7 +306,8 @@ def values_at(report: Report, key: str, report_revision: int) -> dict | None:
     following = report.history.filter(history_date__gt=record.history_date).order_by("history_date").first()
     when = following.history_date if following else timezone.now()
     old = record.instance
-    rows = tuple(ROW_MODELS[k][0].history.as_of(when).filter(report_id=report.pk) for k in TABLE_KEYS)
+    rows = tuple(get_history_manager_for_model(ROW_MODELS[k][0]).as_of(when).filter(report_id=report.pk)
+                 for k in TABLE_KEYS)
     return section_values(report_to_document(old, rows=rows), old, key)
 
 

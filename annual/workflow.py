@@ -36,7 +36,14 @@ from django.utils import timezone
 from . import permissions
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
-    ApplicationRow, ProactiveItem, Report, ReportState, ReviewComment, ReviewLitigationGroup, Role, Transition,
+    ApplicationRow,
+    ProactiveItem,
+    Report,
+    ReportState,
+    ReviewComment,
+    ReviewLitigationGroup,
+    Role,
+    Transition,
     WarningExplanation,
 )
 from .rules import ERROR, WARNING, Finding, check_document

@@ -49,11 +49,19 @@ def percentile(values, q):
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
+def _input_text(match: re.Match) -> str:
+    """An input as its value in brackets; hidden inputs are not seen."""
+    tag = match.group(0)
+    if 'type="hidden"' in tag:
+        return ""
+    value = re.search(r'\bvalue="([^"]*)"', tag)
+    return f" [{value.group(1) if value else ''}] "
+
+
 def visible_text(html: str) -> str:
     """The page's text as a reader sees it: no scripts, no tags, one line per block, input values kept."""
     html = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
-    html = re.sub(r"<input\b[^>]*>", lambda m: " [%s] " % (re.findall(r'\bvalue="([^"]*)"', m.group(0)) or [""])[0]
-                  if 'type="hidden"' not in m.group(0) else "", html)
+    html = re.sub(r"<input\b[^>]*>", _input_text, html)
     html = re.sub(r"<(br|/p|/tr|/li|/h\d|/div|/dt|/dd|/th|/td)\b[^>]*>", "\n", html)
     text = unescape(re.sub(r"<[^>]+>", " ", html))
     lines = (re.sub(r"\s+", " ", line).strip() for line in text.split("\n"))

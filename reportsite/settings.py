@@ -4,8 +4,8 @@ Everything that differs between a laptop, CI and production comes from the envir
 a malformed value stops the process instead of being silently ignored.
 """
 
-from pathlib import Path
 import os
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured

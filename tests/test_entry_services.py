@@ -173,9 +173,10 @@ def test_revised_sections_are_the_entry_steps():
 @pytest.mark.django_db
 def test_import_over_a_report_makes_an_open_page_conflict(tmp_path, personas, seed_report):
     """A page loaded before `import_report --replace` must not silently overwrite the import."""
-    from django.core.management import call_command
     import io
     import json
+
+    from django.core.management import call_command
     loaded = sections.section_revision(seed_report, "applications")
     doc = report_to_document(load_report(seed_report.pk))
     doc["applications"]["received"]["natural_person"] = 99

@@ -15,6 +15,7 @@ from functools import cache
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
+from django.db import models
 
 from .. import rules
 from .. import template_spec as spec
@@ -67,7 +68,8 @@ class SectionForm(forms.Form):
         for name, errors in self.errors.items():
             label = str(self.fields[name].label) if name in self.fields else ""
             for message in errors:
-                text = message if not label or message.startswith(label) else f"{label}：{message}"
+                text = str(message)
+                text = text if not label or text.startswith(label) else f"{label}：{text}"
                 result.append({"name": name, "text": text})
         return result
 
@@ -78,7 +80,9 @@ class SectionForm(forms.Form):
 # --- 基本信息 ----------------------------------------------------------------------------------
 
 def _max_length(column: str) -> int:
-    return Report._meta.get_field(column).max_length
+    field = Report._meta.get_field(column)
+    assert isinstance(field, models.CharField) and field.max_length is not None, column
+    return field.max_length
 
 
 class BasicForm(SectionForm):
@@ -159,7 +163,8 @@ class TextSectionForm(SectionForm):
     """一、五、六: one roomy text area."""
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.key in cleaned:
             cleaned[self.key] = _newlines(cleaned[self.key])
         return cleaned

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -64,6 +66,8 @@ class Report(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at", "section_revisions"])
+    # Set before save() to who made the change: django-simple-history records it (also outside a request).
+    _history_user: Any
 
     class Meta:
         verbose_name = "年度报告"
@@ -126,6 +130,9 @@ class ProactiveItem(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.report_id}·{self.key}"
+
 
 class ApplicationRow(models.Model):
     """One row of table 三, with the six applicant columns and 总计."""
@@ -150,6 +157,9 @@ class ApplicationRow(models.Model):
             models.CheckConstraint(condition=models.Q(key__in=spec.ALL_ROW_KEYS), name="application_row_key_known"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.report_id}·{self.key}"
+
 
 class ReviewLitigationGroup(models.Model):
     """One group of 四: 行政复议, or 行政诉讼 directly or after review."""
@@ -173,3 +183,6 @@ class ReviewLitigationGroup(models.Model):
                 condition=models.Q(key__in=[g.key for g in spec.REVIEW_GROUPS]), name="review_group_key_known"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}·{self.key}"

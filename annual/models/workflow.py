@@ -24,6 +24,9 @@ class Transition(models.Model):
         verbose_name_plural = "状态变更"
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.report}：{self.get_from_state_display()} → {self.get_to_state_display()}"
+
 
 class ReviewComment(models.Model):
     """An approver's comment on a cell (dotted path), a section (its key) or the whole report ("")."""
@@ -39,6 +42,9 @@ class ReviewComment(models.Model):
         verbose_name = "审核意见"
         verbose_name_plural = "审核意见"
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report}：{self.text[:30]}"
 
 
 class WarningExplanation(models.Model):
@@ -56,6 +62,9 @@ class WarningExplanation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "finding_key"], name="one_explanation_per_finding"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.report}：{self.text[:30]}"
 
 
 class ReportSnapshot(models.Model):
@@ -77,3 +86,6 @@ class ReportSnapshot(models.Model):
         verbose_name_plural = "定稿快照"
         ordering = ["-created_at", "-pk"]
         get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"{self.report}（{self.sha256[:12]}）"

@@ -6,13 +6,15 @@ Views stay thin: access goes through `annual.permissions`, saving through
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.html import json_script
 from django.views.decorators.http import require_GET, require_POST
@@ -49,7 +51,8 @@ def home(request: HttpRequest) -> HttpResponse:
     member = permissions.membership(user)
     reports = list(permissions.visible_reports(user).prefetch_related(*ROWS).order_by("-year", "agency__name"))
     docs = {(r.agency_id, r.year): report_to_document(r) for r in reports}
-    own, others = [], []
+    own: list[dict] = []
+    others: list[dict] = []
     for report in reports:
         # Last year's report of the same agency is visible too whenever this one is.
         previous = docs.get((report.agency_id, report.year - 1))
@@ -81,7 +84,7 @@ def new_report(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = NewReportForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "新建报告失败：" + "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "新建报告失败：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("home")
     year = form.cleaned_data["year"]
     try:
@@ -235,7 +238,7 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
     """The whole report read-only in official order, and every finding grouped by severity."""
     doc = report_to_document(report)
     ov = sections.overview(report, doc=doc)
-    findings = []
+    findings: list[dict[str, Any]] = []
     for f in ov.findings:
         target = sections.finding_step(f)
         anchor = f"cell-{f.cells[0]}" if f.rule != "narrative_numbers" else f"cell-{target.key}"

@@ -51,7 +51,7 @@ def approval(request, pk: int):
     comments = annotate_comments(report, report.comments.select_related("author"))
     transitions = list(report.transitions.select_related("actor").order_by("-at", "-pk"))
     for t in transitions:
-        t.rule = workflow.rule_for(t)
+        t.rule = workflow.rule_for(t)  # type: ignore[attr-defined]  # read by the template beside t
     return render(request, "annual/workflow/approval.html", {
         "report": report,
         "gate": gate,
