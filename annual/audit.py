@@ -21,9 +21,9 @@ from .models import ApplicationRow, ProactiveItem, Report, ReportState, ReviewLi
 from .sections import STEPS_BY_KEY
 from .workflow import rule_for
 
-TEXT_LABELS = {"intro": "开头段落", **{s.key: s.heading for s in spec.SECTIONS if s.kind == "text"}}
+TEXT_LABELS = spec.TEXT_LABELS
 META_LABELS = dict(spec.META_FIELDS)
-CONTACT_LABELS = {key: f"联系方式·{label}" for key, label in spec.CONTACT_FIELDS}
+CONTACT_LABELS = dict(spec.CONTACT_FIELDS)
 
 
 def describe_path(version: str, path: str) -> str:

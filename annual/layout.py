@@ -25,7 +25,7 @@ MONEY = spec.MONEY
 VALUE_KINDS = (COUNT, SIGNED, MONEY)
 
 PROACTIVE_VALUE_COLUMNS = 3  # table 二 is one table: 信息内容 plus three value columns
-ITEM_HEADER = "信息内容"
+ITEM_HEADER = spec.PROACTIVE_ITEM_HEADER
 
 
 @dataclass(frozen=True)

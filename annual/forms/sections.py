@@ -127,11 +127,11 @@ class BasicForm(SectionForm):
                 )
         for key, label in spec.CONTACT_FIELDS:
             fields[f"meta.contact.{key}"] = forms.CharField(
-                label=f"联系{label}" if key == "address" else label, required=False, empty_value=None,
+                label=label, required=False, empty_value=None,
                 max_length=_max_length(f"contact_{key}"),
             )
         fields["intro"] = forms.CharField(
-            label="开头段落", required=False, max_length=MAX_TEXT_CHARS,
+            label=spec.INTRO_LABEL, required=False, max_length=MAX_TEXT_CHARS,
             widget=forms.Textarea(attrs={"rows": 7, "data-charcount": "1"}),
             help_text="写明编制依据、统计期限、电子版下载网址和联系方式。",
         )

@@ -257,6 +257,7 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
         "errors": [f for f in findings if f["finding"].severity == rules.ERROR],
         "warnings": [f for f in findings if f["finding"].severity == rules.WARNING],
         "meta_rows": meta_rows,
+        "intro_label": spec.INTRO_LABEL,
         # What prints, built by the print's own function: the page cannot show anything else.
         "printed": build_context(doc, title=report.display_title),
         "prev_step": sections.neighbours(sections.REVIEW)[0],
