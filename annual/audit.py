@@ -16,8 +16,9 @@ from django.urls import reverse
 from simple_history.utils import get_history_manager_for_model
 
 from . import template_spec as spec
-from .interchange import format_money, load_report, report_to_document
+from .interchange import load_report, report_to_document
 from .models import ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup, Transition
+from .money import from_stored
 from .sections import STEPS_BY_KEY
 from .workflow import rule_for
 
@@ -166,7 +167,7 @@ def _report_entries(report: Report) -> list[Entry]:
 
 def _row_value(model, record, name: str):
     if model is ProactiveItem and name == "amount_wan_yuan":
-        return format_money(record.amount_wan_yuan, record.amount_places)
+        return from_stored(record.amount_wan_yuan, record.amount_places)
     return getattr(record, name)
 
 

@@ -7,7 +7,6 @@ the document back, key for key.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
@@ -15,27 +14,12 @@ from simple_history.utils import bulk_create_with_history, get_history_manager_f
 from . import template_spec as spec
 from .document import blank_document, validate
 from .models import Agency, ApplicationRow, ProactiveItem, Report, ReviewLitigationGroup
+from .money import from_stored, to_stored
 
 META_COLUMNS = {key: key for key, _ in spec.META_FIELDS}
 # The keys of Report.section_revisions: the 基本信息 step and the six sections.
 REVISED_SECTIONS = ("basic", *(s.key for s in spec.SECTIONS))
 CONTACT_COLUMNS = {key: f"contact_{key}" for key, _ in spec.CONTACT_FIELDS}
-
-
-def format_money(amount: Decimal | None, places: int | None) -> str | None:
-    if amount is None:
-        return None
-    if places is None:
-        text = f"{amount.normalize():f}"
-        return text
-    return f"{amount.quantize(Decimal(1).scaleb(-places)):f}"
-
-
-def parse_money(text: str | None) -> tuple[Decimal | None, int | None]:
-    if text is None:
-        return None, None
-    places = len(text.split(".", 1)[1]) if "." in text else 0
-    return Decimal(text), places
 
 
 def report_to_document(report: Report, rows: tuple | None = None) -> dict:
@@ -67,7 +51,7 @@ def report_to_document(report: Report, rows: tuple | None = None) -> dict:
             continue
         for f in fields_by_item[item.key]:
             if f.kind == spec.MONEY:
-                doc["proactive"][item.key][f.key] = format_money(item.amount_wan_yuan, item.amount_places)
+                doc["proactive"][item.key][f.key] = from_stored(item.amount_wan_yuan, item.amount_places)
             else:
                 doc["proactive"][item.key][f.key] = getattr(item, f.key)
     for row in application_rows:
@@ -103,7 +87,7 @@ def build_rows(report: Report, doc: dict) -> tuple[list, list, list]:
         item = ProactiveItem(report=report, key=item_key)
         for field_key, value in values.items():
             if field_key == "amount_wan_yuan":
-                item.amount_wan_yuan, item.amount_places = parse_money(value)
+                item.amount_wan_yuan, item.amount_places = to_stored(value)
             else:
                 setattr(item, field_key, value)
         proactive.append(item)

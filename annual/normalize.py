@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from . import template_spec as spec
 from .document import MAX_COUNT
+from .money import MONEY_RE
 
 # Typed for "none": the blank cell. Full-width and doubled dashes are common in Chinese forms.
 BLANK_TOKENS = frozenset({"", "-", "--", "—", "——", "－", "－－", "–", "无"})
@@ -25,7 +26,6 @@ BLANK_TOKENS = frozenset({"", "-", "--", "—", "——", "－", "－－", "–"
 _MINUS_SIGNS = str.maketrans({"−": "-", "－": "-", "﹣": "-"})
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[,，\s]\d{3})+(?:\.\d+)?$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
-_MONEY = re.compile(r"^\d{1,14}(?:\.\d{1,4})?$")
 
 COUNT_RULE = "非负整数"
 SIGNED_RULE = "整数"
@@ -40,7 +40,7 @@ RULE_HINTS = {
     spec.MONEY: f"按“{MONEY_RULE}”规则应填写以万元计、最多 4 位小数的非负数（如 271.53）；{BLANK_HINT}",
 }
 # The patterns the browser uses to read a cell the way this module does (static/annual/grid.js).
-PATTERNS = {"grouped": _GROUPED.pattern, "integer": _INTEGER.pattern, "money": _MONEY.pattern}
+PATTERNS = {"grouped": _GROUPED.pattern, "integer": _INTEGER.pattern, "money": MONEY_RE.pattern}
 
 
 class InputError(ValueError):
@@ -97,7 +97,7 @@ def parse_money(raw: str | None, *, label: str) -> str | None:
         return None
     if text.startswith("+"):
         text = text[1:]
-    if not _MONEY.match(text):
+    if not MONEY_RE.match(text):
         if re.match(r"^-\d", text):
             reason = "是负数"
         elif re.match(r"^\d+\.\d{5,}$", text):
