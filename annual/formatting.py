@@ -74,7 +74,7 @@ def paragraphs(text: str) -> list[Paragraph]:
     return result
 
 
-def default_title(agency: str, year: int) -> str:
+def default_title(agency: str, year: int | str) -> str:
     """The official title of a report, used wherever a report has no title of its own."""
     return f"{agency}{year}年度政府信息公开工作年度报告"
 

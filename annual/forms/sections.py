@@ -90,6 +90,7 @@ class BasicForm(SectionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["title"].help_text = f"留空则使用“{self.report.default_title}”"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -113,7 +114,7 @@ class BasicForm(SectionForm):
             "agency": forms.CharField(label="机关名称（标题中的写法）", max_length=_max_length("agency_label")),
             "title": forms.CharField(
                 label="标题", max_length=_max_length("title"), required=False,
-                help_text="留空则使用“机关名称＋年度＋政府信息公开工作年度报告”",
+                help_text="留空则使用默认标题",
             ),
         }
         for key, label in spec.META_FIELDS:

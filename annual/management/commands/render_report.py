@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from annual.cli import load_document_or_exit
+from annual.formatting import default_title
 from annual.pdf import DraftMark, PdfRenderError, render_html, render_pdf
 
 # A bare file has no workflow state: it prints as a draft unless --final says it is the
@@ -24,7 +25,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="报告 JSON 文件")
         parser.add_argument("-o", "--output", required=True, help="输出文件：.pdf 或 .html")
-        parser.add_argument("--title", help="标题（默认「<机关><年度>年度政府信息公开工作年度报告」）")
+        parser.add_argument("--title", help=f"标题（默认「{default_title('<机关>', '<年度>')}」）")
         parser.add_argument("--final", action="store_true", help="定稿：不加「草稿」水印和页脚")
 
     def handle(self, *args, file: str, output: str, title: str | None, final: bool, **options):
