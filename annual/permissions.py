@@ -56,11 +56,6 @@ def can_view(user, report: Report) -> bool:
     return ids is None or report.agency_id in ids
 
 
-def is_own_agency(user, report: Report) -> bool:
-    m = membership(user)
-    return m is not None and m.agency_id == report.agency_id
-
-
 def can_edit(user, report: Report) -> bool:
     """Values may be changed: own agency, preparer or approver, and the report is editable."""
     m = membership(user)
@@ -92,9 +87,19 @@ def acts_for(user, report: Report, roles) -> bool:
     return m is not None and m.agency_id == report.agency_id and m.role in roles
 
 
+def works_on(user, report: Report) -> bool:
+    """A preparer or approver of the report's own agency, whatever the report's state."""
+    return acts_for(user, report, (Role.PREPARER, Role.APPROVER))
+
+
+def reviews(user, report: Report) -> bool:
+    """An approver of the report's own agency, whatever the report's state."""
+    return acts_for(user, report, (Role.APPROVER,))
+
+
 def can_comment(user, report: Report) -> bool:
     """Review comments are written by the own agency's approver while the report awaits review."""
-    return acts_for(user, report, (Role.APPROVER,)) and report.state == ReportState.SUBMITTED
+    return reviews(user, report) and report.state == ReportState.SUBMITTED
 
 
 def can_explain(user, report: Report) -> bool:

@@ -172,9 +172,21 @@ def save_explanations(report: Report, texts: dict[str, str], *, user) -> int:
         return WarningExplanation.objects.filter(report=locked, finding_key__in=current).count()
 
 
+def add_comment(report: Report, *, target: str, text: str, user) -> ReviewComment:
+    """Record an approver's review comment on `target` (a cell path, a section key, or "" for
+    the whole report): the one writer of comments. Refused (`TransitionError`, nothing written)
+    unless `user` may comment on the report now (`permissions.can_comment`)."""
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if not permissions.can_comment(user, locked):
+            raise TransitionError(f"报告状态为“{locked.get_state_display()}”，只有待审核的报告可以由本机关审核人提出审核意见。")
+        return ReviewComment.objects.create(report=locked, target=target, text=text.strip(), author=user)
+
+
 # --- The one function that changes state --------------------------------------------------------
 
-def perform_transition(report: Report, action: str, *, user, reason: str = "", **extra) -> str:
+def perform_transition(report: Report, action: str, *, user, reason: str = "", revision: int | None = None,
+                       portal_url: str = "", portal_published_on: datetime.date | None = None) -> str:
     """Perform `action` on `report` as `user` and return the new state.
 
     Checks, in order: the action exists; `user` acts for the report's agency in a role the
@@ -190,12 +202,9 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
     notification email. `report` itself is refreshed. Raises `TransitionError` (Chinese
     message, nothing written) when refused.
 
-    Extra keyword arguments: `revision` (int, the revision the user saw), and for publish
-    `portal_url` (str) and `portal_published_on` (date).
+    `revision` is the revision the user saw (None: not checked); `portal_url` and
+    `portal_published_on` are the publication details, for publish only.
     """
-    unknown = set(extra) - {"revision", "portal_url", "portal_published_on"}
-    if unknown:
-        raise TypeError(f"unexpected arguments: {sorted(unknown)}")
     rule = TRANSITIONS.get(action)
     if rule is None:
         raise TransitionError(f"未知的操作：{action}")
@@ -208,7 +217,7 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
             raise TransitionError(f"只有本机关的{allowed}可以{rule.label}。")
         if locked.state not in rule.sources:
             raise TransitionError(_state_refusal(locked, rule))
-        expected = extra.get("revision")
+        expected = revision
         if expected is not None and int(expected) != locked.revision:
             raise TransitionError(
                 f"不能{rule.label}：您打开页面后报告已被修改（修订号 {expected} → {locked.revision}），请刷新页面核对后再操作。")
@@ -220,7 +229,7 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
                 raise TransitionError(refusal)
         update_fields = ["state", "updated_at"]
         if rule.action == PUBLISH:
-            locked.portal_url, locked.portal_published_on = _publication(locked, extra)
+            locked.portal_url, locked.portal_published_on = _publication(locked, portal_url, portal_published_on)
             update_fields += ["portal_url", "portal_published_on"]
 
         source = locked.state
@@ -251,9 +260,8 @@ def _state_refusal(report: Report, rule: Rule) -> str:
     return message + "。"
 
 
-def _publication(report: Report, extra: dict) -> tuple[str, datetime.date]:
-    url = (extra.get("portal_url") or "").strip()
-    on = extra.get("portal_published_on")
+def _publication(report: Report, portal_url: str, on: datetime.date | None) -> tuple[str, datetime.date]:
+    url = (portal_url or "").strip()
     if not url:
         raise TransitionError("登记发布必须填写发布网址。")
     try:

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import permissions, workflow
 from ..audit import annotate_comments, audit_trail, changes_since_return
 from ..forms.workflow import CommentForm, PublishForm, TransitionForm
-from ..models import ReviewComment
 
 
 def _back(report, request):
@@ -83,13 +82,11 @@ def transition(request, pk: int, action: str):
     if not form.is_valid():
         _flash_errors(request, form)
         return _back(report, request)
-    extra = {"revision": form.cleaned_data["revision"]}
-    if action == workflow.PUBLISH:
-        extra.update(portal_url=form.cleaned_data["portal_url"],
-                     portal_published_on=form.cleaned_data["portal_published_on"])
     try:
-        workflow.perform_transition(report, action, user=request.user,
-                                            reason=form.cleaned_data["reason"], **extra)
+        workflow.perform_transition(report, action, user=request.user, reason=form.cleaned_data["reason"],
+                                    revision=form.cleaned_data["revision"],
+                                    portal_url=form.cleaned_data.get("portal_url", ""),
+                                    portal_published_on=form.cleaned_data.get("portal_published_on"))
     except workflow.TransitionError as exc:
         messages.error(request, str(exc))
     else:
@@ -102,7 +99,7 @@ def transition(request, pk: int, action: str):
 def explanations(request, pk: int):
     """Save the explanations of warnings; with `submit` in the POST, then submit for review."""
     report = permissions.get_visible_report(request.user, pk)
-    if not permissions.acts_for(request.user, report, workflow.TRANSITIONS[workflow.SUBMIT].roles):
+    if not permissions.works_on(request.user, report):
         raise PermissionDenied("只有本机关的填报人或审核人可以填写提示说明。")
     texts = {key.removeprefix("explanation:"): value for key, value in request.POST.items()
              if key.startswith("explanation:")}
@@ -124,16 +121,17 @@ def explanations(request, pk: int):
 @require_POST
 def add_comment(request, pk: int):
     report = permissions.get_visible_report(request.user, pk)
-    if not permissions.acts_for(request.user, report, workflow.TRANSITIONS[workflow.RETURN].roles):
+    if not permissions.reviews(request.user, report):
         raise PermissionDenied("只有本机关的审核人可以提出审核意见。")
-    if not permissions.can_comment(request.user, report):
-        messages.error(request, f"报告状态为“{report.get_state_display()}”，只有待审核的报告可以提出审核意见。")
-        return redirect("report-approval", pk=report.pk)
     form = CommentForm(request.POST, version=report.template)
     if form.is_valid():
-        ReviewComment.objects.create(report=report, target=form.cleaned_data["target"],
-                                     text=form.cleaned_data["text"], author=request.user)
-        messages.success(request, "审核意见已添加；退回后填报人会在对应位置看到。")
+        try:
+            workflow.add_comment(report, target=form.cleaned_data["target"], text=form.cleaned_data["text"],
+                                 user=request.user)
+        except workflow.TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "审核意见已添加；退回后填报人会在对应位置看到。")
     else:
         _flash_errors(request, form)
     return redirect(reverse("report-approval", args=[report.pk]) + "#comments")
