@@ -88,12 +88,19 @@ def last_return(report: Report) -> Transition | None:
             .select_related("actor").order_by("-at", "-pk").first())
 
 
-def changes_since_return(report: Report) -> tuple[Transition | None, list[Change]]:
-    """What the preparer changed after the latest return, compared with the report now."""
-    returned = last_return(report)
+def changes_since_return(report: Report, doc: dict | None = None,
+                         transitions: list[Transition] | None = None) -> tuple[Transition | None, list[Change]]:
+    """What the preparer changed after the latest return, compared with the report now.
+
+    A caller that already holds them passes the report's document (`doc`) and its transitions,
+    newest first (`transitions`), so nothing is read twice."""
+    if transitions is None:
+        returned = last_return(report)
+    else:
+        returned = next((t for t in transitions if t.to_state == ReportState.RETURNED), None)
     if returned is None or returned.document is None:
         return returned, []
-    return returned, document_changes(returned.document, report_to_document(load_report(report.pk)))
+    return returned, document_changes(returned.document, doc or report_to_document(load_report(report.pk)))
 
 
 def annotate_comments(report: Report, comments) -> list:

@@ -179,8 +179,12 @@ def write_document(doc: dict, agency: Agency, *, report: Report | None = None) -
     return report
 
 
+# The relations a document is built from: prefetch them wherever a report becomes a document.
+ROW_RELATIONS = ("proactive_items", "application_rows", "review_groups")
+
+
 def load_report(report_id: int) -> Report:
-    return Report.objects.prefetch_related("proactive_items", "application_rows", "review_groups").get(pk=report_id)
+    return Report.objects.prefetch_related(*ROW_RELATIONS).get(pk=report_id)
 
 
 def previous_document(agency_name: str, year: int) -> dict | None:

@@ -18,18 +18,20 @@ from .pdf import render_pdf
 FROZEN_STATES = (ReportState.APPROVED, ReportState.PUBLISHED)
 
 
-def freeze_report(report: Report, *, user) -> ReportSnapshot:
+def freeze_report(report: Report, *, user, document: dict | None = None) -> ReportSnapshot:
     """Render the final (unwatermarked) PDF of `report` once and store it with its values.
 
-    Reads the report's rows afresh from the database, so what is frozen is what was approved,
-    not what an earlier-loaded object happened to hold. Raises `annual.pdf.PdfRenderError` if
-    the PDF cannot be rendered; the caller's transaction then rolls the approval back.
+    `document` is the report's document as the caller built it from the database inside the
+    same transaction (the approve transition); without it the rows are read afresh, so what is
+    frozen is what was approved, not what an earlier-loaded object happened to hold. Raises
+    `annual.pdf.PdfRenderError` if the PDF cannot be rendered; the caller's transaction then
+    rolls the approval back.
     """
-    fresh = load_report(report.pk)
-    document = report_to_document(fresh)
-    pdf = render_pdf(document, title=fresh.display_title)
+    if document is None:
+        document = report_to_document(load_report(report.pk))
+    pdf = render_pdf(document, title=report.display_title)
     return ReportSnapshot.objects.create(
-        report=fresh,
+        report=report,
         document=document,
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),

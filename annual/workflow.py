@@ -136,9 +136,11 @@ class Gate:
         return f"不能{label}：" + "；".join(parts) + "。" if parts else ""
 
 
-def check_gate(report: Report) -> Gate:
-    """Run every rule on the report as stored and collect the explanations of its warnings."""
-    doc = report_to_document(load_report(report.pk))
+def check_gate(report: Report, doc: dict | None = None) -> Gate:
+    """Run every rule on the report as stored (`doc`, if the caller already built it from the
+    stored report) and collect the explanations of its warnings."""
+    if doc is None:
+        doc = report_to_document(load_report(report.pk))
     findings = check_document(doc, previous_document(report.agency.name, report.year))
     explanations = dict(WarningExplanation.objects.filter(report=report).values_list("finding_key", "text"))
     return Gate(
@@ -223,8 +225,10 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", r
                 f"不能{rule.label}：您打开页面后报告已被修改（修订号 {expected} → {locked.revision}），请刷新页面核对后再操作。")
         if rule.reason_required and not reason:
             raise TransitionError(f"{rule.label}必须填写理由。")
+        # The report's values as they stand, built once: checked, recorded, frozen.
+        doc = report_to_document(load_report(locked.pk))
         if rule.gated:
-            refusal = check_gate(locked).refusal(rule.label)
+            refusal = check_gate(locked, doc).refusal(rule.label)
             if refusal:
                 raise TransitionError(refusal)
         update_fields = ["state", "updated_at"]
@@ -238,11 +242,11 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", r
         locked.save(update_fields=update_fields)
         Transition.objects.create(
             report=locked, from_state=source, to_state=rule.target, actor=user, reason=reason,
-            revision=locked.revision, document=report_to_document(load_report(locked.pk)),
+            revision=locked.revision, document=doc,
         )
         if rule.action == APPROVE:
             ReviewComment.objects.filter(report=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
-            _freeze(locked, user)
+            _freeze(locked, user, doc)
         if rule.notify:
             transaction.on_commit(lambda: _notify(locked.pk, rule, user, reason))
 
@@ -279,14 +283,14 @@ def _publication(report: Report, portal_url: str, on: datetime.date | None) -> t
     return url, on
 
 
-def _freeze(report: Report, user) -> None:
+def _freeze(report: Report, user, doc: dict) -> None:
     # Imported here: the snapshot module renders PDFs (WeasyPrint), which the rest of the
     # workflow, and every import of this module, has no need to load.
     from .pdf import PdfRenderError
     from .snapshots import freeze_report
 
     try:
-        freeze_report(report, user=user)
+        freeze_report(report, user=user, document=doc)
     except PdfRenderError as exc:  # raised inside the transaction: the approval is rolled back
         logger.exception("freezing report %s failed", report.pk)
         raise TransitionError(f"审核通过失败：定稿 PDF 未能生成（{exc}），报告状态未改变，请联系管理员。") from exc

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import permissions, workflow
 from ..audit import annotate_comments, audit_trail, changes_since_return
 from ..forms.workflow import CommentForm, PublishForm, TransitionForm
+from ..interchange import ROW_RELATIONS, report_to_document
+from ..models import Report
 
 
 def _back(report, request):
@@ -43,12 +45,14 @@ def _flash_errors(request, form) -> None:
 def approval(request, pk: int):
     """The report's review page: state, findings with explanations, changes since the last
     return, review comments, and the forms of the actions the user may take."""
-    report = permissions.get_visible_report(request.user, pk)
-    gate = workflow.check_gate(report)
-    returned, changes = changes_since_return(report)
+    rows = Report.objects.select_related("agency").prefetch_related(*ROW_RELATIONS)
+    report = permissions.get_visible_report(request.user, pk, queryset=rows)
+    doc = report_to_document(report)  # once, for the rules and the changes since a return
+    gate = workflow.check_gate(report, doc)
+    transitions = list(report.transitions.select_related("actor").order_by("-at", "-pk"))
+    returned, changes = changes_since_return(report, doc, transitions)
     actions = {rule.action: rule for rule in workflow.allowed_actions(request.user, report)}
     comments = annotate_comments(report, report.comments.select_related("author"))
-    transitions = list(report.transitions.select_related("actor").order_by("-at", "-pk"))
     for t in transitions:
         t.rule = workflow.rule_for(t)  # type: ignore[attr-defined]  # read by the template beside t
     return render(request, "annual/workflow/approval.html", {
