@@ -2,7 +2,8 @@
 
 The blocking rules are all linear equalities between sums of cells, so they are generated as
 data (`Check`) from the template spec. The server evaluates them here; the entry grid receives
-the same list as JSON (`checks_as_json`) and evaluates it live, so no rule is written twice.
+the same checks over its table's cells (`forms.sections.grid_config`) and evaluates them live,
+so no rule is written twice.
 Blank cells count as 0 everywhere.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
 
 from . import template_spec as spec
@@ -118,11 +119,6 @@ def blocking_checks(version: str) -> tuple[Check, ...]:
             message=f"{group.label}·{total_label}：{parts_label}为 {{expected}}，{total_label}填写为 {{actual}}",
         ))
     return tuple(checks)
-
-
-def checks_as_json(version: str) -> list[dict]:
-    """The blocking checks in the form the browser evaluates."""
-    return [dict(asdict(c), cells=list(c.cells)) for c in blocking_checks(version)]
 
 
 def run_check(check: Check, doc: dict) -> Finding | None:
