@@ -11,17 +11,20 @@ import datetime
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.db import models
 from django.urls import reverse
+from simple_history.utils import get_history_manager_for_model
 
 from . import template_spec as spec
-from .interchange import format_money, load_report, report_to_document
+from .interchange import load_report, report_to_document
 from .models import ApplicationRow, ProactiveItem, Reminder, Report, ReportState, ReviewLitigationGroup, Transition
+from .money import from_stored
 from .sections import STEPS_BY_KEY
 from .workflow import rule_for
 
-TEXT_LABELS = {"intro": "开头段落", **{s.key: s.heading for s in spec.SECTIONS if s.kind == "text"}}
+TEXT_LABELS = spec.TEXT_LABELS
 META_LABELS = dict(spec.META_FIELDS)
-CONTACT_LABELS = {key: f"联系方式·{label}" for key, label in spec.CONTACT_FIELDS}
+CONTACT_LABELS = dict(spec.CONTACT_FIELDS)
 
 
 def describe_path(version: str, path: str) -> str:
@@ -85,12 +88,19 @@ def last_return(report: Report) -> Transition | None:
             .select_related("actor").order_by("-at", "-pk").first())
 
 
-def changes_since_return(report: Report) -> tuple[Transition | None, list[Change]]:
-    """What the preparer changed after the latest return, compared with the report now."""
-    returned = last_return(report)
+def changes_since_return(report: Report, doc: dict | None = None,
+                         transitions: list[Transition] | None = None) -> tuple[Transition | None, list[Change]]:
+    """What the preparer changed after the latest return, compared with the report now.
+
+    A caller that already holds them passes the report's document (`doc`) and its transitions,
+    newest first (`transitions`), so nothing is read twice."""
+    if transitions is None:
+        returned = last_return(report)
+    else:
+        returned = next((t for t in transitions if t.to_state == ReportState.RETURNED), None)
     if returned is None or returned.document is None:
         return returned, []
-    return returned, document_changes(returned.document, report_to_document(load_report(report.pk)))
+    return returned, document_changes(returned.document, doc or report_to_document(load_report(report.pk)))
 
 
 def annotate_comments(report: Report, comments) -> list:
@@ -133,7 +143,7 @@ class Entry:
 # Report fields that are bookkeeping, or shown through transitions, not values an office wrote.
 _REPORT_SKIP = {"id", "revision", "created_at", "state", "history_id", "history_date", "history_change_reason",
                 "history_type", "history_user", "agency"}
-_ROW_SECTIONS = (
+_ROW_SECTIONS: tuple[tuple[type[models.Model], str, set[str]], ...] = (
     (ProactiveItem, "proactive", {"amount_places"}),
     (ApplicationRow, "applications", set()),
     (ReviewLitigationGroup, "review_litigation", set()),
@@ -164,7 +174,7 @@ def _report_entries(report: Report) -> list[Entry]:
 
 def _row_value(model, record, name: str):
     if model is ProactiveItem and name == "amount_wan_yuan":
-        return format_money(record.amount_wan_yuan, record.amount_places)
+        return from_stored(record.amount_wan_yuan, record.amount_places)
     return getattr(record, name)
 
 
@@ -172,7 +182,7 @@ def _row_entries(report: Report) -> list[Entry]:
     entries = []
     for model, section, skip in _ROW_SECTIONS:
         value_fields = [f.name for f in model._meta.fields if f.name not in {"id", "report", "key"} | skip]
-        history = model.history.model.objects.filter(report_id=report.pk).select_related("history_user")
+        history = get_history_manager_for_model(model).filter(report_id=report.pk).select_related("history_user")
         for _, records in groupby(history.order_by("id", "history_date", "history_id"), key=lambda r: r.id):
             previous = None
             for record in records:

@@ -18,17 +18,9 @@ from decimal import Decimal
 from typing import Any
 
 from . import template_spec as spec
+from .money import MONEY_LIMIT_TEXT, MONEY_MAX, MONEY_PLACES, MONEY_RE
 from .safe_input import MAX_JSON_BYTES, MAX_JSON_DEPTH, InputFileError, json_depth_exceeds, read_file
 
-# Money in 万元: at most 4 decimal places and 11 integer digits, i.e. 0 to 99 999 999 999.9999
-# (about 10^15 元). SQLite keeps 15 significant digits and PostgreSQL numeric(18, 4), so every value
-# in range is stored exactly on both; a province-wide 汇总 of thousands of reports stays four orders
-# of magnitude below the limit (all of China's yearly government procurement is about 4 × 10^8 万元).
-MONEY_MAX = Decimal("99999999999.9999")
-MONEY_INTEGER_DIGITS = 11
-MONEY_PLACES = 4
-MONEY_RE = re.compile(r"^\d{1,%d}(\.\d{1,%d})?$" % (MONEY_INTEGER_DIGITS, MONEY_PLACES), re.ASCII)
-MONEY_LIMIT_TEXT = f"0 至 {MONEY_MAX} 万元（最多 {MONEY_PLACES} 位小数）"
 # About 50 printed pages of 仿宋 3号 (600 characters a page); a real report's longest section is a
 # tenth of that. Measured: four fields at this size print 200 pages in about 8 s, at 100 000 they
 # took 25 s (660 pages), too long for a web worker.

@@ -84,7 +84,7 @@ def section_paragraphs(text: str) -> list[Paragraph]:
     return paragraphs(text) or [Paragraph(text=EMPTY_SECTION)]
 
 
-def default_title(agency: str, year: int) -> str:
+def default_title(agency: str, year: int | str) -> str:
     """The official title of a report, used wherever a report has no title of its own."""
     return f"{agency}{year}年度政府信息公开工作年度报告"
 

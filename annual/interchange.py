@@ -7,14 +7,14 @@ the document back, key for key.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
-from django.db import transaction
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from django.db import connection, transaction
+from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
 
 from . import template_spec as spec
 from .document import blank_document, validate
 from .models import Agency, ApplicationRow, ProactiveItem, Report, ReviewLitigationGroup
+from .money import from_stored, to_stored
 
 META_COLUMNS = {key: key for key, _ in spec.META_FIELDS}
 # The keys of Report.section_revisions: the 基本信息 step and the six sections.
@@ -22,27 +22,12 @@ REVISED_SECTIONS = ("basic", *(s.key for s in spec.SECTIONS))
 CONTACT_COLUMNS = {key: f"contact_{key}" for key, _ in spec.CONTACT_FIELDS}
 
 
-def format_money(amount: Decimal | None, places: int | None) -> str | None:
-    if amount is None:
-        return None
-    if places is None:
-        text = f"{amount.normalize():f}"
-        return text
-    return f"{amount.quantize(Decimal(1).scaleb(-places)):f}"
-
-
-def parse_money(text: str | None) -> tuple[Decimal | None, int | None]:
-    if text is None:
-        return None, None
-    places = len(text.split(".", 1)[1]) if "." in text else 0
-    return Decimal(text), places
-
-
 def report_to_document(report: Report, rows: tuple | None = None) -> dict:
     """The interchange document of a saved report (prefetch its rows to save queries).
 
     `rows`, when given, are the report's (proactive items, application rows, review groups),
-    already read: any objects with the rows' attributes, e.g. read in bulk for many reports.
+    already read: any objects with the rows' attributes, e.g. read in bulk for many reports, or
+    their state at an earlier revision from the audit history.
     """
     proactive_items, application_rows, review_groups = rows or (
         report.proactive_items.all(), report.application_rows.all(), report.review_groups.all())
@@ -67,7 +52,7 @@ def report_to_document(report: Report, rows: tuple | None = None) -> dict:
             continue
         for f in fields_by_item[item.key]:
             if f.kind == spec.MONEY:
-                doc["proactive"][item.key][f.key] = format_money(item.amount_wan_yuan, item.amount_places)
+                doc["proactive"][item.key][f.key] = from_stored(item.amount_wan_yuan, item.amount_places)
             else:
                 doc["proactive"][item.key][f.key] = getattr(item, f.key)
     for row in application_rows:
@@ -103,7 +88,7 @@ def build_rows(report: Report, doc: dict) -> tuple[list, list, list]:
         item = ProactiveItem(report=report, key=item_key)
         for field_key, value in values.items():
             if field_key == "amount_wan_yuan":
-                item.amount_wan_yuan, item.amount_places = parse_money(value)
+                item.amount_wan_yuan, item.amount_places = to_stored(value)
             else:
                 setattr(item, field_key, value)
         proactive.append(item)
@@ -113,37 +98,64 @@ def build_rows(report: Report, doc: dict) -> tuple[list, list, list]:
     return proactive, applications, review
 
 
-ROW_MODELS = (
-    (ProactiveItem, "proactive_items", spec.PROACTIVE_FIELD_KEYS + ("amount_places",)),
-    (ApplicationRow, "application_rows", tuple(c.key for c in spec.APPLICATION_COLUMNS)),
-    (ReviewLitigationGroup, "review_groups", tuple(f.key for f in spec.REVIEW_FIELDS)),
-)
+# Each table section's row model, its related name on Report, and the columns holding its cells.
+ROW_MODELS = {
+    "proactive": (ProactiveItem, "proactive_items", spec.PROACTIVE_FIELD_KEYS + ("amount_places",)),
+    "applications": (ApplicationRow, "application_rows", tuple(c.key for c in spec.APPLICATION_COLUMNS)),
+    "review_litigation": (ReviewLitigationGroup, "review_groups", tuple(f.key for f in spec.REVIEW_FIELDS)),
+}
+# Columns that are part of another column's cell: a money amount's places are not a cell of their own.
+_PART_OF_CELL = frozenset({"amount_places"})
 
 
-def sync_rows(report: Report, doc: dict, *, user=None) -> None:
-    """Make the report's table rows hold exactly the document's values.
+def sync_rows(report: Report, doc: dict, *, sections: tuple[str, ...] = tuple(ROW_MODELS), user=None) -> int:
+    """Make the report's rows of `sections` hold exactly the document's values: the one writer
+    of table rows (import, new report, saving a step).
 
-    Rows are updated in place (so the audit history shows old -> new on the same row) in a
-    fixed number of queries, whatever the number of rows.
+    Rows are updated in place, so the audit history shows old -> new on the same row (one
+    historical record per changed row, by `user`), in a fixed number of queries whatever the
+    number of rows. Returns how many cells changed.
     """
-    wanted = dict(zip(("proactive_items", "application_rows", "review_groups"), build_rows(report, doc)))
-    for model, related, fields in ROW_MODELS:
+    wanted = dict(zip(ROW_MODELS, build_rows(report, doc), strict=True))
+    changed = 0
+    for key in sections:
+        model, related, fields = ROW_MODELS[key]
+        cells = [f for f in fields if f not in _PART_OF_CELL]
         existing = {row.key: row for row in getattr(report, related).all()}
         to_create, to_update = [], []
-        for row in wanted[related]:
+        for row in wanted[key]:
             current = existing.pop(row.key, None)
             if current is None:
                 to_create.append(row)
+                changed += sum(1 for f in cells if getattr(row, f) is not None)
             elif any(getattr(current, f) != getattr(row, f) for f in fields):
+                changed += sum(1 for f in cells if getattr(current, f) != getattr(row, f))
                 for f in fields:
                     setattr(current, f, getattr(row, f))
                 to_update.append(current)
         if existing:
-            model.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+            model._default_manager.filter(pk__in=[row.pk for row in existing.values()]).delete()
         if to_create:
             bulk_create_with_history(to_create, model, default_user=user)
         if to_update:
-            bulk_update_with_history(to_update, model, list(fields), default_user=user)
+            _update_rows(model, to_update, fields)
+            get_history_manager_for_model(model).bulk_history_create(to_update, update=True, default_user=user)
+    return changed
+
+
+def _update_rows(model, rows: list, fields: tuple[str, ...]) -> None:
+    """UPDATE every row by primary key in one executemany round trip.
+
+    Django's bulk_update would build a CASE WHEN expression per row and field; compiling that
+    for a full 三 grid takes ~80 ms, this well under one.
+    """
+    qn = connection.ops.quote_name
+    columns = [model._meta.get_field(f) for f in fields]
+    assignments = ", ".join(f"{qn(c.column)} = %s" for c in columns)
+    sql = f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE {qn(model._meta.pk.column)} = %s"
+    params = [[c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns] + [row.pk] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 @transaction.atomic
@@ -170,8 +182,12 @@ def write_document(doc: dict, agency: Agency, *, report: Report | None = None, u
     return report
 
 
+# The relations a document is built from: prefetch them wherever a report becomes a document.
+ROW_RELATIONS = ("proactive_items", "application_rows", "review_groups")
+
+
 def load_report(report_id: int) -> Report:
-    return Report.objects.prefetch_related("proactive_items", "application_rows", "review_groups").get(pk=report_id)
+    return Report.objects.prefetch_related(*ROW_RELATIONS).get(pk=report_id)
 
 
 # The key under which `previous_document` says what its figures are; not part of the

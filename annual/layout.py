@@ -25,7 +25,7 @@ MONEY = spec.MONEY
 VALUE_KINDS = (COUNT, SIGNED, MONEY)
 
 PROACTIVE_VALUE_COLUMNS = 3  # table 二 is one table: 信息内容 plus three value columns
-ITEM_HEADER = "信息内容"
+ITEM_HEADER = spec.PROACTIVE_ITEM_HEADER
 
 
 @dataclass(frozen=True)
@@ -155,10 +155,15 @@ def _value_cell(version: str, path: str, kind: str, value: Any, *, text: str, co
                 label=spec.describe_cell(version, path), auto_total=auto_total)
 
 
+def unit_after_value(kind: str, field_label: str) -> str:
+    """The unit a value carries after it: 万元 for money whose header does not carry it (2019
+    采购总金额), as the published reports print it (271.53万元); else nothing."""
+    return MONEY_UNIT if kind == MONEY and MONEY_UNIT not in field_label else ""
+
+
 def money_text(field_label: str, value: str | None) -> str:
-    """Money keeps the office's decimals; where the header does not carry the unit (2019
-    采购总金额) the cell does, as the published reports print it: 271.53万元."""
-    return format_money(value, with_unit=MONEY_UNIT not in field_label)
+    """Money keeps the office's decimals, followed by its unit where the header lacks it."""
+    return format_money(value, with_unit=bool(unit_after_value(MONEY, field_label)))
 
 
 def proactive_table(doc: dict) -> Table:
@@ -177,12 +182,12 @@ def proactive_table(doc: dict) -> Table:
             TableRow([Cell(block.basis, colspan=PROACTIVE_VALUE_COLUMNS + 1, header=True, css="basis",
                            scope="colgroup")]),
             TableRow([Cell(ITEM_HEADER, header=True, scope="col")]
-                     + [Cell(f.label, colspan=s, header=True, scope="col") for f, s in zip(block.fields, spans)]),
+                     + [Cell(f.label, colspan=s, header=True, scope="col") for f, s in zip(block.fields, spans, strict=True)]),
         ]
         for item in block.items:
             item_values = values.get(item.key, {})
             cells = [Cell(item.label, header=True, css="label", scope="row")]
-            for f, s in zip(block.fields, spans):
+            for f, s in zip(block.fields, spans, strict=True):
                 raw = item_values.get(f.key)
                 text = money_text(f.label, raw) if f.kind == spec.MONEY else format_count(raw)
                 cells.append(_value_cell(version, spec.cell_path("proactive", item.key, f.key), f.kind, raw,
@@ -219,7 +224,7 @@ def applications_table(doc: dict) -> Table:
     rows = spec.application_rows(version)
     labels = spec.application_label_cells(version)
     body: list[TableRow] = []
-    for row, label_cells in zip(rows, labels):
+    for row, label_cells in zip(rows, labels, strict=True):
         cells = [Cell(c.text, rowspan=c.rowspan, colspan=c.colspan, header=True, css=_label_css(c), scope="row")
                  for c in label_cells]
         row_values = values.get(row.key, {})

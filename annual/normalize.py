@@ -16,7 +16,9 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from .document import MAX_COUNT, MONEY_LIMIT_TEXT, MONEY_RE
+from . import template_spec as spec
+from .document import MAX_COUNT
+from .money import MONEY_LIMIT_TEXT, MONEY_RE
 
 # Typed for "none": the blank cell. Full-width and doubled dashes are common in Chinese forms.
 BLANK_TOKENS = frozenset({"", "-", "--", "—", "——", "－", "－－", "–", "无"})
@@ -31,6 +33,17 @@ _COUNT_DIGITS = len(str(MAX_COUNT))
 COUNT_RULE = "非负整数"
 SIGNED_RULE = "整数"
 MONEY_RULE = "金额"
+
+
+BLANK_HINT = "“-”“无”或留空表示空白"
+# What each kind of cell takes, as the end of a message about a value that is not of that kind.
+RULE_HINTS = {
+    spec.COUNT: f"按“{COUNT_RULE}”规则应填写不小于 0 的整数；{BLANK_HINT}",
+    spec.SIGNED: f"按“{SIGNED_RULE}”规则应填写整数（可为负数，如 -3）；{BLANK_HINT}",
+    spec.MONEY: f"按“{MONEY_RULE}”规则应填写以万元计、最多 4 位小数的非负数（如 271.53）；{BLANK_HINT}",
+}
+# The patterns the browser uses to read a cell the way this module does (static/annual/grid.js).
+PATTERNS = {"grouped": _GROUPED.pattern, "integer": _INTEGER.pattern, "money": MONEY_RE.pattern}
 
 
 class InputError(ValueError):
@@ -68,7 +81,7 @@ def _clean(raw: str | None, *, label: str = "") -> str | None:
     return text
 
 
-def _shown(raw: str) -> str:
+def _shown(raw: str | None) -> str:
     raw = str(raw).strip()
     return raw if len(raw) <= 20 else raw[:20] + "…"
 
@@ -78,8 +91,7 @@ def parse_count(raw: str | None, *, label: str, signed: bool = False) -> int | N
     text = _clean(raw, label=label)
     if text is None:
         return None
-    rule = SIGNED_RULE if signed else COUNT_RULE
-    wanted = "整数（可为负数，如 -3）" if signed else "不小于 0 的整数"
+    hint = RULE_HINTS[spec.SIGNED if signed else spec.COUNT]
     if not _INTEGER.match(text):
         if re.match(r"^[+-]?\d+\.\d*$", text):
             reason = "不能是小数"
@@ -87,13 +99,12 @@ def parse_count(raw: str | None, *, label: str, signed: bool = False) -> int | N
             reason = "不能包含字母"
         else:
             reason = "不是数字"
-        raise InputError(f"{label}：“{_shown(raw)}”{reason}。按“{rule}”规则应填写{wanted}；"
-                         f"“-”“无”或留空表示空白")
+        raise InputError(f"{label}：“{_shown(raw)}”{reason}。{hint}")
     if len(text.lstrip("+-").lstrip("0")) > _COUNT_DIGITS:
         raise InputError(f"{label}：“{_shown(raw)}”超出范围，最大为 {MAX_COUNT}")
     value = int(text)
     if value < 0 and not signed:
-        raise InputError(f"{label}：“{_shown(raw)}”是负数。按“{rule}”规则应填写{wanted}")
+        raise InputError(f"{label}：“{_shown(raw)}”是负数。{hint.split('；')[0]}")
     if abs(value) > MAX_COUNT:
         raise InputError(f"{label}：“{_shown(raw)}”超出范围，最大为 {MAX_COUNT}")
     return value
@@ -117,8 +128,7 @@ def parse_money(raw: str | None, *, label: str) -> str | None:
             reason = "小数超过 4 位"
         else:
             reason = "不是有效金额"
-        raise InputError(f"{label}：“{_shown(raw)}”{reason}。按“{MONEY_RULE}”规则应填写以万元计、"
-                         f"最多 4 位小数的非负数（如 271.53）；“-”“无”或留空表示空白")
+        raise InputError(f"{label}：“{_shown(raw)}”{reason}。{RULE_HINTS[spec.MONEY]}")
     # Keep the places the office wrote ("271.50" stays "271.50") but drop leading zeros.
     whole, _, frac = text.partition(".")
     whole = str(int(whole))

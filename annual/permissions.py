@@ -59,11 +59,6 @@ def can_view(user, report: Report) -> bool:
     return ids is None or report.agency_id in ids
 
 
-def is_own_agency(user, report: Report) -> bool:
-    m = membership(user)
-    return m is not None and m.agency_id == report.agency_id
-
-
 def can_edit(user, report: Report) -> bool:
     """Values may be changed: own agency, preparer or approver, and the report is editable."""
     m = membership(user)
@@ -95,10 +90,26 @@ def acts_for(user, report: Report, roles) -> bool:
     return m is not None and m.agency_id == report.agency_id and m.role in roles
 
 
+def works_on(user, report: Report) -> bool:
+    """A preparer or approver of the report's own agency, whatever the report's state."""
+    return acts_for(user, report, (Role.PREPARER, Role.APPROVER))
+
+
+def reviews(user, report: Report) -> bool:
+    """An approver of the report's own agency, whatever the report's state."""
+    return acts_for(user, report, (Role.APPROVER,))
+
+
+def writes_comments(user, report: Report) -> bool:
+    """Whose review comments a report takes at all: its own agency's approvers and the approvers
+    of an agency above it (county review); `can_comment` says whether now."""
+    return reviews(user, report) or is_county_reviewer(user, report)
+
+
 def can_comment(user, report: Report) -> bool:
     """Review comments are written by the own agency's approver while the report awaits review,
     and by a county reviewer while it is submitted, or approved and not yet published."""
-    if acts_for(user, report, (Role.APPROVER,)):
+    if reviews(user, report):
         return report.state == ReportState.SUBMITTED
     return is_county_reviewer(user, report) and report.state in COUNTY_REVIEW_STATES
 

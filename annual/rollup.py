@@ -27,7 +27,7 @@ from . import rules
 from . import template_spec as spec
 from .document import blank_document
 from .formatting import default_title, format_count
-from .interchange import format_money
+from .money import from_stored
 from .models import Agency, ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
 
 INCLUDED_STATES = frozenset({ReportState.APPROVED, ReportState.PUBLISHED})
@@ -176,7 +176,7 @@ def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[
             if item is None:
                 continue
             for f in item:
-                item[f] = format_money(amount, places) if f == "amount_wan_yuan" else values[index[f]]
+                item[f] = from_stored(amount, places) if f == "amount_wan_yuan" else values[index[f]]
         columns = [c.key for c in spec.APPLICATION_COLUMNS]
         for report_id, key, *values in ApplicationRow.objects.filter(report_id__in=ids).values_list(
                 "report_id", "key", *columns):

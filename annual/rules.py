@@ -2,16 +2,17 @@
 
 The blocking rules are all linear equalities between sums of cells, so they are generated as
 data (`Check`) from the template spec. The server evaluates them here; the entry grid receives
-the same list as JSON (`checks_as_json`) and evaluates it live, so no rule is written twice.
+the same checks over its table's cells (`forms.sections.grid_config`) and evaluates them live,
+so no rule is written twice.
 Blank cells count as 0 everywhere.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
-from typing import Iterable
 
 from . import template_spec as spec
 from .document import value_at
@@ -98,13 +99,16 @@ def blocking_checks(version: str) -> tuple[Check, ...]:
             targets=(f"applications.handled_total.{col.key}",),
             message=f"{handled.numbered_label}·{col.label}：各项之和为 {{expected}}，填写为 {{actual}}",
         ))
+    by_key = spec.application_rows_by_key(version)
+    received, carried = by_key["received"].reference, by_key["carried_over"].reference
+    forward = by_key["carried_forward"].reference
     for col in spec.APPLICATION_COLUMNS:
         checks.append(Check(
             "balance",
             parts=(f"applications.received.{col.key}", f"applications.carried_over.{col.key}"),
             targets=(f"applications.handled_total.{col.key}", f"applications.carried_forward.{col.key}"),
-            message=(f"{col.label}栏：一（本年新收）＋二（上年结转）为 {{expected}}，"
-                     f"三（七）总计＋四（结转下年度）为 {{actual}}，两者应相等"),
+            message=(f"{col.label}栏：{received}＋{carried}为 {{expected}}，"
+                     f"{handled.reference}＋{forward}为 {{actual}}，两者应相等"),
         ))
     parts_label = "＋".join(spec.REVIEW_FIELDS_BY_KEY[k].label for k in spec.REVIEW_PART_KEYS)
     total_label = spec.REVIEW_FIELDS_BY_KEY["total"].label
@@ -116,11 +120,6 @@ def blocking_checks(version: str) -> tuple[Check, ...]:
             message=f"{group.label}·{total_label}：{parts_label}为 {{expected}}，{total_label}填写为 {{actual}}",
         ))
     return tuple(checks)
-
-
-def checks_as_json(version: str) -> list[dict]:
-    """The blocking checks in the form the browser evaluates."""
-    return [dict(asdict(c), cells=list(c.cells)) for c in blocking_checks(version)]
 
 
 def run_check(check: Check, doc: dict) -> Finding | None:
@@ -149,6 +148,8 @@ def carry_over_findings(doc: dict, previous: dict | None) -> list[Finding]:
     """This year's 二、上年结转 must equal last year's 四、结转下年度继续办理, column by column."""
     if previous is None:
         return []
+    rows = spec.application_rows_by_key(doc["template"])
+    carried, forward = rows["carried_over"], rows["carried_forward"]
     findings = []
     for col in spec.APPLICATION_COLUMNS:
         this = _num(value_at(doc, f"applications.carried_over.{col.key}"))
@@ -156,7 +157,8 @@ def carry_over_findings(doc: dict, previous: dict | None) -> list[Finding]:
         if this != last:
             findings.append(Finding(
                 "carry_over_continuity", WARNING, (f"applications.carried_over.{col.key}",), last, this,
-                f"二、上年结转·{col.label}：{_previous_name(previous)}结转下年度为 {last}，本年上年结转填写为 {this}",
+                f"{carried.number}{carried.short}·{col.label}：{_previous_name(previous)}{forward.short}为 {last}，"
+                f"本年{carried.short}填写为 {this}",
             ))
     return findings
 
@@ -169,6 +171,7 @@ def proactive_findings(doc: dict, previous: dict | None) -> list[Finding]:
     labels = {item.key: item.label for item, _ in spec.proactive_items(doc["template"])}
     for item_key, fields in spec.proactive_fields(doc["template"]).items():
         keys = {f.key for f in fields}
+        name = {f.key: f.label for f in fields}
         this = doc["proactive"][item_key]
         last = previous["proactive"][item_key]
         if {"in_force", "issued", "repealed"} <= keys:
@@ -179,9 +182,9 @@ def proactive_findings(doc: dict, previous: dict | None) -> list[Finding]:
             if expected != actual:
                 findings.append(Finding(
                     "proactive_continuity", WARNING, (f"proactive.{item_key}.in_force",), expected, actual,
-                    f"{labels[item_key]}·现行有效件数：上年 {_num(last.get('in_force'))} ＋本年制发 "
-                    f"{_num(this.get('issued'))} －本年废止 {_num(this.get('repealed'))} 为 {expected}，填写为 {actual}"
-                    f"（上年数据取自{_previous_name(previous)}）",
+                    f"{labels[item_key]}·{name['in_force']}：上年 {_num(last.get('in_force'))} ＋{name['issued']} "
+                    f"{_num(this.get('issued'))} －{name['repealed']} {_num(this.get('repealed'))} 为 {expected}，"
+                    f"填写为 {actual}（上年数据取自{_previous_name(previous)}）",
                 ))
         elif {"previous", "change"} <= keys:
             if this.get("previous") is None:
@@ -191,7 +194,7 @@ def proactive_findings(doc: dict, previous: dict | None) -> list[Finding]:
             if expected != actual:
                 findings.append(Finding(
                     "proactive_continuity", WARNING, (f"proactive.{item_key}.previous",), expected, actual,
-                    f"{labels[item_key]}·上一年项目数量：上年报告为 {_num(last.get('previous'))}，本年增/减 "
+                    f"{labels[item_key]}·{name['previous']}：上年报告为 {_num(last.get('previous'))}，{name['change']} "
                     f"{_num(last.get('change'))}，应为 {expected}，填写为 {actual}（上年数据取自{_previous_name(previous)}）",
                 ))
     return findings
@@ -248,7 +251,8 @@ def narrative_findings(doc: dict) -> list[Finding]:
             cells = pattern.alternatives[0]
             findings.append(Finding(
                 "narrative_numbers", WARNING, cells, sums[0], stated,
-                f"一、总体情况中“{match.group(0)}”写明{pattern.what}为 {stated}，表格中为 {sums[0]}",
+                f"{spec.SECTIONS_BY_KEY['overview'].heading}中“{match.group(0)}”写明{pattern.what}为 {stated}，"
+                f"表格中为 {sums[0]}",
             ))
     return findings
 

@@ -16,17 +16,24 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from simple_history.utils import bulk_create_with_history, get_history_manager_for_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from simple_history.utils import get_history_manager_for_model
 
 from . import rules
 from . import template_spec as spec
 from .document import blank_document, value_at
 from .interchange import (
-    CONTACT_COLUMNS, META_COLUMNS, build_rows, load_report, previous_document, report_to_document,
+    CONTACT_COLUMNS,
+    META_COLUMNS,
+    ROW_MODELS,
+    load_report,
+    previous_document,
+    report_to_document,
+    sync_rows,
     write_document,
 )
-from .models import Agency, ApplicationRow, ProactiveItem, Report, ReviewLitigationGroup
+from .models import Agency, Report
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,7 @@ def completeness(doc: dict, report: Report, key: str) -> Completeness:
         return _status(filled, total, filled == total)
     if key == "proactive":
         return _status(filled, total, filled == total)
+    spine: tuple[str, ...]
     if key == "applications":
         spine = ("applications.received.total", "applications.handled_total.total")
         return _status(filled, total, all(values[p] is not None for p in spine))
@@ -196,7 +204,7 @@ def overview(report: Report, doc: dict | None = None, previous: dict | None | bo
     """Findings and completeness of every step; `previous=False` means look last year up."""
     if doc is None:
         doc = report_to_document(report)
-    if previous is False:
+    if isinstance(previous, bool):
         previous = previous_document(report.agency.name, report.year)
     findings = rules.check_document(doc, previous)
     result = ReportOverview(report, doc, previous, findings)
@@ -223,14 +231,21 @@ class NotEditable(Exception):
 
 @dataclass
 class SectionConflict(Exception):
-    """Someone saved this section after the page was loaded; nothing was written.
+    """Someone saved this section after the page was loaded, and changed a cell this save
+    changes too (to something else); nothing was written.
 
-    `current` holds the section's saved values (keyed by cell path) and `revision` the section's
-    revision now, so the page can show both versions and let the user decide.
+    `current` holds the section's saved values (keyed by cell path), `revision` the section's
+    revision now and `report_revision` the report's, `cells` the cells both people changed, and
+    `merged` what the page should offer to save: the saver's value in every cell they changed,
+    the saved value in every other one. Saving `merged` at `revision` never undoes a change the
+    saver did not make.
     """
 
     current: dict
     revision: int
+    cells: tuple[str, ...] = ()
+    merged: dict = field(default_factory=dict)
+    report_revision: int = 0
     saved_by: str | None = None
     saved_at: datetime.datetime | None = None
 
@@ -240,19 +255,11 @@ class SaveResult:
     report: Report
     revision: int  # the section's new revision
     changed: int  # how many values differ from what was stored
+    merged_with: str | None = None  # who saved other cells of this section meanwhile (merged in)
 
 
 def section_revision(report: Report, key: str) -> int:
     return int((report.section_revisions or {}).get(key, 0))
-
-
-_ROW_MODELS = {"proactive": ProactiveItem, "applications": ApplicationRow, "review_litigation": ReviewLitigationGroup}
-_ROW_FIELDS = {
-    "proactive": ("made", "published", "total_published", "issued", "repealed", "in_force",
-                  "previous", "change", "decisions", "projects", "amount_wan_yuan", "amount_places"),
-    "applications": tuple(c.key for c in spec.APPLICATION_COLUMNS),
-    "review_litigation": tuple(f.key for f in spec.REVIEW_FIELDS),
-}
 
 
 def _apply_basic(report: Report, values: dict) -> int:
@@ -273,52 +280,12 @@ def _apply_basic(report: Report, values: dict) -> int:
 
 
 def _apply_rows(report: Report, key: str, values: dict, user) -> int:
-    """Update the section's rows in place, in a fixed number of queries whatever the row count."""
+    """Write the section's rows from its values (every cell of the section), through the one row writer."""
     fragment: dict = blank_document(agency="-", year=report.year, version=report.template)
     for path, value in values.items():
         _, row, col = path.split(".")
         fragment[key][row][col] = value
-    wanted = {"proactive": 0, "applications": 1, "review_litigation": 2}[key]
-    new_rows = build_rows(report, fragment)[wanted]
-    model = _ROW_MODELS[key]
-    fields = _ROW_FIELDS[key]
-    existing = {row.key: row for row in model.objects.filter(report=report)}
-    to_update, to_create = [], []
-    changed = 0
-    for row in new_rows:
-        current = existing.get(row.key)
-        if current is None:
-            to_create.append(row)
-            changed += 1
-            continue
-        diff = [f for f in fields if getattr(current, f) != getattr(row, f)]
-        if diff:
-            for f in fields:
-                setattr(current, f, getattr(row, f))
-            to_update.append(current)
-            changed += len(diff)
-    if to_create:
-        bulk_create_with_history(to_create, model, default_user=user)
-    if to_update:
-        _update_rows(model, to_update, fields)
-        # One historical row per changed row: the audit trail shows old -> new on the same row.
-        get_history_manager_for_model(model).bulk_history_create(to_update, update=True, default_user=user)
-    return changed
-
-
-def _update_rows(model, rows: list, fields: tuple[str, ...]) -> None:
-    """UPDATE every row by primary key in one executemany round trip.
-
-    Django's bulk_update would build a CASE WHEN expression per row and field; compiling that
-    for a full 三 grid takes ~80 ms, this well under one.
-    """
-    qn = connection.ops.quote_name
-    columns = [model._meta.get_field(f) for f in fields]
-    assignments = ", ".join(f"{qn(c.column)} = %s" for c in columns)
-    sql = f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE {qn(model._meta.pk.column)} = %s"
-    params = [[c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns] + [row.pk] for row in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    return sync_rows(report, fragment, sections=(key,), user=user)
 
 
 def _current_values(report: Report, key: str) -> dict:
@@ -326,13 +293,54 @@ def _current_values(report: Report, key: str) -> dict:
     return section_values(report_to_document(fresh), fresh, key)
 
 
-def save_section(report_id: int, key: str, values: dict, *, loaded_revision: int, user) -> SaveResult:
+def values_at(report: Report, key: str, report_revision: int) -> dict | None:
+    """The section's values as they were at the report's `report_revision`, from the audit
+    history; None if the history lacks that revision.
+
+    Every write saves the report (one historical record, its revision bumped) and then its rows,
+    so the rows of revision N are those in force when the next historical record was made.
+    """
+    record = report.history.filter(revision=report_revision).order_by("-history_date").first()
+    if record is None:
+        return None
+    following = report.history.filter(history_date__gt=record.history_date).order_by("history_date").first()
+    when = following.history_date if following else timezone.now()
+    old = record.instance
+    rows = tuple(get_history_manager_for_model(ROW_MODELS[k][0]).as_of(when).filter(report_id=report.pk)
+                 for k in TABLE_KEYS)
+    return section_values(report_to_document(old, rows=rows), old, key)
+
+
+def merge_cells(base: dict, current: dict, mine: dict) -> tuple[dict, tuple[str, ...]]:
+    """Three-way merge of one section, cell by cell: `base` is what the saver loaded, `current`
+    what is saved now, `mine` what the saver submits.
+
+    A cell the saver changed takes their value; any other cell keeps the saved value. A cell both
+    changed, to different values, is a conflict. Returns (merged values, conflicting cells).
+    """
+    merged, clashes = {}, []
+    for name, value in mine.items():
+        theirs = current.get(name)
+        if value == base.get(name):
+            merged[name] = theirs
+        else:
+            merged[name] = value
+            if theirs != base.get(name) and theirs != value:
+                clashes.append(name)
+    return merged, tuple(clashes)
+
+
+def save_section(report_id: int, key: str, values: dict, *, loaded_revision: int, user,
+                 loaded_report_revision: int | None = None) -> SaveResult:
     """Write one section's values (already normalised, keyed by cell path) to the report.
 
-    Locks the report row, refuses when the report is not editable (`NotEditable`) or when the
-    section's revision moved since `loaded_revision` (`SectionConflict`, nothing written).
-    Otherwise updates the report's fields or the section's rows (history records old -> new),
-    and bumps both the section's revision and the report's. Cross-total errors never stop a save.
+    Locks the report row and refuses when the report is not editable (`NotEditable`). When the
+    section's revision moved since `loaded_revision`, someone else saved it meanwhile: the save
+    is merged cell by cell against what the saver loaded (the report at `loaded_report_revision`,
+    from the history), so it writes only the cells the saver changed; a cell both changed is a
+    `SectionConflict` and nothing is written. Without a known base, any difference is a conflict.
+    Updates the report's fields or the section's rows (history records old -> new), and bumps
+    both the section's revision and the report's. Cross-total errors never stop a save.
     """
     if key not in STEPS_BY_KEY or key == "review":
         raise ValueError(f"unknown section {key!r}")
@@ -341,28 +349,38 @@ def save_section(report_id: int, key: str, values: dict, *, loaded_revision: int
         if not report.is_editable:
             raise NotEditable(report.get_state_display())
         now = section_revision(report, key)
+        merged_with = None
         if now != loaded_revision:
             last = report.history.select_related("history_user").first()
-            raise SectionConflict(
-                current=_current_values(report, key),
-                revision=now,
-                saved_by=str(last.history_user) if last and last.history_user else None,
-                saved_at=last.history_date if last else None,
-            )
+            saved_by = str(last.history_user) if last and last.history_user else None
+            current = _current_values(report, key)
+            base = None if loaded_report_revision is None else values_at(report, key, loaded_report_revision)
+            if base is None:
+                merged = {name: values.get(name) for name in current}
+                clashes = tuple(name for name in current if values.get(name) != current[name])
+            else:
+                merged, clashes = merge_cells(base, current, values)
+            if clashes:
+                raise SectionConflict(current=current, revision=now, cells=clashes, merged=merged,
+                                      report_revision=report.revision, saved_by=saved_by,
+                                      saved_at=last.history_date if last else None)
+            values, merged_with = merged, saved_by or "他人"
+        changed = 0
         if key == "basic":
             changed = _apply_basic(report, values)
         elif key in TEXT_KEYS:
             changed = int(getattr(report, key) != values[key])
             setattr(report, key, values[key])
-        else:
-            changed = _apply_rows(report, key, values, user)
         revisions = dict(report.section_revisions or {})
         revisions[key] = now + 1
         report.section_revisions = revisions
         report.revision += 1
         report._history_user = user  # simple_history: who made this change, also outside a request
+        # The report first, then its rows, as write_document does: `values_at` relies on that order.
         report.save()
-    return SaveResult(report, now + 1, changed)
+        if key in TABLE_KEYS:
+            changed = _apply_rows(report, key, values, user)
+    return SaveResult(report, now + 1, changed, merged_with)
 
 
 # --- Creating a report ---------------------------------------------------------------------------

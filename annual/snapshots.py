@@ -23,23 +23,25 @@ from .rules import check_document
 FROZEN_STATES = (ReportState.APPROVED, ReportState.PUBLISHED)
 
 
-def freeze_report(report: Report, *, user) -> ReportSnapshot:
+def freeze_report(report: Report, *, user, document: dict | None = None) -> ReportSnapshot:
     """Render the final (unwatermarked, archival PDF/A-3a) PDF of `report` once and store it
     with its values, which the PDF also carries: as its `report.json` and as the official-layout
     workbook `report.xlsx` (with the rule findings, as the Excel export has them).
 
-    Reads the report's rows afresh from the database, so what is frozen is what was approved,
-    not what an earlier-loaded object happened to hold. Raises `annual.pdf.PdfRenderError` if
-    the PDF cannot be rendered; the caller's transaction then rolls the approval back.
+    `document` is the report's document as the caller built it from the database inside the
+    same transaction (the approve transition); without it the rows are read afresh, so what is
+    frozen is what was approved, not what an earlier-loaded object happened to hold. Raises
+    `annual.pdf.PdfRenderError` if the PDF cannot be rendered; the caller's transaction then
+    rolls the approval back.
     """
-    fresh = load_report(report.pk)
-    document = report_to_document(fresh)
+    if document is None:
+        document = report_to_document(load_report(report.pk))
     moment = timezone.now()
-    findings = check_document(document, previous_document(fresh.agency.name, fresh.year))
+    findings = check_document(document, previous_document(report.agency.name, report.year))
     workbook = workbook_attachment(workbook_bytes(document, findings=findings))
-    pdf = render_archival_pdf(document, title=fresh.display_title, extra_files=[workbook], moment=moment)
+    pdf = render_archival_pdf(document, title=report.display_title, extra_files=[workbook], moment=moment)
     return ReportSnapshot.objects.create(
-        report=fresh,
+        report=report,
         document=document,
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),

@@ -52,6 +52,9 @@ SECTIONS = (
 )
 SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
 TEXT_FIELDS = ("intro", "overview", "problems", "other_matters")
+INTRO_LABEL = "开头段落"  # the unnumbered paragraphs before 一
+# Every text field's name, for forms, messages and the admin.
+TEXT_LABELS = {"intro": INTRO_LABEL, **{s.key: s.heading for s in SECTIONS if s.kind == "text"}}
 
 # The five aspects 一、总体情况 is expected to cover in the 2021 format.
 OVERVIEW_ASPECTS_2021 = ("主动公开", "依申请公开", "政府信息管理", "政府信息公开平台建设", "监督保障")
@@ -69,7 +72,7 @@ META_FIELDS = (
 )
 META_DATE_FIELDS = ("published_on", "signed_on")
 CONTACT_FIELDS = (
-    ("address", "地址"),
+    ("address", "联系地址"),
     ("postcode", "邮编"),
     ("phone", "电话"),
     ("fax", "传真"),
@@ -165,6 +168,9 @@ PROACTIVE_BLOCKS = {
     ),
 }
 
+# The header of 二's first column, over the item names.
+PROACTIVE_ITEM_HEADER = "信息内容"
+
 # Every field a proactive item can have in any version (the model has a column for each).
 PROACTIVE_FIELD_KEYS = (
     "made", "published", "total_published",
@@ -239,6 +245,14 @@ class Row:
     outcome: bool = False  # counts towards （七）总计
     group: Group | None = None
     versions: frozenset[str] = frozenset(VERSIONS)
+    short: str = ""  # a short name for compact messages: 本年新收
+
+    @property
+    def reference(self) -> str:
+        """How a compact message refers to the row: 一（本年新收）, 三（七）总计."""
+        if self.level == 1 and self.short:
+            return f"{self.number.rstrip('、')}（{self.short}）"
+        return self.display
 
     @property
     def numbered_label(self) -> str:
@@ -262,8 +276,8 @@ _ONLY_2019 = frozenset({V2019})
 _ONLY_2021 = frozenset({V2021})
 
 APPLICATION_ROWS_ALL = (
-    Row("received", "一、", "本年新收政府信息公开申请数量", 1),
-    Row("carried_over", "二、", "上年结转政府信息公开申请数量", 1),
+    Row("received", "一、", "本年新收政府信息公开申请数量", 1, short="本年新收"),
+    Row("carried_over", "二、", "上年结转政府信息公开申请数量", 1, short="上年结转"),
     Row("granted", "（一）", "予以公开", 2, True),
     Row("partially_granted", "（二）", "部分公开（区分处理的，只计这一情形，不计其他情形）", 2, True),
     Row("withheld_state_secret", "1.", "属于国家秘密", 3, True, WITHHELD),
@@ -289,7 +303,7 @@ APPLICATION_ROWS_ALL = (
         "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", 3, True, OTHER_HANDLING, _ONLY_2021),
     Row("other_misc", "3.", "其他", 3, True, OTHER_HANDLING, _ONLY_2021),
     Row("handled_total", "（七）", "总计", 2),
-    Row("carried_forward", "四、", "结转下年度继续办理", 1),
+    Row("carried_forward", "四、", "结转下年度继续办理", 1, short="结转下年度"),
 )
 ALL_ROW_KEYS = tuple(r.key for r in APPLICATION_ROWS_ALL)
 

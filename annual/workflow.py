@@ -164,9 +164,11 @@ class Gate:
         return f"不能{label}：" + "；".join(parts) + "。" if parts else ""
 
 
-def check_gate(report: Report) -> Gate:
-    """Run every rule on the report as stored and collect the explanations of its warnings."""
-    doc = report_to_document(load_report(report.pk))
+def check_gate(report: Report, doc: dict | None = None) -> Gate:
+    """Run every rule on the report as stored (`doc`, if the caller already built it from the
+    stored report) and collect the explanations of its warnings."""
+    if doc is None:
+        doc = report_to_document(load_report(report.pk))
     findings = check_document(doc, previous_document(report.agency.name, report.year))
     explanations = dict(WarningExplanation.objects.filter(report=report).values_list("finding_key", "text"))
     return Gate(
@@ -206,9 +208,27 @@ def save_explanations(report: Report, texts: dict[str, str], *, user) -> int:
         return WarningExplanation.objects.filter(report=locked, finding_key__in=current).count()
 
 
+def add_comment(report: Report, *, target: str, text: str, user) -> ReviewComment:
+    """Record an approver's review comment on `target` (a cell path, a section key, or "" for
+    the whole report): the one writer of comments. Refused (`TransitionError`, nothing written)
+    unless `user` may comment on the report now (`permissions.can_comment`)."""
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if not permissions.can_comment(user, locked):
+            raise TransitionError(f"报告状态为“{locked.get_state_display()}”，现在不能提出审核意见"
+                                  "（本机关审核人：待审核时；上级机关复核：待审核或已通过未发布时）。")
+        return _write_comment(locked, target=target, text=text, user=user)
+
+
+def _write_comment(report: Report, *, target: str, text: str, user) -> ReviewComment:
+    return ReviewComment.objects.create(report=report, target=target, text=text.strip(), author=user)
+
+
 # --- The one function that changes state --------------------------------------------------------
 
-def perform_transition(report: Report, action: str, *, user, reason: str = "", **extra) -> str:
+def perform_transition(report: Report, action: str, *, user, reason: str = "", revision: int | None = None,
+                       portal_url: str = "", portal_published_on: datetime.date | None = None,
+                       comment: tuple[str, str] | None = None) -> str:
     """Perform `action` on `report` as `user` and return the new state.
 
     Checks, in order: the action exists; `user` acts for the report's agency in a role the
@@ -224,13 +244,10 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
     notification email. `report` itself is refreshed. Raises `TransitionError` (Chinese
     message, nothing written) when refused.
 
-    Extra keyword arguments: `revision` (int, the revision the user saw); for publish
-    `portal_url` (str) and `portal_published_on` (date); for return `comment`, a (target, text)
-    review comment saved with the return, in the same transaction.
+    `revision` is the revision the user saw (None: not checked); `portal_url` and
+    `portal_published_on` are the publication details, for publish only; `comment`, for return
+    only, is a (target, text) review comment saved with the return, in the same transaction.
     """
-    unknown = set(extra) - {"revision", "portal_url", "portal_published_on", "comment"}
-    if unknown:
-        raise TypeError(f"unexpected arguments: {sorted(unknown)}")
     rule = TRANSITIONS.get(action)
     if rule is None:
         raise TransitionError(f"未知的操作：{action}")
@@ -247,7 +264,7 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
             conflict = permissions.approval_conflict(user, locked)
             if conflict:
                 raise TransitionError(separation_refusal(conflict))
-        expected = extra.get("revision")
+        expected = revision
         if expected is not None and int(expected) != locked.revision:
             raise TransitionError(
                 f"不能{rule.label}：您打开页面后报告已被修改（修订号 {expected} → {locked.revision}），请刷新页面核对后再操作。")
@@ -255,8 +272,10 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
             raise TransitionError(f"{rule.label}必须填写理由。")
         if rule.action == COUNTY_APPROVE and county_reviewed(locked):
             raise TransitionError("不能复核通过：该报告本次审核通过后已经复核通过。")
+        # The report's values as they stand, built once: checked, recorded, frozen.
+        doc = report_to_document(load_report(locked.pk))
         if rule.gated:
-            refusal = check_gate(locked).refusal(rule.label)
+            refusal = check_gate(locked, doc).refusal(rule.label)
             if refusal:
                 raise TransitionError(refusal)
         update_fields = ["state", "updated_at"]
@@ -265,7 +284,7 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
             if reviewer is not None and not county_reviewed(locked):
                 raise TransitionError(f"不能登记发布：{reviewer.name}要求下级机关的报告经其复核通过后才能发布，"
                                       "该报告尚未复核通过。")
-            locked.portal_url, locked.portal_published_on = _publication(locked, extra)
+            locked.portal_url, locked.portal_published_on = _publication(locked, portal_url, portal_published_on)
             update_fields += ["portal_url", "portal_published_on"]
 
         source = locked.state
@@ -274,16 +293,16 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
         locked.save(update_fields=update_fields)
         Transition.objects.create(
             report=locked, from_state=source, to_state=rule.target, actor=user, reason=reason,
-            revision=locked.revision, document=report_to_document(load_report(locked.pk)), action=rule.action,
+            revision=locked.revision, document=doc, action=rule.action,
         )
-        if rule.action == RETURN and extra.get("comment"):
-            target, text = extra["comment"]
-            ReviewComment.objects.create(report=locked, target=target, text=text, author=user)
+        if rule.action == RETURN and comment:
+            target, text = comment
+            _write_comment(locked, target=target, text=text, user=user)
         if rule.action == COUNTY_APPROVE:
             ReviewComment.objects.filter(report=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
         if rule.action == APPROVE:
             ReviewComment.objects.filter(report=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
-            _freeze(locked, user)
+            _freeze(locked, user, doc)
         if rule.notify:
             transaction.on_commit(lambda: _notify(locked.pk, rule, user, reason))
 
@@ -306,9 +325,8 @@ def _state_refusal(report: Report, rule: Rule) -> str:
     return message + "。"
 
 
-def _publication(report: Report, extra: dict) -> tuple[str, datetime.date]:
-    url = (extra.get("portal_url") or "").strip()
-    on = extra.get("portal_published_on")
+def _publication(report: Report, portal_url: str, on: datetime.date | None) -> tuple[str, datetime.date]:
+    url = (portal_url or "").strip()
     if not url:
         raise TransitionError("登记发布必须填写发布网址。")
     try:
@@ -326,14 +344,14 @@ def _publication(report: Report, extra: dict) -> tuple[str, datetime.date]:
     return url, on
 
 
-def _freeze(report: Report, user) -> None:
+def _freeze(report: Report, user, doc: dict) -> None:
     # Imported here: the snapshot module renders PDFs (WeasyPrint), which the rest of the
     # workflow, and every import of this module, has no need to load.
     from .pdf import PdfRenderError
     from .snapshots import freeze_report
 
     try:
-        freeze_report(report, user=user)
+        freeze_report(report, user=user, document=doc)
     except PdfRenderError as exc:  # raised inside the transaction: the approval is rolled back
         logger.exception("freezing report %s failed", report.pk)
         raise TransitionError(f"审核通过失败：定稿 PDF 未能生成（{exc}），报告状态未改变，请联系管理员。") from exc

@@ -4,8 +4,8 @@ Everything that differs between a laptop, CI and production comes from the envir
 a malformed value stops the process instead of being silently ignored.
 """
 
-from pathlib import Path
 import os
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -53,7 +53,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
-    "formtools",
     "simple_history",
     "axes",
     "annual",
@@ -127,7 +126,6 @@ LANGUAGE_CODE = "zh-hans"
 # One language: the pages are written in Chinese, so Django's own messages (form errors, admin)
 # must be too, whatever the browser's Accept-Language says.
 LANGUAGES = [("zh-hans", "简体中文")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -143,8 +141,6 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
-MEDIA_URL = "/media/"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -32,5 +32,6 @@ def step_data(report, slug: str) -> dict:
     form = form_class_for(step.key, report.template)(report=report, doc=report_to_document(report))
     data = {name: form.shown(name) for name in form.value_names}
     data["revision"] = str(form.initial["revision"])
+    data["report_revision"] = str(form.initial["report_revision"])
     return data
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from annual import sections
-from annual.audit import audit_trail, changes_since_return, document_changes, describe_path
+from annual.audit import audit_trail, changes_since_return, describe_path, document_changes
 from annual.interchange import load_report, report_to_document
 from annual.models import ReportState, Transition
 from annual.workflow import perform_transition

@@ -159,7 +159,7 @@ def test_model_guard_refuses_saving_locked_report(personas, doc_2021, state):
         "write_document": lambda: write_document(copy.deepcopy(doc_2021), report.agency,
                                                  report=Report.objects.get(pk=report.pk)),
     }
-    for name, attempt in attempts.items():
+    for attempt in attempts.values():
         # Each attempt in its own savepoint: a refused save marks its transaction for rollback.
         with pytest.raises(ReportLocked, match="已锁定"), transaction.atomic():
             attempt()

@@ -244,6 +244,7 @@ def test_weasyprint_never_contacts_http_or_reads_files_named_in_html(tmp_path):
         pdf = html_to_pdf(html)
     finally:
         server.shutdown()
+        server.server_close()
     assert hits == []
     assert pdf.startswith(b"%PDF")
     assert images(PdfReader(io.BytesIO(pdf))) == []

@@ -12,7 +12,6 @@ from annual.rules import (
     blocking_checks,
     blocking_findings,
     check_document,
-    checks_as_json,
     narrative_findings,
 )
 
@@ -174,13 +173,19 @@ def test_2021_other_handling_rows_count_and_2019_other_does_not_exist():
     assert findings[("handled_total", "applications.handled_total.research")] == (3, 0)
 
 
-def test_checks_as_json_matches_server_checks():
+def test_grid_ships_every_server_check_over_its_table():
+    from annual.forms.sections import blank_table, grid_config
+
     for version in spec.VERSIONS:
-        shipped = checks_as_json(version)
-        assert len(shipped) == len(blocking_checks(version))
-        first = shipped[0]
-        assert set(first) == {"rule", "parts", "targets", "message", "cells"}
-        assert "{expected}" in first["message"] and "{actual}" in first["message"]
+        shipped = []
+        for key in ("applications", "review_litigation"):
+            table = blank_table(key, version)
+            paths = [c.path for c in table.value_cells()]
+            for check in grid_config(table, version)["checks"]:
+                assert "{expected}" in check["message"] and "{actual}" in check["message"]
+                shipped.append((check["rule"], tuple(paths[i] for i in check["parts"]),
+                                tuple(paths[i] for i in check["targets"])))
+        assert shipped == [(c.rule, c.parts, c.targets) for c in blocking_checks(version)]
 
 
 # --- Warnings -----------------------------------------------------------------------------

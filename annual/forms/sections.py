@@ -2,22 +2,27 @@
 (`applications.received.natural_person`, `meta.contact.phone`, `overview`), so a finding's cells
 name the inputs they concern and the review page can link straight to them.
 
-Every form carries `revision`: the section's revision when the page was loaded, which
-`sections.save_section` compares to refuse overwriting someone else's save.
+Every form carries `revision` and `report_revision`: the section's and the report's revision
+when the page was loaded. `sections.save_section` compares the first to notice someone else's
+save, and merges against the values of the second, cell by cell.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
+from django.db import models
 
+from .. import rules
 from .. import template_spec as spec
-from ..document import MAX_TEXT_CHARS
+from ..document import MAX_TEXT_CHARS, blank_document
+from ..layout import Cell, Table, TableRow, build_table, unit_after_value
 from ..models import Report
-from ..normalize import format_value
+from ..normalize import BLANK_TOKENS, PATTERNS, RULE_HINTS, format_value
 from ..sections import TEXT_KEYS, section_revision, section_values
 from .fields import CountField, MoneyField
 
@@ -27,6 +32,7 @@ class SectionForm(forms.Form):
 
     key = ""
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    report_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     def __init__(self, data=None, *, report: Report, doc: dict | None, readonly: bool = False):
         """`doc` gives the saved values shown by an unbound form; a bound form to be saved
@@ -36,6 +42,7 @@ class SectionForm(forms.Form):
         self.readonly = readonly
         initial = section_values(doc, report, self.key) if doc is not None else {}
         initial["revision"] = section_revision(report, self.key)
+        initial["report_revision"] = report.revision
         super().__init__(data, initial=initial)
         if readonly:
             for f in self.fields.values():
@@ -43,7 +50,7 @@ class SectionForm(forms.Form):
 
     @property
     def value_names(self) -> list[str]:
-        return [name for name in self.fields if name != "revision"]
+        return [name for name in self.fields if name not in ("revision", "report_revision")]
 
     def section_values(self) -> dict:
         """The cleaned values, keyed by cell path, for `sections.save_section`."""
@@ -61,7 +68,8 @@ class SectionForm(forms.Form):
         for name, errors in self.errors.items():
             label = str(self.fields[name].label) if name in self.fields else ""
             for message in errors:
-                text = message if not label or message.startswith(label) else f"{label}：{message}"
+                text = str(message)
+                text = text if not label or text.startswith(label) else f"{label}：{text}"
                 result.append({"name": name, "text": text})
         return result
 
@@ -72,7 +80,9 @@ class SectionForm(forms.Form):
 # --- 基本信息 ----------------------------------------------------------------------------------
 
 def _max_length(column: str) -> int:
-    return Report._meta.get_field(column).max_length
+    field = Report._meta.get_field(column)
+    assert isinstance(field, models.CharField) and field.max_length is not None, column
+    return field.max_length
 
 
 class BasicForm(SectionForm):
@@ -80,6 +90,7 @@ class BasicForm(SectionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["title"].help_text = f"留空则使用“{self.report.default_title}”"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -94,6 +105,7 @@ class BasicForm(SectionForm):
                 *[Column(name, css_class="col-md-2") for name in contact[1:]]),
             Field("intro"),
             "revision",
+            "report_revision",
         )
 
     @classmethod
@@ -102,7 +114,7 @@ class BasicForm(SectionForm):
             "agency": forms.CharField(label="机关名称（标题中的写法）", max_length=_max_length("agency_label")),
             "title": forms.CharField(
                 label="标题", max_length=_max_length("title"), required=False,
-                help_text="留空则使用“机关名称＋年度＋政府信息公开工作年度报告”",
+                help_text="留空则使用默认标题",
             ),
         }
         for key, label in spec.META_FIELDS:
@@ -116,11 +128,11 @@ class BasicForm(SectionForm):
                 )
         for key, label in spec.CONTACT_FIELDS:
             fields[f"meta.contact.{key}"] = forms.CharField(
-                label=f"联系{label}" if key == "address" else label, required=False, empty_value=None,
+                label=label, required=False, empty_value=None,
                 max_length=_max_length(f"contact_{key}"),
             )
         fields["intro"] = forms.CharField(
-            label="开头段落", required=False, max_length=MAX_TEXT_CHARS,
+            label=spec.INTRO_LABEL, required=False, max_length=MAX_TEXT_CHARS,
             widget=forms.Textarea(attrs={"rows": 7, "data-charcount": "1"}),
             help_text="写明编制依据、统计期限、电子版下载网址和联系方式。",
         )
@@ -152,7 +164,8 @@ class TextSectionForm(SectionForm):
     """一、五、六: one roomy text area."""
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.key in cleaned:
             cleaned[self.key] = _newlines(cleaned[self.key])
         return cleaned
@@ -175,83 +188,94 @@ def _text_fields(key: str) -> dict[str, forms.Field]:
     )}
 
 
-# --- 二 主动公开 --------------------------------------------------------------------------------
+# --- 二、三、四: the official tables ----------------------------------------------------------------
 
-class ProactiveForm(SectionForm):
-    key = "proactive"
+@dataclass(frozen=True)
+class EntryCell(Cell):
+    """A cell of the entry grid: the layout's cell whose `text` is what its input shows, with
+    the first error of that input (value cells only)."""
 
-    @classmethod
-    def build_fields(cls, version: str) -> dict[str, forms.Field]:
-        fields: dict[str, forms.Field] = {}
-        for item, block in spec.proactive_items(version):
-            for f in block.fields:
-                name = f"proactive.{item.key}.{f.key}"
-                label = spec.describe_cell(version, name)
-                if f.kind == spec.MONEY:
-                    fields[name] = MoneyField(cell_label=label)
-                else:
-                    fields[name] = CountField(cell_label=label, signed=f.kind == spec.SIGNED)
-        return fields
+    error: str = ""
 
-    def blocks(self) -> list[dict]:
-        """The small tables of 二, in official order, with each cell's shown value and errors."""
-        result = []
-        for block in spec.PROACTIVE_BLOCKS[self.version]:
-            rows = []
-            for item in block.items:
-                cells = []
-                for f in block.fields:
-                    name = f"proactive.{item.key}.{f.key}"
-                    cells.append({"name": name, "value": self.shown(name), "kind": f.kind,
-                                  "errors": self.errors.get(name, []), "label": self.fields[name].label})
-                rows.append({"item": item, "cells": cells})
-            result.append({"block": block, "rows": rows})
-        return result
+    @property
+    def unit(self) -> str:
+        """The unit shown after the input, where the printed value carries it (万元)."""
+        return unit_after_value(self.kind, self.label)
 
 
-# --- 三、四 grids ---------------------------------------------------------------------------------
-
-class GridForm(SectionForm):
-    """三 or 四 as the official table: every cell a count, rendered by a hand-written template."""
+class TableForm(SectionForm):
+    """二, 三 or 四 as the official table of `annual.layout`: one field per value cell."""
 
     @classmethod
     def build_fields(cls, key: str, version: str) -> dict[str, forms.Field]:
         fields: dict[str, forms.Field] = {}
-        for row_key, col_keys in cls.layout(key, version):
-            for col in col_keys:
-                name = f"{key}.{row_key}.{col}"
-                fields[name] = CountField(cell_label=spec.describe_cell(version, name))
+        for cell in blank_table(key, version).value_cells():
+            if cell.kind == spec.MONEY:
+                fields[cell.path] = MoneyField(cell_label=cell.label)
+            else:
+                fields[cell.path] = CountField(cell_label=cell.label, signed=cell.kind == spec.SIGNED)
         return fields
 
-    @staticmethod
-    def layout(key: str, version: str) -> list[tuple[str, tuple[str, ...]]]:
-        if key == "applications":
-            cols = tuple(c.key for c in spec.APPLICATION_COLUMNS)
-            return [(r.key, cols) for r in spec.application_rows(version)]
-        cols = tuple(f.key for f in spec.REVIEW_FIELDS)
-        return [(g.key, cols) for g in spec.REVIEW_GROUPS]
+    def entry_table(self, doc: dict) -> Table:
+        """The section's table with each value cell showing its input's text and first error:
+        what was typed when the form is bound (never lose input), else the saved value."""
+        table = build_table(doc, self.key)
+        errors = self.errors if self.is_bound else {}
 
-    def _cell(self, name: str, col: int, total: bool) -> dict:
-        return {"name": name, "value": self.shown(name), "errors": self.errors.get(name, []), "col": col,
-                "total": total, "label": self.fields[name].label}
+        def entry(cell: Cell) -> Cell:
+            if not cell.is_value:
+                return cell
+            problems = errors.get(cell.path)
+            return EntryCell(**{**vars(cell), "text": self.shown(cell.path),
+                                "error": problems[0] if problems else ""})
 
-    def application_grid(self) -> list[dict]:
-        """Rows of 三: the label cells that start on the row (with merges) and the seven inputs."""
-        rows = []
-        labels = spec.application_label_cells(self.version)
-        for i, row in enumerate(spec.application_rows(self.version)):
-            cells = [self._cell(f"applications.{row.key}.{c.key}", j, c.key == "total" or row.key == "handled_total")
-                     for j, c in enumerate(spec.APPLICATION_COLUMNS)]
-            rows.append({"row": row, "labels": labels[i], "cells": cells, "index": i})
-        return rows
+        groups = [[TableRow([entry(c) for c in row.cells], css=row.css, key=row.key) for row in group]
+                  for group in table.groups]
+        return Table(key=table.key, css=table.css, columns=table.columns, head=table.head, groups=groups)
 
-    def review_grid(self) -> list[dict]:
-        """四 as one row of 15 cells, like the official table."""
-        cells = []
-        for g in spec.REVIEW_GROUPS:
-            for f in spec.REVIEW_FIELDS:
-                cells.append(self._cell(f"review_litigation.{g.key}.{f.key}", len(cells), f.key == "total"))
-        return cells
+
+# What the entry grid says, in the browser (static/annual/grid.js fills in the {names}).
+GRID_MESSAGES = {
+    "unreadable": "{label}：“{value}”无法识别。{hint}",
+    "summary_idle": "勾稽检查（保存时服务器复核）",
+    "summary_idle_cells": "填写检查（保存时服务器复核）",
+    "summary_ok": "勾稽检查：全部一致",
+    "summary_readable": "所有填写均可识别",
+    "summary_unreadable": "{n} 处填写无法识别：有这样的格时，按“保存”本页的所有修改都不会保存，请先改正",
+    "summary_checks": "{n} 处勾稽错误：可以保存，但提交审核前须改正",
+    "auto_total": "自动合计（直接输入可改写，清空恢复自动）",
+    "paste_dropped": "粘贴的内容超出表格，以下 {n} 个值未填入：{values}",
+}
+
+
+def grid_config(table: Table, version: str) -> dict:
+    """What static/annual/grid.js needs, as JSON: how to read a cell (blank tokens, patterns,
+    the rule each kind follows), its messages, and the blocking checks over this table.
+
+    Cells are numbered in document order (the order of `Table.value_cells`, which is the order
+    of the inputs on the page), so a check names its cells by number.
+    """
+    cells = list(table.value_cells())
+    index = {cell.path: i for i, cell in enumerate(cells)}
+    checks = [
+        {"rule": c.rule, "parts": [index[p] for p in c.parts], "targets": [index[p] for p in c.targets],
+         "message": c.message}
+        for c in rules.blocking_checks(version) if all(p in index for p in c.cells)
+    ]
+    return {
+        "kinds": {i: cell.kind for i, cell in enumerate(cells) if cell.kind != spec.COUNT},
+        "blank": sorted(BLANK_TOKENS),
+        "patterns": PATTERNS,
+        "hints": RULE_HINTS,
+        "messages": GRID_MESSAGES,
+        "checks": checks,
+    }
+
+
+@cache
+def blank_table(key: str, version: str) -> Table:
+    """The table of section `key` in `version` with every cell blank: the cells a form has."""
+    return build_table(blank_document(agency="-", year=int(version), version=version), key)
 
 
 # --- Building the form class of a step -----------------------------------------------------------
@@ -263,9 +287,7 @@ def form_class_for(key: str, version: str) -> type[SectionForm]:
         return type("BasicForm", (BasicForm,), BasicForm.build_fields())
     if key in TEXT_KEYS:
         return type(f"{key.title()}Form", (TextSectionForm,), {"key": key, **_text_fields(key)})
-    if key == "proactive":
-        return type(f"Proactive{version}Form", (ProactiveForm,), ProactiveForm.build_fields(version))
-    return type(f"Grid{key}{version}Form", (GridForm,), {"key": key, **GridForm.build_fields(key, version)})
+    return type(f"Table{key}{version}Form", (TableForm,), {"key": key, **TableForm.build_fields(key, version)})
 
 
 # --- New report ---------------------------------------------------------------------------------

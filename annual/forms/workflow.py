@@ -50,4 +50,6 @@ class CommentForm(forms.Form):
 
     def __init__(self, *args, version: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = comment_targets(version)
+        target = self.fields["target"]
+        assert isinstance(target, forms.ChoiceField)
+        target.choices = comment_targets(version)

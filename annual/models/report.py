@@ -1,5 +1,6 @@
 import decimal
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -65,6 +66,10 @@ def _meta(label: str, max_length: int = 500) -> models.CharField:
     return models.CharField(label, max_length=max_length, null=True, blank=True)
 
 
+_META = dict(spec.META_FIELDS)
+_CONTACT = dict(spec.CONTACT_FIELDS)
+
+
 class Report(models.Model):
     """One agency's annual report for one year, in one template version."""
 
@@ -76,22 +81,22 @@ class Report(models.Model):
     agency_label = models.CharField("报告中的机关名称", max_length=200)
     title = models.CharField("标题", max_length=300, blank=True, help_text="留空则使用默认标题")
 
-    index_number = _meta("索引号", 100)
-    category = _meta("组配分类", 100)
-    disclosure = _meta("公开方式", 100)
-    published_on = models.DateField("发布日期", null=True, blank=True)
-    signed_by = _meta("落款单位", 200)
-    signed_on = models.DateField("成文日期", null=True, blank=True)
-    website = _meta("网站")
-    contact_address = _meta("联系地址")
-    contact_postcode = _meta("邮编", 20)
-    contact_phone = _meta("电话", 100)
-    contact_fax = _meta("传真", 100)
+    index_number = _meta(_META["index_number"], 100)
+    category = _meta(_META["category"], 100)
+    disclosure = _meta(_META["disclosure"], 100)
+    published_on = models.DateField(_META["published_on"], null=True, blank=True)
+    signed_by = _meta(_META["signed_by"], 200)
+    signed_on = models.DateField(_META["signed_on"], null=True, blank=True)
+    website = _meta(_META["website"])
+    contact_address = _meta(_CONTACT["address"])
+    contact_postcode = _meta(_CONTACT["postcode"], 20)
+    contact_phone = _meta(_CONTACT["phone"], 100)
+    contact_fax = _meta(_CONTACT["fax"], 100)
 
-    intro = models.TextField("开头段落", blank=True, default="")
-    overview = models.TextField("一、总体情况", blank=True, default="")
-    problems = models.TextField("五、存在的主要问题及改进情况", blank=True, default="")
-    other_matters = models.TextField("六、其他需要报告的事项", blank=True, default="")
+    intro = models.TextField(spec.TEXT_LABELS["intro"], blank=True, default="")
+    overview = models.TextField(spec.TEXT_LABELS["overview"], blank=True, default="")
+    problems = models.TextField(spec.TEXT_LABELS["problems"], blank=True, default="")
+    other_matters = models.TextField(spec.TEXT_LABELS["other_matters"], blank=True, default="")
 
     state = models.CharField("状态", max_length=16, choices=ReportState.choices, default=ReportState.DRAFT)
     # Bumped on every saved change, so a page can tell whether someone saved after it loaded.
@@ -104,6 +109,8 @@ class Report(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at", "section_revisions"])
+    # Set before save() to who made the change: django-simple-history records it (also outside a request).
+    _history_user: Any
 
     class Meta:
         verbose_name = "年度报告"
@@ -166,6 +173,9 @@ class ProactiveItem(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.report_id}·{self.key}"
+
 
 class ApplicationRow(models.Model):
     """One row of table 三, with the six applicant columns and 总计."""
@@ -190,6 +200,9 @@ class ApplicationRow(models.Model):
             models.CheckConstraint(condition=models.Q(key__in=spec.ALL_ROW_KEYS), name="application_row_key_known"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.report_id}·{self.key}"
+
 
 class ReviewLitigationGroup(models.Model):
     """One group of 四: 行政复议, or 行政诉讼 directly or after review."""
@@ -213,3 +226,6 @@ class ReviewLitigationGroup(models.Model):
                 condition=models.Q(key__in=[g.key for g in spec.REVIEW_GROUPS]), name="review_group_key_known"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}·{self.key}"

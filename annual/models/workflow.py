@@ -28,6 +28,9 @@ class Transition(models.Model):
         verbose_name_plural = "状态变更"
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.report}：{self.get_from_state_display()} → {self.get_to_state_display()}"
+
 
 class ReviewComment(models.Model):
     """An approver's comment on a cell (dotted path), a section (its key) or the whole report ("")."""
@@ -43,6 +46,9 @@ class ReviewComment(models.Model):
         verbose_name = "审核意见"
         verbose_name_plural = "审核意见"
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report}：{self.text[:30]}"
 
 
 class WarningExplanation(models.Model):
@@ -60,6 +66,9 @@ class WarningExplanation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "finding_key"], name="one_explanation_per_finding"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.report}：{self.text[:30]}"
 
 
 class ReportSnapshot(models.Model):
@@ -85,3 +94,6 @@ class ReportSnapshot(models.Model):
         verbose_name_plural = "定稿快照"
         ordering = ["-created_at", "-pk"]
         get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"{self.report}（{self.sha256[:12]}）"

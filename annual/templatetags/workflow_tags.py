@@ -53,13 +53,14 @@ def review_comments(report, section=""):
 @register.filter
 def state_badge(state: str) -> str:
     """Bootstrap colour of a state badge."""
-    return {
+    colours: dict[str, str] = {
         ReportState.DRAFT: "secondary",
         ReportState.SUBMITTED: "primary",
         ReportState.RETURNED: "warning",
         ReportState.APPROVED: "success",
         ReportState.PUBLISHED: "dark",
-    }.get(state, "secondary")
+    }
+    return colours.get(state, "secondary")
 
 
 @register.filter

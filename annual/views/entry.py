@@ -6,27 +6,40 @@ Views stay thin: access goes through `annual.permissions`, saving through
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import json_script
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import board, permissions, rules, sections
 from .. import template_spec as spec
 from ..forms import NewReportForm, form_class_for
-from ..forms.sections import TEXT_HINT
+from ..forms.sections import TEXT_HINT, grid_config
 from ..interchange import report_to_document
 
 from ..models import Report, ReportState, Transition
 from ..normalize import format_value
 from ..tree import AgencyTree
+from ..pdf.context import build_context
 
 ROWS = ("proactive_items", "application_rows", "review_groups")
+
+
+class Utf8JSONEncoder(DjangoJSONEncoder):
+    """JSON with Chinese as UTF-8 instead of \\u escapes: a third of the bytes for messages."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
 
 
 def _step_url(report: Report, step: sections.Step) -> str:
@@ -89,7 +102,7 @@ def new_report(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = NewReportForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "新建报告失败：" + "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "新建报告失败：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("home")
     year = form.cleaned_data["year"]
     try:
@@ -134,14 +147,24 @@ def _target(request: HttpRequest, report: Report, step: sections.Step) -> str:
 
 
 def _conflict_rows(form, conflict: sections.SectionConflict) -> list[dict]:
+    """The cells both people changed: theirs as saved, mine as submitted."""
     mine = form.section_values()
     labels = form.labels()
-    rows = []
-    for name, theirs in conflict.current.items():
-        if format_value(mine.get(name)) != format_value(theirs):
-            rows.append({"name": name, "label": labels.get(name, name),
-                         "mine": format_value(mine.get(name)), "theirs": format_value(theirs)})
-    return rows
+    return [{"name": name, "label": labels.get(name, name),
+             "mine": format_value(mine.get(name)), "theirs": format_value(conflict.current.get(name))}
+            for name in conflict.cells]
+
+
+def _offer_merged(form, conflict: sections.SectionConflict) -> None:
+    """Show the merge on the page: the saver's value where they changed a cell, the saved value
+    everywhere else, at the revision now saved; saving again then replaces only the listed cells."""
+    data = form.data.copy()
+    for name, value in conflict.merged.items():
+        if name not in conflict.cells:
+            data[name] = form.fields[name].prepare_value(value) if value is not None else ""
+    data["revision"] = str(conflict.revision)
+    data["report_revision"] = str(conflict.report_revision)
+    form.data = data
 
 
 @login_required
@@ -167,20 +190,21 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 result = sections.save_section(
                     report.pk, current.key, form.section_values(),
                     loaded_revision=form.cleaned_data["revision"], user=request.user,
+                    loaded_report_revision=form.cleaned_data["report_revision"],
                 )
             except sections.NotEditable as exc:
                 messages.error(request, f"此报告当前为“{exc}”，不能修改，未保存。")
                 return redirect(_step_url(report, current))
             except sections.SectionConflict as exc:
                 conflict = {"rows": _conflict_rows(form, exc), "by": exc.saved_by, "at": exc.saved_at}
-                # The next save knowingly replaces the other values: it carries their revision.
-                form.data = form.data.copy()
-                form.data["revision"] = str(exc.revision)
+                _offer_merged(form, exc)
                 status = 409
             else:
                 at = timezone.localtime().strftime("%H:%M:%S")
                 what = f"{result.changed} 处修改" if result.changed else "内容未变"
-                messages.success(request, f"已保存“{current.label}”（{at}，{what}）。")
+                merged = (f"；本部分在您打开页面后已被“{result.merged_with}”保存，其修改已保留，"
+                          "本次只写入了您改动的格") if result.merged_with else ""
+                messages.success(request, f"已保存“{current.label}”（{at}，{what}{merged}）。")
                 return redirect(_target(request, report, current))
         else:
             status = 422
@@ -222,16 +246,10 @@ def _step_context(request, report, step, form, doc, editable, conflict) -> dict:
         "dirty": form.is_bound,
         "version_label": dict(spec.VERSION_CHOICES)[report.template],
     }
-    if step.key in ("applications", "review_litigation"):
-        prefix = step.key + "."
-        context["checks"] = [c for c in rules.checks_as_json(report.template) if c["cells"][0].startswith(prefix)]
-    if step.key == "applications":
-        context.update(grid=form.application_grid(), columns=spec.APPLICATION_COLUMNS,
-                       header_rows=spec.application_header_rows())
-    elif step.key == "review_litigation":
-        context.update(cells=form.review_grid(), header_rows=spec.review_header_rows())
-    elif step.key == "proactive":
-        context["blocks"] = form.blocks()
+    if step.key in sections.TABLE_KEYS:
+        table = form.entry_table(doc)
+        grid = grid_config(table, report.template)
+        context.update(table=table, grid=grid, grid_json=json_script(grid, "grid-config", encoder=Utf8JSONEncoder))
     elif step.key in sections.TEXT_KEYS:
         context["hint"] = TEXT_HINT
     return context
@@ -241,27 +259,12 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
     """The whole report read-only in official order, and every finding grouped by severity."""
     doc = report_to_document(report)
     ov = sections.overview(report, doc=doc)
-    findings = []
+    findings: list[dict[str, Any]] = []
     for f in ov.findings:
         target = sections.finding_step(f)
         anchor = f"cell-{f.cells[0]}" if f.rule != "narrative_numbers" else f"cell-{target.key}"
         findings.append({"finding": f, "step": target, "url": f"{_step_url(report, target)}#{anchor}",
                          "rule_label": rules.RULE_LABELS.get(f.rule, f.rule)})
-    version = report.template
-    proactive = []
-    for block in spec.PROACTIVE_BLOCKS[version]:
-        proactive.append({"block": block, "rows": [
-            {"item": item, "values": [format_value(doc["proactive"][item.key][f.key]) for f in block.fields]}
-            for item in block.items
-        ]})
-    labels = spec.application_label_cells(version)
-    applications = [
-        {"row": row, "labels": labels[i],
-         "values": [format_value(doc["applications"][row.key][c.key]) for c in spec.APPLICATION_COLUMNS]}
-        for i, row in enumerate(spec.application_rows(version))
-    ]
-    review_values = [format_value(doc["review_litigation"][g.key][f.key])
-                     for g in spec.REVIEW_GROUPS for f in spec.REVIEW_FIELDS]
     meta = doc["meta"]
     meta_rows = [(label, meta.get(key)) for key, label in spec.META_FIELDS if meta.get(key)]
     meta_rows += [(label, meta.get("contact", {}).get(key)) for key, label in spec.CONTACT_FIELDS
@@ -275,28 +278,10 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
         "errors": [f for f in findings if f["finding"].severity == rules.ERROR],
         "warnings": [f for f in findings if f["finding"].severity == rules.WARNING],
         "meta_rows": meta_rows,
-        "text_sections": {key: _paragraphs(doc[key]) for key in ("intro", *sections.TEXT_KEYS)},
-        "sections": spec.SECTIONS_BY_KEY,
-        "proactive": proactive,
-        "applications": applications,
-        "columns": spec.APPLICATION_COLUMNS,
-        "applications_header": spec.application_header_rows(),
-        "review_header": spec.review_header_rows(),
-        "review_values": review_values,
+        "intro_label": spec.INTRO_LABEL,
+        # What prints, built by the print's own function: the page cannot show anything else.
+        "printed": build_context(doc, title=report.display_title),
         "prev_step": sections.neighbours(sections.REVIEW)[0],
         "next_step": None,
-        "version_label": dict(spec.VERSION_CHOICES)[version],
+        "version_label": dict(spec.VERSION_CHOICES)[report.template],
     })
-
-
-_HEADING_START = ("(", "（")
-
-
-def _paragraphs(text: str) -> list[dict]:
-    """Paragraphs separated by blank lines; one starting with （一） is a sub-heading."""
-    result = []
-    for block in (text or "").replace("\r\n", "\n").split("\n\n"):
-        block = block.strip()
-        if block:
-            result.append({"text": block, "heading": block.startswith(_HEADING_START) and len(block) < 60})
-    return result

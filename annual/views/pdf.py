@@ -45,7 +45,7 @@ def report_pdf(request, pk: int):
 def _pdf_response(pdf: bytes, filename: str, *, etag: str | None = None) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     # Inline so the browser shows it; the Chinese name (RFC 5987 filename*) is used on saving.
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Content-Disposition"] = content_disposition_header(False, filename) or "inline"
     response["Cache-Control"] = "private, no-cache"
     if etag:
         response["ETag"] = f'"{etag}"'

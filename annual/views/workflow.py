@@ -21,7 +21,8 @@ from .. import permissions, workflow
 from ..agencies import exemption_record
 from ..audit import annotate_comments, audit_trail, changes_since_return
 from ..forms.workflow import CommentForm, PublishForm, TransitionForm
-from ..models import ReviewComment
+from ..interchange import ROW_RELATIONS, report_to_document
+from ..models import Report
 
 
 def _back(report, request):
@@ -52,15 +53,17 @@ def _board_url(user, report) -> str | None:
 def approval(request, pk: int):
     """The report's review page: state, findings with explanations, changes since the last
     return, review comments, and the forms of the actions the user may take."""
-    report = permissions.get_visible_report(request.user, pk)
-    gate = workflow.check_gate(report)
-    returned, changes = changes_since_return(report)
+    rows = Report.objects.select_related("agency").prefetch_related(*ROW_RELATIONS)
+    report = permissions.get_visible_report(request.user, pk, queryset=rows)
+    doc = report_to_document(report)  # once, for the rules and the changes since a return
+    gate = workflow.check_gate(report, doc)
+    transitions = list(report.transitions.select_related("actor").order_by("-at", "-pk"))
+    returned, changes = changes_since_return(report, doc, transitions)
     actions = {rule.action: rule for rule in workflow.allowed_actions(request.user, report)}
     conflict = permissions.approval_conflict(request.user, report) if "approve" in actions else ""
     comments = annotate_comments(report, report.comments.select_related("author"))
-    transitions = list(report.transitions.select_related("actor").order_by("-at", "-pk"))
     for t in transitions:
-        t.rule = workflow.rule_for(t)
+        t.rule = workflow.rule_for(t)  # type: ignore[attr-defined]  # read by the template beside t
     return render(request, "annual/workflow/approval.html", {
         "report": report,
         "gate": gate,
@@ -100,27 +103,27 @@ def transition(request, pk: int, action: str):
     if not form.is_valid():
         _flash_errors(request, form)
         return _back(report, request)
-    extra = {"revision": form.cleaned_data["revision"]}
+    comment = None
     if action == workflow.RETURN and request.POST.get("comment_text", "").strip():
         # A comment typed but not added goes with the return (approval.js puts it in the POST);
         # if it cannot be saved, nothing is returned, so it is not lost without a word.
-        comment = CommentForm({"target": request.POST.get("comment_target", ""),
-                               "text": request.POST["comment_text"]}, version=report.template)
-        if not comment.is_valid():
+        typed = CommentForm({"target": request.POST.get("comment_target", ""),
+                             "text": request.POST["comment_text"]}, version=report.template)
+        if not typed.is_valid():
             messages.error(request, "未退回：随退回一起提交的审核意见有误，请改正后再退回。")
-            _flash_errors(request, comment)
+            _flash_errors(request, typed)
             return _back(report, request)
-        extra["comment"] = (comment.cleaned_data["target"], comment.cleaned_data["text"])
-    if action == workflow.PUBLISH:
-        extra.update(portal_url=form.cleaned_data["portal_url"],
-                     portal_published_on=form.cleaned_data["portal_published_on"])
+        comment = (typed.cleaned_data["target"], typed.cleaned_data["text"])
     try:
-        workflow.perform_transition(report, action, user=request.user,
-                                            reason=form.cleaned_data["reason"], **extra)
+        workflow.perform_transition(report, action, user=request.user, reason=form.cleaned_data["reason"],
+                                    revision=form.cleaned_data["revision"],
+                                    portal_url=form.cleaned_data.get("portal_url", ""),
+                                    portal_published_on=form.cleaned_data.get("portal_published_on"),
+                                    comment=comment)
     except workflow.TransitionError as exc:
         messages.error(request, str(exc))
     else:
-        sent = "，未添加的审核意见已一并提交" if "comment" in extra else ""
+        sent = "，未添加的审核意见已一并提交" if comment else ""
         messages.success(request, f"已{rule.label}{sent}，报告现为“{report.get_state_display()}”。")
     return _back(report, request)
 
@@ -130,7 +133,7 @@ def transition(request, pk: int, action: str):
 def explanations(request, pk: int):
     """Save the explanations of warnings; with `submit` in the POST, then submit for review."""
     report = permissions.get_visible_report(request.user, pk)
-    if not permissions.acts_for(request.user, report, workflow.TRANSITIONS[workflow.SUBMIT].roles):
+    if not permissions.works_on(request.user, report):
         raise PermissionDenied("只有本机关的填报人或审核人可以填写提示说明。")
     texts = {key.removeprefix("explanation:"): value for key, value in request.POST.items()
              if key.startswith("explanation:")}
@@ -152,8 +155,7 @@ def explanations(request, pk: int):
 @require_POST
 def add_comment(request, pk: int):
     report = permissions.get_visible_report(request.user, pk)
-    if not (permissions.acts_for(request.user, report, workflow.TRANSITIONS[workflow.RETURN].roles)
-            or permissions.is_county_reviewer(request.user, report)):
+    if not permissions.writes_comments(request.user, report):
         raise PermissionDenied("只有本机关或上级机关的审核人可以提出审核意见。")
     if not permissions.can_comment(request.user, report):
         messages.error(request, f"报告状态为“{report.get_state_display()}”，现在不能提出审核意见"
@@ -161,9 +163,13 @@ def add_comment(request, pk: int):
         return redirect("report-approval", pk=report.pk)
     form = CommentForm(request.POST, version=report.template)
     if form.is_valid():
-        ReviewComment.objects.create(report=report, target=form.cleaned_data["target"],
-                                     text=form.cleaned_data["text"], author=request.user)
-        messages.success(request, "审核意见已添加；退回后填报人会在对应位置看到。")
+        try:
+            workflow.add_comment(report, target=form.cleaned_data["target"], text=form.cleaned_data["text"],
+                                 user=request.user)
+        except workflow.TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "审核意见已添加；退回后填报人会在对应位置看到。")
     else:
         _flash_errors(request, form)
     return redirect(reverse("report-approval", args=[report.pk]) + "#comments")

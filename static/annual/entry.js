@@ -83,8 +83,9 @@
   });
 
   // A link such as #cell-applications.received.natural_person focuses and flashes that cell.
+  // Grid inputs carry no id (the 三 grid has 154 of them); "cell-PATH" finds the input named PATH.
   function focusCell(id) {
-    var el = document.getElementById(id);
+    var el = document.getElementById(id) || document.getElementsByName(id.replace(/^cell-/, ""))[0];
     if (!el) return;
     el.scrollIntoView({ block: "center" });
     el.focus({ preventScroll: true });
@@ -92,7 +93,6 @@
     void el.offsetWidth;
     el.classList.add("flash");
   }
-  window.entryFocusCell = focusCell;
   if (location.hash.indexOf("#cell-") === 0) focusCell(decodeURIComponent(location.hash.slice(1)));
   document.addEventListener("click", function (event) {
     var a = event.target.closest("a[href^='#cell-']");

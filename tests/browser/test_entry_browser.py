@@ -23,7 +23,7 @@ def step(report, slug):
 
 
 def cell(page, path):
-    return page.locator(f'[id="cell-{path}"]')
+    return page.locator(f'[name="{path}"]')
 
 
 def live_errors(page) -> list[str]:
@@ -49,7 +49,7 @@ def test_seed_table_entered_as_published_shows_four_errors_then_corrections_clea
     assert any("（七）总计·自然人：各项之和为 43，填写为 44" in e for e in errors)
     assert any("自然人栏：一（本年新收）＋二（上年结转）为 50，三（七）总计＋四（结转下年度）为 44" in e for e in errors)
     assert error_targets(page) == SEED_ERROR_TARGETS
-    assert "4 处错误" in page.locator("[data-live-summary]").inner_text()
+    assert page.locator("[data-live-summary]").inner_text() == "4 处勾稽错误：可以保存，但提交审核前须改正"
 
     page.get_by_test_id("save").click()  # errors never block saving
     page.wait_for_load_state()
@@ -99,13 +99,13 @@ def test_keyboard_moves_like_a_spreadsheet(office, open_page):
     cell(page, "applications.received.natural_person").click()
     page.keyboard.type("5")
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "cell-applications.carried_over.natural_person"
+    assert page.evaluate("document.activeElement.name") == "applications.carried_over.natural_person"
     page.keyboard.press("ArrowRight")
-    assert page.evaluate("document.activeElement.id") == "cell-applications.carried_over.commercial"
+    assert page.evaluate("document.activeElement.name") == "applications.carried_over.commercial"
     page.keyboard.press("ArrowUp")
-    assert page.evaluate("document.activeElement.id") == "cell-applications.received.commercial"
+    assert page.evaluate("document.activeElement.name") == "applications.received.commercial"
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "cell-applications.received.research"
+    assert page.evaluate("document.activeElement.name") == "applications.received.research"
     assert page.url.endswith(step(office.blank, "applications"))  # Enter did not submit
 
 
@@ -186,7 +186,7 @@ def test_review_lists_findings_and_links_to_the_cell(office, open_page):
     assert page.get_by_test_id("review-error-count").inner_text() == "4"
     page.get_by_test_id("review-errors").locator("a").first.click()
     page.wait_for_url("**/applications/#cell-*")
-    assert page.evaluate("document.activeElement.id") == "cell-applications.withheld_internal_affairs.total"
+    assert page.evaluate("document.activeElement.name") == "applications.withheld_internal_affairs.total"
 
 
 def test_sign_in_through_the_login_page(office, browser, live_server):

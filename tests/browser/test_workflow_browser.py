@@ -35,7 +35,7 @@ def shot(page, name):
 
 
 def cell(page, path):
-    return page.locator(f'[id="cell-{path}"]')
+    return page.locator(f'[name="{path}"]')
 
 
 def panel_state(page) -> str:
@@ -47,11 +47,10 @@ def test_submit_return_fix_resubmit_approve_then_read_only(education, open_page)
     granted = report_to_document(load_report(report.pk))["applications"]["granted"]
     partial = report_to_document(load_report(report.pk))["applications"]["partially_granted"]
 
-    # The preparer submits from the review step's panel.
+    # The preparer submits from the review step's panel: a real button, one click.
     page = open_page(preparer, f"/reports/{report.pk}/review/")
     assert panel_state(page) == ReportState.DRAFT
     page.locator('[data-workflow-panel] [data-action="submit"]').click()
-    page.locator('button[data-action="submit"]').click()
     page.wait_for_load_state()
     assert "已提交审核" in page.locator(".alert-success").first.inner_text()
     assert panel_state(page) == ReportState.SUBMITTED
@@ -87,7 +86,6 @@ def test_submit_return_fix_resubmit_approve_then_read_only(education, open_page)
     assert cell(page, CELL).input_value() == str(granted["natural_person"] - 1)
     page.goto(page.url.split("/reports/")[0] + f"/reports/{report.pk}/review/")
     page.locator('[data-workflow-panel] [data-action="submit"]').click()
-    page.locator('button[data-action="submit"]').click()
     page.wait_for_load_state()
     assert panel_state(page) == ReportState.SUBMITTED
 

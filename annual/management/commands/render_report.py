@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from annual.cli import INVALID_DOCUMENT, load_document_or_exit
+from annual.formatting import default_title
 from annual.pdf import DraftMark, PdfRenderError, render_html, render_pdf
 
 # A bare file has no workflow state: it prints as a draft unless --final says it is the
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", metavar="FILE", help="报告 JSON 文件（可多个，配合 --out-dir）")
         parser.add_argument("-o", "--output", help="输出文件：.pdf 或 .html（只用于一个输入文件）")
         parser.add_argument("--out-dir", help="输出目录：每个输入文件生成 <输入文件名>.pdf")
-        parser.add_argument("--title", help="标题（默认「<机关><年度>年度政府信息公开工作年度报告」）")
+        parser.add_argument("--title", help=f"标题（默认「{default_title('<机关>', '<年度>')}」）")
         parser.add_argument("--final", action="store_true", help="定稿：不加「草稿」水印和页脚")
 
     def handle(self, *args, files: list[str], output: str | None, out_dir: str | None, title: str | None,
