@@ -100,3 +100,14 @@ def can_comment(user, report: Report) -> bool:
 def can_explain(user, report: Report) -> bool:
     """Warning explanations belong to the values: whoever may edit them may explain them."""
     return can_edit(user, report)
+
+
+def can_see_job(user, job) -> bool:
+    """A job about a report is visible to whoever sees the report; a county or other job to
+    whoever sees that agency's reports, its starter and administrators."""
+    if job.report_id is not None:
+        return can_view(user, job.report)
+    if job.created_by_id is not None and job.created_by_id == getattr(user, "pk", None):
+        return True
+    ids = visible_agency_ids(user)
+    return ids is None or (job.agency_id is not None and job.agency_id in ids)

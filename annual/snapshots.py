@@ -1,40 +1,47 @@
-"""Frozen approved reports: the values and the PDF rendered once from them.
+"""Frozen approved reports: the values, frozen at approval, and the PDF rendered from them.
 
-When a report is approved its values are frozen into a `ReportSnapshot` together with the PDF
-rendered from exactly those values. From then on the download serves the stored bytes, so the
-stamped paper copy and the portal copy are provably the same file (its SHA-256 is shown in the
-app). The approve transition calls `freeze_report` inside its transaction; nothing else does.
+When a report is approved its values are frozen into a `ReportSnapshot` inside the approval's
+transaction. The final PDF is rendered from exactly those values by a job (`annual.jobs`,
+kind 「定稿 PDF」) and stored, with its SHA-256, through Django's storage API; until then the
+report shows 「定稿生成中」. From then on the download serves the stored bytes, checked against
+that SHA-256, so the stamped paper copy and the portal copy are provably the same file. The
+approve transition calls `freeze_report`; nothing else does.
 """
 
 from __future__ import annotations
 
-import hashlib
-
+from . import jobs
 from .interchange import load_report, report_to_document
-from .models import Report, ReportSnapshot, ReportState
-from .pdf import render_pdf
+from .models import Job, JobKind, Report, ReportSnapshot, ReportState
 
 # States whose values are frozen and whose PDF is the stored snapshot.
 FROZEN_STATES = (ReportState.APPROVED, ReportState.PUBLISHED)
 
 
-def freeze_report(report: Report, *, user) -> ReportSnapshot:
-    """Render the final (unwatermarked) PDF of `report` once and store it with its values.
+def freeze_report(report: Report, *, user, approval=None) -> ReportSnapshot:
+    """Freeze the values of `report` into a new snapshot and start the job that renders its PDF.
 
     Reads the report's rows afresh from the database, so what is frozen is what was approved,
-    not what an earlier-loaded object happened to hold. Raises `annual.pdf.PdfRenderError` if
-    the PDF cannot be rendered; the caller's transaction then rolls the approval back.
+    not what an earlier-loaded object happened to hold. `approval` is the approve `Transition`
+    (one snapshot per approval). Without a broker the PDF is rendered before this returns;
+    with one, after the caller's transaction commits. A failed render never undoes the
+    approval: it is recorded on the job, retried, and shown on the report.
     """
     fresh = load_report(report.pk)
-    document = report_to_document(fresh)
-    pdf = render_pdf(document, title=fresh.display_title)
-    return ReportSnapshot.objects.create(
+    snapshot = ReportSnapshot.objects.create(
         report=fresh,
-        document=document,
-        pdf=pdf,
-        sha256=hashlib.sha256(pdf).hexdigest(),
+        approval=approval,
+        document=report_to_document(fresh),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    jobs.start_final_pdf(snapshot, user=user, title=fresh.display_title)
+    snapshot.refresh_from_db()
+    return snapshot
+
+
+def final_pdf_job(snapshot: ReportSnapshot) -> Job | None:
+    """The job that renders `snapshot`'s PDF (None for snapshots older than background jobs)."""
+    return Job.objects.filter(kind=JobKind.FINAL_PDF, snapshot=snapshot).first()
 
 
 def latest_snapshot(report: Report) -> ReportSnapshot | None:
@@ -45,10 +52,10 @@ def latest_snapshot(report: Report) -> ReportSnapshot | None:
 def latest_snapshot_pdf(report: Report) -> ReportSnapshot | None:
     """Like `latest_snapshot` but without the frozen document: the download's fast path."""
     return (ReportSnapshot.objects.filter(report=report).order_by("-created_at", "-pk")
-            .only("pk", "report_id", "pdf", "sha256", "created_at").first())
+            .only("pk", "report_id", "file", "sha256", "size", "created_at").first())
 
 
 def latest_snapshot_info(report: Report) -> ReportSnapshot | None:
     """The latest snapshot's SHA-256 and time only (for pages that show them, not the bytes)."""
     return (ReportSnapshot.objects.filter(report=report).order_by("-created_at", "-pk")
-            .only("pk", "report_id", "sha256", "created_at").first())
+            .only("pk", "report_id", "file", "sha256", "created_at").first())

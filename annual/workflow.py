@@ -18,7 +18,6 @@ refuses any other change to a locked report's values, so a code path that forget
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -33,7 +32,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from . import permissions
+from . import jobs, permissions
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
     ApplicationRow, ProactiveItem, Report, ReportState, ReviewComment, ReviewLitigationGroup, Role, Transition,
@@ -41,7 +40,6 @@ from .models import (
 )
 from .rules import ERROR, WARNING, Finding, check_document
 
-logger = logging.getLogger(__name__)
 
 S = ReportState
 EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
@@ -179,8 +177,8 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
     Side effects, all in one transaction: `Report.state` (and for publish `portal_url`,
     `portal_published_on`) saved with the acting user in the audit history; a `Transition`
     with reason, revision and the report document; on approve, open review comments resolved
-    and `annual.snapshots.freeze_report` called (values and PDF frozen); after commit, a
-    notification email. `report` itself is refreshed. Raises `TransitionError` (Chinese
+    and `annual.snapshots.freeze_report` called (values frozen; the final PDF is a job that
+    never undoes the approval); after commit, a notification e-mail job. `report` itself is refreshed. Raises `TransitionError` (Chinese
     message, nothing written) when refused.
 
     Extra keyword arguments: `revision` (int, the revision the user saw), and for publish
@@ -220,15 +218,16 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", *
         locked.state = rule.target
         locked._history_user = user  # the audit history names the actor even outside a request
         locked.save(update_fields=update_fields)
-        Transition.objects.create(
+        transition = Transition.objects.create(
             report=locked, from_state=source, to_state=rule.target, actor=user, reason=reason,
             revision=locked.revision, document=report_to_document(load_report(locked.pk)),
         )
         if rule.action == APPROVE:
             ReviewComment.objects.filter(report=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
-            _freeze(locked, user)
+            _freeze(locked, user, transition)
         if rule.notify:
-            transaction.on_commit(lambda: _notify(locked.pk, rule, user, reason))
+            # The job row is written after commit too: a refused transition leaves no mail job.
+            transaction.on_commit(lambda: jobs.start_notification(locked.pk, rule.action, actor=user, reason=reason))
 
     report.refresh_from_db()
     return report.state
@@ -264,17 +263,12 @@ def _publication(report: Report, extra: dict) -> tuple[str, datetime.date]:
     return url, on
 
 
-def _freeze(report: Report, user) -> None:
-    # Imported here: the snapshot module renders PDFs (WeasyPrint), which the rest of the
-    # workflow, and every import of this module, has no need to load.
-    from .pdf import PdfRenderError
+def _freeze(report: Report, user, approval: Transition) -> None:
+    # Imported here: the snapshot module leads to the PDF renderer (WeasyPrint), which the rest
+    # of the workflow, and every import of this module, has no need to load.
     from .snapshots import freeze_report
 
-    try:
-        freeze_report(report, user=user)
-    except PdfRenderError as exc:  # raised inside the transaction: the approval is rolled back
-        logger.exception("freezing report %s failed", report.pk)
-        raise TransitionError(f"审核通过失败：定稿 PDF 未能生成（{exc}），报告状态未改变，请联系管理员。") from exc
+    freeze_report(report, user=user, approval=approval)
 
 
 # --- Notifications ----------------------------------------------------------------------------
@@ -304,11 +298,18 @@ def recipients(report: Report, rule: Rule, actor) -> list[str]:
     return sorted(emails)
 
 
-def _notify(report_pk: int, rule: Rule, actor, reason: str) -> None:
+def send_notification(report_pk: int, action: str, actor_pk: int | None, reason: str) -> int:
+    """E-mail the people `recipients` names about `action` on the report; returns how many.
+
+    Run by the notification job after the transition committed; a mail outage raises, and
+    the job retries with backoff instead of turning the transition into an error page.
+    """
+    rule = TRANSITIONS[action]
     report = Report.objects.select_related("agency").get(pk=report_pk)
+    actor = get_user_model().objects.filter(pk=actor_pk).first() if actor_pk else None
     to = recipients(report, rule, actor)
     if not to:
-        return
+        return 0
     link = getattr(settings, "SITE_URL", "").rstrip("/") + reverse("report-approval", args=[report.pk])
     lines = [
         f"{report.display_title}",
@@ -317,11 +318,8 @@ def _notify(report_pk: int, rule: Rule, actor, reason: str) -> None:
     if reason:
         lines.append(f"理由：{reason}")
     lines.append(f"查看：{link}")
-    try:
-        send_mail(f"【年度报告】{report.agency.name}{report.year}年度报告{rule.label}", "\n".join(lines),
-                  None, to)
-    except Exception:  # the transition is committed; a mail outage must not turn it into an error page
-        logger.exception("notification for report %s (%s) not sent", report_pk, rule.action)
+    send_mail(f"【年度报告】{report.agency.name}{report.year}年度报告{rule.label}", "\n".join(lines), None, to)
+    return len(to)
 
 
 # --- Lock guard ---------------------------------------------------------------------------------
