@@ -17,7 +17,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, reverse
 
 from annual import sections, workflow
-from annual.models import Report, ReportState, ReviewComment, Role
+from annual.models import Job, JobKind, Report, ReportState, ReviewComment, Role
 from annual.urls import urlpatterns
 from tests.personas import make_user, personas  # noqa: F401
 
@@ -210,6 +210,13 @@ CASES: list[Case] = [
     Case("report-comment", "POST", report_page(
         preparer_a=FORBIDDEN, approver_a=Expect(302, location="/approval/"), reader=FORBIDDEN),
         state=S.SUBMITTED, data={"target": "applications.received.total", "text": "请核对"}),
+    # --- Background jobs (here: a draft-PDF job of report A) and the health check ---
+    Case("job-status", "GET", report_page(preparer_a=Expect(200, contains=('"status"',)),
+                                          reader=Expect(200, contains=('"status"',)))),
+    Case("job-status", "POST", everyone(NOT_ALLOWED)),
+    Case("healthz", "GET", everyone(Expect(200, contains=('"database": "ok"',)),
+                                    anonymous=Expect(200, contains=('"database": "ok"',)))),
+    Case("healthz", "POST", everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED)),
 ]
 
 
@@ -234,11 +241,14 @@ def test_matrix_covers_every_url():
     assert all(set(c.expect) == set(PERSONAS) for c in CASES)
 
 
-NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new"}
+NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new", "healthz"}
+ABOUT_A_JOB = {"job-status"}
 
 
 def _url(case: Case, report: Report) -> str:
     pk = {} if case.name in NOT_ABOUT_A_REPORT else {"pk": report.pk}
+    if case.name in ABOUT_A_JOB:
+        pk = {"pk": Job.objects.get_or_create(kind=JobKind.DRAFT_PDF, report=report, key="matrix")[0].pk}
     return reverse(case.name, kwargs={**pk, **case.kwargs})
 
 
@@ -294,7 +304,8 @@ def test_guessed_ids_of_another_agency_are_404(client, personas):
     client.force_login(personas.preparer_a)
     missing = Report.objects.order_by("-pk").first().pk + 1000
     for case in CASES:
-        if case.method != "GET" or case.name in NOT_ABOUT_A_REPORT or case.expect["preparer_a"] == NOT_ALLOWED:
+        if (case.method != "GET" or case.name in NOT_ABOUT_A_REPORT | ABOUT_A_JOB
+                or case.expect["preparer_a"] == NOT_ALLOWED):
             continue
         for pk in (personas.report_b.pk, missing):
             url = reverse(case.name, kwargs={"pk": pk, **case.kwargs})
@@ -303,6 +314,8 @@ def test_guessed_ids_of_another_agency_are_404(client, personas):
         url = reverse("report-transition", kwargs={"pk": personas.report_b.pk, "action": action})
         assert client.post(url, {"reason": "x"}).status_code == 404
     assert client.post(reverse("report-comment", args=[personas.report_b.pk]), {"text": "x"}).status_code == 404
+    job_b = Job.objects.create(kind=JobKind.DRAFT_PDF, report=personas.report_b, key="b")
+    assert client.get(reverse("job-status", args=[job_b.pk])).status_code == 404
     assert not ReviewComment.objects.exists()
 
 
