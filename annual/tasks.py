@@ -26,8 +26,6 @@ def backoff(retries: int) -> int:
 
 
 def _job_task(kind: str):
-    @shared_task(name=jobs.TASK_NAMES[kind], bind=True, acks_late=True, reject_on_worker_lost=True,
-                 max_retries=MAX_RETRIES[kind])
     def task(self, job_pk: int) -> None:
         last = self.request.retries >= self.max_retries
         try:
@@ -40,7 +38,8 @@ def _job_task(kind: str):
             raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
 
     task.__name__ = task.__qualname__ = f"{kind}_task"
-    return task
+    return shared_task(name=jobs.TASK_NAMES[kind], bind=True, acks_late=True, reject_on_worker_lost=True,
+                       max_retries=MAX_RETRIES[kind])(task)
 
 
 final_pdf = _job_task(JobKind.FINAL_PDF)

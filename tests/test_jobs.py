@@ -175,12 +175,11 @@ def test_county_bulk_job_zips_every_approved_pdf(personas, django_capture_on_com
 def test_broker_down_approval_commits_and_the_job_waits_on_its_row(
         client, personas, settings, monkeypatch, django_capture_on_commit_callbacks):
     """Redis unreachable: the approval commits, the job row stays 「排队中」 with a clear note."""
-    from reportsite.celery import app
+    from tests.jobs_stack import use_broker
 
     settings.HAS_CELERY = True
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
     monkeypatch.setattr("annual.views.pdf.PDF_WAIT_SECONDS", 0.2)
-    app.pool.force_close_all()
+    use_broker("redis://127.0.0.1:1/0")  # nothing listens there
     try:
         report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
         assert report.state == S.APPROVED
@@ -196,7 +195,7 @@ def test_broker_down_approval_commits_and_the_job_waits_on_its_row(
         assert client.get(reverse("home")).status_code == 200
         assert client.get(reverse("report-pdf", args=[personas.report_b.pk])).status_code == 202
     finally:
-        app.pool.force_close_all()
+        use_broker(None)
 
 
 @pytest.mark.django_db(transaction=True)
