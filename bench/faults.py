@@ -60,6 +60,9 @@ def postgres(base: str) -> list[bool]:
 def redis(base: str) -> list[bool]:
     import requests
 
+    from django.db import connection
+
+    connection.close()  # this script's own connection may have been cut by the postgres drill
     port = os.environ.get("REDIS_PORT", "6379")
     report, users = arrange()
     prep = session(base, "two_prep")
