@@ -96,7 +96,7 @@ def send(job_pk: int) -> bool:
         return False
     try:
         app.send_task(TASK_NAMES[job.kind], args=[job.pk], retry=False)
-    except Exception as exc:  # kombu/redis connection errors: the row waits for requeue_stale
+    except Exception as exc:  # noqa: BLE001 - kombu/redis connection errors: the row waits for requeue_stale
         logger.warning("job %s not sent (%s); it will be sent again when the queue is back", job_pk, exc)
         Job.objects.filter(pk=job_pk, status=ST.QUEUED).update(
             error="任务队列暂时不可用，恢复后将自动执行，无需重新操作。")

@@ -53,5 +53,5 @@ def delete_quietly(name: str) -> None:
         return
     try:
         default_storage.delete(name)
-    except Exception:  # noqa: BLE001 - an orphan file is harmless, a failed eviction is not an error
+    except Exception:  # noqa: BLE001, S110 - an orphan file is harmless, a failed eviction is not an error
         pass

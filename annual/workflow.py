@@ -35,11 +35,17 @@ from django.utils import timezone
 from . import jobs, permissions
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
-    ApplicationRow, ProactiveItem, Report, ReportState, ReviewComment, ReviewLitigationGroup, Role, Transition,
+    ApplicationRow,
+    ProactiveItem,
+    Report,
+    ReportState,
+    ReviewComment,
+    ReviewLitigationGroup,
+    Role,
+    Transition,
     WarningExplanation,
 )
 from .rules import ERROR, WARNING, Finding, check_document
-
 
 S = ReportState
 EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})

@@ -24,11 +24,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from two_servers import arrange, check, csrf, form_fields, session  # noqa: E402  (sets Django up)
+from django.conf import settings
+from two_servers import arrange, check, csrf, form_fields, session
 
-from django.conf import settings  # noqa: E402
-
-from annual.models import Job, JobStatus, Report, ReportSnapshot, ReportState  # noqa: E402
+from annual.models import Job, JobStatus, Report, ReportSnapshot, ReportState
 
 
 def psql(sql: str) -> None:
@@ -38,7 +37,7 @@ def psql(sql: str) -> None:
 
 def postgres(base: str) -> list[bool]:
     db = settings.DATABASES["default"]["NAME"]
-    report, _ = arrange()
+    arrange()
     s = session(base, "two_prep")
     results = [check(s.get(f"{base}/").status_code == 200, "数据库故障前首页 200")]
     psql(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS false')
@@ -59,14 +58,13 @@ def postgres(base: str) -> list[bool]:
 
 def redis(base: str) -> list[bool]:
     import requests
-
     from django.db import connection
 
     connection.close()  # this script's own connection may have been cut by the postgres drill
     port = os.environ.get("REDIS_PORT", "6379")
-    report, users = arrange()
+    report, _ = arrange()
     prep = session(base, "two_prep")
-    subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], capture_output=True)
+    subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], capture_output=True, check=False)
     results = []
     try:
         health = requests.get(f"{base}/healthz")

@@ -20,11 +20,13 @@ import os
 import random
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 from locust import HttpUser, between, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "")
-IDS = json.loads(open(os.environ["LOAD_IDS"]).read()) if os.environ.get("LOAD_IDS") else {"approved": [], "drafts": []}
+IDS = (json.loads(Path(os.environ["LOAD_IDS"]).read_text()) if os.environ.get("LOAD_IDS")
+       else {"approved": [], "drafts": [], "sessions": {}})
 BOARD_URL = os.environ.get("LOAD_BOARD_URL", "/")
 _preparer_numbers = itertools.count(int(os.environ.get("LOAD_FIRST_PREPARER", "1")))
 

@@ -22,13 +22,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reportsite.settings")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 
-from annual.document import load_file  # noqa: E402
-from annual.interchange import write_document  # noqa: E402
-from annual.models import Agency, Membership, Report, ReportSnapshot, ReportState, Role, Transition  # noqa: E402
-from annual.workflow import perform_transition  # noqa: E402
+from annual.document import load_file
+from annual.interchange import write_document
+from annual.models import (
+    Agency,
+    Membership,
+    Report,
+    ReportSnapshot,
+    ReportState,
+    Role,
+    Transition,
+)
+from annual.workflow import perform_transition
 
 PASSWORD = "two-servers-check-1"
 AGENCY = "双服务器检查局"
@@ -63,9 +71,9 @@ def session(base: str, username: str) -> requests.Session:
 
 
 def form_fields(html: str) -> dict:
-    form = re.search(r'<form[^>]*id="step-form".*?</form>', html, re.S).group(0)
+    form = re.search(r'<form[^>]*id="step-form".*?</form>', html, re.DOTALL).group(0)
     fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form))
-    fields.update({k: v for k, v in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S)})
+    fields.update({k: v for k, v in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.DOTALL)})
     return {k: v.replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&") for k, v in fields.items()}
 
 

@@ -41,7 +41,7 @@ def report_pdf(request, pk: int):
         if snapshot is not None:
             if not snapshot.ready:
                 job = final_pdf_job(snapshot)
-                if job is None or not jobs.wait(jobs.retry(job), PDF_WAIT_SECONDS).status == JobStatus.DONE:
+                if job is None or jobs.wait(jobs.retry(job), PDF_WAIT_SECONDS).status != JobStatus.DONE:
                     return _waiting(request, report, job, final=True)
                 snapshot.refresh_from_db()
             try:
