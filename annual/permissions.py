@@ -222,3 +222,12 @@ def approval_conflict(user, report: Report) -> str:
 def may_approve(user, report: Report) -> bool:
     """Separation of duties allows `user` to approve `report` (role and state not checked)."""
     return not approval_conflict(user, report)
+def can_see_job(user, job) -> bool:
+    """A job about a report is visible to whoever sees the report; a county or other job to
+    whoever sees that agency's reports, its starter and administrators."""
+    if job.report_id is not None:
+        return can_view(user, job.report)
+    if job.created_by_id is not None and job.created_by_id == getattr(user, "pk", None):
+        return True
+    ids = visible_agency_ids(user)
+    return ids is None or (job.agency_id is not None and job.agency_id in ids)

@@ -1,53 +1,70 @@
-"""Frozen approved reports: the values and the PDF rendered once from them.
+"""Frozen approved reports: the values, frozen at approval, and the PDF rendered from them.
 
-When a report is approved its values are frozen into a `ReportSnapshot` together with the PDF
-rendered from exactly those values. From then on the download serves the stored bytes, so the
-stamped paper copy and the portal copy are provably the same file (its SHA-256 is shown in the
-app). The approve transition calls `freeze_report` inside its transaction; nothing else does.
+When a report is approved its values are frozen into a `ReportSnapshot` inside the approval's
+transaction. The final PDF is rendered from exactly those values by a job (`annual.jobs`,
+kind 「定稿 PDF」) and stored, with its SHA-256, through Django's storage API; until then the
+report shows 「定稿生成中」. From then on the download serves the stored bytes, checked against
+that SHA-256, so the stamped paper copy and the portal copy are provably the same file. The
+approve transition calls `freeze_report`; nothing else does.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from django.utils import timezone
-
-from .exports.xlsx import workbook_bytes
+from . import jobs
 from .interchange import load_report, previous_document, report_to_document
-from .models import Report, ReportSnapshot, ReportState
-from .pdf import render_archival_pdf
-from .pdf.archival import document_attachment, workbook_attachment
-from .rules import check_document
+from .models import Job, JobKind, Report, ReportSnapshot, ReportState
 
 # States whose values are frozen and whose PDF is the stored snapshot.
 FROZEN_STATES = (ReportState.APPROVED, ReportState.PUBLISHED)
 
 
-def freeze_report(report: Report, *, user, document: dict | None = None) -> ReportSnapshot:
-    """Render the final (unwatermarked, archival PDF/A-3a) PDF of `report` once and store it
-    with its values, which the PDF also carries: as its `report.json` and as the official-layout
-    workbook `report.xlsx` (with the rule findings, as the Excel export has them).
+def freeze_report(report: Report, *, user, approval=None, document: dict | None = None) -> ReportSnapshot:
+    """Freeze the values of `report` into a new snapshot and start the job that renders its PDF.
 
     `document` is the report's document as the caller built it from the database inside the
     same transaction (the approve transition); without it the rows are read afresh, so what is
-    frozen is what was approved, not what an earlier-loaded object happened to hold. Raises
-    `annual.pdf.PdfRenderError` if the PDF cannot be rendered; the caller's transaction then
-    rolls the approval back.
+    frozen is what was approved, not what an earlier-loaded object happened to hold.
+    `approval` is the approve `Transition` (one snapshot per approval). Without a broker the
+    PDF is rendered before this returns; with one, after the caller's transaction commits. A
+    failed render never undoes the approval: it is recorded on the job, retried, and shown on
+    the report.
     """
-    if document is None:
-        document = report_to_document(load_report(report.pk))
-    moment = timezone.now()
-    findings = check_document(document, previous_document(report.agency.name, report.year))
-    workbook = workbook_attachment(workbook_bytes(document, findings=findings))
-    pdf = render_archival_pdf(document, title=report.display_title, extra_files=[workbook], moment=moment)
-    return ReportSnapshot.objects.create(
-        report=report,
-        document=document,
-        pdf=pdf,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        document_sha256=hashlib.sha256(document_attachment(document).data).hexdigest(),
+    fresh = load_report(report.pk)
+    snapshot = ReportSnapshot.objects.create(
+        report=fresh,
+        approval=approval,
+        document=document if document is not None else report_to_document(fresh),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    jobs.start_final_pdf(snapshot, user=user, title=fresh.display_title)
+    snapshot.refresh_from_db()
+    return snapshot
+
+
+def render_final_pdf(snapshot: ReportSnapshot, *, title: str) -> tuple[bytes, str]:
+    """The approved PDF of `snapshot`, rendered once by the final-PDF job: archival PDF/A-3a
+    carrying the frozen document as `report.json` and the official-layout workbook (with the
+    rule findings, as the Excel export has them) as `report.xlsx`; and the SHA-256 of the
+    embedded `report.json`. The attachments are dated with the snapshot, so a rerun of the job
+    renders the same file."""
+    from .exports.xlsx import workbook_bytes
+    from .pdf import render_archival_pdf
+    from .pdf.archival import document_attachment, workbook_attachment
+    from .rules import check_document
+
+    report = snapshot.report
+    document = snapshot.document
+    findings = check_document(document, previous_document(report.agency.name, report.year))
+    workbook = workbook_attachment(workbook_bytes(document, findings=findings))
+    pdf = render_archival_pdf(document, title=title, extra_files=[workbook], moment=snapshot.created_at)
+    return pdf, hashlib.sha256(document_attachment(document).data).hexdigest()
+
+
+def final_pdf_job(snapshot: ReportSnapshot) -> Job | None:
+    """The job that renders `snapshot`'s PDF (None for snapshots older than background jobs)."""
+    return Job.objects.filter(kind=JobKind.FINAL_PDF, snapshot=snapshot).first()
 
 
 def latest_snapshot(report: Report) -> ReportSnapshot | None:
@@ -58,10 +75,10 @@ def latest_snapshot(report: Report) -> ReportSnapshot | None:
 def latest_snapshot_pdf(report: Report) -> ReportSnapshot | None:
     """Like `latest_snapshot` but without the frozen document: the download's fast path."""
     return (ReportSnapshot.objects.filter(report=report).order_by("-created_at", "-pk")
-            .only("pk", "report_id", "pdf", "sha256", "created_at").first())
+            .only("pk", "report_id", "file", "sha256", "size", "created_at").first())
 
 
 def latest_snapshot_info(report: Report) -> ReportSnapshot | None:
     """The latest snapshot's SHA-256 and time only (for pages that show them, not the bytes)."""
     return (ReportSnapshot.objects.filter(report=report).order_by("-created_at", "-pk")
-            .only("pk", "report_id", "sha256", "document_sha256", "created_at").first())
+            .only("pk", "report_id", "file", "sha256", "document_sha256", "created_at").first())

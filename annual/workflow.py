@@ -23,7 +23,6 @@ refuses any other change to a locked report's values, so a code path that forget
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -38,7 +37,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from . import permissions
+from . import jobs, permissions
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
     Agency, ApplicationRow, ProactiveItem, Report, ReportSnapshot, ReportState, ReviewComment, ReviewLitigationGroup,
@@ -46,8 +45,6 @@ from .models import (
 )
 from .rules import ERROR, WARNING, Finding, check_document
 from .tree import AgencyTree
-
-logger = logging.getLogger(__name__)
 
 S = ReportState
 EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
@@ -240,8 +237,8 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", r
     Side effects, all in one transaction: `Report.state` (and for publish `portal_url`,
     `portal_published_on`) saved with the acting user in the audit history; a `Transition`
     with reason, revision and the report document; on approve, open review comments resolved
-    and `annual.snapshots.freeze_report` called (values and PDF frozen); after commit, a
-    notification email. `report` itself is refreshed. Raises `TransitionError` (Chinese
+    and `annual.snapshots.freeze_report` called (values frozen; the final PDF is a job that
+    never undoes the approval); after commit, a notification e-mail job. `report` itself is refreshed. Raises `TransitionError` (Chinese
     message, nothing written) when refused.
 
     `revision` is the revision the user saw (None: not checked); `portal_url` and
@@ -291,7 +288,7 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", r
         locked.state = rule.target
         locked._history_user = user  # the audit history names the actor even outside a request
         locked.save(update_fields=update_fields)
-        Transition.objects.create(
+        transition = Transition.objects.create(
             report=locked, from_state=source, to_state=rule.target, actor=user, reason=reason,
             revision=locked.revision, document=doc, action=rule.action,
         )
@@ -302,9 +299,10 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", r
             ReviewComment.objects.filter(report=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
         if rule.action == APPROVE:
             ReviewComment.objects.filter(report=locked, resolved_at__isnull=True).update(resolved_at=timezone.now())
-            _freeze(locked, user, doc)
+            _freeze(locked, user, transition, doc)
         if rule.notify:
-            transaction.on_commit(lambda: _notify(locked.pk, rule, user, reason))
+            # The job row is written after commit too: a refused transition leaves no mail job.
+            transaction.on_commit(lambda: jobs.start_notification(locked.pk, rule.action, actor=user, reason=reason))
 
     report.refresh_from_db()
     return report.state
@@ -344,17 +342,12 @@ def _publication(report: Report, portal_url: str, on: datetime.date | None) -> t
     return url, on
 
 
-def _freeze(report: Report, user, doc: dict) -> None:
-    # Imported here: the snapshot module renders PDFs (WeasyPrint), which the rest of the
-    # workflow, and every import of this module, has no need to load.
-    from .pdf import PdfRenderError
+def _freeze(report: Report, user, approval: Transition, doc: dict) -> None:
+    # Imported here: the snapshot module leads to the PDF renderer (WeasyPrint), which the rest
+    # of the workflow, and every import of this module, has no need to load.
     from .snapshots import freeze_report
 
-    try:
-        freeze_report(report, user=user, document=doc)
-    except PdfRenderError as exc:  # raised inside the transaction: the approval is rolled back
-        logger.exception("freezing report %s failed", report.pk)
-        raise TransitionError(f"审核通过失败：定稿 PDF 未能生成（{exc}），报告状态未改变，请联系管理员。") from exc
+    freeze_report(report, user=user, approval=approval, document=doc)
 
 
 # --- Notifications ----------------------------------------------------------------------------
@@ -385,11 +378,18 @@ def recipients(report: Report, rule: Rule, actor) -> list[str]:
     return sorted(emails)
 
 
-def _notify(report_pk: int, rule: Rule, actor, reason: str) -> None:
+def send_notification(report_pk: int, action: str, actor_pk: int | None, reason: str) -> int:
+    """E-mail the people `recipients` names about `action` on the report; returns how many.
+
+    Run by the notification job after the transition committed; a mail outage raises, and
+    the job retries with backoff instead of turning the transition into an error page.
+    """
+    rule = TRANSITIONS[action]
     report = Report.objects.select_related("agency").get(pk=report_pk)
+    actor = get_user_model().objects.filter(pk=actor_pk).first() if actor_pk else None
     to = recipients(report, rule, actor)
     if not to:
-        return
+        return 0
     link = getattr(settings, "SITE_URL", "").rstrip("/") + reverse("report-approval", args=[report.pk])
     lines = [
         f"{report.display_title}",
@@ -398,11 +398,8 @@ def _notify(report_pk: int, rule: Rule, actor, reason: str) -> None:
     if reason:
         lines.append(f"理由：{reason}")
     lines.append(f"查看：{link}")
-    try:
-        send_mail(f"【年度报告】{report.agency.name}{report.year}年度报告{rule.label}", "\n".join(lines),
-                  None, to)
-    except Exception:  # the transition is committed; a mail outage must not turn it into an error page
-        logger.exception("notification for report %s (%s) not sent", report_pk, rule.action)
+    send_mail(f"【年度报告】{report.agency.name}{report.year}年度报告{rule.label}", "\n".join(lines), None, to)
+    return len(to)
 
 
 # --- Lock guard ---------------------------------------------------------------------------------

@@ -98,6 +98,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
     )
 }
+# A connection kept across requests is checked before reuse, so a restarted PostgreSQL costs
+# the requests during the restart, not a restart of the app servers.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several browser tabs save at once; wait for the write lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -133,8 +136,25 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Approved PDFs, cached drafts and county archives (never served from MEDIA_URL: every download
+# goes through a view that checks permissions and the SHA-256). S3-compatible: see README.
+if os.environ.get("DJANGO_STORAGE", "filesystem") == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("DJANGO_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("DJANGO_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DJANGO_S3_REGION") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+elif os.environ.get("DJANGO_STORAGE", "filesystem") == "filesystem":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured("DJANGO_STORAGE must be filesystem or s3")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -195,11 +215,38 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Background jobs (annual/jobs.py). With a broker (Redis) they run on Celery workers; without
+# one (the embedded default, tests) they run inline in the request, and nothing else is needed.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+HAS_CELERY = bool(CELERY_BROKER_URL)
+CELERY_TASK_ALWAYS_EAGER = not HAS_CELERY
+CELERY_RESULT_BACKEND = None  # job outcomes live on the Job row
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a long render must not hold other jobs hostage
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web request that cannot reach Redis gives up within a second or two (the job waits on its row).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # An unacknowledged message (its worker machine vanished) is delivered again after this.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+CELERY_BEAT_SCHEDULE = {"requeue-stale-jobs": {"task": "annual.requeue_stale", "schedule": 60.0}}
+CELERY_TIMEZONE = TIME_ZONE
+# Cached draft PDFs (one per report version) are evicted, least recently used first, beyond this.
+DRAFT_PDF_CACHE_BYTES = int(os.environ.get("DJANGO_DRAFT_CACHE_MB", "512")) * 1024 * 1024
+# Dotted path of report -> (file name, bytes) for the county publication-package bulk job.
+ANNUAL_PACKAGE_BUILDER = os.environ.get("ANNUAL_PACKAGE_BUILDER", "")
 
 LOGGING = {
     "version": 1,

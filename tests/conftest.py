@@ -16,3 +16,9 @@ def seed_doc() -> dict:
 def doc_2021() -> dict:
     """A 2021-format report that passes every rule."""
     return json.loads((DEMO_DIR / "cangnan-education-2021.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Stored files (approved PDFs, cached drafts) go to a fresh directory per test, never the repo."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

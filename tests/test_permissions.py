@@ -18,7 +18,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, reverse
 
 from annual import sections, workflow
-from annual.models import Report, ReportState, ReviewComment, Role
+from annual.models import Job, JobKind, Report, ReportState, ReviewComment, Role
 from annual.urls import urlpatterns
 from tests.personas import make_user, personas  # noqa: F401
 
@@ -346,6 +346,13 @@ CASES: list[Case] = [
     Case("county-remind", "GET", everyone(NOT_ALLOWED), {"year": 2021}),
     Case("county-remind", "POST", county_page(county=Expect(302, location="/county/"), admin=FORBIDDEN)
          | {"anonymous": LOGIN}, {"year": 2021}, data={"agency": "{agency_a}"}),
+    # --- Background jobs (here: a draft-PDF job of report A) and the health check ---
+    Case("job-status", "GET", report_page(preparer_a=Expect(200, contains=('"status"',)),
+                                          reader=Expect(200, contains=('"status"',)))),
+    Case("job-status", "POST", everyone(NOT_ALLOWED)),
+    Case("healthz", "GET", everyone(Expect(200, contains=('"database": "ok"',)),
+                                    anonymous=Expect(200, contains=('"database": "ok"',)))),
+    Case("healthz", "POST", everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED)),
 ]
 
 
@@ -373,7 +380,8 @@ def test_matrix_covers_every_url():
 ABOUT_THE_COUNTY = {"county-rollup", "county-rollup-cell", "county-rollup-pdf", "county-rollup-generate"}
 COUNTY_URLS = {"county-board", "county-deadlines", "county-remind"}
 NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new", "blank-xlsx", "password-change",
-                      "password-change-done", "county-home", "verify", *COUNTY_URLS} | ABOUT_THE_COUNTY
+                      "password-change-done", "county-home", "verify", "healthz", *COUNTY_URLS} | ABOUT_THE_COUNTY
+ABOUT_A_JOB = {"job-status"}
 
 
 def _url(case: Case, report: Report) -> str:
@@ -382,6 +390,8 @@ def _url(case: Case, report: Report) -> str:
     if case.name in COUNTY_URLS:  # the board of report A's county
         return reverse(case.name, kwargs={"agency_id": report.agency.parent_id, **case.kwargs})
     pk = {} if case.name in NOT_ABOUT_A_REPORT else {"pk": report.pk}
+    if case.name in ABOUT_A_JOB:
+        pk = {"pk": Job.objects.get_or_create(kind=JobKind.DRAFT_PDF, report=report, key="matrix")[0].pk}
     return reverse(case.name, kwargs={**pk, **case.kwargs}) + case.query
 
 
@@ -439,7 +449,8 @@ def test_guessed_ids_of_another_agency_are_404(client, personas):
     client.force_login(personas.preparer_a)
     missing = Report.objects.order_by("-pk").first().pk + 1000
     for case in CASES:
-        if case.method != "GET" or case.name in NOT_ABOUT_A_REPORT or case.expect["preparer_a"] == NOT_ALLOWED:
+        if (case.method != "GET" or case.name in NOT_ABOUT_A_REPORT | ABOUT_A_JOB
+                or case.expect["preparer_a"] == NOT_ALLOWED):
             continue
         for pk in (personas.report_b.pk, missing):
             url = reverse(case.name, kwargs={"pk": pk, **case.kwargs})
@@ -448,6 +459,8 @@ def test_guessed_ids_of_another_agency_are_404(client, personas):
         url = reverse("report-transition", kwargs={"pk": personas.report_b.pk, "action": action})
         assert client.post(url, {"reason": "x"}).status_code == 404
     assert client.post(reverse("report-comment", args=[personas.report_b.pk]), {"text": "x"}).status_code == 404
+    job_b = Job.objects.create(kind=JobKind.DRAFT_PDF, report=personas.report_b, key="b")
+    assert client.get(reverse("job-status", args=[job_b.pk])).status_code == 404
     assert not ReviewComment.objects.exists()
 
 

@@ -3,6 +3,7 @@ from .imports import WorkbookImport
 from .county import Reminder, RoundDeadline
 from .report import ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
 from .rollup import RollupBasis, RollupSource
+from .jobs import Job, JobKind, JobStatus
 from .workflow import ReportSnapshot, ReviewComment, Transition, WarningExplanation
 
 __all__ = [
@@ -12,4 +13,5 @@ __all__ = [
     "ReportSnapshot", "ReviewComment", "Transition", "WarningExplanation",
     "WorkbookImport",
     "Reminder", "RoundDeadline",
+    "Job", "JobKind", "JobStatus",
 ]

@@ -74,17 +74,24 @@ class WarningExplanation(models.Model):
 class ReportSnapshot(models.Model):
     """The frozen values of an approved report and the PDF rendered once from them.
 
-    Served as stored from then on, so the stamped paper copy and the portal copy are the same
-    file, provably: `sha256` is shown in the app. The PDF is archival (PDF/A-3a) and carries
-    `document` as its `report.json`, whose SHA-256 is `document_sha256`.
+    The approval writes this row with the frozen `document` inside its own transaction; the
+    PDF is rendered from that document by a job (`annual.jobs`) and stored through Django's
+    storage API, with its SHA-256. Until then `sha256` is empty and the report shows
+    「定稿生成中」. Served as stored from then on, so the stamped paper copy and the portal copy
+    are the same file, provably: `sha256` is shown in the app and checked on every download.
+    The PDF is archival (PDF/A-3a) and carries `document` as its `report.json`, whose SHA-256
+    is `document_sha256`.
     """
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="snapshots")
+    # One snapshot per approval: a rerun of anything after the approval cannot add a second.
+    approval = models.OneToOneField(Transition, verbose_name="审核通过记录", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="snapshot")
     document = models.JSONField("冻结数据")
-    pdf = models.BinaryField("PDF")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    # Of `report.json` as embedded in the PDF, byte for byte: the JSON field cannot keep those
-    # bytes (PostgreSQL's jsonb reorders keys), so their hash is kept at freezing.
+    file = models.FileField("PDF 文件", blank=True, max_length=300)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    size = models.BigIntegerField("字节数", default=0)
+    # Of `report.json` as embedded in the PDF, byte for byte.
     document_sha256 = models.CharField("数据 SHA-256", max_length=64, blank=True, default="")
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
@@ -97,3 +104,20 @@ class ReportSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report}（{self.sha256[:12]}）"
+
+    @property
+    def ready(self) -> bool:
+        """The PDF has been rendered and stored."""
+        return bool(self.sha256 and self.file)
+
+    @property
+    def pdf(self) -> bytes:
+        """The stored PDF, verified against `sha256` (b"" while it is being generated).
+
+        Raises `annual.storage.StoredFileError` if the file is missing or its bytes changed.
+        """
+        if not self.ready:
+            return b""
+        from ..storage import read_verified
+
+        return read_verified(self.file.name, self.sha256)

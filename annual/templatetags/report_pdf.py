@@ -1,14 +1,17 @@
-"""The tag behind `annual/pdf/_download.html`: is the PDF frozen, and its SHA-256 (not its bytes)."""
+"""The tag behind `annual/pdf/_download.html`: is the PDF frozen, its SHA-256, or its job's progress."""
 
 from django import template
 
-from ..snapshots import FROZEN_STATES, latest_snapshot_info
+from ..snapshots import FROZEN_STATES, final_pdf_job, latest_snapshot_info
 
 register = template.Library()
 
 
 @register.simple_tag
 def pdf_status(report) -> dict:
-    """{"frozen": the PDF is the approved one, "snapshot": its stored snapshot (sha256, time) or None}."""
+    """{"frozen": the PDF is the approved one, "snapshot": its stored snapshot (sha256, time) or None,
+    "job": while that PDF is still being made, the job making it (status, attempts, error)}."""
     frozen = report.state in FROZEN_STATES
-    return {"frozen": frozen, "snapshot": latest_snapshot_info(report) if frozen else None}
+    snapshot = latest_snapshot_info(report) if frozen else None
+    job = final_pdf_job(snapshot) if snapshot is not None and not snapshot.ready else None
+    return {"frozen": frozen, "snapshot": snapshot, "job": job}
