@@ -172,7 +172,7 @@ def _documents(report_ids: list[int]) -> dict[int, tuple[Report, dict]]:
     all of them, as plain values (one query per table, no model instance per row)."""
     reports = {r.pk: r for r in Report.objects.filter(pk__in=report_ids)}
     rows: dict[int, list[list]] = {pk: [[], [], []] for pk in reports}
-    for i, (model, _related, fields) in enumerate(ROW_MODELS):
+    for i, (model, _related, fields) in enumerate(ROW_MODELS.values()):
         for values in model.objects.filter(report_id__in=reports).values("report_id", "key", *fields):
             rows[values["report_id"]][i].append(SimpleNamespace(**values))
     return {pk: (report, report_to_document(report, rows=tuple(rows[pk]))) for pk, report in reports.items()}

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_add_comment_writes_only_while_submitted_and_only_for_the_own_approver(personas):  # noqa: F811
     report = personas.report_a
-    with pytest.raises(workflow.TransitionError, match="只有待审核的报告"):
+    with pytest.raises(workflow.TransitionError, match="现在不能提出审核意见"):
         workflow.add_comment(report, target="", text="请核对", user=personas.approver_a)
     report.state = ReportState.SUBMITTED
     report.save(update_fields=["state"])

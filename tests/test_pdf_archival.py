@@ -213,7 +213,7 @@ def test_approved_snapshot_is_archival_and_its_data_hash_is_shown(personas, clie
     import hashlib
     assert snapshot.document_sha256 == hashlib.sha256(dumps(embedded).encode("utf-8")).hexdigest()
     client.force_login(personas.preparer_a)
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("report-step", args=[report.pk, "review"])).content.decode()
     assert snapshot.sha256 in page and snapshot.document_sha256 in page
 
 
