@@ -28,7 +28,7 @@ def test_pages_run_without_csp_violations(office, open_page):
         assert page.evaluate(VIOLATIONS) == [], path
     # The grid's script ran: a live check result is drawn after typing.
     page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + f"/reports/{office.seed.pk}/applications/")
-    page.locator('[id="cell-applications.received.natural_person"]').fill("47")
+    page.locator('[name="applications.received.natural_person"]').fill("47")
     page.wait_for_timeout(300)
     assert errors == []
 

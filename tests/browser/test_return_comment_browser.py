@@ -65,7 +65,7 @@ def test_unsent_comment_goes_with_the_return_and_the_preparer_sees_it(submitted,
     link.click()
     page.wait_for_load_state()
     assert f"#cell-{CELL}" in page.url
-    target = page.locator(f'[id="cell-{CELL}"]')
+    target = page.locator(f'[name="{CELL}"]')
     assert target.evaluate("el => el === document.activeElement")
     shadow = target.evaluate("el => getComputedStyle(el).boxShadow + ' ' + getComputedStyle(el).outlineStyle")
     assert shadow.strip() not in ("none none", "none")
