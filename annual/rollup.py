@@ -27,8 +27,8 @@ from . import rules
 from . import template_spec as spec
 from .document import blank_document
 from .formatting import default_title, format_count
-from .money import from_stored
 from .models import Agency, ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
+from .money import from_stored
 
 INCLUDED_STATES = frozenset({ReportState.APPROVED, ReportState.PUBLISHED})
 TABLE_KEYS = ("proactive", "applications", "review_litigation")
@@ -182,11 +182,11 @@ def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[
                 "report_id", "key", *columns):
             apps = by_id[report_id].document["applications"]
             if key in apps:
-                apps[key] = dict(zip(columns, values))
+                apps[key] = dict(zip(columns, values, strict=True))
         fields = [f.key for f in spec.REVIEW_FIELDS]
         for report_id, key, *values in ReviewLitigationGroup.objects.filter(report_id__in=ids).values_list(
                 "report_id", "key", *fields):
-            by_id[report_id].document["review_litigation"][key] = dict(zip(fields, values))
+            by_id[report_id].document["review_litigation"][key] = dict(zip(fields, values, strict=True))
     for entry in by_id.values():
         entry.error_count = blocking_error_count(entry.document)
     return {(e.agency_id, e.year): e for e in by_id.values()}

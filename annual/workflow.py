@@ -40,8 +40,17 @@ from django.utils import timezone
 from . import jobs, permissions
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
-    Agency, ApplicationRow, ProactiveItem, Report, ReportSnapshot, ReportState, ReviewComment, ReviewLitigationGroup,
-    Role, Transition, WarningExplanation,
+    Agency,
+    ApplicationRow,
+    ProactiveItem,
+    Report,
+    ReportSnapshot,
+    ReportState,
+    ReviewComment,
+    ReviewLitigationGroup,
+    Role,
+    Transition,
+    WarningExplanation,
 )
 from .rules import ERROR, WARNING, Finding, check_document
 from .tree import AgencyTree

@@ -238,10 +238,10 @@ def _table(doc, table: Table) -> None:
     _cell_margins(grid, margin_mm)
     column_mm = [COLUMN_MM[table.css][c] for c in table.columns]
     widths = [Mm(mm) for mm in column_mm]
-    for column, width in zip(grid.columns, widths):
+    for column, width in zip(grid.columns, widths, strict=True):
         column.width = width  # the tblGrid, which LibreOffice and WPS lay out by
     for row in grid.rows:
-        for cell, width in zip(row.cells, widths):
+        for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
         _cant_split(row)
     for r in range(len(table.head)):

@@ -27,8 +27,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import layout
-from .. import rules
+from .. import layout, rules
 from .. import template_spec as spec
 from ..audit import describe_path
 from ..document import blank_document

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 import re
 import zipfile
 from decimal import Decimal, InvalidOperation
