@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from .. import formatting
 from .. import template_spec as spec
-from ..document import MONEY_LIMIT_TEXT, MONEY_MAX
+from ..money import MONEY_LIMIT_TEXT, MONEY_MAX
 from .agency import Agency
 
 
