@@ -193,7 +193,7 @@ def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[
 
 
 @cache
-def _split_checks(version: str) -> tuple[tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str], ...]], ...]:
+def _split_checks(version: str) -> tuple[tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]], ...]:
     return tuple((tuple(tuple(p.split(".")) for p in c.parts), tuple(tuple(p.split(".")) for p in c.targets))
                  for c in rules.blocking_checks(version))
 
@@ -281,6 +281,7 @@ def rollup_from(tree: list[Node], entries: dict[tuple[int, int], Entry], year: i
         entry = entries.get((node.id, year))
         excluded = _classify(node, entry, include_unapproved, include_invalid)
         if excluded is None:
+            assert entry is not None  # _classify leaves out a missing report
             parts.append(Part(node, entry))
         else:
             left_out.append(excluded)

@@ -374,7 +374,7 @@ def recipients(report: Report, rule: Rule, actor) -> list[str]:
     (an approver may have submitted on the preparer's behalf); a county review ("agency") tells
     the agency's preparers and approvers. The actor is never told.
     """
-    roles = {"approvers": [Role.APPROVER], "preparers": [Role.PREPARER]}.get(rule.notify, [Role.PREPARER, Role.APPROVER])
+    roles = {"approvers": [Role.APPROVER], "preparers": [Role.PREPARER]}.get(rule.notify or "", [Role.PREPARER, Role.APPROVER])
     users = get_user_model().objects.filter(
         is_active=True, membership__agency_id=report.agency_id, membership__role__in=roles)
     emails = set(users.exclude(email="").values_list("email", flat=True))

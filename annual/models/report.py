@@ -73,6 +73,9 @@ _CONTACT = dict(spec.CONTACT_FIELDS)
 class Report(models.Model):
     """One agency's annual report for one year, in one template version."""
 
+    # django-simple-history's reason for the next history row; a writer sets it when it has one.
+    _change_reason: str
+
     agency = models.ForeignKey(Agency, verbose_name="机关", on_delete=models.PROTECT, related_name="reports")
     year = models.PositiveSmallIntegerField(
         "年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)]
