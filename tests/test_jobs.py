@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.pdf]
 S = ReportState
 
 
-def broken(html):
+def broken(*args, **kwargs):
     raise RuntimeError("Pango exploded")
 
 
@@ -57,7 +57,8 @@ def test_inline_approval_stores_pdf_in_storage_and_serves_it_verified(client, pe
 
 def test_failed_final_pdf_keeps_the_approval_shows_the_error_and_reruns_once(
         client, personas, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr("annual.pdf.render.html_to_pdf", broken)
+    # The archival PDF is laid out by layout_report (html_to_pdf only serves the HTML renders).
+    monkeypatch.setattr("annual.pdf.render.layout_report", broken)
     report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
     assert report.state == S.APPROVED  # nothing approved depends on the job succeeding
     snapshot = ReportSnapshot.objects.get(report=report)
@@ -204,15 +205,15 @@ def test_migration_moves_database_pdfs_to_storage_byte_for_byte(settings):
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    executor.migrate([("annual", "0002_transition_document")])
-    apps = executor.loader.project_state([("annual", "0002_transition_document")]).apps
+    executor.migrate([("annual", "0008_agency_history_review_flag")])
+    apps = executor.loader.project_state([("annual", "0008_agency_history_review_flag")]).apps
     agency = apps.get_model("annual", "Agency").objects.create(name="迁移测试机关")
     report = apps.get_model("annual", "Report").objects.create(agency=agency, year=2021, template="2021")
     pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40
     old = apps.get_model("annual", "ReportSnapshot").objects.create(
         report=report, document={}, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())
     executor = MigrationExecutor(connection)
-    executor.migrate([("annual", "0003_jobs")])
+    executor.migrate([("annual", "0009_jobs")])
     snapshot = ReportSnapshot.objects.get(pk=old.pk)
     assert snapshot.ready and snapshot.size == len(pdf)
     assert (Path(settings.MEDIA_ROOT) / snapshot.file.name).read_bytes() == pdf == snapshot.pdf
