@@ -212,8 +212,9 @@ def test_approved_snapshot_is_archival_and_its_data_hash_is_shown(personas, clie
     assert read_workbook(workbook) == embedded
     import hashlib
     assert snapshot.document_sha256 == hashlib.sha256(dumps(embedded).encode("utf-8")).hexdigest()
-    client.force_login(personas.preparer_a)
-    page = client.get(reverse("home")).content.decode()
+    # The hashes are printed beside the PDF download, on the approval page since the layout merge.
+    client.force_login(personas.approver_a)
+    page = client.get(reverse("report-approval", args=[report.pk])).content.decode()
     assert snapshot.sha256 in page and snapshot.document_sha256 in page
 
 
