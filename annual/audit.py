@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.urls import reverse
 from simple_history.utils import get_history_manager_for_model
@@ -133,7 +134,7 @@ class Entry:
     """One line of the history page: a transition, or one saved record with its changed values."""
 
     at: datetime.datetime
-    user: object
+    user: AbstractBaseUser | None  # None: a change by a script, or by a user since deleted
     kind: str  # "transition", "values" or "reminder"
     title: str
     changes: list[ValueChange]

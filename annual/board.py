@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import inspect
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
+from typing import TypedDict
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
+from django_stubs_ext import WithAnnotations
 
 from . import rules, sections, template_spec
 from .interchange import ROW_MODELS, report_to_document
@@ -148,14 +150,20 @@ class Board:
 
 # The summaries depend on the rules' code as much as on the values: a deployment that changes
 # a rule must not serve summaries computed by the old one from a shared cache.
-_CODE = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (rules, sections, template_spec))).hexdigest()[:16]
+_CODE = hashlib.sha256("".join(inspect.getsource(m) for m in (rules, sections, template_spec)).encode()).hexdigest()[:16]
 SUMMARY_TIMEOUT = 60 * 60 * 24 * 7
 # Only what the board draws; the values are read (in bulk) for the reports whose summary is not cached.
 BOARD_FIELDS = ("id", "agency_id", "year", "template", "state", "revision", "updated_at", "portal_url",
                 "portal_published_on")
 
 
-def _reports(ids: list[int], year: int) -> dict[int, Report]:
+class _LastChange(TypedDict):
+    last_at: datetime.datetime | None
+    last_user_id: int | None
+
+
+def _reports(ids: list[int], year: int) -> dict[int, WithAnnotations[Report, _LastChange]]:
+    """Each agency's report of `year`, by agency id, with who last changed it and when."""
     history = Report.history.model.objects.filter(id=OuterRef("pk")).order_by("-history_date", "-history_id")
     qs = (Report.objects.filter(agency_id__in=ids, year=year).only(*BOARD_FIELDS)
           .annotate(last_at=Subquery(history.values("history_date")[:1]),
@@ -173,7 +181,7 @@ def _documents(report_ids: list[int]) -> dict[int, tuple[Report, dict]]:
     reports = {r.pk: r for r in Report.objects.filter(pk__in=report_ids)}
     rows: dict[int, list[list]] = {pk: [[], [], []] for pk in reports}
     for i, (model, _related, fields) in enumerate(ROW_MODELS.values()):
-        for values in model.objects.filter(report_id__in=reports).values("report_id", "key", *fields):
+        for values in model._default_manager.filter(report_id__in=reports).values("report_id", "key", *fields):
             rows[values["report_id"]][i].append(SimpleNamespace(**values))
     return {pk: (report, report_to_document(report, rows=tuple(rows[pk]))) for pk, report in reports.items()}
 
@@ -199,10 +207,9 @@ def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetim
             full, doc = docs[report.pk]
             last_year = docs[before[0]][1] if before else None
             overview = sections.overview(full, doc=doc, previous=last_year)
-            steps = [s for s in overview.steps if s.completeness is not None]
+            steps = [s.completeness for s in overview.steps if s.completeness is not None]
             computed[report.pk] = Summary(len(overview.errors), len(overview.warnings),
-                                          sum(1 for s in steps if s.completeness.status == sections.COMPLETE),
-                                          len(steps))
+                                          sum(1 for c in steps if c.status == sections.COMPLETE), len(steps))
         cache.set_many({keys[pk]: summary for pk, summary in computed.items()}, SUMMARY_TIMEOUT)
         result.update(computed)
     return result

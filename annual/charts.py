@@ -69,7 +69,7 @@ class Chart:
         """The figures in words, for screen readers and the plain-text package."""
         parts = []
         for s in self.series:
-            values = "，".join(f"{c} {'空白' if v is None else v}" for c, v in zip(self.categories, s.values))
+            values = "，".join(f"{c} {'空白' if v is None else v}" for c, v in zip(self.categories, s.values, strict=True))
             parts.append(f"{s.name}：{values}" if len(self.series) > 1 else values)
         return "；".join(parts)
 

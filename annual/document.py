@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import template_spec as spec
-from .money import MONEY_LIMIT_TEXT, MONEY_MAX, MONEY_PLACES, MONEY_RE
+from .money import MONEY_LIMIT_TEXT, MONEY_PLACES, MONEY_RE
 from .safe_input import MAX_JSON_BYTES, MAX_JSON_DEPTH, InputFileError, json_depth_exceeds, read_file
 
 # About 50 printed pages of 仿宋 3号 (600 characters a page); a real report's longest section is a
@@ -91,7 +91,7 @@ class _Validator:
     def money(self, value: Any, path: str) -> None:
         if value is None:
             return
-        if isinstance(value, str) and re.fullmatch(r"\d+(\.\d{1,%d})?" % MONEY_PLACES, value, re.ASCII) \
+        if isinstance(value, str) and re.fullmatch(rf"\d+(\.\d{{1,{MONEY_PLACES}}})?", value, re.ASCII) \
                 and not MONEY_RE.match(value):
             self.fail(path, f"金额超出范围：应为 {MONEY_LIMIT_TEXT}，实际为 {_describe(value)}")
         elif not isinstance(value, str) or not MONEY_RE.match(value):

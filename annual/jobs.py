@@ -26,6 +26,7 @@ import os
 import socket
 import time
 import zipfile
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -43,7 +44,7 @@ K, ST = JobKind, JobStatus
 
 # The Celery task of each kind (explicit names, so renaming a Python function cannot orphan
 # messages already in the queue).
-TASK_NAMES = {
+TASK_NAMES: dict[str, str] = {
     K.FINAL_PDF: "annual.final_pdf",
     K.DRAFT_PDF: "annual.draft_pdf",
     K.NOTIFY: "annual.notify",
@@ -63,6 +64,13 @@ class JobError(Exception):
     def __init__(self, message: str, *, permanent: bool = False):
         super().__init__(message)
         self.permanent = permanent
+
+
+def _target(pk: int | None, what: str) -> int:
+    """The id of the job's `what`; jobs of the kinds that need one are always created with it."""
+    if pk is None:
+        raise JobError(f"任务缺少{what}，无法执行。", permanent=True)
+    return pk
 
 
 def describe(exc: BaseException) -> str:
@@ -164,7 +172,7 @@ def run(job_pk: int, *, final_attempt: bool = True) -> Job:
 def _final_pdf(job: Job) -> None:
     from .snapshots import render_final_pdf
 
-    snapshot = ReportSnapshot.objects.get(pk=job.snapshot_id)
+    snapshot = ReportSnapshot.objects.get(pk=_target(job.snapshot_id, "存档快照"))
     if not snapshot.ready:
         pdf, document_sha256 = render_final_pdf(
             snapshot, title=job.params.get("title") or snapshot.report.display_title)
@@ -199,7 +207,7 @@ def _draft_pdf(job: Job) -> None:
     from .pdf import DraftMark, render_pdf
     from .snapshots import FROZEN_STATES
 
-    report = load_report(job.report_id)
+    report = load_report(_target(job.report_id, "报告"))
     if draft_key(report) != job.key:
         raise JobError("报告在生成期间已被修改，请重新下载。", permanent=True)
     draft = None
@@ -232,7 +240,7 @@ def evict_drafts() -> None:
 def _notify(job: Job) -> None:
     from .workflow import send_notification
 
-    send_notification(job.report_id, job.params["action"], job.params.get("actor"), job.params.get("reason", ""))
+    send_notification(_target(job.report_id, "报告"), job.params["action"], job.params.get("actor"), job.params.get("reason", ""))
 
 
 def _reminders(job: Job) -> None:
@@ -246,7 +254,7 @@ def _reminders(job: Job) -> None:
 
 def _county_reports(job: Job):
     """Ids of the county's (and every agency below it) reports of the job's year, approved or published."""
-    county = Agency.objects.get(pk=job.agency_id)
+    county = Agency.objects.get(pk=_target(job.agency_id, "机关"))
     agencies = [county.pk] + [a.pk for a in county.descendants()]
     return list(Report.objects.filter(agency_id__in=agencies, year=job.params["year"],
                                       state__in=(ReportState.APPROVED, ReportState.PUBLISHED))
@@ -297,7 +305,7 @@ def _county_packages(job: Job) -> None:
     _county_archive(job, build)
 
 
-RUNNERS = {
+RUNNERS: dict[str, Callable[[Job], None]] = {
     K.FINAL_PDF: _final_pdf,
     K.DRAFT_PDF: _draft_pdf,
     K.NOTIFY: _notify,

@@ -18,7 +18,7 @@ MONEY_MAX = Decimal("99999999999.9999")
 MONEY_INTEGER_DIGITS = 11
 MONEY_PLACES = 4
 # A document's amount: the digits above, no sign.
-MONEY_RE = re.compile(r"^\d{1,%d}(?:\.\d{1,%d})?$" % (MONEY_INTEGER_DIGITS, MONEY_PLACES), re.ASCII)
+MONEY_RE = re.compile(rf"^\d{{1,{MONEY_INTEGER_DIGITS}}}(?:\.\d{{1,{MONEY_PLACES}}})?$", re.ASCII)
 MONEY_LIMIT_TEXT = f"0 至 {MONEY_MAX} 万元（最多 {MONEY_PLACES} 位小数）"
 
 

@@ -84,7 +84,7 @@ def verified_snapshot(digest: str) -> ReportSnapshot | None:
     if not SHA256_RE.fullmatch(digest):
         return None
     snapshot = (ReportSnapshot.objects.filter(sha256=digest, report__state__in=FROZEN_STATES)
-                .defer("document").order_by("-created_at", "-pk").first())
+                .order_by("-created_at", "-pk").first())
     if snapshot is None:
         return None
     newest = (ReportSnapshot.objects.filter(report_id=snapshot.report_id).order_by("-created_at", "-pk")

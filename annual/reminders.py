@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .board import NOT_SUBMITTED, due_dates
-from .models import Agency, Reminder, Report, Role, RoundDeadline
+from .models import Agency, Reminder, Report, ReportState, Role, RoundDeadline
 from .tree import AgencyTree
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def _message(name: str, year: int, state: str | None, due: datetime.date, sender
     who = sender.get_full_name() or sender.get_username() if sender else "上级机关"
     days = (due - today).days
     when = f"已逾期 {-days} 天" if days < 0 else ("今天截止" if days == 0 else f"还有 {days} 天")
-    status = "尚未建立" if state is None else f"目前为“{dict(Report._meta.get_field('state').choices)[state]}”"
+    status = "尚未建立" if state is None else f"目前为“{ReportState(state).label}”"
     link = getattr(settings, "SITE_URL", "").rstrip("/") + reverse("home")
     body = "\n".join([
         f"{name}：",

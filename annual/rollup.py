@@ -27,8 +27,8 @@ from . import rules
 from . import template_spec as spec
 from .document import blank_document
 from .formatting import default_title, format_count
-from .money import from_stored
 from .models import Agency, ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
+from .money import from_stored
 
 INCLUDED_STATES = frozenset({ReportState.APPROVED, ReportState.PUBLISHED})
 TABLE_KEYS = ("proactive", "applications", "review_litigation")
@@ -182,18 +182,18 @@ def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[
                 "report_id", "key", *columns):
             apps = by_id[report_id].document["applications"]
             if key in apps:
-                apps[key] = dict(zip(columns, values))
+                apps[key] = dict(zip(columns, values, strict=True))
         fields = [f.key for f in spec.REVIEW_FIELDS]
         for report_id, key, *values in ReviewLitigationGroup.objects.filter(report_id__in=ids).values_list(
                 "report_id", "key", *fields):
-            by_id[report_id].document["review_litigation"][key] = dict(zip(fields, values))
+            by_id[report_id].document["review_litigation"][key] = dict(zip(fields, values, strict=True))
     for entry in by_id.values():
         entry.error_count = blocking_error_count(entry.document)
     return {(e.agency_id, e.year): e for e in by_id.values()}
 
 
 @cache
-def _split_checks(version: str) -> tuple[tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str], ...]], ...]:
+def _split_checks(version: str) -> tuple[tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]], ...]:
     return tuple((tuple(tuple(p.split(".")) for p in c.parts), tuple(tuple(p.split(".")) for p in c.targets))
                  for c in rules.blocking_checks(version))
 
@@ -281,6 +281,7 @@ def rollup_from(tree: list[Node], entries: dict[tuple[int, int], Entry], year: i
         entry = entries.get((node.id, year))
         excluded = _classify(node, entry, include_unapproved, include_invalid)
         if excluded is None:
+            assert entry is not None  # _classify leaves out a missing report
             parts.append(Part(node, entry))
         else:
             left_out.append(excluded)

@@ -42,7 +42,8 @@ _REASONS = {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限",
 
 
 def _reason(exc: OSError) -> str:
-    return _REASONS.get(exc.errno, exc.strerror or str(exc))
+    reason = _REASONS.get(exc.errno) if exc.errno is not None else None
+    return reason or exc.strerror or str(exc)
 
 
 def _size(n: int) -> str:

@@ -25,7 +25,7 @@ def backoff(retries: int) -> int:
     return min(900, 10 * 2 ** retries)
 
 
-def _job_task(kind: str):
+def _job_task(kind: JobKind):
     def task(self, job_pk: int) -> None:
         last = self.request.retries >= self.max_retries
         try:

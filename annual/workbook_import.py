@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 
 from .audit import Change, document_changes
@@ -70,7 +70,7 @@ def read_for_report(report: Report, data: bytes) -> dict:
     try:
         probe.full_clean(exclude=["agency"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise ImportRefused([f"{probe._meta.get_field(name).verbose_name}：{'；'.join(messages)}"
+        raise ImportRefused([f"{_field_label(name)}：{'；'.join(messages)}"
                              for name, messages in exc.message_dict.items()]) from None
     return doc
 
@@ -124,3 +124,11 @@ def apply_import(upload_id: int, report_id: int, user) -> Report:
         upload.applied_at = timezone.now()
         upload.save(update_fields=["applied_at"])
     return report
+
+
+def _field_label(name: str) -> str:
+    """The report field `name`'s label for a refusal; errors of no one field are the report's."""
+    if name == NON_FIELD_ERRORS:
+        return "报告"
+    field = Report._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, models.Field) else name

@@ -40,8 +40,17 @@ from django.utils import timezone
 from . import jobs, permissions
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
-    Agency, ApplicationRow, ProactiveItem, Report, ReportSnapshot, ReportState, ReviewComment, ReviewLitigationGroup,
-    Role, Transition, WarningExplanation,
+    Agency,
+    ApplicationRow,
+    ProactiveItem,
+    Report,
+    ReportSnapshot,
+    ReportState,
+    ReviewComment,
+    ReviewLitigationGroup,
+    Role,
+    Transition,
+    WarningExplanation,
 )
 from .rules import ERROR, WARNING, Finding, check_document
 from .tree import AgencyTree
@@ -365,7 +374,7 @@ def recipients(report: Report, rule: Rule, actor) -> list[str]:
     (an approver may have submitted on the preparer's behalf); a county review ("agency") tells
     the agency's preparers and approvers. The actor is never told.
     """
-    roles = {"approvers": [Role.APPROVER], "preparers": [Role.PREPARER]}.get(rule.notify, [Role.PREPARER, Role.APPROVER])
+    roles = {"approvers": [Role.APPROVER], "preparers": [Role.PREPARER]}.get(rule.notify or "", [Role.PREPARER, Role.APPROVER])
     users = get_user_model().objects.filter(
         is_active=True, membership__agency_id=report.agency_id, membership__role__in=roles)
     emails = set(users.exclude(email="").values_list("email", flat=True))

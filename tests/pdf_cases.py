@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 from annual import template_spec as spec
-from annual.document import MAX_COUNT, MAX_TEXT_CHARS, MONEY_MAX, blank_document, validate
+from annual.document import MAX_COUNT, MAX_TEXT_CHARS, blank_document, validate
+from annual.money import MONEY_MAX
 
 from .conftest import DEMO_DIR
 

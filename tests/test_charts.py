@@ -6,8 +6,16 @@ import copy
 
 from lxml import etree
 
-from annual.charts import (PALETTE, agency_chart, applicants_chart, outcomes_chart, report_charts, review_chart,
-                           svg, year_chart)
+from annual.charts import (
+    PALETTE,
+    agency_chart,
+    applicants_chart,
+    outcomes_chart,
+    report_charts,
+    review_chart,
+    svg,
+    year_chart,
+)
 from annual.document import blank_document
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -39,7 +47,7 @@ def test_a_blank_group_stays_blank_and_zero_stays_zero(doc_2021):
     for key in ("unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear_after_correction"):
         doc["applications"][key]["total"] = None
     doc["applications"]["granted"]["total"] = 0
-    values = dict(zip(outcomes_chart(doc).categories, outcomes_chart(doc).series[0].values))
+    values = dict(zip(outcomes_chart(doc).categories, outcomes_chart(doc).series[0].values, strict=True))
     assert values["（四）无法提供"] is None and values["（一）予以公开"] == 0
 
 

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.pdf]
 S = ReportState
 
 
-def broken(html):
+def broken(*args, **kwargs):
     raise RuntimeError("Pango exploded")
 
 

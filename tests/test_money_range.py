@@ -15,9 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
-from annual.document import MONEY_MAX, DocumentError, validate
+from annual.document import DocumentError, validate
 from annual.interchange import load_report, report_to_document, write_document
 from annual.models import ProactiveItem
+from annual.money import MONEY_MAX
 from annual.normalize import InputError, parse_money
 from tests.entry_fixtures import client_for, seed_report, step_data  # noqa: F401
 from tests.personas import personas  # noqa: F401

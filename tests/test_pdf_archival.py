@@ -33,7 +33,7 @@ pytestmark = pytest.mark.pdf
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "annual" / "demo_data" / "cangnan-2020.json"
 EXAMPLE_2021 = ROOT / "annual" / "demo_data" / "cangnan-education-2021.json"
-MOMENT = datetime.datetime(2021, 1, 29, 10, 0, tzinfo=datetime.timezone.utc)
+MOMENT = datetime.datetime(2021, 1, 29, 10, 0, tzinfo=datetime.UTC)
 
 
 def _doc(path: Path) -> dict:

@@ -160,7 +160,7 @@ def test_a_full_line_holds_28_characters_and_a_page_22_lines(renders, worst):
     assert max(per_page) == 22
     # Pages of running text hold 22 lines; up to three fewer where a heading (一、 then （一）)
     # stays with its text or a paragraph keeps two lines together (orphans and widows).
-    running = [len(lines) for lines, page in zip(body_lines(worst[1]), analysed(worst[1]))
+    running = [len(lines) for lines, page in zip(body_lines(worst[1]), analysed(worst[1]), strict=True)
                if not page.boxes and 1 < page.number < len(per_page)]
     assert min(running) >= 19 and sum(1 for n in running if n == 22) > len(running) / 2
 
@@ -266,7 +266,7 @@ VALUE_RE = re.compile(r"^-?\d[\d.]*(万元)?$")
 
 def test_every_value_stays_1mm_clear_of_its_cell_borders(renders, worst):
     checked = 0
-    for doc, pdf in all_cases(renders, worst):
+    for _doc, pdf in all_cases(renders, worst):
         for page in analysed(pdf):
             vertical = [e for e in page.edges if e["orientation"] == "v"]
             horizontal = [e for e in page.edges if e["orientation"] == "h"]
@@ -322,7 +322,7 @@ def test_a_name_that_fits_is_never_split():
 # --- 5. Page numbers --------------------------------------------------------------------------
 
 def test_page_numbers_7mm_below_the_text_block_one_character_in(renders, worst):
-    for doc, pdf in all_cases(renders, worst):
+    for _doc, pdf in all_cases(renders, worst):
         for page in analysed(pdf):
             number = page.number
             folio = [c for c in page.chars if abs(c["size"] - FOLIO_PT) < 0.3 and c["top"] > BOTTOM]

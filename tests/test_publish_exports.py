@@ -77,13 +77,13 @@ def test_html_page_has_every_figure_in_an_accessible_table(doc):
     tables = tree.xpath("//table")
     assert len(tables) == 3
     printed = []
-    for table, layout in zip(tables, build_tables(doc).values()):
+    for table, layout in zip(tables, build_tables(doc).values(), strict=True):
         assert table.xpath("caption")[0].text_content()
         ids = set(table.xpath(".//th/@id"))
         assert all(th.get("scope") in ("col", "colgroup", "row", "rowgroup") for th in table.xpath(".//th"))
         cells = [td for td in table.xpath(".//td") if td.get("class") != "corner"]
         assert [td.text_content() for td in cells] == [c.text for c in layout.value_cells()]
-        for td, cell in zip(cells, layout.value_cells()):
+        for td, cell in zip(cells, layout.value_cells(), strict=True):
             headers = td.get("headers").split()
             assert headers and set(headers) <= ids
             # The headers name the cell: the row's own label and the column's are among them.
@@ -130,7 +130,7 @@ def test_docx_layout_fonts_merges_and_page_numbers(doc):
         assert "PAGE" in "".join(t.text for t in footer._p.iter(qn("w:instrText")))
     tables = word.tables
     assert len(tables) == 3
-    for table, layout in zip(tables, build_tables(doc).values()):
+    for table, layout in zip(tables, build_tables(doc).values(), strict=True):
         assert len(table._tbl.tr_lst) == len(layout.head) + len(layout.rows)
         for r in range(len(layout.head)):
             assert table.rows[r]._tr.trPr.find(qn("w:tblHeader")) is not None

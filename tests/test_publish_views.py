@@ -7,7 +7,6 @@ import io
 import zipfile
 
 import pdfplumber
-
 import pytest
 from django.urls import reverse
 from docx import Document
@@ -58,7 +57,7 @@ def test_stamp_page_states_the_approval_and_the_hash(client, personas, settings)
     approval = approval_of(snapshot)
     assert approval.approvers == ("appr_a",)
     for needle in (snapshot.document["agency"], "2021年度", approval.approved_on_text, "appr_a",
-                   snapshot.sha256[:32], f"https://nianbao.example.gov.cn/verify/"):
+                   snapshot.sha256[:32], "https://nianbao.example.gov.cn/verify/"):
         assert needle in text, needle
     assert verify_url(snapshot.sha256) == f"https://nianbao.example.gov.cn/verify/{snapshot.sha256}/"
 

@@ -20,8 +20,15 @@ from openpyxl import load_workbook
 
 from annual import template_spec as spec
 from annual.document import MAX_COUNT, DocumentError, blank_document, validate
-from annual.exports.xlsx import (FORMAT_SHEET, INFO_SHEET, TABLE_SHEETS, cell_refs, info_fields, sheet_plans,
-                                 workbook_bytes)
+from annual.exports.xlsx import (
+    FORMAT_SHEET,
+    INFO_SHEET,
+    TABLE_SHEETS,
+    cell_refs,
+    info_fields,
+    sheet_plans,
+    workbook_bytes,
+)
 from annual.imports.xlsx import MAX_WORKBOOK_BYTES, read_workbook, read_workbook_file
 from annual.models import Agency, Report
 

@@ -55,7 +55,7 @@ INDENT = Pt(32)  # two 3号 characters
 
 TEXT_WIDTH_MM = 210 - 28 - 26
 # Column widths in mm per layout column class; they add up to the 156 mm 版心.
-COLUMN_MM = {
+COLUMN_MM: dict[str, dict[str, float]] = {
     "proactive": {"c-item": 48, "c-val": 36},
     "applications": {"c-l1": 9, "c-l2": 16, "c-l3": 47, "c-num": 12},
     "review": {"c-review": 10.4},
@@ -238,10 +238,10 @@ def _table(doc, table: Table) -> None:
     _cell_margins(grid, margin_mm)
     column_mm = [COLUMN_MM[table.css][c] for c in table.columns]
     widths = [Mm(mm) for mm in column_mm]
-    for column, width in zip(grid.columns, widths):
+    for column, width in zip(grid.columns, widths, strict=True):
         column.width = width  # the tblGrid, which LibreOffice and WPS lay out by
     for row in grid.rows:
-        for cell, width in zip(row.cells, widths):
+        for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
         _cant_split(row)
     for r in range(len(table.head)):

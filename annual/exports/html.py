@@ -10,7 +10,7 @@ comes from the PDF's print context and `annual.layout`, so it cannot differ from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.template.loader import render_to_string
 
@@ -78,16 +78,15 @@ def accessible_table(table: Table, caption: str) -> HtmlTable:
 
     def convert(p: Placed) -> HtmlCell:
         cell = p.cell
-        common = {"text": cell.text, "rowspan": cell.rowspan, "colspan": cell.colspan, "css": cell.css}
+        td = HtmlCell("td", cell.text, rowspan=cell.rowspan, colspan=cell.colspan, css=cell.css)
         if cell.is_value:
-            headers = " ".join(ids[id(h)] for h in column_headers(p) + row_headers(p))
-            return HtmlCell("td", headers=headers, **common)
+            return replace(td, headers=" ".join(ids[id(h)] for h in column_headers(p) + row_headers(p)))
         if cell.css == "corner":
-            return HtmlCell("td", **common)
+            return td
         if cell.header:
             scope = "colgroup" if cell.colspan > 1 else "col"
-            return HtmlCell("th", id=ids[id(p)], scope=scope, **common)
-        return HtmlCell("th", id=ids[id(p)], scope="rowgroup" if cell.rowspan > 1 else "row", **common)
+            return replace(td, tag="th", id=ids[id(p)], scope=scope)
+        return replace(td, tag="th", id=ids[id(p)], scope="rowgroup" if cell.rowspan > 1 else "row")
 
     head = [[convert(p) for p in row] for row in placed[:len(table.head)]]
     body = [[[convert(p) for p in placed[r]] for r in g] for g in _groups(table)]

@@ -25,10 +25,11 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.header_footer import HeaderFooterItem
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import layout
-from .. import rules
+from .. import layout, rules
 from .. import template_spec as spec
 from ..audit import describe_path
 from ..document import blank_document
@@ -213,6 +214,7 @@ def _write_format_sheet(wb: Workbook, doc: dict) -> None:
 
 def _write_info_sheet(wb: Workbook, doc: dict) -> None:
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new Workbook opens on one worksheet
     ws.title = INFO_SHEET
     for c, text in enumerate(INFO_HEADER, start=1):
         cell = ws.cell(row=1, column=c, value=text)
@@ -361,7 +363,11 @@ def _print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None) -> N
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
     # One page wide, as many pages tall as the table needs.
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # openpyxl creates both on a new sheet; its stubs type them as optional.
+    page_setup = ws.sheet_properties.pageSetUpPr
+    if page_setup is None:
+        page_setup = ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    page_setup.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.page_margins.left = ws.page_margins.right = 0.6
@@ -369,7 +375,10 @@ def _print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None) -> N
     ws.print_options.horizontalCentered = True
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    footer = ws.oddFooter
+    if footer is None:
+        footer = ws.oddFooter = HeaderFooterItem()
+    footer.center.text = "第 &P 页，共 &N 页"
 
 
 def cell_refs(doc: dict) -> dict[str, str]:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from ..models import RoundDeadline
 
-DATE_WIDGET = {"format": "%Y-%m-%d", "attrs": {"type": "date", "class": "form-control form-control-sm"}}
+DATE_FORMAT = "%Y-%m-%d"
+DATE_ATTRS = {"type": "date", "class": "form-control form-control-sm"}
 
 
 class DeadlineForm(forms.ModelForm):
     class Meta:
         model = RoundDeadline
         fields = ("subordinates_due", "own_due")
-        widgets = {"subordinates_due": forms.DateInput(**DATE_WIDGET), "own_due": forms.DateInput(**DATE_WIDGET)}
+        widgets = {"subordinates_due": forms.DateInput(attrs=DATE_ATTRS, format=DATE_FORMAT),
+                   "own_due": forms.DateInput(attrs=DATE_ATTRS, format=DATE_FORMAT)}
         error_messages = {
             "subordinates_due": {"required": "请填写下级机关报告截止日期。", "invalid": "下级机关报告截止日期格式应为 YYYY-MM-DD。"},
             "own_due": {"required": "请填写本级报告截止日期。", "invalid": "本级报告截止日期格式应为 YYYY-MM-DD。"},
@@ -27,4 +31,4 @@ class ReminderForm(forms.Form):
 
     def __init__(self, *args, agency_ids: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = [(pk, pk) for pk in agency_ids]
+        cast(forms.TypedMultipleChoiceField, self.fields["agency"]).choices = [(pk, pk) for pk in agency_ids]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 import re
 import zipfile
 from decimal import Decimal, InvalidOperation
@@ -260,6 +259,7 @@ def _read_table(reader: WorkbookReader, doc: dict, plan: layout_xlsx.SheetPlan) 
             continue
         _, row, col = p.cell.path.split(".")
         where = ref(sheet, p.ref)
+        parsed: str | int | None  # an amount's decimal string, or a count
         try:
             value = reader.raw(sheet, p.ref)
             if p.cell.kind == layout_xlsx.layout.MONEY:

@@ -1,9 +1,9 @@
 from .agency import Agency, Membership, Role
-from .imports import WorkbookImport
 from .county import Reminder, RoundDeadline
+from .imports import WorkbookImport
+from .jobs import Job, JobKind, JobStatus
 from .report import ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
 from .rollup import RollupBasis, RollupSource
-from .jobs import Job, JobKind, JobStatus
 from .workflow import ReportSnapshot, ReviewComment, Transition, WarningExplanation
 
 __all__ = [

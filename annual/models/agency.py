@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-
 NAME_MAX_LENGTH = 200
 
 
@@ -71,14 +70,14 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        self.name = _model_name(self.name)
-        self.check_parent()
-
     def save(self, *args, **kwargs) -> None:
         self.name = _model_name(self.name)
         self.check_parent()
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.name = _model_name(self.name)
+        self.check_parent()
 
     def check_parent(self) -> None:
         """Refuse a parent that is this agency or one of its descendants (ValidationError)."""

@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from .. import formatting
 from .. import template_spec as spec
-from ..document import MONEY_LIMIT_TEXT, MONEY_MAX
+from ..money import MONEY_LIMIT_TEXT, MONEY_MAX
 from .agency import Agency
 
 
@@ -72,6 +72,9 @@ _CONTACT = dict(spec.CONTACT_FIELDS)
 
 class Report(models.Model):
     """One agency's annual report for one year, in one template version."""
+
+    # django-simple-history's reason for the next history row; a writer sets it when it has one.
+    _change_reason: str
 
     agency = models.ForeignKey(Agency, verbose_name="机关", on_delete=models.PROTECT, related_name="reports")
     year = models.PositiveSmallIntegerField(

@@ -23,6 +23,9 @@ class RollupBasis(models.Model):
         verbose_name = "汇总来源"
         verbose_name_plural = "汇总来源"
 
+    def __str__(self) -> str:
+        return f"{self.report}的汇总来源"
+
 
 class RollupSource(models.Model):
     """One report that was part of a 汇总, at the revision it had then."""
@@ -38,3 +41,6 @@ class RollupSource(models.Model):
         verbose_name = "汇总所含报告"
         verbose_name_plural = "汇总所含报告"
         ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.agency}（修订号 {self.revision}）"

@@ -116,7 +116,7 @@ class ReportSnapshot(models.Model):
 
         Raises `annual.storage.StoredFileError` if the file is missing or its bytes changed.
         """
-        if not self.ready:
+        if not self.ready or not self.file.name:
             return b""
         from ..storage import read_verified
 

@@ -56,7 +56,7 @@ def spanned_breaks(table: Table, first_rows: list[str]) -> list[int]:
     """Body row indexes, among the rows that opened a page (`first_rows`, row keys), where a
     merged cell is cut: they need a split."""
     keys = [row.key for row in table.rows]
-    cut = set()
+    cut: set[int] = set()
     for r, _, cell in table.placed_cells():
         cut.update(range(r + 1, r + cell.rowspan))
     return [keys.index(key) for key in first_rows if key in keys and keys.index(key) in cut]

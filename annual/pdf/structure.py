@@ -46,7 +46,7 @@ def structure_tree(raw: bytes) -> Node:
     pdf = pikepdf.open(io.BytesIO(raw))
     pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
 
-    def build(element, page_index: int | None) -> Node:
+    def build(element, page_index: int) -> Node:
         page = element.get("/Pg")
         if page is not None:
             page_index = pages.get(page.objgen, page_index)

@@ -130,7 +130,7 @@ def remind(request: HttpRequest, agency_id: int, year: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     else:
         outcome = send_reminders(root=agency, agency_ids=form.cleaned_data["agency"], year=year,
                                  sender=request.user, insist=form.cleaned_data["insist"])

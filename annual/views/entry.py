@@ -11,8 +11,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,11 +25,10 @@ from .. import template_spec as spec
 from ..forms import NewReportForm, form_class_for
 from ..forms.sections import TEXT_HINT, grid_config
 from ..interchange import report_to_document
-
 from ..models import Report, ReportState, Transition
 from ..normalize import format_value
-from ..tree import AgencyTree
 from ..pdf.context import build_context
+from ..tree import AgencyTree
 
 ROWS = ("proactive_items", "application_rows", "review_groups")
 

@@ -54,6 +54,8 @@ def report_pdf(request, pk: int):
     if job.status != JobStatus.DONE:
         return _waiting(request, report, job, final=False)
     try:
+        if not job.output.name:  # a finished job always has its file; a missing one is like an evicted one
+            raise storage.StoredFileError("草稿 PDF 文件不存在")
         pdf = storage.read_verified(job.output.name, job.output_sha256)
     except storage.StoredFileError:  # evicted between the lookup and the read: make it again
         Job.objects.filter(pk=job.pk).delete()
@@ -84,5 +86,6 @@ def _pdf_response(pdf: bytes, filename: str, *, etag: str | None = None) -> Http
         response["ETag"] = f'"{etag}"'
     # No Content-Security-Policy on the PDF itself: Chromium shows an inline PDF through an
     # embedded viewer, which the site's object-src 'none' would leave blank (django-csp's flag).
-    response._csp_exempt = True
+    # The attribute django-csp's own csp_exempt() decorator sets; this response is not a view's own.
+    response._csp_exempt = True  # type: ignore[attr-defined]
     return response

@@ -34,7 +34,7 @@ FILE_SUFFIX = {"docx": "", "html": "（网页版）", "zip": "（发布包）"}
 
 def _download(data: bytes, filename: str, content_type: str, *, inline: bool = False) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename) or "attachment"
     response["Cache-Control"] = "private, no-cache"
     response["X-Content-Type-Options"] = "nosniff"
     return response

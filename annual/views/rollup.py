@@ -120,7 +120,9 @@ def rollup_cell(request: HttpRequest, agency_id: int, year: int) -> HttpResponse
     shown = []
     for part, value in rows:
         share = ""
-        if value is not None and total not in (None, 0, "0") and kinds[path] != spec.SIGNED:
+        # A document's figures are counts (int) or amounts (decimal strings).
+        if isinstance(value, int | str) and isinstance(total, int | str) and float(total) \
+                and kinds[path] != spec.SIGNED:
             share = f"{float(value) * 100 / float(total):.1f}%"
         shown.append({"part": part, "value": value, "share": share})
     outside = [{"left": x, "value": value_at(x.entry.document, path)} for x in rollup.left_out

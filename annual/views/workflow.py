@@ -43,9 +43,10 @@ def _flash_errors(request, form) -> None:
 
 def _board_url(user, report) -> str | None:
     """For a county reviewer, the round board of their agency in the report's year."""
-    if not permissions.is_county_reviewer(user, report):
+    m = permissions.membership(user)
+    if m is None or not permissions.is_county_reviewer(user, report):
         return None
-    return reverse("county-board", args=[permissions.membership(user).agency_id, report.year])
+    return reverse("county-board", args=[m.agency_id, report.year])
 
 
 @login_required

@@ -1,4 +1,5 @@
 import os
+from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help="输出文件，扩展名决定格式（默认把 JSON 输出到标准输出）")
 
     def handle(self, *args, agency, year, output=None, **options):
-        exporter = export_json
+        exporter: Callable[[Report], bytes] = export_json
         if output:
             extension = os.path.splitext(output)[1].lower()
             if extension not in EXPORTERS:

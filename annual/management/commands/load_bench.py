@@ -87,4 +87,5 @@ def _session(user) -> str:
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
+    assert store.session_key is not None  # create() saved the session under a new key
     return store.session_key

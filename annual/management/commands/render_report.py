@@ -42,7 +42,7 @@ class Command(BaseCommand):
             if len(files) != 1:
                 raise CommandError("-o 只能用于一个输入文件；多个文件请用 --out-dir", returncode=INVALID_DOCUMENT)
             self._render_one(files[0], Path(output), title, final)
-        else:
+        elif out_dir is not None:
             self._render_many(files, Path(out_dir), title, final)
 
     def _draft(self, final: bool) -> DraftMark | None:
