@@ -107,8 +107,15 @@ class SnapshotInline(admin.TabularInline):
 
 
 # What the workflow alone writes, and bookkeeping: never editable here.
-WORKFLOW_OWNED = ("state", "revision", "section_revisions", "portal_url", "portal_published_on",
-                  "created_at", "updated_at")
+WORKFLOW_OWNED = (
+    "state",
+    "revision",
+    "section_revisions",
+    "portal_url",
+    "portal_published_on",
+    "created_at",
+    "updated_at",
+)
 # Changing these would move the report to another agency, year or template: not an admin edit.
 IDENTITY = ("agency", "year", "template")
 # The report's sections are entered on the entry pages, which guard against two tabs

@@ -79,18 +79,23 @@ def document_changes(before: dict, after: dict) -> list[Change]:
     """The values that differ between two documents, in the order of `after` (then removed ones)."""
     old, new = flatten(before), flatten(after)
     paths = list(new) + [p for p in old if p not in new]
-    return [Change(p, describe_path(after.get("template", ""), p), old.get(p), new.get(p))
-            for p in paths if old.get(p) != new.get(p)]
+    return [
+        Change(p, describe_path(after.get("template", ""), p), old.get(p), new.get(p))
+        for p in paths
+        if old.get(p) != new.get(p)
+    ]
 
 
 def last_return(report: Report) -> Transition | None:
     """The latest transition that sent the report back for changes (a return or a reopen)."""
-    return (report.transitions.filter(to_state=ReportState.RETURNED)
-            .select_related("actor").order_by("-at", "-pk").first())
+    return (
+        report.transitions.filter(to_state=ReportState.RETURNED).select_related("actor").order_by("-at", "-pk").first()
+    )
 
 
-def changes_since_return(report: Report, doc: dict | None = None,
-                         transitions: list[Transition] | None = None) -> tuple[Transition | None, list[Change]]:
+def changes_since_return(
+    report: Report, doc: dict | None = None, transitions: list[Transition] | None = None
+) -> tuple[Transition | None, list[Change]]:
     """What the preparer changed after the latest return, compared with the report now.
 
     A caller that already holds them passes the report's document (`doc`) and its transitions,
@@ -122,6 +127,7 @@ def annotate_comments(report: Report, comments) -> list:
 
 # --- The whole history ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ValueChange:
     label: str
@@ -142,8 +148,18 @@ class Entry:
 
 
 # Report fields that are bookkeeping, or shown through transitions, not values an office wrote.
-_REPORT_SKIP = {"id", "revision", "created_at", "state", "history_id", "history_date", "history_change_reason",
-                "history_type", "history_user", "agency"}
+_REPORT_SKIP = {
+    "id",
+    "revision",
+    "created_at",
+    "state",
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+    "agency",
+}
 _ROW_SECTIONS: tuple[tuple[type[models.Model], str, set[str]], ...] = (
     (ProactiveItem, "proactive", {"amount_places"}),
     (ApplicationRow, "applications", set()),
@@ -157,16 +173,23 @@ def _shown(value) -> object:
 
 def _report_entries(report: Report) -> list[Entry]:
     fields = [f for f in Report.history.model._meta.fields if f.name not in _REPORT_SKIP]
-    records = list(Report.history.model.objects.filter(id=report.pk).select_related("history_user")
-                   .order_by("history_date", "history_id"))
+    records = list(
+        Report.history.model.objects.filter(id=report.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
     entries, previous = [], None
     for record in records:
         if previous is None:
             entries.append(Entry(record.history_date, record.history_user, "values", "创建报告", []))
         else:
-            changes = [ValueChange(str(f.verbose_name), _shown(getattr(previous, f.attname)),
-                                   _shown(getattr(record, f.attname)))
-                       for f in fields if getattr(previous, f.attname) != getattr(record, f.attname)]
+            changes = [
+                ValueChange(
+                    str(f.verbose_name), _shown(getattr(previous, f.attname)), _shown(getattr(record, f.attname))
+                )
+                for f in fields
+                if getattr(previous, f.attname) != getattr(record, f.attname)
+            ]
             if changes:
                 entries.append(Entry(record.history_date, record.history_user, "values", "修改报告信息", changes))
         previous = record
@@ -210,8 +233,14 @@ def _merge_same_save(entries: list[Entry]) -> list[Entry]:
     merged: list[Entry] = []
     for entry in sorted(entries, key=lambda e: e.at):
         last = merged[-1] if merged else None
-        if (last is not None and last.kind == "values" and entry.kind == "values" and last.user == entry.user
-                and last.title == entry.title and (entry.at - last.at) < datetime.timedelta(seconds=2)):
+        if (
+            last is not None
+            and last.kind == "values"
+            and entry.kind == "values"
+            and last.user == entry.user
+            and last.title == entry.title
+            and (entry.at - last.at) < datetime.timedelta(seconds=2)
+        ):
             last.changes.extend(entry.changes)
         else:
             merged.append(Entry(entry.at, entry.user, entry.kind, entry.title, list(entry.changes), entry.transition))
@@ -224,9 +253,13 @@ def audit_trail(report: Report) -> list[Entry]:
     transitions = []
     for t in report.transitions.select_related("actor"):
         rule = rule_for(t)
-        title = f"{rule.label if rule else '变更状态'}：{ReportState(t.from_state).label} → {ReportState(t.to_state).label}"
+        title = (
+            f"{rule.label if rule else '变更状态'}：{ReportState(t.from_state).label} → {ReportState(t.to_state).label}"
+        )
         transitions.append(Entry(t.at, t.actor, "transition", title, [], t))
     # Reminders are about the agency's report of the year, whether or not it existed then.
-    reminders = [Entry(r.sent_at, r.sender, "reminder", f"催报提醒（发给 {len(r.recipients)} 人）", [])
-                 for r in Reminder.objects.filter(agency_id=report.agency_id, year=report.year).select_related("sender")]
+    reminders = [
+        Entry(r.sent_at, r.sender, "reminder", f"催报提醒（发给 {len(r.recipients)} 人）", [])
+        for r in Reminder.objects.filter(agency_id=report.agency_id, year=report.year).select_related("sender")
+    ]
     return sorted(values + transitions + reminders, key=lambda e: (e.at, e.kind == "transition"), reverse=True)

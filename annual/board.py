@@ -150,11 +150,22 @@ class Board:
 
 # The summaries depend on the rules' code as much as on the values: a deployment that changes
 # a rule must not serve summaries computed by the old one from a shared cache.
-_CODE = hashlib.sha256("".join(inspect.getsource(m) for m in (rules, sections, template_spec)).encode()).hexdigest()[:16]
+_CODE = hashlib.sha256("".join(inspect.getsource(m) for m in (rules, sections, template_spec)).encode()).hexdigest()[
+    :16
+]
 SUMMARY_TIMEOUT = 60 * 60 * 24 * 7
 # Only what the board draws; the values are read (in bulk) for the reports whose summary is not cached.
-BOARD_FIELDS = ("id", "agency_id", "year", "template", "state", "revision", "updated_at", "portal_url",
-                "portal_published_on")
+BOARD_FIELDS = (
+    "id",
+    "agency_id",
+    "year",
+    "template",
+    "state",
+    "revision",
+    "updated_at",
+    "portal_url",
+    "portal_published_on",
+)
 
 
 class _LastChange(TypedDict):
@@ -165,9 +176,14 @@ class _LastChange(TypedDict):
 def _reports(ids: list[int], year: int) -> dict[int, WithAnnotations[Report, _LastChange]]:
     """Each agency's report of `year`, by agency id, with who last changed it and when."""
     history = Report.history.model.objects.filter(id=OuterRef("pk")).order_by("-history_date", "-history_id")
-    qs = (Report.objects.filter(agency_id__in=ids, year=year).only(*BOARD_FIELDS)
-          .annotate(last_at=Subquery(history.values("history_date")[:1]),
-                    last_user_id=Subquery(history.values("history_user_id")[:1])))
+    qs = (
+        Report.objects.filter(agency_id__in=ids, year=year)
+        .only(*BOARD_FIELDS)
+        .annotate(
+            last_at=Subquery(history.values("history_date")[:1]),
+            last_user_id=Subquery(history.values("history_user_id")[:1]),
+        )
+    )
     return {r.agency_id: r for r in qs}
 
 
@@ -193,8 +209,8 @@ def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetim
     for report in reports:
         before = previous.get(report.agency_id)
         keys[report.pk] = "board-summary:" + ":".join(
-            [_CODE, _stamp(report.pk, report.revision, report.updated_at),
-             _stamp(*before) if before else "-"])
+            [_CODE, _stamp(report.pk, report.revision, report.updated_at), _stamp(*before) if before else "-"]
+        )
     found = cache.get_many(list(keys.values()))
     result = {pk: found[key] for pk, key in keys.items() if key in found}
     missing = [r for r in reports if r.pk not in result]
@@ -208,15 +224,20 @@ def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetim
             last_year = docs[before[0]][1] if before else None
             overview = sections.overview(full, doc=doc, previous=last_year)
             steps = [s.completeness for s in overview.steps if s.completeness is not None]
-            computed[report.pk] = Summary(len(overview.errors), len(overview.warnings),
-                                          sum(1 for c in steps if c.status == sections.COMPLETE), len(steps))
+            computed[report.pk] = Summary(
+                len(overview.errors),
+                len(overview.warnings),
+                sum(1 for c in steps if c.status == sections.COMPLETE),
+                len(steps),
+            )
         cache.set_many({keys[pk]: summary for pk, summary in computed.items()}, SUMMARY_TIMEOUT)
         result.update(computed)
     return result
 
 
-def due_dates(agency_id: int, year: int, tree: AgencyTree,
-              deadlines: dict[int, RoundDeadline]) -> tuple[datetime.date, datetime.date]:
+def due_dates(
+    agency_id: int, year: int, tree: AgencyTree, deadlines: dict[int, RoundDeadline]
+) -> tuple[datetime.date, datetime.date]:
     """(subordinates' due date, own due date) that apply to `agency_id`'s report of `year`.
 
     An agency with subordinates is due on its own date (default 3月31日); one without is due on
@@ -244,12 +265,17 @@ def build_board(agency: Agency, year: int, *, today: datetime.date, tree: Agency
     walk = tree.walk(agency.pk)
     ids = [pk for pk, _ in walk]
     reports = _reports(ids, year)
-    previous = {agency_id: (pk, revision, updated_at) for pk, agency_id, revision, updated_at in
-                Report.objects.filter(agency_id__in=ids, year=year - 1).values_list(
-                    "pk", "agency_id", "revision", "updated_at")}
+    previous = {
+        agency_id: (pk, revision, updated_at)
+        for pk, agency_id, revision, updated_at in Report.objects.filter(agency_id__in=ids, year=year - 1).values_list(
+            "pk", "agency_id", "revision", "updated_at"
+        )
+    }
     summaries = summarize(list(reports.values()), previous)
-    deadlines = {d.agency_id: d for d in RoundDeadline.objects.filter(
-        agency_id__in=[*ids, *tree.ancestor_ids(agency.pk)], year=year)}
+    deadlines = {
+        d.agency_id: d
+        for d in RoundDeadline.objects.filter(agency_id__in=[*ids, *tree.ancestor_ids(agency.pk)], year=year)
+    }
     reminders: dict[int, Reminder] = {}
     for reminder in Reminder.objects.filter(agency_id__in=ids, year=year).select_related("sender"):
         reminders.setdefault(reminder.agency_id, reminder)  # newest first
@@ -261,9 +287,15 @@ def build_board(agency: Agency, year: int, *, today: datetime.date, tree: Agency
         report = reports.get(pk)
         subordinates_due, own_due = due_dates(pk, year, tree, deadlines)
         due = own_due if tree.has_children(pk) else subordinates_due
-        row = BoardRow(pk, tree.name(pk), depth, report, summaries.get(report.pk) if report else None,
-                       Deadline(due, today, done=report is not None and report.state == S.PUBLISHED),
-                       last_reminder=reminders.get(pk))
+        row = BoardRow(
+            pk,
+            tree.name(pk),
+            depth,
+            report,
+            summaries.get(report.pk) if report else None,
+            Deadline(due, today, done=report is not None and report.state == S.PUBLISHED),
+            last_reminder=reminders.get(pk),
+        )
         if report is not None:
             row.last_change_at = report.last_at
             user = users.get(report.last_user_id)
@@ -272,9 +304,16 @@ def build_board(agency: Agency, year: int, *, today: datetime.date, tree: Agency
         rows.append(row)
     own = deadlines.get(agency.pk)
     sub_default, own_default = default_due_dates(year)
-    return Board(agency, year, today, rows, own,
-                 own.subordinates_due if own else sub_default, own.own_due if own else own_default,
-                 levels=sorted({d for _, d in walk}))
+    return Board(
+        agency,
+        year,
+        today,
+        rows,
+        own,
+        own.subordinates_due if own else sub_default,
+        own.own_due if own else own_default,
+        levels=sorted({d for _, d in walk}),
+    )
 
 
 def _county_reviewed(reports: list[Report]) -> set[int]:
@@ -282,8 +321,12 @@ def _county_reviewed(reports: list[Report]) -> set[int]:
     if not reports:
         return set()
     latest: dict[int, str] = {}
-    for t in (Transition.objects.filter(report__in=reports)
-              .filter(to_state=S.APPROVED).order_by("report_id", "at", "pk").values("report_id", "action")):
+    for t in (
+        Transition.objects.filter(report__in=reports)
+        .filter(to_state=S.APPROVED)
+        .order_by("report_id", "at", "pk")
+        .values("report_id", "action")
+    ):
         # Every approval (own or county) is seen in order: the last one decides.
         latest[t["report_id"]] = t["action"]
     return {pk for pk, action in latest.items() if action == COUNTY_APPROVE}

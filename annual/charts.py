@@ -57,8 +57,13 @@ class Chart:
 
     def as_echarts(self) -> dict:
         """The JSON the app's ECharts page draws (static/annual/charts.js)."""
-        return {"key": self.key, "title": self.title, "unit": self.unit, "categories": list(self.categories),
-                "series": [{"name": s.name, "values": list(s.values), "colour": s.colour} for s in self.series]}
+        return {
+            "key": self.key,
+            "title": self.title,
+            "unit": self.unit,
+            "categories": list(self.categories),
+            "series": [{"name": s.name, "values": list(s.values), "colour": s.colour} for s in self.series],
+        }
 
     @property
     def rows(self) -> list[tuple[str, tuple[int | None, ...]]]:
@@ -69,7 +74,9 @@ class Chart:
         """The figures in words, for screen readers and the plain-text package."""
         parts = []
         for s in self.series:
-            values = "，".join(f"{c} {'空白' if v is None else v}" for c, v in zip(self.categories, s.values, strict=True))
+            values = "，".join(
+                f"{c} {'空白' if v is None else v}" for c, v in zip(self.categories, s.values, strict=True)
+            )
             parts.append(f"{s.name}：{values}" if len(self.series) > 1 else values)
         return "；".join(parts)
 
@@ -82,8 +89,12 @@ def _sum(values) -> int | None:
 
 def applicants_chart(doc: dict) -> Chart:
     received = doc.get("applications", {}).get("received", {})
-    return Chart("applicants", APPLICANTS_TITLE, tuple(c.label for c in spec.APPLICANT_COLUMNS),
-                 (Series("本年新收", tuple(received.get(c.key) for c in spec.APPLICANT_COLUMNS), PALETTE[0]),))
+    return Chart(
+        "applicants",
+        APPLICANTS_TITLE,
+        tuple(c.label for c in spec.APPLICANT_COLUMNS),
+        (Series("本年新收", tuple(received.get(c.key) for c in spec.APPLICANT_COLUMNS), PALETTE[0]),),
+    )
 
 
 def outcomes_chart(doc: dict) -> Chart:
@@ -98,15 +109,21 @@ def outcomes_chart(doc: dict) -> Chart:
             order.append(label)
             sums[label] = []
         sums[label].append(values.get(row.key, {}).get(spec.TOTAL_COLUMN.key))
-    return Chart("outcomes", OUTCOMES_TITLE, tuple(order),
-                 (Series("办理结果（总计）", tuple(_sum(sums[k]) for k in order), PALETTE[1]),))
+    return Chart(
+        "outcomes",
+        OUTCOMES_TITLE,
+        tuple(order),
+        (Series("办理结果（总计）", tuple(_sum(sums[k]) for k in order), PALETTE[1]),),
+    )
 
 
 def review_chart(doc: dict) -> Chart:
     values = doc.get("review_litigation", {})
     parts = [f for f in spec.REVIEW_FIELDS if f.key in spec.REVIEW_PART_KEYS]
-    series = tuple(Series(g.label, tuple(values.get(g.key, {}).get(f.key) for f in parts), PALETTE[2 + i])
-                   for i, g in enumerate(spec.REVIEW_GROUPS))
+    series = tuple(
+        Series(g.label, tuple(values.get(g.key, {}).get(f.key) for f in parts), PALETTE[2 + i])
+        for i, g in enumerate(spec.REVIEW_GROUPS)
+    )
     return Chart("review", REVIEW_TITLE, tuple(f.label for f in parts), series)
 
 
@@ -122,16 +139,24 @@ def _received_total(doc: dict) -> int | None:
 
 def agency_chart(docs: list[dict]) -> Chart | None:
     """本年新收 (总计) per agency, in the order given (a 汇总's agencies); None if all blank."""
-    chart = Chart("by_agency", AGENCY_TITLE, tuple(d["agency"] for d in docs),
-                  (Series("本年新收", tuple(_received_total(d) for d in docs), PALETTE[0]),))
+    chart = Chart(
+        "by_agency",
+        AGENCY_TITLE,
+        tuple(d["agency"] for d in docs),
+        (Series("本年新收", tuple(_received_total(d) for d in docs), PALETTE[0]),),
+    )
     return None if chart.blank else chart
 
 
 def year_chart(docs: list[dict]) -> Chart | None:
     """本年新收 (总计) per year, oldest first, from one agency's (or one 汇总's) documents."""
     ordered = sorted(docs, key=lambda d: d["year"])
-    chart = Chart("by_year", YEAR_TITLE, tuple(f"{d['year']}年" for d in ordered),
-                  (Series("本年新收", tuple(_received_total(d) for d in ordered), PALETTE[0]),))
+    chart = Chart(
+        "by_year",
+        YEAR_TITLE,
+        tuple(f"{d['year']}年" for d in ordered),
+        (Series("本年新收", tuple(_received_total(d) for d in ordered), PALETTE[0]),),
+    )
     return None if chart.blank else chart
 
 
@@ -149,7 +174,7 @@ FONT_SIZE = 13
 
 
 def _label_lines(text: str, per_line: int = 13) -> list[str]:
-    return [text[i:i + per_line] for i in range(0, len(text), per_line)] or [""]
+    return [text[i : i + per_line] for i in range(0, len(text), per_line)] or [""]
 
 
 def svg(chart: Chart, *, element_id: str | None = None, width_mm: float | None = None) -> str:
@@ -168,8 +193,11 @@ def svg(chart: Chart, *, element_id: str | None = None, width_mm: float | None =
     height = top + len(chart.categories) * (group_height + GROUP_GAP) + 24
     plot = WIDTH - LABEL_WIDTH - VALUE_GAP
     scale = plot / chart.maximum if chart.maximum else 0
-    size = (f'width="{WIDTH}" height="{height}"' if width_mm is None
-            else f'width="{width_mm}mm" height="{width_mm * height / WIDTH:.1f}mm"')
+    size = (
+        f'width="{WIDTH}" height="{height}"'
+        if width_mm is None
+        else f'width="{width_mm}mm" height="{width_mm * height / WIDTH:.1f}mm"'
+    )
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{ident}" class="chart" role="img" '
         f'aria-labelledby="{ident}-title {ident}-desc" {size} '
@@ -177,7 +205,7 @@ def svg(chart: Chart, *, element_id: str | None = None, width_mm: float | None =
         f'<title id="{ident}-title">{escape(chart.title)}</title>',
         f'<desc id="{ident}-desc">{escape(chart.description())}（单位：{chart.unit}）</desc>',
         f'<text x="{WIDTH / 2}" y="22" text-anchor="middle" font-size="16" fill="{TEXT_COLOUR}">'
-        f'{escape(chart.title)}（单位：{chart.unit}）</text>',
+        f"{escape(chart.title)}（单位：{chart.unit}）</text>",
     ]
     if n_series > 1:
         x = 20
@@ -190,8 +218,10 @@ def svg(chart: Chart, *, element_id: str | None = None, width_mm: float | None =
         lines = _label_lines(category)
         first = y0 + group_height / 2 - (len(lines) - 1) * (FONT_SIZE + 2) / 2 + FONT_SIZE / 2 - 1
         for k, line in enumerate(lines):
-            out.append(f'<text x="{LABEL_WIDTH - 8}" y="{first + k * (FONT_SIZE + 2):.1f}" text-anchor="end" '
-                       f'fill="{TEXT_COLOUR}">{escape(line)}</text>')
+            out.append(
+                f'<text x="{LABEL_WIDTH - 8}" y="{first + k * (FONT_SIZE + 2):.1f}" text-anchor="end" '
+                f'fill="{TEXT_COLOUR}">{escape(line)}</text>'
+            )
         for j, s in enumerate(chart.series):
             value = s.values[i]
             y = y0 + j * (BAR + BAR_GAP)
@@ -199,8 +229,7 @@ def svg(chart: Chart, *, element_id: str | None = None, width_mm: float | None =
             if value:
                 out.append(f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length:.2f}" height="{BAR}" fill="{s.colour}"/>')
             text = "空白" if value is None else str(value)
-            out.append(f'<text x="{LABEL_WIDTH + length + 6:.2f}" y="{y + BAR - 3}" fill="{TEXT_COLOUR}">'
-                       f'{text}</text>')
+            out.append(f'<text x="{LABEL_WIDTH + length + 6:.2f}" y="{y + BAR - 3}" fill="{TEXT_COLOUR}">{text}</text>')
     bottom = height - 20
     out.append(f'<line x1="{LABEL_WIDTH}" y1="{top - 4}" x2="{LABEL_WIDTH}" y2="{bottom}" stroke="{AXIS_COLOUR}"/>')
     out.append("</svg>")

@@ -20,5 +20,6 @@ def load_document_or_exit(path: str) -> dict:
         shown = lines[:50]
         if len(lines) > len(shown):
             shown.append(f"……另有 {len(lines) - len(shown)} 处问题未列出")
-        raise CommandError(f"{path} 不是有效的年度报告文档：\n  " + "\n  ".join(shown),
-                           returncode=INVALID_DOCUMENT) from None
+        raise CommandError(
+            f"{path} 不是有效的年度报告文档：\n  " + "\n  ".join(shown), returncode=INVALID_DOCUMENT
+        ) from None

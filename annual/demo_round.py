@@ -45,8 +45,10 @@ def _people(agency: Agency) -> tuple:
     for role in (Role.PREPARER, Role.APPROVER):
         username = f"demo_{agency.pk}_{role}"
         short = agency.name.removeprefix("苍南县")
-        user, created = User.objects.get_or_create(username=username, defaults={
-            "email": f"{username}@cangnan.example", "first_name": f"{short}{Role(role).label}"})
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"email": f"{username}@cangnan.example", "first_name": f"{short}{Role(role).label}"},
+        )
         if created:
             user.set_unusable_password()
             user.save()
@@ -94,7 +96,9 @@ def _load_round(county: Agency, template: dict, say: Callable[[str], None]) -> i
         else:
             doc = _document(template, agency, year)
         if outcome == "errors":
-            doc["applications"]["received"]["natural_person"] = (doc["applications"]["received"].get("natural_person") or 0) + 7
+            doc["applications"]["received"]["natural_person"] = (
+                doc["applications"]["received"].get("natural_person") or 0
+            ) + 7
         report = write_document(doc, agency)
         _advance(report, outcome, preparer, approver)
         say(f"已载入演示报告：{name} {year} 年度（{report.get_state_display()}）")
@@ -106,10 +110,16 @@ def _advance(report: Report, outcome, preparer, approver) -> None:
         return
     workflow.perform_transition(report, workflow.SUBMIT, user=preparer)
     if outcome == S.RETURNED:
-        workflow.perform_transition(report, workflow.RETURN, user=approver, reason="三、依申请公开的说明不够具体，请补充。")
+        workflow.perform_transition(
+            report, workflow.RETURN, user=approver, reason="三、依申请公开的说明不够具体，请补充。"
+        )
     if outcome in (S.APPROVED, S.PUBLISHED):
         workflow.perform_transition(report, workflow.APPROVE, user=approver)
     if outcome == S.PUBLISHED:
-        workflow.perform_transition(report, workflow.PUBLISH, user=preparer,
-                                    portal_url=PORTAL.format(year=report.year + 1, pk=report.pk),
-                                    portal_published_on=timezone.localdate())
+        workflow.perform_transition(
+            report,
+            workflow.PUBLISH,
+            user=preparer,
+            portal_url=PORTAL.format(year=report.year + 1, pk=report.pk),
+            portal_published_on=timezone.localdate(),
+        )

@@ -91,12 +91,18 @@ class _Validator:
     def money(self, value: Any, path: str) -> None:
         if value is None:
             return
-        if isinstance(value, str) and re.fullmatch(rf"\d+(\.\d{{1,{MONEY_PLACES}}})?", value, re.ASCII) \
-                and not MONEY_RE.match(value):
+        if (
+            isinstance(value, str)
+            and re.fullmatch(rf"\d+(\.\d{{1,{MONEY_PLACES}}})?", value, re.ASCII)
+            and not MONEY_RE.match(value)
+        ):
             self.fail(path, f"金额超出范围：应为 {MONEY_LIMIT_TEXT}，实际为 {_describe(value)}")
         elif not isinstance(value, str) or not MONEY_RE.match(value):
-            self.fail(path, f"金额应为以万元计、最多 4 位小数的数字字符串（如 \"271.53\"）或 null，"
-                            f"范围 {MONEY_LIMIT_TEXT}，实际为{_describe(value)}")
+            self.fail(
+                path,
+                f'金额应为以万元计、最多 4 位小数的数字字符串（如 "271.53"）或 null，'
+                f"范围 {MONEY_LIMIT_TEXT}，实际为{_describe(value)}",
+            )
 
     def text(self, value: Any, path: str) -> None:
         if not isinstance(value, str):
@@ -106,15 +112,15 @@ class _Validator:
 
     def date(self, value: Any, path: str) -> None:
         if not isinstance(value, str):
-            self.fail(path, f"应为 ISO 日期（如 \"2021-01-29\"），实际为{_describe(value)}")
+            self.fail(path, f'应为 ISO 日期（如 "2021-01-29"），实际为{_describe(value)}')
             return
         try:
             datetime.date.fromisoformat(value)
         except ValueError:
-            self.fail(path, f"应为 ISO 日期（如 \"2021-01-29\"），实际为{_describe(value)}")
+            self.fail(path, f'应为 ISO 日期（如 "2021-01-29"），实际为{_describe(value)}')
         else:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                self.fail(path, f"应为 ISO 日期（如 \"2021-01-29\"），实际为{_describe(value)}")
+                self.fail(path, f'应为 ISO 日期（如 "2021-01-29"），实际为{_describe(value)}')
 
 
 def _join(path: str, key: str) -> str:
@@ -122,8 +128,18 @@ def _join(path: str, key: str) -> str:
 
 
 TOP_LEVEL_KEYS = (
-    "format", "template", "year", "agency", "meta", "intro", "overview",
-    "proactive", "applications", "review_litigation", "problems", "other_matters",
+    "format",
+    "template",
+    "year",
+    "agency",
+    "meta",
+    "intro",
+    "overview",
+    "proactive",
+    "applications",
+    "review_litigation",
+    "problems",
+    "other_matters",
 )
 
 
@@ -133,10 +149,10 @@ def validate(doc: Any) -> dict:
     if not v.obj(doc, "", TOP_LEVEL_KEYS):
         raise DocumentError(v.problems)
     if doc.get("format") != spec.FORMAT_ID and "format" in doc:
-        v.fail("format", f"不支持的格式 {_describe(doc['format'])}，应为 \"{spec.FORMAT_ID}\"")
+        v.fail("format", f'不支持的格式 {_describe(doc["format"])}，应为 "{spec.FORMAT_ID}"')
     version = doc.get("template")
     if "template" in doc and version not in spec.VERSIONS:
-        v.fail("template", f"未知的模板版本 {_describe(version)}，应为 \"2019\" 或 \"2021\"")
+        v.fail("template", f'未知的模板版本 {_describe(version)}，应为 "2019" 或 "2021"')
         version = None
     year = doc.get("year")
     if "year" in doc and (isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100):
@@ -249,9 +265,11 @@ def parse(raw: bytes | str) -> dict:
         doc = json.loads(raw, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except DuplicateKey as exc:
         # The hook sees an object before its parent, so the key is named, not its full path.
-        raise DocumentError([("", f"字段 \"{exc.key}\" 在同一个对象中重复出现；每个字段只能写一次")]) from None
+        raise DocumentError([("", f'字段 "{exc.key}" 在同一个对象中重复出现；每个字段只能写一次')]) from None
     except json.JSONDecodeError as exc:
-        raise DocumentError([("", f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{_json_reason(exc.msg)}")]) from None
+        raise DocumentError(
+            [("", f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{_json_reason(exc.msg)}")]
+        ) from None
     except ValueError as exc:
         raise DocumentError([("", f"JSON 格式错误：{exc}")]) from None
     return validate(doc)
@@ -305,6 +323,7 @@ def load_file(path: str) -> dict:
 
 # --- Building and reading documents -----------------------------------------------------------
 
+
 def blank_document(*, agency: str, year: int, version: str | None = None) -> dict:
     """A valid document with every count blank and every text empty."""
     version = version or spec.version_for_year(year)
@@ -316,15 +335,11 @@ def blank_document(*, agency: str, year: int, version: str | None = None) -> dic
         "meta": {},
         "intro": "",
         "overview": "",
-        "proactive": {
-            item: {f.key: None for f in fields} for item, fields in spec.proactive_fields(version).items()
-        },
+        "proactive": {item: {f.key: None for f in fields} for item, fields in spec.proactive_fields(version).items()},
         "applications": {
             r.key: {c.key: None for c in spec.APPLICATION_COLUMNS} for r in spec.application_rows(version)
         },
-        "review_litigation": {
-            g.key: {f.key: None for f in spec.REVIEW_FIELDS} for g in spec.REVIEW_GROUPS
-        },
+        "review_litigation": {g.key: {f.key: None for f in spec.REVIEW_FIELDS} for g in spec.REVIEW_GROUPS},
         "problems": "",
         "other_matters": "",
     }

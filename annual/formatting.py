@@ -69,7 +69,7 @@ def paragraphs(text: str) -> list[Paragraph]:
             if end is None or end.end() == len(line):
                 result.append(Paragraph(text="", heading=line))
             else:
-                result.append(Paragraph(text=line[end.end():].lstrip(EDGE_SPACE), heading=line[:end.end()]))
+                result.append(Paragraph(text=line[end.end() :].lstrip(EDGE_SPACE), heading=line[: end.end()]))
         else:
             result.append(Paragraph(text=line))
     return result
@@ -98,7 +98,7 @@ def title_lines(title: str, agency: str) -> list[str]:
     if text_width(title) <= width:
         return [title]
     if title.startswith(agency) and len(agency) < len(title):
-        return balanced_lines(agency, width) + balanced_lines(title[len(agency):], width)
+        return balanced_lines(agency, width) + balanced_lines(title[len(agency) :], width)
     return balanced_lines(title, width)
 
 
@@ -109,8 +109,35 @@ def text_width(text: str) -> int:
 
 # Good places to end a line of an agency's name or a title: after an administrative unit or an
 # organ (浙江省/温州市/…/教育局), or after a pause.
-BREAK_AFTER = ("省", "市", "县", "区", "州", "盟", "旗", "镇", "乡", "街道", "村", "局", "委员会", "厅", "办公室",
-               "政府", "院", "部", "处", "所", "站", "队", "馆", "中心", "署", "、", "，")
+BREAK_AFTER = (
+    "省",
+    "市",
+    "县",
+    "区",
+    "州",
+    "盟",
+    "旗",
+    "镇",
+    "乡",
+    "街道",
+    "村",
+    "局",
+    "委员会",
+    "厅",
+    "办公室",
+    "政府",
+    "院",
+    "部",
+    "处",
+    "所",
+    "站",
+    "队",
+    "馆",
+    "中心",
+    "署",
+    "、",
+    "，",
+)
 # …unless the unit's character starts a word with the next one: 市场, 区域, 局长, 部门.
 NOT_AFTER_BREAK = frozenset("场域长门级属员")
 # Chinese line-breaking rules: these never open a line, those never end one.

@@ -30,7 +30,10 @@ def report_to_document(report: Report, rows: tuple | None = None) -> dict:
     their state at an earlier revision from the audit history.
     """
     proactive_items, application_rows, review_groups = rows or (
-        report.proactive_items.all(), report.application_rows.all(), report.review_groups.all())
+        report.proactive_items.all(),
+        report.application_rows.all(),
+        report.review_groups.all(),
+    )
     version = report.template
     doc = blank_document(agency=report.agency_label, year=report.year, version=version)
     meta: dict = {}
@@ -38,8 +41,9 @@ def report_to_document(report: Report, rows: tuple | None = None) -> dict:
         value = getattr(report, column)
         if value is not None:
             meta[key] = value.isoformat() if isinstance(value, datetime.date) else value
-    contact = {key: getattr(report, column) for key, column in CONTACT_COLUMNS.items()
-               if getattr(report, column) is not None}
+    contact = {
+        key: getattr(report, column) for key, column in CONTACT_COLUMNS.items() if getattr(report, column) is not None
+    }
     if contact:
         meta["contact"] = contact
     doc["meta"] = meta
@@ -93,8 +97,9 @@ def build_rows(report: Report, doc: dict) -> tuple[list, list, list]:
                 setattr(item, field_key, value)
         proactive.append(item)
     applications = [ApplicationRow(report=report, key=key, **values) for key, values in doc["applications"].items()]
-    review = [ReviewLitigationGroup(report=report, key=key, **values)
-              for key, values in doc["review_litigation"].items()]
+    review = [
+        ReviewLitigationGroup(report=report, key=key, **values) for key, values in doc["review_litigation"].items()
+    ]
     return proactive, applications, review
 
 

@@ -84,6 +84,7 @@ def describe(exc: BaseException) -> str:
 
 # --- Sending -----------------------------------------------------------------------------------
 
+
 def dispatch(job: Job) -> None:
     """Get `job` done: after commit through the broker, or right now without one."""
     if settings.HAS_CELERY:
@@ -107,7 +108,8 @@ def send(job_pk: int) -> bool:
     except Exception as exc:  # noqa: BLE001 - kombu/redis connection errors: the row waits for requeue_stale
         logger.warning("job %s not sent (%s); it will be sent again when the queue is back", job_pk, exc)
         Job.objects.filter(pk=job_pk, status=ST.QUEUED).update(
-            error="任务队列暂时不可用，恢复后将自动执行，无需重新操作。")
+            error="任务队列暂时不可用，恢复后将自动执行，无需重新操作。"
+        )
         return False
     Job.objects.filter(pk=job_pk).update(sent_at=timezone.now())
     return True
@@ -119,8 +121,9 @@ def requeue_stale(*, older_than: float = 60.0) -> int:
     Returns how many were sent. Safe to run anywhere, any number of times: jobs are idempotent.
     """
     now = timezone.now()
-    never_sent = Job.objects.filter(status=ST.QUEUED, sent_at__isnull=True,
-                                    created_at__lte=now - timedelta(seconds=older_than))
+    never_sent = Job.objects.filter(
+        status=ST.QUEUED, sent_at__isnull=True, created_at__lte=now - timedelta(seconds=older_than)
+    )
     lost = Job.objects.filter(status__in=(ST.RUNNING, ST.RETRYING), started_at__lt=now - RUNNING_STALE)
     sent = 0
     for pk in list(never_sent.values_list("pk", flat=True)[:1000]) + list(lost.values_list("pk", flat=True)[:1000]):
@@ -138,6 +141,7 @@ def wait(job: Job, seconds: float) -> Job:
 
 
 # --- Running -------------------------------------------------------------------------------------
+
 
 def run(job_pk: int, *, final_attempt: bool = True) -> Job:
     """Do job `job_pk` once, unless it is already done, and record the outcome on its row.
@@ -161,8 +165,10 @@ def run(job_pk: int, *, final_attempt: bool = True) -> Job:
     except Exception as exc:
         retrying = not final_attempt and not getattr(exc, "permanent", False)
         Job.objects.filter(pk=job.pk).update(
-            status=ST.RETRYING if retrying else ST.FAILED, error=describe(exc),
-            finished_at=None if retrying else timezone.now())
+            status=ST.RETRYING if retrying else ST.FAILED,
+            error=describe(exc),
+            finished_at=None if retrying else timezone.now(),
+        )
         raise
     job.status, job.error, job.finished_at = ST.DONE, "", timezone.now()
     job.save(update_fields=["status", "error", "finished_at", "output", "output_sha256", "output_size", "params"])
@@ -175,7 +181,8 @@ def _final_pdf(job: Job) -> None:
     snapshot = ReportSnapshot.objects.get(pk=_target(job.snapshot_id, "存档快照"))
     if not snapshot.ready:
         pdf, document_sha256 = render_final_pdf(
-            snapshot, title=job.params.get("title") or snapshot.report.display_title)
+            snapshot, title=job.params.get("title") or snapshot.report.display_title
+        )
         digest = hashlib.sha256(pdf).hexdigest()
         name = storage.write(f"reports/{snapshot.report_id}/approved-{snapshot.pk}-{digest[:16]}.pdf", pdf)
         with transaction.atomic():
@@ -212,8 +219,11 @@ def _draft_pdf(job: Job) -> None:
         raise JobError("报告在生成期间已被修改，请重新下载。", permanent=True)
     draft = None
     if report.state not in FROZEN_STATES:
-        draft = DraftMark(state=ReportState(report.state).label, printed_at=timezone.localtime(),
-                          changed_at=timezone.localtime(report.updated_at))
+        draft = DraftMark(
+            state=ReportState(report.state).label,
+            printed_at=timezone.localtime(),
+            changed_at=timezone.localtime(report.updated_at),
+        )
     pdf = render_pdf(report_to_document(report), title=report.display_title, draft=draft)
     job.output.name = storage.write(f"drafts/{report.pk}/draft-{job.pk}.pdf", pdf)
     job.output_sha256, job.output_size = hashlib.sha256(pdf).hexdigest(), len(pdf)
@@ -240,7 +250,9 @@ def evict_drafts() -> None:
 def _notify(job: Job) -> None:
     from .workflow import send_notification
 
-    send_notification(_target(job.report_id, "报告"), job.params["action"], job.params.get("actor"), job.params.get("reason", ""))
+    send_notification(
+        _target(job.report_id, "报告"), job.params["action"], job.params.get("actor"), job.params.get("reason", "")
+    )
 
 
 def _reminders(job: Job) -> None:
@@ -256,9 +268,13 @@ def _county_reports(job: Job):
     """Ids of the county's (and every agency below it) reports of the job's year, approved or published."""
     county = Agency.objects.get(pk=_target(job.agency_id, "机关"))
     agencies = [county.pk] + [a.pk for a in county.descendants()]
-    return list(Report.objects.filter(agency_id__in=agencies, year=job.params["year"],
-                                      state__in=(ReportState.APPROVED, ReportState.PUBLISHED))
-                .order_by("agency__name").values_list("pk", flat=True))
+    return list(
+        Report.objects.filter(
+            agency_id__in=agencies, year=job.params["year"], state__in=(ReportState.APPROVED, ReportState.PUBLISHED)
+        )
+        .order_by("agency__name")
+        .values_list("pk", flat=True)
+    )
 
 
 def _county_archive(job: Job, entry) -> None:
@@ -268,16 +284,19 @@ def _county_archive(job: Job, entry) -> None:
     missing = []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for start in range(0, len(ids), BATCH):
-            for report in Report.objects.filter(pk__in=ids[start:start + BATCH]).select_related("agency"):
+            for report in Report.objects.filter(pk__in=ids[start : start + BATCH]).select_related("agency"):
                 found = entry(report)
                 if found is None:
                     missing.append(report.display_title)
                 else:
                     archive.writestr(*found)
-            Job.objects.filter(pk=job.pk).update(params={**job.params, "total": len(ids),
-                                                         "done": min(start + BATCH, len(ids))})
+            Job.objects.filter(pk=job.pk).update(
+                params={**job.params, "total": len(ids), "done": min(start + BATCH, len(ids))}
+            )
         if missing:
-            archive.writestr("未包含的报告.txt", "以下报告的文件尚未生成，未包含在本压缩包中：\n" + "\n".join(missing) + "\n")
+            archive.writestr(
+                "未包含的报告.txt", "以下报告的文件尚未生成，未包含在本压缩包中：\n" + "\n".join(missing) + "\n"
+            )
     data = buffer.getvalue()
     job.output.name = storage.write(f"county/{job.agency_id}/{job.kind}-{job.params['year']}-{job.pk}.zip", data)
     job.output_sha256, job.output_size = hashlib.sha256(data).hexdigest(), len(data)
@@ -317,11 +336,14 @@ RUNNERS: dict[str, Callable[[Job], None]] = {
 
 # --- Starting jobs -------------------------------------------------------------------------------
 
+
 def start_final_pdf(snapshot: ReportSnapshot, *, user=None, title: str = "") -> Job:
     """The final-PDF job of `snapshot` (one per snapshot), created and dispatched if new."""
     job, created = Job.objects.get_or_create(
-        kind=K.FINAL_PDF, snapshot=snapshot,
-        defaults={"report_id": snapshot.report_id, "created_by": _user(user), "params": {"title": title}})
+        kind=K.FINAL_PDF,
+        snapshot=snapshot,
+        defaults={"report_id": snapshot.report_id, "created_by": _user(user), "params": {"title": title}},
+    )
     if created:
         dispatch(job)
     return job
@@ -362,8 +384,12 @@ def draft_pdf_job(report: Report, *, user=None) -> Job:
 
 
 def start_notification(report_pk: int, action: str, *, actor=None, reason: str = "") -> Job:
-    job = Job.objects.create(kind=K.NOTIFY, report_id=report_pk, created_by=_user(actor),
-                             params={"action": action, "actor": getattr(actor, "pk", None), "reason": reason})
+    job = Job.objects.create(
+        kind=K.NOTIFY,
+        report_id=report_pk,
+        created_by=_user(actor),
+        params={"action": action, "actor": getattr(actor, "pk", None), "reason": reason},
+    )
     dispatch(job)
     return job
 

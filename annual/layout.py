@@ -61,7 +61,7 @@ class Cell:
         match = SUBHEADING_RE.match(self.text)
         if self.is_value or match is None or match.end() == len(self.text):
             return None
-        return self.text[:match.end()], self.text[match.end():]
+        return self.text[: match.end()], self.text[match.end() :]
 
     @property
     def print_width(self) -> int:
@@ -135,9 +135,14 @@ class Table:
                 cells[index].append((c, replace(cell, rowspan=r + cell.rowspan - index)))
             else:
                 cells[r].append((c, cell))
-        new_rows = [replace(row, cells=[cell for _, cell in sorted(cells[r], key=lambda pair: pair[0])],
-                            continued=row.continued or r == index)
-                    for r, row in enumerate(rows)]
+        new_rows = [
+            replace(
+                row,
+                cells=[cell for _, cell in sorted(cells[r], key=lambda pair: pair[0])],
+                continued=row.continued or r == index,
+            )
+            for r, row in enumerate(rows)
+        ]
         groups, start = [], 0
         for group in self.groups:
             end = start + len(group)
@@ -149,10 +154,19 @@ class Table:
         return replace(self, groups=groups)
 
 
-def _value_cell(version: str, path: str, kind: str, value: Any, *, text: str, colspan: int = 1,
-                auto_total: bool = False) -> Cell:
-    return Cell(text, colspan=colspan, css="num", kind=kind, path=path, value=value,
-                label=spec.describe_cell(version, path), auto_total=auto_total)
+def _value_cell(
+    version: str, path: str, kind: str, value: Any, *, text: str, colspan: int = 1, auto_total: bool = False
+) -> Cell:
+    return Cell(
+        text,
+        colspan=colspan,
+        css="num",
+        kind=kind,
+        path=path,
+        value=value,
+        label=spec.describe_cell(version, path),
+        auto_total=auto_total,
+    )
 
 
 def unit_after_value(kind: str, field_label: str) -> str:
@@ -179,10 +193,13 @@ def proactive_table(doc: dict) -> Table:
         spans = [1] * len(block.fields)
         spans[-1] += PROACTIVE_VALUE_COLUMNS - len(block.fields)
         rows = [
-            TableRow([Cell(block.basis, colspan=PROACTIVE_VALUE_COLUMNS + 1, header=True, css="basis",
-                           scope="colgroup")]),
-            TableRow([Cell(ITEM_HEADER, header=True, scope="col")]
-                     + [Cell(f.label, colspan=s, header=True, scope="col") for f, s in zip(block.fields, spans, strict=True)]),
+            TableRow(
+                [Cell(block.basis, colspan=PROACTIVE_VALUE_COLUMNS + 1, header=True, css="basis", scope="colgroup")]
+            ),
+            TableRow(
+                [Cell(ITEM_HEADER, header=True, scope="col")]
+                + [Cell(f.label, colspan=s, header=True, scope="col") for f, s in zip(block.fields, spans, strict=True)]
+            ),
         ]
         for item in block.items:
             item_values = values.get(item.key, {})
@@ -190,12 +207,16 @@ def proactive_table(doc: dict) -> Table:
             for f, s in zip(block.fields, spans, strict=True):
                 raw = item_values.get(f.key)
                 text = money_text(f.label, raw) if f.kind == spec.MONEY else format_count(raw)
-                cells.append(_value_cell(version, spec.cell_path("proactive", item.key, f.key), f.kind, raw,
-                                         text=text, colspan=s))
+                cells.append(
+                    _value_cell(
+                        version, spec.cell_path("proactive", item.key, f.key), f.kind, raw, text=text, colspan=s
+                    )
+                )
             rows.append(TableRow(cells, key=item.key))
         groups.append(rows)
-    return Table(key="proactive", css="proactive", columns=["c-item", "c-val", "c-val", "c-val"], head=[],
-                 groups=groups)
+    return Table(
+        key="proactive", css="proactive", columns=["c-item", "c-val", "c-val", "c-val"], head=[], groups=groups
+    )
 
 
 def header_rows(rows: tuple[tuple[spec.LabelCell, ...], ...], *, corner: bool = False) -> list[TableRow]:
@@ -205,8 +226,16 @@ def header_rows(rows: tuple[tuple[spec.LabelCell, ...], ...], *, corner: bool = 
         cells = []
         for c, cell in enumerate(row):
             css = "corner" if corner and r == 0 and c == 0 else "vertical" if cell.colspan == 1 else ""
-            cells.append(Cell(cell.text, rowspan=cell.rowspan, colspan=cell.colspan, header=True, css=css,
-                              scope="col" if cell.colspan == 1 else "colgroup"))
+            cells.append(
+                Cell(
+                    cell.text,
+                    rowspan=cell.rowspan,
+                    colspan=cell.colspan,
+                    header=True,
+                    css=css,
+                    scope="col" if cell.colspan == 1 else "colgroup",
+                )
+            )
         result.append(TableRow(cells))
     return result
 
@@ -225,23 +254,37 @@ def applications_table(doc: dict) -> Table:
     labels = spec.application_label_cells(version)
     body: list[TableRow] = []
     for row, label_cells in zip(rows, labels, strict=True):
-        cells = [Cell(c.text, rowspan=c.rowspan, colspan=c.colspan, header=True, css=_label_css(c), scope="row")
-                 for c in label_cells]
+        cells = [
+            Cell(c.text, rowspan=c.rowspan, colspan=c.colspan, header=True, css=_label_css(c), scope="row")
+            for c in label_cells
+        ]
         row_values = values.get(row.key, {})
         for c in spec.APPLICATION_COLUMNS:
             raw = row_values.get(c.key)
-            cells.append(_value_cell(version, spec.cell_path("applications", row.key, c.key), COUNT, raw,
-                                     text=format_count(raw),
-                                     auto_total=c is spec.TOTAL_COLUMN or row.key == "handled_total"))
+            cells.append(
+                _value_cell(
+                    version,
+                    spec.cell_path("applications", row.key, c.key),
+                    COUNT,
+                    raw,
+                    text=format_count(raw),
+                    auto_total=c is spec.TOTAL_COLUMN or row.key == "handled_total",
+                )
+            )
         body.append(TableRow(cells, css=f"level{row.level}", key=row.key))
     first_outcome = next(i for i, r in enumerate(rows) if r.level > 1)
     last_outcome = max(i for i, r in enumerate(rows) if r.level > 1)
     groups = [[r] for r in body[:first_outcome]]
-    groups.append(body[first_outcome:last_outcome + 1])
-    groups += [[r] for r in body[last_outcome + 1:]]
+    groups.append(body[first_outcome : last_outcome + 1])
+    groups += [[r] for r in body[last_outcome + 1 :]]
     columns = ["c-l1", "c-l2", "c-l3"] + ["c-num"] * len(spec.APPLICATION_COLUMNS)
-    return Table(key="applications", css="applications", columns=columns,
-                 head=header_rows(spec.application_header_rows(), corner=True), groups=groups)
+    return Table(
+        key="applications",
+        css="applications",
+        columns=columns,
+        head=header_rows(spec.application_header_rows(), corner=True),
+        groups=groups,
+    )
 
 
 def _label_css(cell: spec.LabelCell) -> str:
@@ -260,8 +303,16 @@ def review_table(doc: dict) -> Table:
     for g in spec.REVIEW_GROUPS:
         for f in spec.REVIEW_FIELDS:
             raw = values.get(g.key, {}).get(f.key)
-            body.append(_value_cell(version, spec.cell_path("review_litigation", g.key, f.key), COUNT, raw,
-                                    text=format_count(raw), auto_total=f.key == "total"))
+            body.append(
+                _value_cell(
+                    version,
+                    spec.cell_path("review_litigation", g.key, f.key),
+                    COUNT,
+                    raw,
+                    text=format_count(raw),
+                    auto_total=f.key == "total",
+                )
+            )
     return Table(
         key="review_litigation",
         css="review",

@@ -135,8 +135,11 @@ def can_view_board(user, agency: Agency, tree: AgencyTree | None = None) -> bool
     if is_admin(user):
         return True
     m = membership(user)
-    return (m is not None and m.role == Role.APPROVER
-            and (m.agency_id == agency.pk or m.agency_id in tree.ancestor_ids(agency.pk)))
+    return (
+        m is not None
+        and m.role == Role.APPROVER
+        and (m.agency_id == agency.pk or m.agency_id in tree.ancestor_ids(agency.pk))
+    )
 
 
 def can_run_round(user, agency: Agency, tree: AgencyTree | None = None) -> bool:
@@ -171,7 +174,10 @@ def can_download_workbook(user, report: Report) -> bool:
 def can_import_workbook(user, report: Report) -> bool:
     """Importing a workbook replaces the report's values: whoever may edit them, while editable."""
     return can_edit(user, report)
+
+
 # --- The 汇总 (roll-up) of a county ---------------------------------------------------------------
+
 
 def has_subordinates(agency_id: int) -> bool:
     return Agency.objects.filter(parent_id=agency_id).exists()
@@ -194,6 +200,8 @@ def can_generate_from_rollup(user, agency: Agency) -> bool:
     (whether that report is still editable is the service's check, with its own message)."""
     m = membership(user)
     return m is not None and m.agency_id == agency.pk and m.role == Role.APPROVER
+
+
 def approval_conflict(user, report: Report) -> str:
     """Why separation of duties stops `user` approving `report`, or "" when it does not.
 
@@ -206,7 +214,7 @@ def approval_conflict(user, report: Report) -> str:
     # Imported here: the audit module reads the workflow's transition table, which imports this one.
     from .audit import audit_trail, last_return
 
-    submitted = (report.transitions.filter(to_state=ReportState.SUBMITTED).order_by("-at", "-pk").first())
+    submitted = report.transitions.filter(to_state=ReportState.SUBMITTED).order_by("-at", "-pk").first()
     if submitted is not None and submitted.actor_id == user.pk:
         return "您是这份报告的提交人"
     returned = last_return(report)
@@ -222,6 +230,8 @@ def approval_conflict(user, report: Report) -> str:
 def may_approve(user, report: Report) -> bool:
     """Separation of duties allows `user` to approve `report` (role and state not checked)."""
     return not approval_conflict(user, report)
+
+
 def can_see_job(user, job) -> bool:
     """A job about a report is visible to whoever sees the report; a county or other job to
     whoever sees that agency's reports, its starter and administrators."""

@@ -60,9 +60,14 @@ def _name(user) -> str:
 def approval_of(snapshot: ReportSnapshot) -> Approval:
     """The approval record of `snapshot`: the approve transition it was frozen in (the latest at
     or before it), its approver and date; the snapshot's own time and creator otherwise."""
-    approve = (Transition.objects.filter(report_id=snapshot.report_id, to_state=ReportState.APPROVED,
-                                         at__lte=snapshot.created_at)
-               .select_related("actor").order_by("-at", "-pk").first())
+    approve = (
+        Transition.objects.filter(
+            report_id=snapshot.report_id, to_state=ReportState.APPROVED, at__lte=snapshot.created_at
+        )
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
     moment = approve.at if approve is not None else snapshot.created_at
     actor = approve.actor if approve is not None else snapshot.created_by
     return Approval(
@@ -83,12 +88,19 @@ def verified_snapshot(digest: str) -> ReportSnapshot | None:
     digest = digest.strip().lower()
     if not SHA256_RE.fullmatch(digest):
         return None
-    snapshot = (ReportSnapshot.objects.filter(sha256=digest, report__state__in=FROZEN_STATES)
-                .order_by("-created_at", "-pk").first())
+    snapshot = (
+        ReportSnapshot.objects.filter(sha256=digest, report__state__in=FROZEN_STATES)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     if snapshot is None:
         return None
-    newest = (ReportSnapshot.objects.filter(report_id=snapshot.report_id).order_by("-created_at", "-pk")
-              .values_list("pk", flat=True).first())
+    newest = (
+        ReportSnapshot.objects.filter(report_id=snapshot.report_id)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     return snapshot if newest == snapshot.pk else None
 
 
@@ -102,9 +114,15 @@ def stamp_pdf(snapshot: ReportSnapshot, *, title: str) -> bytes:
     from .pdf.render import html_to_pdf
 
     approval = approval_of(snapshot)
-    html = render_to_string("annual/publish/stamp.html", {
-        "title": title, "approval": approval, "qr": qr_svg(approval.verify_url), "site_url": settings.SITE_URL,
-    })
+    html = render_to_string(
+        "annual/publish/stamp.html",
+        {
+            "title": title,
+            "approval": approval,
+            "qr": qr_svg(approval.verify_url),
+            "site_url": settings.SITE_URL,
+        },
+    )
     return html_to_pdf(html)
 
 
@@ -122,9 +140,13 @@ def report_with_charts_pdf(doc: dict, *, title: str, draft=None) -> bytes | None
     charts = report_charts(doc)
     if not charts:
         return None
-    section = render_to_string("annual/publish/_charts_print.html", {
-        "year": doc["year"], "charts": [svg(c, width_mm=PRINT_CHART_MM) for c in charts],
-    })
+    section = render_to_string(
+        "annual/publish/_charts_print.html",
+        {
+            "year": doc["year"],
+            "charts": [svg(c, width_mm=PRINT_CHART_MM) for c in charts],
+        },
+    )
     html = render_html(doc, title=title, draft=draft, link_stylesheet=False)
     return html_to_pdf(html.replace("</body>", section + "</body>", 1))
 

@@ -122,6 +122,7 @@ class Rollup:
 
 # --- The agency tree -------------------------------------------------------------------------
 
+
 def _subtree(root_id: int) -> list[Node]:
     """The agency `root_id` and all its descendants in tree order (one query).
 
@@ -152,14 +153,16 @@ def _subtree(root_id: int) -> list[Node]:
 
 # --- Loading the reports ------------------------------------------------------------------------
 
+
 def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[int, int], Entry]:
     """The table documents of every report of `agency_ids` in `years`, keyed (agency id, year).
 
     Four queries whatever the number of reports; rows are read as values, not model instances.
     """
     reports = list(
-        Report.objects.filter(agency_id__in=list(agency_ids), year__in=list(years))
-        .values_list("id", "agency_id", "year", "template", "state", "revision")
+        Report.objects.filter(agency_id__in=list(agency_ids), year__in=list(years)).values_list(
+            "id", "agency_id", "year", "template", "state", "revision"
+        )
     )
     by_id: dict[int, Entry] = {}
     for pk, agency_id, year, template, state, revision in reports:
@@ -171,7 +174,8 @@ def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[
         p_fields = [f for f in spec.PROACTIVE_FIELD_KEYS if f != "amount_wan_yuan"]
         index = {f: i for i, f in enumerate(p_fields)}
         for report_id, key, amount, places, *values in ProactiveItem.objects.filter(report_id__in=ids).values_list(
-                "report_id", "key", "amount_wan_yuan", "amount_places", *p_fields):
+            "report_id", "key", "amount_wan_yuan", "amount_places", *p_fields
+        ):
             item = by_id[report_id].document["proactive"].get(key)
             if item is None:
                 continue
@@ -179,13 +183,15 @@ def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[
                 item[f] = from_stored(amount, places) if f == "amount_wan_yuan" else values[index[f]]
         columns = [c.key for c in spec.APPLICATION_COLUMNS]
         for report_id, key, *values in ApplicationRow.objects.filter(report_id__in=ids).values_list(
-                "report_id", "key", *columns):
+            "report_id", "key", *columns
+        ):
             apps = by_id[report_id].document["applications"]
             if key in apps:
                 apps[key] = dict(zip(columns, values, strict=True))
         fields = [f.key for f in spec.REVIEW_FIELDS]
         for report_id, key, *values in ReviewLitigationGroup.objects.filter(report_id__in=ids).values_list(
-                "report_id", "key", *fields):
+            "report_id", "key", *fields
+        ):
             by_id[report_id].document["review_litigation"][key] = dict(zip(fields, values, strict=True))
     for entry in by_id.values():
         entry.error_count = blocking_error_count(entry.document)
@@ -194,8 +200,10 @@ def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[
 
 @cache
 def _split_checks(version: str) -> tuple[tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]], ...]:
-    return tuple((tuple(tuple(p.split(".")) for p in c.parts), tuple(tuple(p.split(".")) for p in c.targets))
-                 for c in rules.blocking_checks(version))
+    return tuple(
+        (tuple(tuple(p.split(".")) for p in c.parts), tuple(tuple(p.split(".")) for p in c.targets))
+        for c in rules.blocking_checks(version)
+    )
 
 
 def blocking_error_count(doc: dict) -> int:
@@ -221,6 +229,7 @@ def blocking_error_count(doc: dict) -> int:
 
 
 # --- Summing ---------------------------------------------------------------------------------------
+
 
 def _value(doc: dict, path: str):
     section, row, col = path.split(".")
@@ -272,8 +281,14 @@ def _classify(node: Node, entry: Entry | None, include_unapproved: bool, include
     return None
 
 
-def rollup_from(tree: list[Node], entries: dict[tuple[int, int], Entry], year: int, *,
-                include_unapproved: bool = False, include_invalid: bool = False) -> Rollup:
+def rollup_from(
+    tree: list[Node],
+    entries: dict[tuple[int, int], Entry],
+    year: int,
+    *,
+    include_unapproved: bool = False,
+    include_invalid: bool = False,
+) -> Rollup:
     """The roll-up of `tree[0]`'s descendants for `year` from already loaded entries."""
     root, descendants = tree[0], tree[1:]
     parts, left_out = [], []
@@ -288,10 +303,13 @@ def rollup_from(tree: list[Node], entries: dict[tuple[int, int], Entry], year: i
     versions = sorted({p.entry.template for p in parts})
     if len(versions) > 1:
         by_version = {v: [p.node.name for p in parts if p.entry.template == v] for v in versions}
-        detail = "；".join(f"{v} 年版：{'、'.join(names[:5])}{'等' if len(names) > 5 else ''}"
-                          f"（{len(names)} 个）" for v, names in by_version.items())
-        raise RollupError(f"{year} 年度的报告使用了两个模板版本，不能汇总：{detail}。"
-                          f"请先把这些报告统一为同一模板版本。")
+        detail = "；".join(
+            f"{v} 年版：{'、'.join(names[:5])}{'等' if len(names) > 5 else ''}（{len(names)} 个）"
+            for v, names in by_version.items()
+        )
+        raise RollupError(
+            f"{year} 年度的报告使用了两个模板版本，不能汇总：{detail}。请先把这些报告统一为同一模板版本。"
+        )
     version = versions[0] if versions else spec.version_for_year(year)
     document = sum_documents([p.entry.document for p in parts], agency=root.name, year=year, version=version)
     return Rollup(root, year, version, document, parts, left_out)
@@ -301,19 +319,20 @@ def agency_tree(agency: Agency) -> list[Node]:
     return _subtree(agency.pk)
 
 
-def build_rollup(agency: Agency, year: int, *, include_unapproved: bool = False,
-                 include_invalid: bool = False) -> Rollup:
+def build_rollup(
+    agency: Agency, year: int, *, include_unapproved: bool = False, include_invalid: bool = False
+) -> Rollup:
     """The roll-up of `agency`'s descendants' reports for `year` (five queries).
 
     Raises RollupError when the included reports use two template versions.
     """
     tree = agency_tree(agency)
     entries = load_entries([n.id for n in tree[1:]], [year])
-    return rollup_from(tree, entries, year, include_unapproved=include_unapproved,
-                       include_invalid=include_invalid)
+    return rollup_from(tree, entries, year, include_unapproved=include_unapproved, include_invalid=include_invalid)
 
 
 # --- The narrative scaffold ------------------------------------------------------------------------
+
 
 def _n(doc: dict, path: str) -> int:
     value = _value(doc, path)
@@ -333,7 +352,8 @@ def narrative_draft(doc: dict) -> str:
     granted = _n(doc, "applications.granted.total")
     review = _n(doc, "review_litigation.review.total")
     lawsuits = _n(doc, "review_litigation.litigation_direct.total") + _n(
-        doc, "review_litigation.litigation_after_review.total")
+        doc, "review_litigation.litigation_after_review.total"
+    )
     return (
         f"{doc['year']}年，{doc['agency']}所辖各地区、各部门共收到政府信息公开申请 {received} 件，"
         f"上年结转 {carried} 件；本年度办结 {handled} 件，其中予以公开 {granted} 件，"
@@ -343,6 +363,7 @@ def narrative_draft(doc: dict) -> str:
 
 
 # --- Printing ----------------------------------------------------------------------------------------
+
 
 def rollup_title(rollup: Rollup) -> str:
     """「…年度报告汇总」: short enough that the line after the agency's name stays whole."""
@@ -359,6 +380,7 @@ def render_rollup_pdf(rollup: Rollup, *, printed_at) -> bytes:
 
 # --- Year against year, and carry-over continuity ----------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Comparison:
     """A cell's value last year, and the change to this year (texts ready to print)."""
@@ -374,8 +396,11 @@ class Comparison:
         """One line under the cell: 上年 1700 −476 (−28.0%)."""
         if not self.exists:
             return "上年无此项"
-        parts = [f"上年 {self.previous}" if self.previous else "", self.change,
-                 f"({self.percent})" if self.percent else ""]
+        parts = [
+            f"上年 {self.previous}" if self.previous else "",
+            self.change,
+            f"({self.percent})" if self.percent else "",
+        ]
         return " ".join(p for p in parts if p)
 
 

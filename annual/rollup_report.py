@@ -43,12 +43,16 @@ def generate_county_report(agency: Agency, year: int, *, user) -> tuple[Report, 
         raise RollupError(f"{agency.name} 的下级机关还没有可汇总的 {year} 年度报告（已通过或已发布）。")
     report = Report.objects.select_for_update().filter(agency=agency, year=year).first()
     if report is not None and not report.is_editable:
-        raise NotEditable(f"本级 {year} 年度报告状态为“{report.get_state_display()}”，已锁定；"
-                          f"请先由审核人退回或重新打开，再从汇总更新。")
+        raise NotEditable(
+            f"本级 {year} 年度报告状态为“{report.get_state_display()}”，已锁定；"
+            f"请先由审核人退回或重新打开，再从汇总更新。"
+        )
     if report is not None:
         doc = report_to_document(load_report(report.pk))
         if doc["template"] != rollup.template:
-            raise RollupError(f"本级报告使用 {doc['template']} 年版模板，下级报告使用 {rollup.template} 年版，不能填入。")
+            raise RollupError(
+                f"本级报告使用 {doc['template']} 年版模板，下级报告使用 {rollup.template} 年版，不能填入。"
+            )
     else:
         doc = new_document(agency, year, previous_document(agency.name, year))
         if doc["template"] != rollup.template:
@@ -75,13 +79,21 @@ def generate_county_report(agency: Agency, year: int, *, user) -> tuple[Report, 
 
 def _record(report: Report, rollup: Rollup, user) -> None:
     basis, _ = RollupBasis.objects.update_or_create(
-        report=report, defaults={"document": rollup.document, "generated_by": user})
+        report=report, defaults={"document": rollup.document, "generated_by": user}
+    )
     basis.sources.all().delete()
-    RollupSource.objects.bulk_create([
-        RollupSource(basis=basis, agency_id=p.node.id, source_id=p.entry.report_id, revision=p.entry.revision,
-                     state=p.entry.state)
-        for p in rollup.parts
-    ])
+    RollupSource.objects.bulk_create(
+        [
+            RollupSource(
+                basis=basis,
+                agency_id=p.node.id,
+                source_id=p.entry.report_id,
+                revision=p.entry.revision,
+                state=p.entry.state,
+            )
+            for p in rollup.parts
+        ]
+    )
 
 
 @dataclass
@@ -124,7 +136,7 @@ def basis_status(report: Report, current: Rollup | None = None) -> BasisStatus |
         elif before.source_id != part.entry.report_id or before.revision != part.entry.revision:
             status.revised.append(part.node.name)
     status.removed = [s.agency.name for agency_id, s in recorded.items() if agency_id not in now]
-    status.changes = [c for c in document_changes(basis.document, current.document)
-                      if c.path.split(".")[0] in TABLE_KEYS]
+    status.changes = [
+        c for c in document_changes(basis.document, current.document) if c.path.split(".")[0] in TABLE_KEYS
+    ]
     return status
-

@@ -84,41 +84,51 @@ def blocking_checks(version: str) -> tuple[Check, ...]:
     rows = spec.application_rows(version)
     applicants = spec.APPLICANT_COLUMNS
     for row in rows:
-        checks.append(Check(
-            "row_total",
-            parts=tuple(f"applications.{row.key}.{c.key}" for c in applicants),
-            targets=(f"applications.{row.key}.total",),
-            message=f"{row.display}：六类申请人之和为 {{expected}}，总计填写为 {{actual}}",
-        ))
+        checks.append(
+            Check(
+                "row_total",
+                parts=tuple(f"applications.{row.key}.{c.key}" for c in applicants),
+                targets=(f"applications.{row.key}.total",),
+                message=f"{row.display}：六类申请人之和为 {{expected}}，总计填写为 {{actual}}",
+            )
+        )
     outcomes = spec.outcome_rows(version)
     handled = spec.application_rows_by_key(version)["handled_total"]
     for col in spec.APPLICATION_COLUMNS:
-        checks.append(Check(
-            "handled_total",
-            parts=tuple(f"applications.{r.key}.{col.key}" for r in outcomes),
-            targets=(f"applications.handled_total.{col.key}",),
-            message=f"{handled.numbered_label}·{col.label}：各项之和为 {{expected}}，填写为 {{actual}}",
-        ))
+        checks.append(
+            Check(
+                "handled_total",
+                parts=tuple(f"applications.{r.key}.{col.key}" for r in outcomes),
+                targets=(f"applications.handled_total.{col.key}",),
+                message=f"{handled.numbered_label}·{col.label}：各项之和为 {{expected}}，填写为 {{actual}}",
+            )
+        )
     by_key = spec.application_rows_by_key(version)
     received, carried = by_key["received"].reference, by_key["carried_over"].reference
     forward = by_key["carried_forward"].reference
     for col in spec.APPLICATION_COLUMNS:
-        checks.append(Check(
-            "balance",
-            parts=(f"applications.received.{col.key}", f"applications.carried_over.{col.key}"),
-            targets=(f"applications.handled_total.{col.key}", f"applications.carried_forward.{col.key}"),
-            message=(f"{col.label}栏：{received}＋{carried}为 {{expected}}，"
-                     f"{handled.reference}＋{forward}为 {{actual}}，两者应相等"),
-        ))
+        checks.append(
+            Check(
+                "balance",
+                parts=(f"applications.received.{col.key}", f"applications.carried_over.{col.key}"),
+                targets=(f"applications.handled_total.{col.key}", f"applications.carried_forward.{col.key}"),
+                message=(
+                    f"{col.label}栏：{received}＋{carried}为 {{expected}}，"
+                    f"{handled.reference}＋{forward}为 {{actual}}，两者应相等"
+                ),
+            )
+        )
     parts_label = "＋".join(spec.REVIEW_FIELDS_BY_KEY[k].label for k in spec.REVIEW_PART_KEYS)
     total_label = spec.REVIEW_FIELDS_BY_KEY["total"].label
     for group in spec.REVIEW_GROUPS:
-        checks.append(Check(
-            "group_total",
-            parts=tuple(f"review_litigation.{group.key}.{k}" for k in spec.REVIEW_PART_KEYS),
-            targets=(f"review_litigation.{group.key}.total",),
-            message=f"{group.label}·{total_label}：{parts_label}为 {{expected}}，{total_label}填写为 {{actual}}",
-        ))
+        checks.append(
+            Check(
+                "group_total",
+                parts=tuple(f"review_litigation.{group.key}.{k}" for k in spec.REVIEW_PART_KEYS),
+                targets=(f"review_litigation.{group.key}.total",),
+                message=f"{group.label}·{total_label}：{parts_label}为 {{expected}}，{total_label}填写为 {{actual}}",
+            )
+        )
     return tuple(checks)
 
 
@@ -127,8 +137,9 @@ def run_check(check: Check, doc: dict) -> Finding | None:
     actual = sum(_num(value_at(doc, p)) for p in check.targets)
     if expected == actual:
         return None
-    return Finding(check.rule, ERROR, check.cells, expected, actual,
-                   check.message.format(expected=expected, actual=actual))
+    return Finding(
+        check.rule, ERROR, check.cells, expected, actual, check.message.format(expected=expected, actual=actual)
+    )
 
 
 def blocking_findings(doc: dict) -> list[Finding]:
@@ -136,6 +147,7 @@ def blocking_findings(doc: dict) -> list[Finding]:
 
 
 # --- Warnings -----------------------------------------------------------------------------------
+
 
 def _previous_name(previous: dict) -> str:
     """How a message names last year's report: its year, and what its figures are when the
@@ -155,11 +167,17 @@ def carry_over_findings(doc: dict, previous: dict | None) -> list[Finding]:
         this = _num(value_at(doc, f"applications.carried_over.{col.key}"))
         last = _num(value_at(previous, f"applications.carried_forward.{col.key}"))
         if this != last:
-            findings.append(Finding(
-                "carry_over_continuity", WARNING, (f"applications.carried_over.{col.key}",), last, this,
-                f"{carried.number}{carried.short}·{col.label}：{_previous_name(previous)}{forward.short}为 {last}，"
-                f"本年{carried.short}填写为 {this}",
-            ))
+            findings.append(
+                Finding(
+                    "carry_over_continuity",
+                    WARNING,
+                    (f"applications.carried_over.{col.key}",),
+                    last,
+                    this,
+                    f"{carried.number}{carried.short}·{col.label}：{_previous_name(previous)}{forward.short}为 {last}，"
+                    f"本年{carried.short}填写为 {this}",
+                )
+            )
     return findings
 
 
@@ -180,23 +198,35 @@ def proactive_findings(doc: dict, previous: dict | None) -> list[Finding]:
             expected = _num(last.get("in_force")) + _num(this.get("issued")) - _num(this.get("repealed"))
             actual = this["in_force"]
             if expected != actual:
-                findings.append(Finding(
-                    "proactive_continuity", WARNING, (f"proactive.{item_key}.in_force",), expected, actual,
-                    f"{labels[item_key]}·{name['in_force']}：上年 {_num(last.get('in_force'))} ＋{name['issued']} "
-                    f"{_num(this.get('issued'))} －{name['repealed']} {_num(this.get('repealed'))} 为 {expected}，"
-                    f"填写为 {actual}（上年数据取自{_previous_name(previous)}）",
-                ))
+                findings.append(
+                    Finding(
+                        "proactive_continuity",
+                        WARNING,
+                        (f"proactive.{item_key}.in_force",),
+                        expected,
+                        actual,
+                        f"{labels[item_key]}·{name['in_force']}：上年 {_num(last.get('in_force'))} ＋{name['issued']} "
+                        f"{_num(this.get('issued'))} －{name['repealed']} {_num(this.get('repealed'))} 为 {expected}，"
+                        f"填写为 {actual}（上年数据取自{_previous_name(previous)}）",
+                    )
+                )
         elif {"previous", "change"} <= keys:
             if this.get("previous") is None:
                 continue
             expected = _num(last.get("previous")) + _num(last.get("change"))
             actual = this["previous"]
             if expected != actual:
-                findings.append(Finding(
-                    "proactive_continuity", WARNING, (f"proactive.{item_key}.previous",), expected, actual,
-                    f"{labels[item_key]}·{name['previous']}：上年报告为 {_num(last.get('previous'))}，{name['change']} "
-                    f"{_num(last.get('change'))}，应为 {expected}，填写为 {actual}（上年数据取自{_previous_name(previous)}）",
-                ))
+                findings.append(
+                    Finding(
+                        "proactive_continuity",
+                        WARNING,
+                        (f"proactive.{item_key}.previous",),
+                        expected,
+                        actual,
+                        f"{labels[item_key]}·{name['previous']}：上年报告为 {_num(last.get('previous'))}，{name['change']} "
+                        f"{_num(last.get('change'))}，应为 {expected}，填写为 {actual}（上年数据取自{_previous_name(previous)}）",
+                    )
+                )
     return findings
 
 
@@ -217,9 +247,10 @@ _N = r"(\d+)\s*(?:件|个|宗)"
 NARRATIVE_PATTERNS = (
     NarrativePattern(
         "依申请公开申请数",
-        re.compile(r"(?:收到|受理|新收|共收)[^，,。；;\d]{0,16}?(?:依申请公开|信息公开申请|公开申请)[^，,。；;\d]{0,6}?" + _N),
-        (("applications.received.total",),
-         ("applications.received.total", "applications.carried_over.total")),
+        re.compile(
+            r"(?:收到|受理|新收|共收)[^，,。；;\d]{0,16}?(?:依申请公开|信息公开申请|公开申请)[^，,。；;\d]{0,6}?" + _N
+        ),
+        (("applications.received.total",), ("applications.received.total", "applications.carried_over.total")),
     ),
     NarrativePattern(
         "行政复议案件数",
@@ -249,11 +280,17 @@ def narrative_findings(doc: dict) -> list[Finding]:
             if stated in sums:
                 continue
             cells = pattern.alternatives[0]
-            findings.append(Finding(
-                "narrative_numbers", WARNING, cells, sums[0], stated,
-                f"{spec.SECTIONS_BY_KEY['overview'].heading}中“{match.group(0)}”写明{pattern.what}为 {stated}，"
-                f"表格中为 {sums[0]}",
-            ))
+            findings.append(
+                Finding(
+                    "narrative_numbers",
+                    WARNING,
+                    cells,
+                    sums[0],
+                    stated,
+                    f"{spec.SECTIONS_BY_KEY['overview'].heading}中“{match.group(0)}”写明{pattern.what}为 {stated}，"
+                    f"表格中为 {sums[0]}",
+                )
+            )
     return findings
 
 
@@ -268,16 +305,26 @@ def fee_findings(doc: dict) -> list[Finding]:
     if doc["template"] not in FEE_VERSIONS or (doc.get(FEE_SECTION) or "").strip():
         return []
     section = spec.SECTIONS_BY_KEY[FEE_SECTION]
-    return [Finding(
-        "fee_report", WARNING, (FEE_SECTION,), None, None,
-        f"{section.heading}为空：2021 年版应在此报告依据《政府信息公开信息处理费管理办法》"
-        f"（国办函〔2020〕109号）收取信息处理费的情况，未收取的也应写明",
-    )]
+    return [
+        Finding(
+            "fee_report",
+            WARNING,
+            (FEE_SECTION,),
+            None,
+            None,
+            f"{section.heading}为空：2021 年版应在此报告依据《政府信息公开信息处理费管理办法》"
+            f"（国办函〔2020〕109号）收取信息处理费的情况，未收取的也应写明",
+        )
+    ]
 
 
 def warning_findings(doc: dict, previous: dict | None) -> list[Finding]:
-    return (carry_over_findings(doc, previous) + proactive_findings(doc, previous) + narrative_findings(doc)
-            + fee_findings(doc))
+    return (
+        carry_over_findings(doc, previous)
+        + proactive_findings(doc, previous)
+        + narrative_findings(doc)
+        + fee_findings(doc)
+    )
 
 
 def check_document(doc: dict, previous: dict | None = None) -> list[Finding]:

@@ -37,8 +37,14 @@ class InputFileError(Exception):
         super().__init__(message)
 
 
-_REASONS = {errno.ENOENT: "文件不存在", errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限",
-            errno.ENAMETOOLONG: "文件名过长", errno.ELOOP: "符号链接循环", errno.ENOTDIR: "路径中有一段不是目录"}
+_REASONS = {
+    errno.ENOENT: "文件不存在",
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.ELOOP: "符号链接循环",
+    errno.ENOTDIR: "路径中有一段不是目录",
+}
 
 
 def _reason(exc: OSError) -> str:

@@ -88,6 +88,7 @@ def neighbours(step: Step) -> tuple[Step | None, Step | None]:
 
 # --- Reading a section ---------------------------------------------------------------------------
 
+
 def basic_values(doc: dict, report: Report) -> dict:
     """The 基本信息 step's values: title, agency label, the header facts and the opening paragraph."""
     meta = doc.get("meta", {})
@@ -225,6 +226,7 @@ def overview(report: Report, doc: dict | None = None, previous: dict | None | bo
 
 # --- Saving one section --------------------------------------------------------------------------
 
+
 class NotEditable(Exception):
     """The report's values cannot change in its current state (submitted, approved, published)."""
 
@@ -306,8 +308,9 @@ def values_at(report: Report, key: str, report_revision: int) -> dict | None:
     following = report.history.filter(history_date__gt=record.history_date).order_by("history_date").first()
     when = following.history_date if following else timezone.now()
     old = record.instance
-    rows = tuple(get_history_manager_for_model(ROW_MODELS[k][0]).as_of(when).filter(report_id=report.pk)
-                 for k in TABLE_KEYS)
+    rows = tuple(
+        get_history_manager_for_model(ROW_MODELS[k][0]).as_of(when).filter(report_id=report.pk) for k in TABLE_KEYS
+    )
     return section_values(report_to_document(old, rows=rows), old, key)
 
 
@@ -330,8 +333,9 @@ def merge_cells(base: dict, current: dict, mine: dict) -> tuple[dict, tuple[str,
     return merged, tuple(clashes)
 
 
-def save_section(report_id: int, key: str, values: dict, *, loaded_revision: int, user,
-                 loaded_report_revision: int | None = None) -> SaveResult:
+def save_section(
+    report_id: int, key: str, values: dict, *, loaded_revision: int, user, loaded_report_revision: int | None = None
+) -> SaveResult:
     """Write one section's values (already normalised, keyed by cell path) to the report.
 
     Locks the report row and refuses when the report is not editable (`NotEditable`). When the
@@ -361,9 +365,15 @@ def save_section(report_id: int, key: str, values: dict, *, loaded_revision: int
             else:
                 merged, clashes = merge_cells(base, current, values)
             if clashes:
-                raise SectionConflict(current=current, revision=now, cells=clashes, merged=merged,
-                                      report_revision=report.revision, saved_by=saved_by,
-                                      saved_at=last.history_date if last else None)
+                raise SectionConflict(
+                    current=current,
+                    revision=now,
+                    cells=clashes,
+                    merged=merged,
+                    report_revision=report.revision,
+                    saved_by=saved_by,
+                    saved_at=last.history_date if last else None,
+                )
             values, merged_with = merged, saved_by or "他人"
         changed = 0
         if key == "basic":
@@ -384,6 +394,7 @@ def save_section(report_id: int, key: str, values: dict, *, loaded_revision: int
 
 
 # --- Creating a report ---------------------------------------------------------------------------
+
 
 class ReportExists(Exception):
     pass

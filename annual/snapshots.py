@@ -74,11 +74,19 @@ def latest_snapshot(report: Report) -> ReportSnapshot | None:
 
 def latest_snapshot_pdf(report: Report) -> ReportSnapshot | None:
     """Like `latest_snapshot` but without the frozen document: the download's fast path."""
-    return (ReportSnapshot.objects.filter(report=report).order_by("-created_at", "-pk")
-            .only("pk", "report_id", "file", "sha256", "size", "created_at").first())
+    return (
+        ReportSnapshot.objects.filter(report=report)
+        .order_by("-created_at", "-pk")
+        .only("pk", "report_id", "file", "sha256", "size", "created_at")
+        .first()
+    )
 
 
 def latest_snapshot_info(report: Report) -> ReportSnapshot | None:
     """The latest snapshot's SHA-256 and time only (for pages that show them, not the bytes)."""
-    return (ReportSnapshot.objects.filter(report=report).order_by("-created_at", "-pk")
-            .only("pk", "report_id", "file", "sha256", "document_sha256", "created_at").first())
+    return (
+        ReportSnapshot.objects.filter(report=report)
+        .order_by("-created_at", "-pk")
+        .only("pk", "report_id", "file", "sha256", "document_sha256", "created_at")
+        .first()
+    )

@@ -15,14 +15,18 @@ from .models import JobKind
 
 # Retries per kind: the final PDF and mail matter most; a draft is asked for again anyway.
 MAX_RETRIES = {
-    JobKind.FINAL_PDF: 8, JobKind.DRAFT_PDF: 1, JobKind.NOTIFY: 6, JobKind.REMINDERS: 3,
-    JobKind.COUNTY_PDFS: 2, JobKind.COUNTY_PACKAGES: 2,
+    JobKind.FINAL_PDF: 8,
+    JobKind.DRAFT_PDF: 1,
+    JobKind.NOTIFY: 6,
+    JobKind.REMINDERS: 3,
+    JobKind.COUNTY_PDFS: 2,
+    JobKind.COUNTY_PACKAGES: 2,
 }
 
 
 def backoff(retries: int) -> int:
     """Seconds before retry number `retries` + 1: 10, 20, 40 … capped at 15 minutes."""
-    return min(900, 10 * 2 ** retries)
+    return min(900, 10 * 2**retries)
 
 
 def _job_task(kind: JobKind):
@@ -38,8 +42,9 @@ def _job_task(kind: JobKind):
             raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
 
     task.__name__ = task.__qualname__ = f"{kind}_task"
-    return shared_task(name=jobs.TASK_NAMES[kind], bind=True, acks_late=True, reject_on_worker_lost=True,
-                       max_retries=MAX_RETRIES[kind])(task)
+    return shared_task(
+        name=jobs.TASK_NAMES[kind], bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES[kind]
+    )(task)
 
 
 final_pdf = _job_task(JobKind.FINAL_PDF)

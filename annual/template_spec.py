@@ -30,6 +30,7 @@ def version_for_year(year: int) -> str:
 
 # --- Sections of the report, in official order -------------------------------------------
 
+
 @dataclass(frozen=True)
 class Section:
     key: str  # the key in the JSON document
@@ -126,45 +127,63 @@ _DECISIONS = (ProactiveField("decisions", "本年处理决定数量"),)
 
 PROACTIVE_BLOCKS = {
     V2019: (
-        ProactiveBlock("第二十条第（一）项", _MADE, (
-            ProactiveItem("rules", "规章"),
-            ProactiveItem("normative_documents", "规范性文件"),
-        )),
-        ProactiveBlock("第二十条第（五）项", _PROJECTS, (
-            ProactiveItem("licensing", "行政许可"),
-            ProactiveItem("other_services", "其他对外管理服务事项"),
-        )),
-        ProactiveBlock("第二十条第（六）项", _PROJECTS, (
-            ProactiveItem("penalty", "行政处罚"),
-            ProactiveItem("coercion", "行政强制"),
-        )),
-        ProactiveBlock("第二十条第（八）项", _PROJECTS[:2], (
-            ProactiveItem("fees", "行政事业性收费"),
-        )),
-        ProactiveBlock("第二十条第（九）项", (
-            ProactiveField("projects", "采购项目数量"),
-            ProactiveField("amount_wan_yuan", "采购总金额", MONEY),
-        ), (
-            ProactiveItem("procurement", "政府集中采购"),
-        )),
+        ProactiveBlock(
+            "第二十条第（一）项",
+            _MADE,
+            (
+                ProactiveItem("rules", "规章"),
+                ProactiveItem("normative_documents", "规范性文件"),
+            ),
+        ),
+        ProactiveBlock(
+            "第二十条第（五）项",
+            _PROJECTS,
+            (
+                ProactiveItem("licensing", "行政许可"),
+                ProactiveItem("other_services", "其他对外管理服务事项"),
+            ),
+        ),
+        ProactiveBlock(
+            "第二十条第（六）项",
+            _PROJECTS,
+            (
+                ProactiveItem("penalty", "行政处罚"),
+                ProactiveItem("coercion", "行政强制"),
+            ),
+        ),
+        ProactiveBlock("第二十条第（八）项", _PROJECTS[:2], (ProactiveItem("fees", "行政事业性收费"),)),
+        ProactiveBlock(
+            "第二十条第（九）项",
+            (
+                ProactiveField("projects", "采购项目数量"),
+                ProactiveField("amount_wan_yuan", "采购总金额", MONEY),
+            ),
+            (ProactiveItem("procurement", "政府集中采购"),),
+        ),
     ),
     V2021: (
-        ProactiveBlock("第二十条第（一）项", _ISSUED, (
-            ProactiveItem("rules", "规章"),
-            ProactiveItem("normative_documents", "行政规范性文件"),
-        )),
-        ProactiveBlock("第二十条第（五）项", _DECISIONS, (
-            ProactiveItem("licensing", "行政许可"),
-        )),
-        ProactiveBlock("第二十条第（六）项", _DECISIONS, (
-            ProactiveItem("penalty", "行政处罚"),
-            ProactiveItem("coercion", "行政强制"),
-        )),
-        ProactiveBlock("第二十条第（八）项", (
-            ProactiveField("amount_wan_yuan", "本年收费金额（单位：万元）", MONEY),
-        ), (
-            ProactiveItem("fees", "行政事业性收费"),
-        )),
+        ProactiveBlock(
+            "第二十条第（一）项",
+            _ISSUED,
+            (
+                ProactiveItem("rules", "规章"),
+                ProactiveItem("normative_documents", "行政规范性文件"),
+            ),
+        ),
+        ProactiveBlock("第二十条第（五）项", _DECISIONS, (ProactiveItem("licensing", "行政许可"),)),
+        ProactiveBlock(
+            "第二十条第（六）项",
+            _DECISIONS,
+            (
+                ProactiveItem("penalty", "行政处罚"),
+                ProactiveItem("coercion", "行政强制"),
+            ),
+        ),
+        ProactiveBlock(
+            "第二十条第（八）项",
+            (ProactiveField("amount_wan_yuan", "本年收费金额（单位：万元）", MONEY),),
+            (ProactiveItem("fees", "行政事业性收费"),),
+        ),
     ),
 }
 
@@ -173,10 +192,17 @@ PROACTIVE_ITEM_HEADER = "信息内容"
 
 # Every field a proactive item can have in any version (the model has a column for each).
 PROACTIVE_FIELD_KEYS = (
-    "made", "published", "total_published",
-    "issued", "repealed", "in_force",
-    "previous", "change", "decisions",
-    "projects", "amount_wan_yuan",
+    "made",
+    "published",
+    "total_published",
+    "issued",
+    "repealed",
+    "in_force",
+    "previous",
+    "change",
+    "decisions",
+    "projects",
+    "amount_wan_yuan",
 )
 
 
@@ -201,6 +227,7 @@ def proactive_fields(version: str) -> dict[str, tuple[ProactiveField, ...]]:
 
 
 # --- 三 收到和处理政府信息公开申请情况 ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Column:
@@ -297,10 +324,24 @@ APPLICATION_ROWS_ALL = (
     Row("not_processed_mass_repetitive", "4.", "无正当理由大量反复申请", 3, True, NOT_PROCESSED),
     Row("not_processed_confirm_or_reissue", "5.", "要求行政机关确认或重新出具已获取信息", 3, True, NOT_PROCESSED),
     Row("other", "（六）", "其他处理", 2, True, versions=_ONLY_2019),
-    Row("other_no_correction", "1.",
-        "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", 3, True, OTHER_HANDLING, _ONLY_2021),
-    Row("other_unpaid_fee", "2.",
-        "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", 3, True, OTHER_HANDLING, _ONLY_2021),
+    Row(
+        "other_no_correction",
+        "1.",
+        "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        3,
+        True,
+        OTHER_HANDLING,
+        _ONLY_2021,
+    ),
+    Row(
+        "other_unpaid_fee",
+        "2.",
+        "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        3,
+        True,
+        OTHER_HANDLING,
+        _ONLY_2021,
+    ),
     Row("other_misc", "3.", "其他", 3, True, OTHER_HANDLING, _ONLY_2021),
     Row("handled_total", "（七）", "总计", 2),
     Row("carried_forward", "四、", "结转下年度继续办理", 1, short="结转下年度"),
@@ -392,6 +433,7 @@ def application_header_rows() -> tuple[tuple[LabelCell, ...], ...]:
 
 # --- 四 行政复议、行政诉讼 ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ReviewGroup:
     key: str
@@ -418,6 +460,7 @@ REVIEW_FIELDS_BY_KEY = {f.key: f for f in REVIEW_FIELDS}
 
 
 # --- Cell addressing ------------------------------------------------------------------------
+
 
 def cell_path(*parts: str) -> str:
     """The dotted path of a cell, as in findings: applications.received.natural_person."""
@@ -446,6 +489,7 @@ def review_header_rows() -> tuple[tuple[LabelCell, ...], ...]:
     n = len(REVIEW_FIELDS)
     return (
         (LabelCell(review.parent, colspan=n), LabelCell(litigation[0].parent, colspan=n * len(litigation))),
-        tuple(LabelCell(f.label, rowspan=2) for f in REVIEW_FIELDS) + tuple(LabelCell(g.heading, colspan=n) for g in litigation),
+        tuple(LabelCell(f.label, rowspan=2) for f in REVIEW_FIELDS)
+        + tuple(LabelCell(g.heading, colspan=n) for g in litigation),
         tuple(LabelCell(f.label) for _ in litigation for f in REVIEW_FIELDS),
     )

@@ -70,8 +70,9 @@ def read_for_report(report: Report, data: bytes) -> dict:
     try:
         probe.full_clean(exclude=["agency"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise ImportRefused([f"{_field_label(name)}：{'；'.join(messages)}"
-                             for name, messages in exc.message_dict.items()]) from None
+        raise ImportRefused(
+            [f"{_field_label(name)}：{'；'.join(messages)}" for name, messages in exc.message_dict.items()]
+        ) from None
     return doc
 
 
@@ -80,18 +81,29 @@ def stage_upload(report: Report, user, filename: str, data: bytes) -> WorkbookIm
     doc = read_for_report(report, data)
     with transaction.atomic():
         WorkbookImport.objects.filter(applied_at__isnull=True).filter(
-            uploaded_at__lt=timezone.now() - STALE_AFTER).delete()
+            uploaded_at__lt=timezone.now() - STALE_AFTER
+        ).delete()
         WorkbookImport.objects.filter(report=report, uploaded_by=user, applied_at__isnull=True).delete()
         return WorkbookImport.objects.create(
-            report=report, uploaded_by=user, filename=filename[:255], data=data,
-            sha256=hashlib.sha256(data).hexdigest(), document=doc, base_revision=report.revision)
+            report=report,
+            uploaded_by=user,
+            filename=filename[:255],
+            data=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+            document=doc,
+            base_revision=report.revision,
+        )
 
 
 def pending_import(report: Report, user) -> WorkbookImport | None:
     """The user's latest upload for `report` that awaits confirmation."""
-    return (WorkbookImport.objects.filter(report=report, uploaded_by=user, applied_at__isnull=True,
-                                          uploaded_at__gte=timezone.now() - STALE_AFTER)
-            .defer("data").first())
+    return (
+        WorkbookImport.objects.filter(
+            report=report, uploaded_by=user, applied_at__isnull=True, uploaded_at__gte=timezone.now() - STALE_AFTER
+        )
+        .defer("data")
+        .first()
+    )
 
 
 def changes(upload: WorkbookImport) -> list[Change]:
@@ -112,8 +124,11 @@ def apply_import(upload_id: int, report_id: int, user) -> Report:
     """
     with transaction.atomic():
         report = Report.objects.select_for_update().select_related("agency").get(pk=report_id)
-        upload = (WorkbookImport.objects.select_for_update()
-                  .filter(pk=upload_id, report=report, uploaded_by=user, applied_at__isnull=True).first())
+        upload = (
+            WorkbookImport.objects.select_for_update()
+            .filter(pk=upload_id, report=report, uploaded_by=user, applied_at__isnull=True)
+            .first()
+        )
         if upload is None:
             raise ImportStale("没有待确认的导入（可能已导入或已取消），请重新上传工作簿")
         if not report.is_editable:

@@ -86,20 +86,47 @@ class Rule:
 SUBMIT, WITHDRAW, RETURN, APPROVE, PUBLISH, REOPEN = "submit", "withdraw", "return", "approve", "publish", "reopen"
 COUNTY_RETURN, COUNTY_APPROVE = "county_return", "county_approve"
 
-TRANSITIONS: dict[str, Rule] = {rule.action: rule for rule in (
-    Rule(SUBMIT, "提交审核", (S.DRAFT, S.RETURNED), S.SUBMITTED, (Role.PREPARER, Role.APPROVER),
-         gated=True, notify="approvers"),
-    # The preparer's way back before review; an approver who wants changes returns it instead.
-    Rule(WITHDRAW, "撤回提交", (S.SUBMITTED,), S.DRAFT, (Role.PREPARER,), notify="approvers"),
-    Rule(RETURN, "退回修改", (S.SUBMITTED,), S.RETURNED, (Role.APPROVER,), reason_required=True, notify="preparers"),
-    Rule(APPROVE, "审核通过", (S.SUBMITTED,), S.APPROVED, (Role.APPROVER,), gated=True, notify="preparers"),
-    Rule(PUBLISH, "登记发布", (S.APPROVED,), S.PUBLISHED, (Role.PREPARER, Role.APPROVER)),
-    Rule(REOPEN, "重新打开", (S.APPROVED, S.PUBLISHED), S.RETURNED, (Role.APPROVER,), reason_required=True,
-         notify="preparers"),
-    Rule(COUNTY_RETURN, "复核退回", (S.SUBMITTED, S.APPROVED), S.RETURNED, (Role.APPROVER,), reason_required=True,
-         notify="agency", county=True),
-    Rule(COUNTY_APPROVE, "复核通过", (S.APPROVED,), S.APPROVED, (Role.APPROVER,), notify="agency", county=True),
-)}
+TRANSITIONS: dict[str, Rule] = {
+    rule.action: rule
+    for rule in (
+        Rule(
+            SUBMIT,
+            "提交审核",
+            (S.DRAFT, S.RETURNED),
+            S.SUBMITTED,
+            (Role.PREPARER, Role.APPROVER),
+            gated=True,
+            notify="approvers",
+        ),
+        # The preparer's way back before review; an approver who wants changes returns it instead.
+        Rule(WITHDRAW, "撤回提交", (S.SUBMITTED,), S.DRAFT, (Role.PREPARER,), notify="approvers"),
+        Rule(
+            RETURN, "退回修改", (S.SUBMITTED,), S.RETURNED, (Role.APPROVER,), reason_required=True, notify="preparers"
+        ),
+        Rule(APPROVE, "审核通过", (S.SUBMITTED,), S.APPROVED, (Role.APPROVER,), gated=True, notify="preparers"),
+        Rule(PUBLISH, "登记发布", (S.APPROVED,), S.PUBLISHED, (Role.PREPARER, Role.APPROVER)),
+        Rule(
+            REOPEN,
+            "重新打开",
+            (S.APPROVED, S.PUBLISHED),
+            S.RETURNED,
+            (Role.APPROVER,),
+            reason_required=True,
+            notify="preparers",
+        ),
+        Rule(
+            COUNTY_RETURN,
+            "复核退回",
+            (S.SUBMITTED, S.APPROVED),
+            S.RETURNED,
+            (Role.APPROVER,),
+            reason_required=True,
+            notify="agency",
+            county=True,
+        ),
+        Rule(COUNTY_APPROVE, "复核通过", (S.APPROVED,), S.APPROVED, (Role.APPROVER,), notify="agency", county=True),
+    )
+}
 
 # Every (from, to) pair of the own agency's rules belongs to exactly one action, so a Transition
 # recorded before actions were stored still names its action; county rules were always stored.
@@ -141,6 +168,7 @@ def review_required_by(report: Report) -> Agency | None:
 
 
 # --- Submission gate --------------------------------------------------------------------------
+
 
 @dataclass
 class Gate:
@@ -193,21 +221,28 @@ def save_explanations(report: Report, texts: dict[str, str], *, user) -> int:
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if not permissions.can_explain(user, locked):
-            raise TransitionError(f"报告状态为“{locked.get_state_display()}”，或您不是本机关的填报人/审核人，不能填写提示说明。")
+            raise TransitionError(
+                f"报告状态为“{locked.get_state_display()}”，或您不是本机关的填报人/审核人，不能填写提示说明。"
+            )
         gate = check_gate(locked)
-        too_long = [(w, len(texts[w.key].strip())) for w in gate.warnings
-                    if w.key in texts and len(texts[w.key].strip()) > MAX_EXPLANATION_CHARS]
+        too_long = [
+            (w, len(texts[w.key].strip()))
+            for w in gate.warnings
+            if w.key in texts and len(texts[w.key].strip()) > MAX_EXPLANATION_CHARS
+        ]
         if too_long:
             warning, length = too_long[0]
-            raise TransitionError(f"提示说明过长（{length} 字），每条说明最多 {MAX_EXPLANATION_CHARS} 字："
-                                  f"{warning.message}。说明未保存。")
+            raise TransitionError(
+                f"提示说明过长（{length} 字），每条说明最多 {MAX_EXPLANATION_CHARS} 字：{warning.message}。说明未保存。"
+            )
         for warning in gate.warnings:
             if warning.key not in texts:
                 continue
             text = texts[warning.key].strip()
             if text:
                 WarningExplanation.objects.update_or_create(
-                    report=locked, finding_key=warning.key, defaults={"text": text, "author": user})
+                    report=locked, finding_key=warning.key, defaults={"text": text, "author": user}
+                )
             else:
                 WarningExplanation.objects.filter(report=locked, finding_key=warning.key).delete()
         current = {w.key for w in gate.warnings}
@@ -221,8 +256,10 @@ def add_comment(report: Report, *, target: str, text: str, user) -> ReviewCommen
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if not permissions.can_comment(user, locked):
-            raise TransitionError(f"报告状态为“{locked.get_state_display()}”，现在不能提出审核意见"
-                                  "（本机关审核人：待审核时；上级机关复核：待审核或已通过未发布时）。")
+            raise TransitionError(
+                f"报告状态为“{locked.get_state_display()}”，现在不能提出审核意见"
+                "（本机关审核人：待审核时；上级机关复核：待审核或已通过未发布时）。"
+            )
         return _write_comment(locked, target=target, text=text, user=user)
 
 
@@ -232,9 +269,18 @@ def _write_comment(report: Report, *, target: str, text: str, user) -> ReviewCom
 
 # --- The one function that changes state --------------------------------------------------------
 
-def perform_transition(report: Report, action: str, *, user, reason: str = "", revision: int | None = None,
-                       portal_url: str = "", portal_published_on: datetime.date | None = None,
-                       comment: tuple[str, str] | None = None) -> str:
+
+def perform_transition(
+    report: Report,
+    action: str,
+    *,
+    user,
+    reason: str = "",
+    revision: int | None = None,
+    portal_url: str = "",
+    portal_published_on: datetime.date | None = None,
+    comment: tuple[str, str] | None = None,
+) -> str:
     """Perform `action` on `report` as `user` and return the new state.
 
     Checks, in order: the action exists; `user` acts for the report's agency in a role the
@@ -273,7 +319,8 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", r
         expected = revision
         if expected is not None and int(expected) != locked.revision:
             raise TransitionError(
-                f"不能{rule.label}：您打开页面后报告已被修改（修订号 {expected} → {locked.revision}），请刷新页面核对后再操作。")
+                f"不能{rule.label}：您打开页面后报告已被修改（修订号 {expected} → {locked.revision}），请刷新页面核对后再操作。"
+            )
         if rule.reason_required and not reason:
             raise TransitionError(f"{rule.label}必须填写理由。")
         if rule.action == COUNTY_APPROVE and county_reviewed(locked):
@@ -288,8 +335,9 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", r
         if rule.action == PUBLISH:
             reviewer = review_required_by(locked)
             if reviewer is not None and not county_reviewed(locked):
-                raise TransitionError(f"不能登记发布：{reviewer.name}要求下级机关的报告经其复核通过后才能发布，"
-                                      "该报告尚未复核通过。")
+                raise TransitionError(
+                    f"不能登记发布：{reviewer.name}要求下级机关的报告经其复核通过后才能发布，该报告尚未复核通过。"
+                )
             locked.portal_url, locked.portal_published_on = _publication(locked, portal_url, portal_published_on)
             update_fields += ["portal_url", "portal_published_on"]
 
@@ -298,8 +346,14 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", r
         locked._history_user = user  # the audit history names the actor even outside a request
         locked.save(update_fields=update_fields)
         transition = Transition.objects.create(
-            report=locked, from_state=source, to_state=rule.target, actor=user, reason=reason,
-            revision=locked.revision, document=doc, action=rule.action,
+            report=locked,
+            from_state=source,
+            to_state=rule.target,
+            actor=user,
+            reason=reason,
+            revision=locked.revision,
+            document=doc,
+            action=rule.action,
         )
         if rule.action == RETURN and comment:
             target, text = comment
@@ -318,8 +372,10 @@ def perform_transition(report: Report, action: str, *, user, reason: str = "", r
 
 
 def separation_refusal(conflict: str) -> str:
-    return (f"不能审核通过：{conflict}。为保证审核独立，须由本机关另一名审核人审核通过；"
-            f"只有一名审核人的机关，可请管理员在机关设置中开启豁免。")
+    return (
+        f"不能审核通过：{conflict}。为保证审核独立，须由本机关另一名审核人审核通过；"
+        f"只有一名审核人的机关，可请管理员在机关设置中开启豁免。"
+    )
 
 
 def _state_refusal(report: Report, rule: Rule) -> str:
@@ -347,7 +403,8 @@ def _publication(report: Report, portal_url: str, on: datetime.date | None) -> t
     approved = report.transitions.filter(to_state=S.APPROVED).order_by("-at", "-pk").first()
     if approved is not None and on < timezone.localdate(approved.at):
         raise TransitionError(
-            f"发布日期 {on.isoformat()} 早于审核通过的日期 {timezone.localdate(approved.at).isoformat()}。")
+            f"发布日期 {on.isoformat()} 早于审核通过的日期 {timezone.localdate(approved.at).isoformat()}。"
+        )
     return url, on
 
 
@@ -360,6 +417,7 @@ def _freeze(report: Report, user, approval: Transition, doc: dict) -> None:
 
 
 # --- Notifications ----------------------------------------------------------------------------
+
 
 def _name(user) -> str:
     if user is None:
@@ -374,9 +432,12 @@ def recipients(report: Report, rule: Rule, actor) -> list[str]:
     (an approver may have submitted on the preparer's behalf); a county review ("agency") tells
     the agency's preparers and approvers. The actor is never told.
     """
-    roles = {"approvers": [Role.APPROVER], "preparers": [Role.PREPARER]}.get(rule.notify or "", [Role.PREPARER, Role.APPROVER])
+    roles = {"approvers": [Role.APPROVER], "preparers": [Role.PREPARER]}.get(
+        rule.notify or "", [Role.PREPARER, Role.APPROVER]
+    )
     users = get_user_model().objects.filter(
-        is_active=True, membership__agency_id=report.agency_id, membership__role__in=roles)
+        is_active=True, membership__agency_id=report.agency_id, membership__role__in=roles
+    )
     emails = set(users.exclude(email="").values_list("email", flat=True))
     if rule.notify in ("preparers", "agency"):
         submit = report.transitions.filter(to_state=S.SUBMITTED).select_related("actor").order_by("-at", "-pk").first()
@@ -412,6 +473,7 @@ def send_notification(report_pk: int, action: str, actor_pk: int | None, reason:
 
 
 # --- Lock guard ---------------------------------------------------------------------------------
+
 
 def _refuse_if_locked(report_id: int | None) -> None:
     if report_id is None:

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # Its own variable, never DATABASE_URL: this benchmark empties the database it is given.
 os.environ["DATABASE_URL"] = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://annual_county:annual_county@127.0.0.1:5432/annual_county")
+    "BENCH_DATABASE_URL", "postgres://annual_county:annual_county@127.0.0.1:5432/annual_county"
+)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reportsite.settings")
 
 import django
@@ -121,19 +122,25 @@ def main():
         print(f"生成用时 {time.perf_counter() - start:.1f} s")
     else:
         approver = root.members.get(role=Role.APPROVER).user
-    print(f"数据库：{connection.vendor}；{Agency.objects.count()} 个机关，{Report.objects.count()} 份报告"
-          f"（{Report.objects.filter(year=last_year).count()} 份为 {last_year} 年度）")
+    print(
+        f"数据库：{connection.vendor}；{Agency.objects.count()} 个机关，{Report.objects.count()} 份报告"
+        f"（{Report.objects.filter(year=last_year).count()} 份为 {last_year} 年度）"
+    )
 
     client = Client()
     client.force_login(approver)
     board = reverse("county-board", args=[root.pk, last_year])
     print(f"工作台（首次，缓存为空） {cold(client, board):7.1f} ms")
-    for label, url in (("工作台", reverse("county-board", args=[root.pk, last_year])),
-                       ("工作台（落后优先）", reverse("county-board", args=[root.pk, last_year]) + "?sort=laggards"),
-                       ("首页", reverse("home"))):
+    for label, url in (
+        ("工作台", reverse("county-board", args=[root.pk, last_year])),
+        ("工作台（落后优先）", reverse("county-board", args=[root.pk, last_year]) + "?sort=laggards"),
+        ("首页", reverse("home")),
+    ):
         times, cpu, queries, size = measure(client, url, args.rounds)
-        print(f"{label:<10} 中位数 {statistics.median(times):7.1f} ms   p95 {percentile(times, 0.95):7.1f} ms   "
-              f"（本进程 CPU 中位数 {statistics.median(cpu):6.1f} ms）   查询 {queries:3d} 次   页面 {size / 1024:.0f} KB")
+        print(
+            f"{label:<10} 中位数 {statistics.median(times):7.1f} ms   p95 {percentile(times, 0.95):7.1f} ms   "
+            f"（本进程 CPU 中位数 {statistics.median(cpu):6.1f} ms）   查询 {queries:3d} 次   页面 {size / 1024:.0f} KB"
+        )
     print(f"负载：{' '.join(f'{x:.1f}' for x in os.getloadavg())}（{os.cpu_count()} 核）")
 
 

@@ -82,8 +82,7 @@ def main():
     client.force_login(user)
 
     print(f"SQLite, {args.rounds} rounds per section; times in ms")
-    print(f"{'section':<20}{'service med':>12}{'p95':>8}{'queries 1/all':>15}"
-          f"{'POST med':>10}{'p95':>8}{'queries':>9}")
+    print(f"{'section':<20}{'service med':>12}{'p95':>8}{'queries 1/all':>15}{'POST med':>10}{'p95':>8}{'queries':>9}")
     from annual.forms import form_class_for
 
     for step in sections.EDIT_STEPS:
@@ -110,15 +109,20 @@ def main():
             with CaptureQueriesContext(connection) as ctx:
                 start = time.perf_counter()
                 # As a browser submits a form: urlencoded, not the test client's default multipart.
-                response = client.post(f"/reports/{report.pk}/{step.slug}/", urlencode(data),
-                                       content_type="application/x-www-form-urlencoded")
+                response = client.post(
+                    f"/reports/{report.pk}/{step.slug}/",
+                    urlencode(data),
+                    content_type="application/x-www-form-urlencoded",
+                )
                 post_times.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 302, (step.slug, response.status_code, response.content[:500])
             q_post.add(len(ctx.captured_queries))
         queries = f"{'/'.join(map(str, sorted(q_one)))}/{'/'.join(map(str, sorted(q_all)))}"
-        print(f"{step.label[:12]:<20}{statistics.median(service_times):>12.2f}{percentile(service_times, .95):>8.2f}"
-              f"{queries:>15}{statistics.median(post_times):>10.2f}{percentile(post_times, .95):>8.2f}"
-              f"{'/'.join(map(str, sorted(q_post))):>9}")
+        print(
+            f"{step.label[:12]:<20}{statistics.median(service_times):>12.2f}{percentile(service_times, 0.95):>8.2f}"
+            f"{queries:>15}{statistics.median(post_times):>10.2f}{percentile(post_times, 0.95):>8.2f}"
+            f"{'/'.join(map(str, sorted(q_post))):>9}"
+        )
 
 
 if __name__ == "__main__":

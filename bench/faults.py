@@ -31,8 +31,7 @@ from annual.models import Job, JobStatus, Report, ReportSnapshot, ReportState
 
 
 def psql(sql: str) -> None:
-    subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-q", "-d", "postgres", "-c", sql], check=True,
-                   cwd="/")
+    subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-q", "-d", "postgres", "-c", sql], check=True, cwd="/")
 
 
 def postgres(base: str) -> list[bool]:
@@ -45,10 +44,18 @@ def postgres(base: str) -> list[bool]:
     try:
         health = [__import__("requests").get(f"{base}/healthz") for _ in range(3)]
         home = s.get(f"{base}/")
-        results.append(check(all(h.status_code == 503 and "数据库连接失败" in h.json()["database"] for h in health),
-                             f"数据库不可用时 /healthz 返回 503 并指明数据库：{health[0].text}"))
-        results.append(check(home.status_code == 500 and "服务器出错" in home.text and "Traceback" not in home.text,
-                             f"数据库不可用时页面返回 {home.status_code} 中文提示、无堆栈"))
+        results.append(
+            check(
+                all(h.status_code == 503 and "数据库连接失败" in h.json()["database"] for h in health),
+                f"数据库不可用时 /healthz 返回 503 并指明数据库：{health[0].text}",
+            )
+        )
+        results.append(
+            check(
+                home.status_code == 500 and "服务器出错" in home.text and "Traceback" not in home.text,
+                f"数据库不可用时页面返回 {home.status_code} 中文提示、无堆栈",
+            )
+        )
     finally:
         psql(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
     answers = [s.get(f"{base}/").status_code for _ in range(10)]
@@ -68,28 +75,49 @@ def redis(base: str) -> list[bool]:
     results = []
     try:
         health = requests.get(f"{base}/healthz")
-        results.append(check(health.status_code == 503 and "Redis" in health.json().get("redis", ""),
-                             f"Redis 停止后 /healthz 返回 503 并指明 Redis：{health.text}"))
+        results.append(
+            check(
+                health.status_code == 503 and "Redis" in health.json().get("redis", ""),
+                f"Redis 停止后 /healthz 返回 503 并指明 Redis：{health.text}",
+            )
+        )
         results.append(check(prep.get(f"{base}/").status_code == 200, "Redis 停止时首页正常"))
         url = f"/reports/{report.pk}/overview/"
         fields = form_fields(prep.get(base + url).text)
         fields["overview"] = fields.get("overview", "") + "（Redis 停止时保存）"
         saved = prep.post(base + url, fields, allow_redirects=False)
-        results.append(check(saved.status_code == 302 and "Redis 停止时保存" in Report.objects.get(pk=report.pk).overview,
-                             f"Redis 停止时保存成功（{saved.status_code}）"))
+        results.append(
+            check(
+                saved.status_code == 302 and "Redis 停止时保存" in Report.objects.get(pk=report.pk).overview,
+                f"Redis 停止时保存成功（{saved.status_code}）",
+            )
+        )
         token = csrf(prep.get(f"{base}/reports/{report.pk}/approval/").text)
-        prep.post(f"{base}/reports/{report.pk}/transition/submit/", {"reason": "", "revision": "",
-                                                                     "csrfmiddlewaretoken": token})
+        prep.post(
+            f"{base}/reports/{report.pk}/transition/submit/",
+            {"reason": "", "revision": "", "csrfmiddlewaretoken": token},
+        )
         ok = session(base, "two_ok1")
         token = csrf(ok.get(f"{base}/reports/{report.pk}/approval/").text)
-        answer = ok.post(f"{base}/reports/{report.pk}/transition/approve/",
-                         {"reason": "", "revision": "", "csrfmiddlewaretoken": token})
+        answer = ok.post(
+            f"{base}/reports/{report.pk}/transition/approve/",
+            {"reason": "", "revision": "", "csrfmiddlewaretoken": token},
+        )
         job = Job.objects.get(kind="final_pdf", report=report)
-        results.append(check(answer.status_code == 200 and Report.objects.get(pk=report.pk).state == ReportState.APPROVED
-                             and job.status == JobStatus.QUEUED and job.sent_at is None and "定稿生成中" in answer.text,
-                             f"Redis 停止时审核通过已提交，定稿任务排队等待（{job.get_status_display()}：{job.error}）"))
+        results.append(
+            check(
+                answer.status_code == 200
+                and Report.objects.get(pk=report.pk).state == ReportState.APPROVED
+                and job.status == JobStatus.QUEUED
+                and job.sent_at is None
+                and "定稿生成中" in answer.text,
+                f"Redis 停止时审核通过已提交，定稿任务排队等待（{job.get_status_display()}：{job.error}）",
+            )
+        )
     finally:
-        subprocess.Popen(["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--daemonize", "yes"]).wait()
+        subprocess.Popen(
+            ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--daemonize", "yes"]
+        ).wait()
     started = time.monotonic()
     while time.monotonic() - started < 240:
         job.refresh_from_db()
@@ -97,9 +125,13 @@ def redis(base: str) -> list[bool]:
             break
         time.sleep(1)
     snapshot = ReportSnapshot.objects.get(report=report)
-    results.append(check(job.status == JobStatus.DONE and snapshot.ready,
-                         f"Redis 恢复后定稿任务自动执行：{job.get_status_display()}，用时约 {time.monotonic() - started:.0f} 秒，"
-                         f"快照 {ReportSnapshot.objects.filter(report=report).count()} 个"))
+    results.append(
+        check(
+            job.status == JobStatus.DONE and snapshot.ready,
+            f"Redis 恢复后定稿任务自动执行：{job.get_status_display()}，用时约 {time.monotonic() - started:.0f} 秒，"
+            f"快照 {ReportSnapshot.objects.filter(report=report).count()} 个",
+        )
+    )
     return results
 
 

@@ -25,8 +25,11 @@ from pathlib import Path
 from locust import HttpUser, between, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "")
-IDS = (json.loads(Path(os.environ["LOAD_IDS"]).read_text()) if os.environ.get("LOAD_IDS")
-       else {"approved": [], "drafts": [], "sessions": {}})
+IDS = (
+    json.loads(Path(os.environ["LOAD_IDS"]).read_text())
+    if os.environ.get("LOAD_IDS")
+    else {"approved": [], "drafts": [], "sessions": {}}
+)
 BOARD_URL = os.environ.get("LOAD_BOARD_URL", "/")
 _preparer_numbers = itertools.count(int(os.environ.get("LOAD_FIRST_PREPARER", "1")))
 
@@ -81,8 +84,12 @@ def log_in(client, username: str) -> None:
         return
     page = client.get("/login/", name="login")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    response = client.post("/login/", {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
-                           name="login", allow_redirects=False)
+    response = client.post(
+        "/login/",
+        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        name="login",
+        allow_redirects=False,
+    )
     if response.status_code != 302:
         raise RuntimeError(f"login of {username} failed ({response.status_code})")
 
@@ -125,9 +132,12 @@ class Preparer(HttpUser):
         parser.feed(page.text)
         fields = parser.fields
         self.saves += 1
-        fields["overview"] = re.sub(r"（负载测试第\d+次保存）$", "", fields.get("overview", "")) + f"（负载测试第{self.saves}次保存）"
-        with self.client.post(url, fields, name="entry POST save", allow_redirects=False,
-                              catch_response=True) as response:
+        fields["overview"] = (
+            re.sub(r"（负载测试第\d+次保存）$", "", fields.get("overview", "")) + f"（负载测试第{self.saves}次保存）"
+        )
+        with self.client.post(
+            url, fields, name="entry POST save", allow_redirects=False, catch_response=True
+        ) as response:
             if response.status_code == 302:
                 response.success()
             else:

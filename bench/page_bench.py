@@ -99,8 +99,10 @@ def main():
                 assert response.status_code == 200, (url, response.status_code)
                 queries.add(len(ctx.captured_queries))
             html = response.content.decode()
-            print(f"{name:<26}{page:<20}{statistics.median(times):>8.2f}{percentile(times, .95):>8.2f}"
-                  f"{len(response.content):>9}{'/'.join(map(str, sorted(queries))):>9}")
+            print(
+                f"{name:<26}{page:<20}{statistics.median(times):>8.2f}{percentile(times, 0.95):>8.2f}"
+                f"{len(response.content):>9}{'/'.join(map(str, sorted(queries))):>9}"
+            )
             if args.dump:
                 args.dump.mkdir(parents=True, exist_ok=True)
                 (args.dump / f"{name}-{page}.txt").write_text(visible_text(html), encoding="utf-8")

@@ -41,8 +41,14 @@ from annual.pdf import render_html, render_pdf  # noqa: E402
 from annual.pdf.render import html_to_pdf  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 class Timing(float):
@@ -101,7 +107,8 @@ def chromium_batch(html_paths: list[Path], out_dir: Path) -> float:
         for path in html_paths:
             page.goto(path.as_uri(), wait_until="load")
             (out_dir / f"{path.stem}.pdf").write_bytes(
-                page.pdf(format="A4", prefer_css_page_size=True, print_background=True))
+                page.pdf(format="A4", prefer_css_page_size=True, print_background=True)
+            )
         browser.close()
     return time.perf_counter() - start
 
@@ -120,9 +127,16 @@ def batch(files: list[str], tmp: Path, runs: int) -> tuple[Timing, Timing]:
     w_dir, c_dir = tmp / "batch-w", tmp / "batch-c"
     w_dir.mkdir()
     c_dir.mkdir()
-    w, _ = median_time(lambda: subprocess.run(
-        [sys.executable, "manage.py", "render_report", *map(str, json_paths), "--out-dir", str(w_dir), "--final"],
-        cwd=ROOT, check=True, capture_output=True, timeout=600), runs)
+    w, _ = median_time(
+        lambda: subprocess.run(
+            [sys.executable, "manage.py", "render_report", *map(str, json_paths), "--out-dir", str(w_dir), "--final"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        ),
+        runs,
+    )
     c, _ = median_time(lambda: chromium_batch(html_paths, c_dir), runs)
     return w, c
 
@@ -140,8 +154,9 @@ def chromium_warm(html_path: Path, runs: int) -> tuple[float, float, bytes]:
 
         load_and_print()  # warm-up
         both, pdf = median_time(load_and_print, runs)
-        print_only, _ = median_time(lambda: page.pdf(format="A4", prefer_css_page_size=True,
-                                                     print_background=True), runs)
+        print_only, _ = median_time(
+            lambda: page.pdf(format="A4", prefer_css_page_size=True, print_background=True), runs
+        )
         browser.close()
     return both, print_only, pdf
 
@@ -211,25 +226,54 @@ def main() -> None:
         c_long, _, c_long_pdf = chromium_warm(long_path, max(1, args.runs // 2))
         demo = ROOT / "annual" / "demo_data"
         w_batch, c_batch = batch([args.file, str(demo / "cangnan-education-2021.json")], tmp, max(1, args.runs // 2))
-        w_cold, w_cold_pdf = cold([sys.executable, "manage.py", "render_report", args.file, "-o",
-                                   str(tmp / "w.pdf"), "--final"], tmp / "w.pdf", args.runs)
-        c_cold, c_cold_pdf = cold([CHROMIUM, "--headless", *CHROMIUM_ARGS, "--no-pdf-header-footer",
-                                   f"--user-data-dir={tmp / 'profile'}", f"--print-to-pdf={tmp / 'c.pdf'}",
-                                   html_path.as_uri()], tmp / "c.pdf", args.runs)
+        w_cold, w_cold_pdf = cold(
+            [sys.executable, "manage.py", "render_report", args.file, "-o", str(tmp / "w.pdf"), "--final"],
+            tmp / "w.pdf",
+            args.runs,
+        )
+        c_cold, c_cold_pdf = cold(
+            [
+                CHROMIUM,
+                "--headless",
+                *CHROMIUM_ARGS,
+                "--no-pdf-header-footer",
+                f"--user-data-dir={tmp / 'profile'}",
+                f"--print-to-pdf={tmp / 'c.pdf'}",
+                html_path.as_uri(),
+            ],
+            tmp / "c.pdf",
+            args.runs,
+        )
         serve, served_bytes = serve_stored(doc, max(args.runs, 20))
 
     rows = [
-        ("warm render (s)", str(w_warm), str(c_warm),
-         f"{w_warm / c_warm:.2f}, min {w_warm.best / c_warm.best:.2f} (target <= 0.8)"),
+        (
+            "warm render (s)",
+            str(w_warm),
+            str(c_warm),
+            f"{w_warm / c_warm:.2f}, min {w_warm.best / c_warm.best:.2f} (target <= 0.8)",
+        ),
         ("  one layout pass", str(w_one_pass), "", f"{w_one_pass / c_warm:.2f}"),
         ("  page.pdf() alone", "", str(c_print_only), ""),
-        ("30 000 chars (s)", str(w_long), str(c_long),
-         f"{w_long / c_long:.2f}, min {w_long.best / c_long.best:.2f} (target <= 1.0)"),
+        (
+            "30 000 chars (s)",
+            str(w_long),
+            str(c_long),
+            f"{w_long / c_long:.2f}, min {w_long.best / c_long.best:.2f} (target <= 1.0)",
+        ),
         ("  pages", str(pages(w_long_pdf)), str(pages(c_long_pdf)), ""),
-        ("batch of 10 (s)", str(w_batch), str(c_batch),
-         f"{w_batch / c_batch:.2f}, min {w_batch.best / c_batch.best:.2f}"),
-        ("cold render (s)", str(w_cold), str(c_cold),
-         f"{w_cold / c_cold:.2f}, min {w_cold.best / c_cold.best:.2f} (target <= 0.8)"),
+        (
+            "batch of 10 (s)",
+            str(w_batch),
+            str(c_batch),
+            f"{w_batch / c_batch:.2f}, min {w_batch.best / c_batch.best:.2f}",
+        ),
+        (
+            "cold render (s)",
+            str(w_cold),
+            str(c_cold),
+            f"{w_cold / c_cold:.2f}, min {w_cold.best / c_cold.best:.2f} (target <= 0.8)",
+        ),
         ("pages", str(pages(w_pdf)), str(pages(c_pdf)), ""),
         ("bytes", str(len(w_pdf)), str(len(c_pdf)), f"{len(w_pdf) / len(c_pdf):.2f} (target <= 300 KB)"),
         ("bytes (cold runs)", str(len(w_cold_pdf)), str(len(c_cold_pdf)), ""),
@@ -238,8 +282,10 @@ def main() -> None:
     print(f"{'':<20} {'WeasyPrint':<22} {'Chromium':<22} ratio")
     for name, w, c, ratio in rows:
         print(f"{name:<20} {w:<22} {c:<22} {ratio}")
-    print(f"stored approved PDF served by the view: {serve * 1000:.1f} ms median"
-          f" (min {serve.best * 1000:.1f} ms) for {served_bytes} bytes (target <= 20 ms)")
+    print(
+        f"stored approved PDF served by the view: {serve * 1000:.1f} ms median"
+        f" (min {serve.best * 1000:.1f} ms) for {served_bytes} bytes (target <= 20 ms)"
+    )
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
 
 

@@ -57,8 +57,9 @@ def generate(n: int) -> Agency:
     townships = n // 30  # each adds two offices: n agencies in all
     started = time.perf_counter()
     with transaction.atomic():
-        county, agencies = make_big_county(n - 2 * townships, {2019: dict(seed, year=2019), 2020: seed, 2021: doc21},
-                                           name=COUNTY, townships=townships)
+        county, agencies = make_big_county(
+            n - 2 * townships, {2019: dict(seed, year=2019), 2020: seed, 2021: doc21}, name=COUNTY, townships=townships
+        )
     print(f"generated {len(agencies)} agencies x 3 years in {time.perf_counter() - started:.0f} s")
     return county
 
@@ -82,8 +83,10 @@ def measure(fn, rounds: int) -> tuple[list[float], list[float], int]:
 
 
 def show(label: str, times: list[float], cpu: list[float], queries: int) -> None:
-    print(f"{label:<22} wall median {statistics.median(times):7.1f} ms  p95 {percentile(times, .95):7.1f} ms   "
-          f"cpu median {statistics.median(cpu):6.1f} ms   {queries} queries")
+    print(
+        f"{label:<22} wall median {statistics.median(times):7.1f} ms  p95 {percentile(times, 0.95):7.1f} ms   "
+        f"cpu median {statistics.median(cpu):6.1f} ms   {queries} queries"
+    )
 
 
 def main() -> None:
@@ -96,9 +99,11 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     county = Agency.objects.filter(name=COUNTY).first() or generate(args.agencies)
     n = len(build_rollup(county, 2021).parts)
-    print(f"{COUNTY}: {n} agencies with a 2021 report, {Report.objects.filter(agency__parent__isnull=False).count()} "
-          f"reports in the database; PostgreSQL {connection.pg_version}; load average "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    print(
+        f"{COUNTY}: {n} agencies with a 2021 report, {Report.objects.filter(agency__parent__isnull=False).count()} "
+        f"reports in the database; PostgreSQL {connection.pg_version}; load average "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+    )
     settings.ALLOWED_HOSTS = ["*"]
     settings.DEBUG = False
     from django.contrib.auth import get_user_model
@@ -115,8 +120,9 @@ def main() -> None:
 
     show("build_rollup (2021)", *measure(lambda: build_rollup(county, 2021), args.rounds))
     show("roll-up page GET", *measure(lambda: get(page), args.rounds))
-    show("drill-down GET", *measure(lambda: get(page + "cell/?path=applications.received.total&partial=1"),
-                                    args.rounds))
+    show(
+        "drill-down GET", *measure(lambda: get(page + "cell/?path=applications.received.total&partial=1"), args.rounds)
+    )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,9 @@ from annual.workflow import perform_transition
 
 PASSWORD = "two-servers-check-1"
 AGENCY = "双服务器检查局"
-DEMO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "annual", "demo_data",
-                    "cangnan-education-2021.json")
+DEMO = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "annual", "demo_data", "cangnan-education-2021.json"
+)
 
 
 def arrange() -> tuple[Report, dict]:
@@ -64,8 +65,11 @@ def session(base: str, username: str) -> requests.Session:
     s = requests.Session()
     page = s.get(f"{base}/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    r = s.post(f"{base}/login/", {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
-               allow_redirects=False)
+    r = s.post(
+        f"{base}/login/",
+        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        allow_redirects=False,
+    )
     assert r.status_code == 302, f"login {username} on {base}: {r.status_code}"
     return s
 
@@ -95,8 +99,12 @@ def main(a: str, b: str) -> int:
     other = requests.Session()
     other.cookies.update(s.cookies)
     home = other.get(f"{b}/", allow_redirects=False)
-    results.append(check(home.status_code == 200 and f'data-report="{report.pk}"' in home.text,
-                         "在 A 登录的会话在 B 上有效 / a session from A works on B"))
+    results.append(
+        check(
+            home.status_code == 200 and f'data-report="{report.pk}"' in home.text,
+            "在 A 登录的会话在 B 上有效 / a session from A works on B",
+        )
+    )
 
     # 2. Optimistic concurrency: both servers show revision r; A saves; B's save of r is a 409 conflict.
     url = f"/reports/{report.pk}/overview/"
@@ -107,9 +115,15 @@ def main(a: str, b: str) -> int:
     saved = s.post(a + url, on_a, allow_redirects=False)
     conflict = other.post(b + url, on_b, allow_redirects=False)
     report.refresh_from_db()
-    results.append(check(saved.status_code == 302 and conflict.status_code == 409 and "A 的修改" in report.overview
-                         and "B 的修改" not in report.overview,
-                         f"A 保存 {saved.status_code}，B 以旧修订号保存得到冲突 {conflict.status_code} / stale save on B is a conflict"))
+    results.append(
+        check(
+            saved.status_code == 302
+            and conflict.status_code == 409
+            and "A 的修改" in report.overview
+            and "B 的修改" not in report.overview,
+            f"A 保存 {saved.status_code}，B 以旧修订号保存得到冲突 {conflict.status_code} / stale save on B is a conflict",
+        )
+    )
 
     # 3. Row locks: two approvers approve at the same moment, one through each server: one wins.
     perform_transition(report, "submit", user=get_user_model().objects.get(username="two_prep"))
@@ -121,8 +135,10 @@ def main(a: str, b: str) -> int:
     def approve(i):
         base, sess = approvers[i]
         start.wait()
-        responses[i] = sess.post(f"{base}/reports/{report.pk}/transition/approve/",
-                                 {"reason": "", "revision": "", "csrfmiddlewaretoken": tokens[i]})
+        responses[i] = sess.post(
+            f"{base}/reports/{report.pk}/transition/approve/",
+            {"reason": "", "revision": "", "csrfmiddlewaretoken": tokens[i]},
+        )
 
     threads = [threading.Thread(target=approve, args=(i,)) for i in range(2)]
     for t in threads:
@@ -133,10 +149,13 @@ def main(a: str, b: str) -> int:
     won = sum("已审核通过" in t for t in texts)
     refused = sum("不能审核通过" in t for t in texts)
     approvals = Transition.objects.filter(report=report, to_state=ReportState.APPROVED).count()
-    results.append(check(won == 1 and refused == 1 and approvals == 1
-                         and ReportSnapshot.objects.filter(report=report).count() == 1,
-                         f"同时审核通过：成功 {won}、被拒 {refused}、通过记录 {approvals}、快照 "
-                         f"{ReportSnapshot.objects.filter(report=report).count()} / concurrent approvals on A and B"))
+    results.append(
+        check(
+            won == 1 and refused == 1 and approvals == 1 and ReportSnapshot.objects.filter(report=report).count() == 1,
+            f"同时审核通过：成功 {won}、被拒 {refused}、通过记录 {approvals}、快照 "
+            f"{ReportSnapshot.objects.filter(report=report).count()} / concurrent approvals on A and B",
+        )
+    )
     return 0 if all(results) else 1
 
 

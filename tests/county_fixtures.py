@@ -36,7 +36,9 @@ def make_county(n: int, doc: dict, *, name: str = "测试县人民政府", passw
         parent = county
         if i % 5 == 4:  # nested one level below the previous agency
             parent = agencies[-1]
-        agency = Agency.objects.create(name=f"{name.removesuffix('人民政府')}第{i + 1:02d}机关（测试用较长的机关名称）", parent=parent)
+        agency = Agency.objects.create(
+            name=f"{name.removesuffix('人民政府')}第{i + 1:02d}机关（测试用较长的机关名称）", parent=parent
+        )
         agencies.append(agency)
         state = STATES[i % len(STATES)]
         make_user(f"prep_{agency.pk}", agency, Role.PREPARER, password=password)
@@ -46,6 +48,7 @@ def make_county(n: int, doc: dict, *, name: str = "测试县人民政府", passw
         report_doc["agency"] = agency.name
         report = write_document(report_doc, agency)
         Report.objects.filter(pk=report.pk).update(
-            state=state, portal_url="https://www.example.gov.cn/art/1.html" if state == S.PUBLISHED else "")
+            state=state, portal_url="https://www.example.gov.cn/art/1.html" if state == S.PUBLISHED else ""
+        )
     preparer = agencies[0].members.get().user
     return County(county, agencies, approver, preparer, doc["year"])

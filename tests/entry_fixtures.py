@@ -34,4 +34,3 @@ def step_data(report, slug: str) -> dict:
     data["revision"] = str(form.initial["revision"])
     data["report_revision"] = str(form.initial["report_revision"])
     return data
-

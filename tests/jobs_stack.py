@@ -47,7 +47,9 @@ class RedisServer:
     def start(self) -> RedisServer:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for(self._answers, timeout=20, what="redis-server")
         return self
 
@@ -76,15 +78,33 @@ class Worker:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Worker:
-        args = [CELERY, "-A", "reportsite", "worker", "-P", "prefork", "-c", "1", "-l", "info",
-                "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"]
+        args = [
+            CELERY,
+            "-A",
+            "reportsite",
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            "1",
+            "-l",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ]
         if self.beat:
             args += ["-B", "-s", str(self.log.with_suffix(".beat"))]
         self._out = open(self.log, "ab")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=self._out, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        wait_for(lambda: b"ready." in self.log.read_bytes() or self.proc.poll() is not None,
-                 timeout=60, what="the celery worker to start")
+        self.proc = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        wait_for(
+            lambda: b"ready." in self.log.read_bytes() or self.proc.poll() is not None,
+            timeout=60,
+            what="the celery worker to start",
+        )
         if self.proc.poll() is not None:
             raise AssertionError("celery worker exited:\n" + self.log.read_text(errors="replace")[-3000:])
         return self

@@ -12,8 +12,10 @@ from annual.money import MONEY_MAX
 from .conftest import DEMO_DIR
 
 # 60 characters, units and organs that a line of the title or the signature must not strand.
-LONG_AGENCY = ("浙江省温州市苍南县人民政府办公室政务公开与数字化改革工作领导小组"
-               "办公室暨苍南县大数据发展管理中心政府信息公开与政策解读科")
+LONG_AGENCY = (
+    "浙江省温州市苍南县人民政府办公室政务公开与数字化改革工作领导小组"
+    "办公室暨苍南县大数据发展管理中心政府信息公开与政策解读科"
+)
 MAX_MONEY = str(MONEY_MAX)  # the largest amount the document allows
 
 
@@ -37,8 +39,9 @@ def worst_case_document() -> dict:
     for block in spec.PROACTIVE_BLOCKS["2019"]:
         for item in block.items:
             for f in block.fields:
-                doc["proactive"][item.key][f.key] = (MAX_MONEY if f.kind == spec.MONEY
-                                                     else -MAX_COUNT if f.kind == spec.SIGNED else MAX_COUNT)
+                doc["proactive"][item.key][f.key] = (
+                    MAX_MONEY if f.kind == spec.MONEY else -MAX_COUNT if f.kind == spec.SIGNED else MAX_COUNT
+                )
     for row in doc["applications"].values():
         for key in row:
             row[key] = MAX_COUNT

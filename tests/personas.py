@@ -43,8 +43,9 @@ class Personas:
 def make_user(username: str, agency: Agency | None, role: str | None, *, password: str | None = None, **extra):
     """A user of `agency` in `role`. Without `password` the user cannot sign in with one (tests
     use `force_login`), which keeps the many persona fixtures free of slow password hashing."""
-    user = get_user_model().objects.create_user(username, email=f"{username}@example.gov.cn", password=password,
-                                                **extra)
+    user = get_user_model().objects.create_user(
+        username, email=f"{username}@example.gov.cn", password=password, **extra
+    )
     if agency is not None:
         Membership.objects.create(user=user, agency=agency, role=role)
     return user
@@ -60,7 +61,9 @@ def personas(db, doc_2021) -> Personas:
     doc_b = copy.deepcopy(doc_2021)
     doc_b["agency"] = agency_b.name
     return Personas(
-        county=county, agency_a=agency_a, agency_b=agency_b,
+        county=county,
+        agency_a=agency_a,
+        agency_b=agency_b,
         preparer_a=make_user("prep_a", agency_a, Role.PREPARER),
         approver_a=make_user("appr_a", agency_a, Role.APPROVER),
         preparer_b=make_user("prep_b", agency_b, Role.PREPARER),

@@ -56,8 +56,9 @@ def fixed_seed(seed_doc: dict) -> dict:
     return doc
 
 
-def make_big_county(n: int, docs_by_year: dict[int, dict], *, name: str = "苍南县人民政府",
-                    townships: int = 0) -> tuple[Agency, list[Agency]]:
+def make_big_county(
+    n: int, docs_by_year: dict[int, dict], *, name: str = "苍南县人民政府", townships: int = 0
+) -> tuple[Agency, list[Agency]]:
     """A county of `n` agencies (the first `townships` of them with two offices each below them),
     each with a published report per year, scaled differently per agency."""
     county = Agency.objects.create(name=name)

@@ -68,10 +68,15 @@ def test_admin_refuses_a_loop_with_a_clear_message(client, chain):
     city, _county, _bureau, office = chain
     admin = make_user("root", None, None, is_staff=True, is_superuser=True)
     client.force_login(admin)
-    response = client.post(reverse("admin:annual_agency_change", args=[city.pk]), {
-        "name": city.name, "parent": office.pk,
-        "children-TOTAL_FORMS": "0", "children-INITIAL_FORMS": "0",
-    })
+    response = client.post(
+        reverse("admin:annual_agency_change", args=[city.pk]),
+        {
+            "name": city.name,
+            "parent": office.pk,
+            "children-TOTAL_FORMS": "0",
+            "children-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 200
     assert "形成循环" in response.content.decode()
     assert Agency.objects.get(pk=city.pk).parent_id is None

@@ -21,8 +21,9 @@ def save_cells(report, key: str, changes: dict, user):
     fresh = load_report(report.pk)
     values = sections.section_values(report_to_document(fresh), fresh, key)
     values.update(changes)
-    return sections.save_section(report.pk, key, values, loaded_revision=sections.section_revision(fresh, key),
-                                 user=user)
+    return sections.save_section(
+        report.pk, key, values, loaded_revision=sections.section_revision(fresh, key), user=user
+    )
 
 
 def fix_received(report, user):
@@ -65,9 +66,17 @@ def test_transitions_recorded_with_reason_and_revision(personas):
     perform_transition(report, "return", user=personas.approver_a, reason="一、本年新收的自然人数有误")
     submit, ret = Transition.objects.filter(report=report)
     assert (submit.from_state, submit.to_state, submit.actor, submit.reason) == (
-        S.DRAFT, S.SUBMITTED, personas.preparer_a, "")
+        S.DRAFT,
+        S.SUBMITTED,
+        personas.preparer_a,
+        "",
+    )
     assert (ret.from_state, ret.to_state, ret.actor, ret.reason) == (
-        S.SUBMITTED, S.RETURNED, personas.approver_a, "一、本年新收的自然人数有误")
+        S.SUBMITTED,
+        S.RETURNED,
+        personas.approver_a,
+        "一、本年新收的自然人数有误",
+    )
     assert ret.revision == report.revision and ret.document == report_to_document(load_report(report.pk))
     titles = [e.title for e in audit_trail(report) if e.kind == "transition"]
     assert titles == ["退回修改：待审核 → 已退回", "提交审核：草稿 → 待审核"]
@@ -82,8 +91,10 @@ def test_history_page_shows_values_and_transitions(client, personas):
     page = client.get(reverse("report-history", args=[report.pk])).content.decode()
     assert "理由：请核对自然人数" in page
     assert "退回修改：待审核 → 已退回" in page and "appr_a" in page
-    row = (f"<td>三（一）予以公开·自然人</td><td class=\"text-break\" data-old>{old}</td><td>→</td>"
-           f"<td class=\"text-break\" data-new>{new}</td>")
+    row = (
+        f'<td>三（一）予以公开·自然人</td><td class="text-break" data-old>{old}</td><td>→</td>'
+        f'<td class="text-break" data-new>{new}</td>'
+    )
     assert row in page
     # Newest first: the preparer's fix is above the return.
     assert page.index("data-old>" + str(old)) < page.index("理由：请核对自然人数")
@@ -98,8 +109,11 @@ def test_changes_since_return_shows_exactly_the_fixed_cells(client, personas):
     returned, changes = changes_since_return(report)
     assert returned.reason == "请核对"
     assert {c.path for c in changes} == {
-        CELL, "applications.granted.total", "applications.partially_granted.natural_person",
-        "applications.partially_granted.total"}
+        CELL,
+        "applications.granted.total",
+        "applications.partially_granted.natural_person",
+        "applications.partially_granted.total",
+    }
     first = next(c for c in changes if c.path == CELL)
     assert (first.label, first.old, first.new) == ("三（一）予以公开·自然人", old, new)
     client.force_login(personas.approver_a)

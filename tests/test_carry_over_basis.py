@@ -35,15 +35,24 @@ def test_compares_with_last_years_approved_values_not_its_later_draft(personas, 
     row.save()
     previous = previous_document(personas.agency_a.name, 2021)
     assert previous["applications"]["carried_forward"]["natural_person"] == 7
-    assert not [f for f in _carry(check_document(_this_year(personas, 7), previous))
-                if f.cells == ("applications.carried_over.natural_person",)]
-    (finding,) = [f for f in _carry(check_document(_this_year(personas, 9), previous))
-                  if f.cells == ("applications.carried_over.natural_person",)]
+    assert not [
+        f
+        for f in _carry(check_document(_this_year(personas, 7), previous))
+        if f.cells == ("applications.carried_over.natural_person",)
+    ]
+    (finding,) = [
+        f
+        for f in _carry(check_document(_this_year(personas, 9), previous))
+        if f.cells == ("applications.carried_over.natural_person",)
+    ]
     assert "已审核通过" in finding.message and "7" in finding.message
 
 
 def test_unapproved_last_year_is_named_in_the_warning(personas, seed_report):
     previous = previous_document(personas.agency_a.name, 2021)
-    (finding,) = [f for f in _carry(check_document(_this_year(personas, 12345), previous))
-                  if f.cells == ("applications.carried_over.natural_person",)]
+    (finding,) = [
+        f
+        for f in _carry(check_document(_this_year(personas, 12345), previous))
+        if f.cells == ("applications.carried_over.natural_person",)
+    ]
     assert "尚未审核通过" in finding.message and "草稿" in finding.message

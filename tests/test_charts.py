@@ -25,15 +25,24 @@ def test_report_charts_of_the_2021_example(doc_2021):
     applicants, outcomes, review = report_charts(doc_2021)
     received = doc_2021["applications"]["received"]
     assert applicants.categories == ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
-    assert applicants.series[0].values == tuple(received[k] for k in ("natural_person", "commercial", "research",
-                                                                        "social_welfare", "legal_service", "other_org"))
-    assert outcomes.categories == ("（一）予以公开", "（二）部分公开", "（三）不予公开", "（四）无法提供", "（五）不予处理",
-                                   "（六）其他处理")
+    assert applicants.series[0].values == tuple(
+        received[k]
+        for k in ("natural_person", "commercial", "research", "social_welfare", "legal_service", "other_org")
+    )
+    assert outcomes.categories == (
+        "（一）予以公开",
+        "（二）部分公开",
+        "（三）不予公开",
+        "（四）无法提供",
+        "（五）不予处理",
+        "（六）其他处理",
+    )
     # The group bars are the sums of their rows; all of them together are （七）总计.
     assert sum(outcomes.series[0].values) == doc_2021["applications"]["handled_total"]["total"]
     assert [s.name for s in review.series] == ["行政复议", "行政诉讼·未经复议直接起诉", "行政诉讼·复议后起诉"]
-    assert review.series[0].values == tuple(doc_2021["review_litigation"]["review"][k]
-                                            for k in ("upheld", "corrected", "other", "pending"))
+    assert review.series[0].values == tuple(
+        doc_2021["review_litigation"]["review"][k] for k in ("upheld", "corrected", "other", "pending")
+    )
 
 
 def test_blank_document_has_no_chart():
@@ -84,6 +93,8 @@ def test_rollup_charts_by_agency_and_by_year(doc_2021, seed_doc):
     assert chart.series[0].values == (doc_2021["applications"]["received"]["total"], None)
     years = year_chart([doc_2021, seed_doc])
     assert years.categories == ("2020年", "2021年")
-    assert years.series[0].values == (seed_doc["applications"]["received"]["total"],
-                                      doc_2021["applications"]["received"]["total"])
+    assert years.series[0].values == (
+        seed_doc["applications"]["received"]["total"],
+        doc_2021["applications"]["received"]["total"],
+    )
     etree.fromstring(svg(years).encode())  # well-formed

@@ -75,8 +75,14 @@ def test_hostile_input_exits_2_in_chinese_without_traceback(tmp_path, command, c
     make, fragment = CASES[case]
     target = make(tmp_path)
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}", PYTHONIOENCODING="utf-8")
-    result = subprocess.run([sys.executable, "manage.py", *COMMANDS[command](target, tmp_path)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=TIMEOUT)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *COMMANDS[command](target, tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert result.returncode == 2, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and "Error:" not in result.stderr.replace("CommandError", "")
     assert fragment in result.stderr
@@ -87,8 +93,14 @@ def test_hostile_input_exits_2_in_chinese_without_traceback(tmp_path, command, c
 def test_caps_are_named_and_sized_for_the_largest_legitimate_input(seed_doc):
     # The longest legitimate document: every text at its limit, in 3-byte UTF-8, pretty-printed.
     from annual.document import MAX_TEXT_CHARS
-    longest = dict(seed_doc, intro="字" * MAX_TEXT_CHARS, overview="字" * MAX_TEXT_CHARS,
-                   problems="字" * MAX_TEXT_CHARS, other_matters="字" * MAX_TEXT_CHARS)
+
+    longest = dict(
+        seed_doc,
+        intro="字" * MAX_TEXT_CHARS,
+        overview="字" * MAX_TEXT_CHARS,
+        problems="字" * MAX_TEXT_CHARS,
+        other_matters="字" * MAX_TEXT_CHARS,
+    )
     size = len(json.dumps(longest, ensure_ascii=False, indent=2).encode("utf-8"))
     assert size < safe_input.MAX_JSON_BYTES
     assert safe_input.MAX_JSON_BYTES < safe_input.MAX_WORKBOOK_BYTES <= safe_input.MAX_PDF_BYTES

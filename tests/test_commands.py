@@ -24,8 +24,9 @@ EXAMPLE_2021 = ROOT / "annual" / "demo_data" / "cangnan-education-2021.json"
 def run_cli(*args, tmp_path) -> subprocess.CompletedProcess:
     """Run manage.py as a user would, on an empty database of its own."""
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}", PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def write(tmp_path, doc, name="doc.json") -> str:
@@ -39,12 +40,14 @@ def test_check_report_seed_json_exits_1_with_exactly_four_errors(tmp_path):
     assert result.returncode == 1, result.stderr
     findings = json.loads(result.stdout)
     errors = [f for f in findings if f["severity"] == "error"]
-    assert sorted((f["rule"], f["cells"][0], f["expected"], f["actual"]) for f in errors) == sorted([
-        ("row_total", "applications.withheld_internal_affairs.total", 0, 1),
-        ("row_total", "applications.carried_forward.total", 0, 6),
-        ("handled_total", "applications.handled_total.natural_person", 43, 44),
-        ("balance", "applications.handled_total.natural_person", 50, 44),
-    ])
+    assert sorted((f["rule"], f["cells"][0], f["expected"], f["actual"]) for f in errors) == sorted(
+        [
+            ("row_total", "applications.withheld_internal_affairs.total", 0, 1),
+            ("row_total", "applications.carried_forward.total", 0, 6),
+            ("handled_total", "applications.handled_total.natural_person", 43, 44),
+            ("balance", "applications.handled_total.natural_person", 50, 44),
+        ]
+    )
     for f in findings:
         assert set(f) == {"rule", "severity", "cells", "expected", "actual", "message"}
 
@@ -66,15 +69,25 @@ def test_check_report_plain_output_is_chinese_lines(tmp_path):
     assert lines[-1] == "共 4 个错误，0 个提示。"
 
 
-@pytest.mark.parametrize("mutate,fragment", [
-    (lambda d: "{not json", "JSON 格式错误"),
-    (lambda d: d.update(format="other/9") or d, "format"),
-    (lambda d: d.update(template="2022") or d, "template"),
-    (lambda d: d.pop("applications") and d, "applications"),
-    (lambda d: d["applications"]["received"].update(natural_person="46") or d, "applications.received.natural_person"),
-    (lambda d: d["applications"]["received"].update(natural_person=46.0) or d, "applications.received.natural_person"),
-    (lambda d: d["review_litigation"]["review"].update(total=-1) or d, "review_litigation.review.total"),
-], ids=["bad-json", "format", "template", "missing-section", "string", "float", "negative"])
+@pytest.mark.parametrize(
+    "mutate,fragment",
+    [
+        (lambda d: "{not json", "JSON 格式错误"),
+        (lambda d: d.update(format="other/9") or d, "format"),
+        (lambda d: d.update(template="2022") or d, "template"),
+        (lambda d: d.pop("applications") and d, "applications"),
+        (
+            lambda d: d["applications"]["received"].update(natural_person="46") or d,
+            "applications.received.natural_person",
+        ),
+        (
+            lambda d: d["applications"]["received"].update(natural_person=46.0) or d,
+            "applications.received.natural_person",
+        ),
+        (lambda d: d["review_litigation"]["review"].update(total=-1) or d, "review_litigation.review.total"),
+    ],
+    ids=["bad-json", "format", "template", "missing-section", "string", "float", "negative"],
+)
 def test_check_report_invalid_document_exits_2_without_traceback(tmp_path, seed_doc, mutate, fragment):
     doc = mutate(copy.deepcopy(seed_doc))
     path = tmp_path / "bad.json"
@@ -94,7 +107,9 @@ def test_check_report_missing_file_exits_2(tmp_path):
 @pytest.mark.django_db
 def test_check_report_uses_last_years_report_for_warnings(tmp_path, seed_doc, doc_2021):
     seed_doc["agency"] = doc_2021["agency"]
-    call_command("import_report", write(tmp_path, seed_doc, "prev.json"), agency=doc_2021["agency"], stdout=io.StringIO())
+    call_command(
+        "import_report", write(tmp_path, seed_doc, "prev.json"), agency=doc_2021["agency"], stdout=io.StringIO()
+    )
     out = io.StringIO()
     call_command("check_report", write(tmp_path, doc_2021), json=True, stdout=out)
     warnings = [f for f in json.loads(out.getvalue()) if f["rule"] == "carry_over_continuity"]
@@ -134,7 +149,8 @@ def test_import_creates_rows_for_every_template_row(tmp_path):
     report = Report.objects.get()
     assert report.template == "2021" and report.agency.name == "某机关"
     assert sorted(report.application_rows.values_list("key", flat=True)) == sorted(
-        r.key for r in spec.application_rows("2021"))
+        r.key for r in spec.application_rows("2021")
+    )
     assert report.proactive_items.count() == 6 and report.review_groups.count() == 3
 
 
@@ -201,6 +217,7 @@ def test_load_demo_creates_county_reports_and_accounts():
         parts = line.split()
         if len(parts) >= 2 and Membership.objects.filter(user__username=parts[0]).exists():
             from django.contrib.auth import get_user_model
+
             assert get_user_model().objects.get(username=parts[0]).check_password(parts[1])
     # Running it again changes no report and still prints working logins.
     reports = Report.objects.count()

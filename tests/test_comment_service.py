@@ -21,10 +21,14 @@ def test_add_comment_writes_only_while_submitted_and_only_for_the_own_approver(p
     report.save(update_fields=["state"])
     with pytest.raises(workflow.TransitionError):
         workflow.add_comment(report, target="", text="请核对", user=personas.preparer_a)
-    comment = workflow.add_comment(report, target="applications.granted.total", text=" 请核对总计 ",
-                                   user=personas.approver_a)
-    assert (comment.target, comment.text, comment.author) == ("applications.granted.total", "请核对总计",
-                                                              personas.approver_a)
+    comment = workflow.add_comment(
+        report, target="applications.granted.total", text=" 请核对总计 ", user=personas.approver_a
+    )
+    assert (comment.target, comment.text, comment.author) == (
+        "applications.granted.total",
+        "请核对总计",
+        personas.approver_a,
+    )
     assert ReviewComment.objects.filter(report=report).count() == 1
 
 

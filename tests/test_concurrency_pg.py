@@ -20,8 +20,10 @@ from tests.personas import make_user, personas  # noqa: F401
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row-lock race needs PostgreSQL (set DATABASE_URL=postgres://…); SQLite locks the whole file"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="row-lock race needs PostgreSQL (set DATABASE_URL=postgres://…); SQLite locks the whole file",
+    ),
 ]
 S = ReportState
 WAIT = 60  # seconds; only a bound so a broken lock fails instead of hanging, never an expectation
@@ -35,6 +37,7 @@ def run_in_thread(target, results, name):
             results[name] = exc
         finally:
             connections.close_all()  # each thread opened its own connection
+
     thread = threading.Thread(target=body, name=name)
     thread.start()
     return thread
@@ -45,7 +48,9 @@ def waiting_on_lock(pid_exclude: int) -> bool:
     with connections["default"].cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> %s", [pid_exclude])
+            "AND wait_event_type = 'Lock' AND pid <> %s",
+            [pid_exclude],
+        )
         return cursor.fetchone()[0] > 0
 
 
@@ -71,12 +76,17 @@ def test_second_approver_waits_for_row_lock_then_sees_approval(submitted):
     post_save.connect(hold_lock, sender=Transition, dispatch_uid="test-hold-lock")
     results: dict = {}
     try:
-        first = run_in_thread(lambda: perform_transition(Report.objects.get(pk=report_id), "approve",
-                                                         user=personas.approver_a), results, "approve")
+        first = run_in_thread(
+            lambda: perform_transition(Report.objects.get(pk=report_id), "approve", user=personas.approver_a),
+            results,
+            "approve",
+        )
         assert holding.wait(WAIT), "the first approver never reached the locked section"
-        second_thread = run_in_thread(lambda: perform_transition(Report.objects.get(pk=report_id), "return",
-                                                                 user=second, reason="自然人数有误"),
-                                      results, "return")
+        second_thread = run_in_thread(
+            lambda: perform_transition(Report.objects.get(pk=report_id), "return", user=second, reason="自然人数有误"),
+            results,
+            "return",
+        )
         own_pid = connection.cursor().connection.info.backend_pid
         blocked = False
         for _ in range(600):
@@ -97,7 +107,9 @@ def test_second_approver_waits_for_row_lock_then_sees_approval(submitted):
     assert isinstance(refusal, TransitionError)
     assert "不能退回修改：报告当前状态为“已通过”" in str(refusal) and "appr_a 已于" in str(refusal)
     assert list(Transition.objects.filter(report_id=report_id).values_list("to_state", flat=True)) == [
-        S.SUBMITTED, S.APPROVED]
+        S.SUBMITTED,
+        S.APPROVED,
+    ]
     assert Report.objects.get(pk=report_id).state == S.APPROVED
 
 
@@ -109,8 +121,10 @@ def test_simultaneous_return_and_approve_exactly_one_wins(submitted):
     fourth = make_user("appr_a4", personas.agency_a, Role.APPROVER)
     barrier = threading.Barrier(4, timeout=WAIT)
     attempts = {
-        "approve-1": (personas.approver_a, "approve"), "return-2": (second, "return"),
-        "approve-3": (third, "approve"), "return-4": (fourth, "return"),
+        "approve-1": (personas.approver_a, "approve"),
+        "return-2": (second, "return"),
+        "approve-3": (third, "approve"),
+        "return-4": (fourth, "return"),
     }
 
     def attempt(user, action):
@@ -127,7 +141,7 @@ def test_simultaneous_return_and_approve_exactly_one_wins(submitted):
     losers = {name: r for name, r in results.items() if isinstance(r, Exception)}
     assert len(winners) == 1, results
     assert all(isinstance(r, TransitionError) and "报告当前状态为" in str(r) for r in losers.values()), losers
-    (name, state), = winners.items()
+    ((name, state),) = winners.items()
     assert state == (S.APPROVED if name.startswith("approve") else S.RETURNED)
     assert Transition.objects.filter(report_id=report_id).exclude(to_state=S.SUBMITTED).count() == 1
     assert Report.objects.get(pk=report_id).state == state

@@ -148,7 +148,9 @@ def test_board_summary_follows_a_changed_report(client, doc_2021):
     assert rows[draft_agency.pk].errors == 0
     broken = copy.deepcopy(doc_2021)
     broken["agency"] = draft_agency.name
-    broken["applications"]["received"]["natural_person"] = (broken["applications"]["received"]["natural_person"] or 0) + 5
+    broken["applications"]["received"]["natural_person"] = (
+        broken["applications"]["received"]["natural_person"] or 0
+    ) + 5
     write_document(broken, draft_agency, report=Report.objects.get(agency=draft_agency, year=county.year))
     rows = {r.agency_id: r for r in _board(client, county).context["rows"]}
     assert rows[draft_agency.pk].errors > 0

@@ -17,8 +17,7 @@ from annual.workflow import TransitionError, perform_transition
 from tests.personas import make_user, personas  # noqa: F401
 
 S = ReportState
-PERSONAS = ("preparer_a", "approver_a", "preparer_b", "approver_b", "county_approver", "admin",
-            "other_county_approver")
+PERSONAS = ("preparer_a", "approver_a", "preparer_b", "approver_b", "county_approver", "admin", "other_county_approver")
 EXPECTED = {
     ("county_return", S.SUBMITTED): S.RETURNED,
     ("county_return", S.APPROVED): S.RETURNED,
@@ -32,8 +31,9 @@ def arrange_state(report, state):
     report.refresh_from_db()
 
 
-@pytest.mark.parametrize("action,state,persona", list(itertools.product(
-    ("county_return", "county_approve"), tuple(S.values), PERSONAS)))
+@pytest.mark.parametrize(
+    "action,state,persona", list(itertools.product(("county_return", "county_approve"), tuple(S.values), PERSONAS))
+)
 def test_only_an_approver_above_reviews(personas, action, state, persona):
     report = personas.report_a
     arrange_state(report, state)
@@ -104,8 +104,9 @@ def test_without_the_setting_publication_does_not_wait(personas):
     assert perform_transition(personas.report_a, workflow.PUBLISH, user=personas.preparer_a, **PUBLISH) == S.PUBLISHED
 
 
-@pytest.mark.parametrize("state,allowed", [(S.DRAFT, False), (S.SUBMITTED, True), (S.APPROVED, True),
-                                           (S.PUBLISHED, False)])
+@pytest.mark.parametrize(
+    "state,allowed", [(S.DRAFT, False), (S.SUBMITTED, True), (S.APPROVED, True), (S.PUBLISHED, False)]
+)
 def test_county_comments_on_a_cell_section_or_the_whole_report(client, personas, state, allowed):
     report = personas.report_a
     arrange_state(report, state)
@@ -136,5 +137,6 @@ def test_a_county_approver_two_levels_up_reviews_too(personas, doc_2021):
     county.save()
     city_approver = make_user("city", city, Role.APPROVER)
     arrange_state(personas.report_a, S.SUBMITTED)
-    assert perform_transition(personas.report_a, workflow.COUNTY_RETURN, user=city_approver, reason="请修改") \
-        == S.RETURNED
+    assert (
+        perform_transition(personas.report_a, workflow.COUNTY_RETURN, user=city_approver, reason="请修改") == S.RETURNED
+    )

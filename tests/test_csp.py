@@ -28,8 +28,12 @@ def _policy(response) -> dict[str, list[str]]:
 
 def test_pages_send_a_policy_without_inline_script(personas, seed_report):
     client = client_for(personas.preparer_a)
-    for url in ("/", reverse("report-step", args=[seed_report.pk, "applications"]),
-                reverse("report-approval", args=[seed_report.pk]), "/no-such-page/"):
+    for url in (
+        "/",
+        reverse("report-step", args=[seed_report.pk, "applications"]),
+        reverse("report-approval", args=[seed_report.pk]),
+        "/no-such-page/",
+    ):
         policy = _policy(client.get(url))
         assert policy["script-src"] == ["'self'"], url
         assert policy["default-src"] == ["'self'"]

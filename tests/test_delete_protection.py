@@ -34,8 +34,11 @@ def once_approved(personas):
 
 
 def _trail(report):
-    return (Transition.objects.filter(report=report).count(), ReportSnapshot.objects.filter(report=report).count(),
-            ReviewComment.objects.filter(report=report).count())
+    return (
+        Transition.objects.filter(report=report).count(),
+        ReportSnapshot.objects.filter(report=report).count(),
+        ReviewComment.objects.filter(report=report).count(),
+    )
 
 
 def test_instance_delete_is_refused(once_approved):
@@ -63,8 +66,10 @@ def test_admin_cannot_delete(once_approved, personas):
     url = reverse("admin:annual_report_delete", args=[once_approved.pk])
     assert client.get(url).status_code == 403
     assert client.post(url, {"post": "yes"}).status_code == 403
-    response = client.post(reverse("admin:annual_report_changelist"),
-                           {"action": "delete_selected", "_selected_action": [once_approved.pk], "post": "yes"})
+    response = client.post(
+        reverse("admin:annual_report_changelist"),
+        {"action": "delete_selected", "_selected_action": [once_approved.pk], "post": "yes"},
+    )
     assert response.status_code in (200, 302, 403)
     assert Report.objects.filter(pk=once_approved.pk).exists()
     assert _trail(once_approved)[0] == 5
@@ -72,10 +77,12 @@ def test_admin_cannot_delete(once_approved, personas):
 
 def test_transitions_and_snapshots_cannot_be_deleted(once_approved):
     # Each attempt in its own savepoint, as a request's transaction would be.
-    for attempt in (lambda: Transition.objects.filter(report=once_approved).first().delete(),
-                    lambda: Transition.objects.filter(report=once_approved).delete(),
-                    lambda: ReportSnapshot.objects.filter(report=once_approved).delete(),
-                    lambda: ReviewComment.objects.filter(report=once_approved).delete()):
+    for attempt in (
+        lambda: Transition.objects.filter(report=once_approved).first().delete(),
+        lambda: Transition.objects.filter(report=once_approved).delete(),
+        lambda: ReportSnapshot.objects.filter(report=once_approved).delete(),
+        lambda: ReviewComment.objects.filter(report=once_approved).delete(),
+    ):
         with pytest.raises(REFUSED), transaction.atomic():
             attempt()
     assert _trail(once_approved) == (5, 1, 1)

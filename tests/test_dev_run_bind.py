@@ -12,12 +12,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_options(*args, **env) -> tuple[int, dict[str, str], str]:
-    script = (f'source "{ROOT / "dev"}"; run_options "$@"; '
-              'printf "%s\\n" "BIND=$RUN_BIND" "DEBUG=${DJANGO_DEBUG-}" "KEY=${DJANGO_SECRET_KEY-}" '
-              '"HOSTS=${DJANGO_ALLOWED_HOSTS-}"')
+    script = (
+        f'source "{ROOT / "dev"}"; run_options "$@"; '
+        'printf "%s\\n" "BIND=$RUN_BIND" "DEBUG=${DJANGO_DEBUG-}" "KEY=${DJANGO_SECRET_KEY-}" '
+        '"HOSTS=${DJANGO_ALLOWED_HOSTS-}"'
+    )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    result = subprocess.run(["bash", "-c", script, "dev", *args], capture_output=True, text=True, timeout=30,
-                            env={**clean, **env})
+    result = subprocess.run(
+        ["bash", "-c", script, "dev", *args], capture_output=True, text=True, timeout=30, env={**clean, **env}
+    )
     values = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
     return result.returncode, values, result.stderr
 
@@ -54,6 +57,6 @@ def test_server_command_uses_the_chosen_address():
     text = (ROOT / "dev").read_text(encoding="utf-8")
     # The demo server (cmd_run) listens where --lan says; `./dev serve` is the production stack,
     # which listens on every interface on purpose (behind the README's reverse proxy).
-    run = text[text.index("cmd_run() {"):text.index("\n}\n", text.index("cmd_run() {"))]
+    run = text[text.index("cmd_run() {") : text.index("\n}\n", text.index("cmd_run() {"))]
     assert 'runserver --noreload "$RUN_BIND:$port"' in run
     assert "0.0.0.0" not in run

@@ -77,14 +77,17 @@ def test_unknown_key_and_wrong_version_row(seed_doc):
     assert sorted(_paths(seed_doc)) == ["applications.other_misc", "surprise"]
 
 
-@pytest.mark.parametrize("value,fragment", [
-    ("46", "字符串"),
-    (46.0, "小数"),
-    (4.5, "小数"),
-    (-1, "负数"),
-    (True, "布尔值"),
-    ([1], "数组"),
-])
+@pytest.mark.parametrize(
+    "value,fragment",
+    [
+        ("46", "字符串"),
+        (46.0, "小数"),
+        (4.5, "小数"),
+        (-1, "负数"),
+        (True, "布尔值"),
+        ([1], "数组"),
+    ],
+)
 def test_bad_count_names_path(seed_doc, value, fragment):
     seed_doc["applications"]["received"]["natural_person"] = value
     [(path, message)] = _problems(seed_doc)
@@ -99,8 +102,19 @@ def test_change_may_be_negative_in_2019(seed_doc):
     assert _paths(seed_doc) == ["proactive.licensing.previous"]
 
 
-@pytest.mark.parametrize("amount,ok", [("271.53", True), ("59237.2449", True), ("0", True), (None, True),
-                                      ("1.23456", False), ("-1", False), (271.53, False), ("1,000", False)])
+@pytest.mark.parametrize(
+    "amount,ok",
+    [
+        ("271.53", True),
+        ("59237.2449", True),
+        ("0", True),
+        (None, True),
+        ("1.23456", False),
+        ("-1", False),
+        (271.53, False),
+        ("1,000", False),
+    ],
+)
 def test_money(seed_doc, amount, ok):
     seed_doc["proactive"]["procurement"]["amount_wan_yuan"] = amount
     if ok:

@@ -25,8 +25,9 @@ def _values(report, key):
 
 
 @pytest.mark.parametrize("key", ["applications", "review_litigation", "proactive", "basic", "overview"])
-def test_save_section_query_count_does_not_grow_with_changed_rows(personas, seed_report, key,
-                                                                   django_assert_max_num_queries):
+def test_save_section_query_count_does_not_grow_with_changed_rows(
+    personas, seed_report, key, django_assert_max_num_queries
+):
     values = _values(seed_report, key)
     numeric = [p for p, v in values.items() if isinstance(v, int) and not isinstance(v, bool)]
     one = dict(values)
@@ -63,8 +64,9 @@ def test_save_section_conflict_carries_current_values_and_writes_nothing(persona
     values = _values(seed_report, "overview")
     sections.save_section(seed_report.pk, "overview", {"overview": "甲"}, loaded_revision=0, user=personas.preparer_a)
     with pytest.raises(sections.SectionConflict) as exc:
-        sections.save_section(seed_report.pk, "overview", values | {"overview": "乙"}, loaded_revision=0,
-                              user=personas.approver_a)
+        sections.save_section(
+            seed_report.pk, "overview", values | {"overview": "乙"}, loaded_revision=0, user=personas.approver_a
+        )
     assert exc.value.current == {"overview": "甲"}
     assert exc.value.revision == 1 and exc.value.saved_by == "prep_a"
     assert load_report(seed_report.pk).overview == "甲"
@@ -74,8 +76,13 @@ def test_save_section_conflict_carries_current_values_and_writes_nothing(persona
 def test_save_section_refuses_locked_reports(personas, seed_report, state):
     Report.objects.filter(pk=seed_report.pk).update(state=state)
     with pytest.raises(sections.NotEditable):
-        sections.save_section(seed_report.pk, "applications", _values(seed_report, "applications"),
-                              loaded_revision=0, user=personas.preparer_a)
+        sections.save_section(
+            seed_report.pk,
+            "applications",
+            _values(seed_report, "applications"),
+            loaded_revision=0,
+            user=personas.preparer_a,
+        )
 
 
 def test_create_report_2021_prefills_carried_over_from_last_years_carried_forward(personas, seed_report):
@@ -84,7 +91,8 @@ def test_create_report_2021_prefills_carried_over_from_last_years_carried_forwar
     doc = report_to_document(load_report(report.pk))
     assert doc["template"] == spec.V2021
     assert doc["applications"]["carried_over"] == {
-        c.key: (6 if c.key == "total" else None) for c in spec.APPLICATION_COLUMNS}
+        c.key: (6 if c.key == "total" else None) for c in spec.APPLICATION_COLUMNS
+    }
     assert doc["agency"] == "苍南县人民政府办公室"  # the label last year's report used
     assert doc["meta"]["signed_by"] == "苍南县人民政府办公室" and "index_number" not in doc["meta"]
     assert doc["applications"]["received"]["total"] is None
@@ -128,8 +136,10 @@ def test_new_report_view_creates_and_reports_bad_years(personas):
 def test_completeness_of_each_step(personas, seed_report):
     report = load_report(seed_report.pk)
     doc = report_to_document(report)
-    status = {key: sections.completeness(doc, report, key).status
-              for key in ("basic", "overview", "proactive", "applications", "review_litigation", "other_matters")}
+    status = {
+        key: sections.completeness(doc, report, key).status
+        for key in ("basic", "overview", "proactive", "applications", "review_litigation", "other_matters")
+    }
     assert set(status.values()) == {sections.COMPLETE}
     blank = sections.new_document(personas.agency_b, 2030, None)
     assert sections.completeness(blank, report, "applications").status == sections.EMPTY
@@ -158,18 +168,22 @@ def test_home_lists_own_reports_and_approver_reaches_subordinates_on_the_board(p
     assert ">填报</a>" not in board.content.decode()  # read-only: no 填报 button
 
 
-@pytest.mark.parametrize("today,taken,expected", [
-    (datetime.date(2026, 11, 27), set(), 2026),
-    (datetime.date(2027, 1, 10), set(), 2026),
-    (datetime.date(2027, 1, 10), {2026}, 2027),
-    (datetime.date(2026, 9, 30), set(), 2025),
-])
+@pytest.mark.parametrize(
+    "today,taken,expected",
+    [
+        (datetime.date(2026, 11, 27), set(), 2026),
+        (datetime.date(2027, 1, 10), set(), 2026),
+        (datetime.date(2027, 1, 10), {2026}, 2027),
+        (datetime.date(2026, 9, 30), set(), 2025),
+    ],
+)
 def test_default_new_year_follows_the_reporting_season(today, taken, expected):
     assert sections.default_new_year(today, taken) == expected
 
 
 def test_revised_sections_are_the_entry_steps():
     from annual.interchange import REVISED_SECTIONS
+
     assert REVISED_SECTIONS == tuple(s.key for s in sections.EDIT_STEPS)
 
 
@@ -180,6 +194,7 @@ def test_import_over_a_report_makes_an_open_page_conflict(tmp_path, personas, se
     import json
 
     from django.core.management import call_command
+
     loaded = sections.section_revision(seed_report, "applications")
     doc = report_to_document(load_report(seed_report.pk))
     doc["applications"]["received"]["natural_person"] = 99
@@ -187,6 +202,11 @@ def test_import_over_a_report_makes_an_open_page_conflict(tmp_path, personas, se
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     call_command("import_report", str(path), agency=seed_report.agency.name, replace=True, stdout=io.StringIO())
     with pytest.raises(sections.SectionConflict) as exc:
-        sections.save_section(seed_report.pk, "applications", {"applications.received.natural_person": 1},
-                              loaded_revision=loaded, user=personas.preparer_a)
+        sections.save_section(
+            seed_report.pk,
+            "applications",
+            {"applications.received.natural_person": 1},
+            loaded_revision=loaded,
+            user=personas.preparer_a,
+        )
     assert exc.value.current["applications.received.natural_person"] == 99

@@ -27,13 +27,22 @@ SHOWN = {
     "basic": ['value="001008003009001/2021-29025"', 'value="2021-01-30"', "灵溪镇人民大道555号"],
     "overview": ["受理依申请公开办件46件"],
     "proactive": ['name="proactive.procurement.amount_wan_yuan"', 'value="271.53"', "第二十条第（九）项", "采购总金额"],
-    "applications": ['name="applications.received.natural_person" value="46"', "属于三类内部事务信息",
-                     "申请人情况", "法人或其他组织", "本列数据的勾稽关系为", 'id="grid-config"'],
+    "applications": [
+        'name="applications.received.natural_person" value="46"',
+        "属于三类内部事务信息",
+        "申请人情况",
+        "法人或其他组织",
+        "本列数据的勾稽关系为",
+        'id="grid-config"',
+    ],
     "review-litigation": ['name="review_litigation.litigation_direct.total"', "未经复议直接起诉", "复议后起诉"],
     "problems": ["(一)存在问题"],
     "other-matters": ["无。"],
-    "review": ["苍南县人民政府办公室2020年度政府信息公开工作年度报告", "六类申请人之和为 0，总计填写为 1",
-               "#cell-applications.withheld_internal_affairs.total"],
+    "review": [
+        "苍南县人民政府办公室2020年度政府信息公开工作年度报告",
+        "六类申请人之和为 0，总计填写为 1",
+        "#cell-applications.withheld_internal_affairs.total",
+    ],
 }
 
 
@@ -50,24 +59,51 @@ def test_step_page_shows_saved_values_and_step_list(personas, seed_report, slug)
 
 
 EDITS = {
-    "basic": ({"meta.index_number": "X-1", "meta.signed_on": "2021-02-01", "meta.contact.phone": ""},
-              lambda doc, r: (doc["meta"]["index_number"], doc["meta"]["signed_on"], "phone" in doc["meta"].get("contact", {})),
-              ("X-1", "2021-02-01", False)),
-    "overview": ({"overview": "（一）主动公开\r\n\r\n全年公开文件28件。"},
-                 lambda doc, r: doc["overview"], "（一）主动公开\n\n全年公开文件28件。"),
-    "proactive": ({"proactive.procurement.amount_wan_yuan": "１,２７１.５０", "proactive.licensing.change": "-3"},
-                  lambda doc, r: (doc["proactive"]["procurement"]["amount_wan_yuan"], doc["proactive"]["licensing"]["change"]),
-                  ("1271.50", -3)),
-    "applications": ({"applications.withheld_internal_affairs.natural_person": "１",
-                      "applications.carried_forward.natural_person": " 6 "},
-                     lambda doc, r: (doc["applications"]["withheld_internal_affairs"]["natural_person"],
-                                     doc["applications"]["carried_forward"]["natural_person"]),
-                     (1, 6)),
-    "review-litigation": ({"review_litigation.review.upheld": "无", "review_litigation.review.total": "—"},
-                          lambda doc, r: (doc["review_litigation"]["review"]["upheld"], doc["review_litigation"]["review"]["total"]),
-                          (None, None)),
-    "problems": ({"problems": "（一）存在问题\n\n解读不够。"}, lambda doc, r: doc["problems"], "（一）存在问题\n\n解读不够。"),
-    "other-matters": ({"other_matters": "本年度未收取信息处理费。"}, lambda doc, r: doc["other_matters"], "本年度未收取信息处理费。"),
+    "basic": (
+        {"meta.index_number": "X-1", "meta.signed_on": "2021-02-01", "meta.contact.phone": ""},
+        lambda doc, r: (
+            doc["meta"]["index_number"],
+            doc["meta"]["signed_on"],
+            "phone" in doc["meta"].get("contact", {}),
+        ),
+        ("X-1", "2021-02-01", False),
+    ),
+    "overview": (
+        {"overview": "（一）主动公开\r\n\r\n全年公开文件28件。"},
+        lambda doc, r: doc["overview"],
+        "（一）主动公开\n\n全年公开文件28件。",
+    ),
+    "proactive": (
+        {"proactive.procurement.amount_wan_yuan": "１,２７１.５０", "proactive.licensing.change": "-3"},
+        lambda doc, r: (doc["proactive"]["procurement"]["amount_wan_yuan"], doc["proactive"]["licensing"]["change"]),
+        ("1271.50", -3),
+    ),
+    "applications": (
+        {
+            "applications.withheld_internal_affairs.natural_person": "１",
+            "applications.carried_forward.natural_person": " 6 ",
+        },
+        lambda doc, r: (
+            doc["applications"]["withheld_internal_affairs"]["natural_person"],
+            doc["applications"]["carried_forward"]["natural_person"],
+        ),
+        (1, 6),
+    ),
+    "review-litigation": (
+        {"review_litigation.review.upheld": "无", "review_litigation.review.total": "—"},
+        lambda doc, r: (doc["review_litigation"]["review"]["upheld"], doc["review_litigation"]["review"]["total"]),
+        (None, None),
+    ),
+    "problems": (
+        {"problems": "（一）存在问题\n\n解读不够。"},
+        lambda doc, r: doc["problems"],
+        "（一）存在问题\n\n解读不够。",
+    ),
+    "other-matters": (
+        {"other_matters": "本年度未收取信息处理费。"},
+        lambda doc, r: doc["other_matters"],
+        "本年度未收取信息处理费。",
+    ),
 }
 
 
@@ -111,15 +147,23 @@ def test_field_error_keeps_everything_typed_and_saves_nothing(personas, seed_rep
     assert ApplicationRow.objects.get(report=seed_report, key="granted").natural_person == 17
 
 
-@pytest.mark.parametrize("slug,field,bad,fragment", [
-    ("proactive", "proactive.procurement.amount_wan_yuan", "1.23456", "小数超过 4 位"),
-    ("proactive", "proactive.rules.made", "-1", "是负数"),
-    ("review-litigation", "review_litigation.review.total", "2.5", "不能是小数"),
-    ("basic", "meta.published_on", "2021-13-45", "发布日期：输入一个有效的日期"),
-    ("basic", "agency", "", "机关名称（标题中的写法）：这个字段是必填项"),
-    ("basic", "meta.contact.postcode", "1" * 21, "邮编：确保该变量包含不超过 20 字符"),
-    ("overview", "overview", "字" * (MAX_TEXT_CHARS + 1), f"一、总体情况：确保该变量包含不超过 {MAX_TEXT_CHARS} 字符"),
-])
+@pytest.mark.parametrize(
+    "slug,field,bad,fragment",
+    [
+        ("proactive", "proactive.procurement.amount_wan_yuan", "1.23456", "小数超过 4 位"),
+        ("proactive", "proactive.rules.made", "-1", "是负数"),
+        ("review-litigation", "review_litigation.review.total", "2.5", "不能是小数"),
+        ("basic", "meta.published_on", "2021-13-45", "发布日期：输入一个有效的日期"),
+        ("basic", "agency", "", "机关名称（标题中的写法）：这个字段是必填项"),
+        ("basic", "meta.contact.postcode", "1" * 21, "邮编：确保该变量包含不超过 20 字符"),
+        (
+            "overview",
+            "overview",
+            "字" * (MAX_TEXT_CHARS + 1),
+            f"一、总体情况：确保该变量包含不超过 {MAX_TEXT_CHARS} 字符",
+        ),
+    ],
+)
 def test_bad_input_is_a_chinese_field_error_never_a_500(personas, seed_report, slug, field, bad, fragment):
     data = step_data(seed_report, slug) | {field: bad}
     response = client_for(personas.preparer_a).post(url(seed_report, slug), data)
@@ -140,8 +184,9 @@ def test_second_tab_gets_conflict_with_other_values_and_nothing_is_overwritten(p
     assert ApplicationRow.objects.get(report=seed_report, key="granted").natural_person == 20
     # Saving again after seeing the conflict knowingly replaces the other values.
     revision = re.search(r'name="revision" value="(\d+)"', html).group(1)
-    second.post(url(seed_report, "applications"),
-                loaded | {"applications.granted.natural_person": "30", "revision": revision})
+    second.post(
+        url(seed_report, "applications"), loaded | {"applications.granted.natural_person": "30", "revision": revision}
+    )
     assert ApplicationRow.objects.get(report=seed_report, key="granted").natural_person == 30
 
 
@@ -153,12 +198,15 @@ def test_other_sections_saved_meanwhile_are_no_conflict(personas, seed_report):
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("action,goto,target", [
-    ("next", "", "review-litigation"),
-    ("prev", "", "proactive"),
-    ("save", "review", "review"),
-    ("save", "", "applications"),
-])
+@pytest.mark.parametrize(
+    "action,goto,target",
+    [
+        ("next", "", "review-litigation"),
+        ("prev", "", "proactive"),
+        ("save", "review", "review"),
+        ("save", "", "applications"),
+    ],
+)
 def test_save_then_navigate(personas, seed_report, action, goto, target):
     data = step_data(seed_report, "applications") | {"action": action, "goto": goto}
     response = client_for(personas.preparer_a).post(url(seed_report, "applications"), data)
@@ -183,8 +231,9 @@ def test_submitted_report_is_read_only_in_view_and_service(personas, seed_report
     html = client.get(url(seed_report, "overview")).content.decode()
     assert "您只能查看" in html and 'data-testid="save"' not in html
     with pytest.raises(sections.NotEditable):
-        sections.save_section(seed_report.pk, "overview", {"overview": "改"}, loaded_revision=0,
-                              user=personas.preparer_a)
+        sections.save_section(
+            seed_report.pk, "overview", {"overview": "改"}, loaded_revision=0, user=personas.preparer_a
+        )
     assert load_report(seed_report.pk).overview.startswith("2020年")
 
 
@@ -207,14 +256,25 @@ def test_review_page_groups_findings_by_severity_and_links_cells(personas, seed_
     assert 'data-testid="review-error-count">4<' in html
     errors = html.split('data-testid="review-errors"')[1].split("</ol>")[0]
     assert errors.count("<li>") == 4
-    for cell in ("applications.withheld_internal_affairs.total", "applications.carried_forward.total",
-                 "applications.handled_total.natural_person"):
-        assert f'{url(seed_report, "applications")}#cell-{cell}' in errors
+    for cell in (
+        "applications.withheld_internal_affairs.total",
+        "applications.carried_forward.total",
+        "applications.handled_total.natural_person",
+    ):
+        assert f"{url(seed_report, 'applications')}#cell-{cell}" in errors
     # The whole report in official order.
-    doc = html[html.index('data-testid="review-doc"'):]
-    order = [doc.index(h) for h in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-                                      "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
-                                      "六、其他需要报告的事项")]
+    doc = html[html.index('data-testid="review-doc"') :]
+    order = [
+        doc.index(h)
+        for h in (
+            "一、总体情况",
+            "二、主动公开政府信息情况",
+            "三、收到和处理政府信息公开申请情况",
+            "四、政府信息公开行政复议、行政诉讼情况",
+            "五、存在的主要问题及改进情况",
+            "六、其他需要报告的事项",
+        )
+    ]
     assert order == sorted(order)
     assert "annual/workflow" not in html  # the partial rendered, not its path
 
@@ -232,8 +292,12 @@ def test_each_step_shows_the_review_comments_that_concern_it(personas):
     from annual.models import ReviewComment
 
     report = personas.report_a
-    for target, text in (("", "整体意见"), ("applications", "三的意见"),
-                         ("applications.granted.total", "单元格意见"), ("review_litigation.review.total", "四的意见")):
+    for target, text in (
+        ("", "整体意见"),
+        ("applications", "三的意见"),
+        ("applications.granted.total", "单元格意见"),
+        ("review_litigation.review.total", "四的意见"),
+    ):
         ReviewComment.objects.create(report=report, target=target, text=text, author=personas.approver_a)
     client = client_for(personas.preparer_a)
     applications = client.get(url(report, "applications")).content.decode()

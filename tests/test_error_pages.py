@@ -16,8 +16,12 @@ ENGLISH = ("Not Found", "Bad Request", "Server Error", "Forbidden", "CSRF verifi
 
 
 def _is_site_page(html: str, code: int) -> bool:
-    return (f'data-error-page="{code}"' in html and "政府信息公开工作年度报告" in html and "app.css" in html
-            and not any(word in html for word in ENGLISH))
+    return (
+        f'data-error-page="{code}"' in html
+        and "政府信息公开工作年度报告" in html
+        and "app.css" in html
+        and not any(word in html for word in ENGLISH)
+    )
 
 
 def test_404_page_is_chinese(client, personas):
@@ -43,8 +47,11 @@ def test_400_page_is_chinese(personas, seed_report):
     url = reverse("report-step", args=[seed_report.pk, "overview"])
     client.get(url)
     token = client.cookies["csrftoken"].value
-    response = client.post(url, f"csrfmiddlewaretoken={token}&overview=%E4",
-                           content_type="application/x-www-form-urlencoded; charset=latin-1")
+    response = client.post(
+        url,
+        f"csrfmiddlewaretoken={token}&overview=%E4",
+        content_type="application/x-www-form-urlencoded; charset=latin-1",
+    )
     assert response.status_code == 400 and _is_site_page(response.content.decode(), 400)
 
 
@@ -67,8 +74,7 @@ def test_one_language_whatever_the_browser_asks(personas, seed_report, accept):
     client = client_for(personas.preparer_a)
     data = step_data(seed_report, "basic")
     data["meta.published_on"] = "not-a-date"
-    response = client.post(reverse("report-step", args=[seed_report.pk, "basic"]), data,
-                           HTTP_ACCEPT_LANGUAGE=accept)
+    response = client.post(reverse("report-step", args=[seed_report.pk, "basic"]), data, HTTP_ACCEPT_LANGUAGE=accept)
     html = response.content.decode()
     assert 'lang="zh-hans"' in html
     assert "Enter a valid date" not in html and "This field" not in html

@@ -37,14 +37,17 @@ def submit_and_approve(report, personas, capture):
     return report
 
 
-def test_inline_approval_stores_pdf_in_storage_and_serves_it_verified(client, personas, settings,
-                                                                    django_capture_on_commit_callbacks):
+def test_inline_approval_stores_pdf_in_storage_and_serves_it_verified(
+    client, personas, settings, django_capture_on_commit_callbacks
+):
     report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
     snapshot = ReportSnapshot.objects.get(report=report)
     job = Job.objects.get(kind=JobKind.FINAL_PDF)
     assert (job.status, job.attempts, job.snapshot_id, job.report_id) == (JobStatus.DONE, 1, snapshot.pk, report.pk)
     stored = Path(settings.MEDIA_ROOT) / snapshot.file.name
-    assert stored.read_bytes().startswith(b"%PDF-") and hashlib.sha256(stored.read_bytes()).hexdigest() == snapshot.sha256
+    assert (
+        stored.read_bytes().startswith(b"%PDF-") and hashlib.sha256(stored.read_bytes()).hexdigest() == snapshot.sha256
+    )
     assert snapshot.approval.to_state == S.APPROVED
     client.force_login(personas.preparer_a)
     response = client.get(reverse("report-pdf", args=[report.pk]))
@@ -56,7 +59,8 @@ def test_inline_approval_stores_pdf_in_storage_and_serves_it_verified(client, pe
 
 
 def test_failed_final_pdf_keeps_the_approval_shows_the_error_and_reruns_once(
-        client, personas, monkeypatch, django_capture_on_commit_callbacks):
+    client, personas, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr("annual.pdf.render.layout", broken)
     report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
     assert report.state == S.APPROVED  # nothing approved depends on the job succeeding
@@ -102,7 +106,8 @@ def read_only_media(settings):
 
 
 def test_read_only_storage_gives_a_clear_error_and_the_approval_stays(
-        client, personas, read_only_media, django_capture_on_commit_callbacks):
+    client, personas, read_only_media, django_capture_on_commit_callbacks
+):
     report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
     assert report.state == S.APPROVED and ReportSnapshot.objects.filter(report=report).count() == 1
     job = Job.objects.get(kind=JobKind.FINAL_PDF)
@@ -129,7 +134,8 @@ def test_draft_pdf_is_cached_per_version_and_dropped_on_change(client, personas,
     changed = client.get(url)
     assert changed.status_code == 200 and changed.content != first.content
     assert list(Job.objects.filter(kind=JobKind.DRAFT_PDF).values_list("key", flat=True)) == [
-        jobs.draft_key(Report.objects.get(pk=report.pk))]
+        jobs.draft_key(Report.objects.get(pk=report.pk))
+    ]
     assert not stored.exists()
 
 
@@ -143,8 +149,9 @@ def test_draft_cache_has_a_size_bound(client, personas, settings, django_capture
     assert not any(Path(settings.MEDIA_ROOT, "drafts").rglob("*.pdf"))
 
 
-def test_mail_outage_fails_the_notification_job_not_the_transition(personas, settings,
-                                                                   django_capture_on_commit_callbacks):
+def test_mail_outage_fails_the_notification_job_not_the_transition(
+    personas, settings, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1
     with django_capture_on_commit_callbacks(execute=True):
@@ -173,7 +180,8 @@ def test_county_bulk_job_zips_every_approved_pdf(personas, django_capture_on_com
 
 
 def test_broker_down_approval_commits_and_the_job_waits_on_its_row(
-        client, personas, settings, monkeypatch, django_capture_on_commit_callbacks):
+    client, personas, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     """Redis unreachable: the approval commits, the job row stays 「排队中」 with a clear note."""
     from tests.jobs_stack import use_broker
 
@@ -210,7 +218,8 @@ def test_migration_moves_database_pdfs_to_storage_byte_for_byte(settings):
     report = apps.get_model("annual", "Report").objects.create(agency=agency, year=2021, template="2021")
     pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40
     old = apps.get_model("annual", "ReportSnapshot").objects.create(
-        report=report, document={}, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())
+        report=report, document={}, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest()
+    )
     executor = MigrationExecutor(connection)
     executor.migrate([("annual", "0009_jobs")])
     snapshot = ReportSnapshot.objects.get(pk=old.pk)

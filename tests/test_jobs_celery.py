@@ -120,8 +120,11 @@ def test_worker_killed_mid_render_reruns_with_exactly_one_snapshot(personas, set
     report = personas.report_a
     Report.objects.filter(pk=report.pk).update(overview=LONG, problems=LONG, other_matters=LONG)
     job = approve(report, personas)
-    running = wait_for(lambda: Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exclude(worker="").first(),
-                       timeout=120, what="the worker to start rendering")
+    running = wait_for(
+        lambda: Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).exclude(worker="").first(),
+        timeout=120,
+        what="the worker to start rendering",
+    )
     pid = int(running.worker.rsplit(":", 1)[1])
     os.kill(pid, signal.SIGKILL)  # the pool process dies mid-render; the message goes back
     done = wait_for(lambda: finished(job.pk), timeout=300, what="the rerun of the final PDF job")

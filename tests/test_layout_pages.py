@@ -29,8 +29,12 @@ def test_review_page_splits_paragraphs_exactly_as_the_print(personas, seed_repor
     html = client_for(personas.preparer_a).get(url(seed_report, "review")).content.decode()
     shown = re.findall(r'<p class="para">(?:<span class="sub-h">(.*?)</span>)?(.*?)</p>', html)
     expected = [(p.heading, p.text) for p in paragraphs(TRICKY)]
-    assert expected == [("（一）主动公开情况。", "本年度共公开信息100条。"), ("", "第二行正文"),
-                        ("(二)依申请公开", ""), ("", "全角空格开头的段落")]
+    assert expected == [
+        ("（一）主动公开情况。", "本年度共公开信息100条。"),
+        ("", "第二行正文"),
+        ("(二)依申请公开", ""),
+        ("", "全角空格开头的段落"),
+    ]
     for pair in expected:
         assert pair in shown
     printed = render_html(_doc(seed_report))
@@ -39,6 +43,7 @@ def test_review_page_splits_paragraphs_exactly_as_the_print(personas, seed_repor
 
 def _doc(report):
     from annual.interchange import load_report, report_to_document
+
     return report_to_document(load_report(report.pk))
 
 
@@ -51,8 +56,11 @@ def test_review_page_prints_money_with_its_unit_like_the_pdf(personas, seed_repo
 
 
 def test_entry_grid_has_one_input_per_layout_value_cell_in_layout_order(personas, seed_report):  # noqa: F811
-    for slug, key in (("proactive", "proactive"), ("applications", "applications"),
-                      ("review-litigation", "review_litigation")):
+    for slug, key in (
+        ("proactive", "proactive"),
+        ("applications", "applications"),
+        ("review-litigation", "review_litigation"),
+    ):
         html = client_for(personas.preparer_a).get(url(seed_report, slug)).content.decode()
         names = re.findall(r'<input class="cell[^"]*" name="([^"]+)"', html)
         assert names == [c.path for c in build_table(_doc(seed_report), key).value_cells()]
@@ -61,6 +69,6 @@ def test_entry_grid_has_one_input_per_layout_value_cell_in_layout_order(personas
 def test_money_unit_follows_the_print_in_the_entry_grid(personas, seed_report):  # noqa: F811
     html = client_for(personas.preparer_a).get(url(seed_report, "proactive")).content.decode()
     # 2019 采购总金额 has no unit in its header: the value carries it, in the grid as on paper.
-    assert re.search(r'<th[^>]*>采购总金额</th>', html) and "（万元）" not in html
+    assert re.search(r"<th[^>]*>采购总金额</th>", html) and "（万元）" not in html
     assert 'name="proactive.procurement.amount_wan_yuan" value="271.53"' in html
     assert re.search(r'name="proactive.procurement.amount_wan_yuan"[^>]*><span class="unit">万元</span>', html)

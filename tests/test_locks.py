@@ -37,6 +37,7 @@ def snapshot(report) -> tuple:
 
 # --- Entry forms --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("state", LOCKED)
 def test_entry_post_to_locked_report_changes_nothing(client, personas, state):
     report = personas.report_a
@@ -60,12 +61,17 @@ def test_entry_post_to_locked_report_changes_nothing(client, personas, state):
 def test_entry_service_refuses_locked_report(personas):
     arrange_state(personas.report_a, S.APPROVED)
     with pytest.raises(sections.NotEditable):
-        sections.save_section(personas.report_a.pk, "overview", {"overview": "x"},
-                              loaded_revision=sections.section_revision(personas.report_a, "overview"),
-                              user=personas.preparer_a)
+        sections.save_section(
+            personas.report_a.pk,
+            "overview",
+            {"overview": "x"},
+            loaded_revision=sections.section_revision(personas.report_a, "overview"),
+            user=personas.preparer_a,
+        )
 
 
 # --- import_report ------------------------------------------------------------------------------
+
 
 def _write(tmp_path, doc) -> str:
     path = tmp_path / "report.json"
@@ -81,8 +87,9 @@ def test_import_report_refuses_locked_report(tmp_path, personas, doc_2021, state
     changed = copy.deepcopy(doc_2021)
     changed["overview"] = "导入覆盖"
     with pytest.raises(CommandError, match="已锁定，不能导入覆盖") as exc:
-        call_command("import_report", _write(tmp_path, changed), agency=report.agency.name, replace=True,
-                     stdout=io.StringIO())
+        call_command(
+            "import_report", _write(tmp_path, changed), agency=report.agency.name, replace=True, stdout=io.StringIO()
+        )
     assert exc.value.returncode == 1
     assert snapshot(report) == before
 
@@ -92,13 +99,15 @@ def test_import_report_replaces_returned_report(tmp_path, personas, doc_2021):
     arrange_state(report, S.RETURNED)
     changed = copy.deepcopy(doc_2021)
     changed["overview"] = "导入覆盖"
-    call_command("import_report", _write(tmp_path, changed), agency=report.agency.name, replace=True,
-                 stdout=io.StringIO())
+    call_command(
+        "import_report", _write(tmp_path, changed), agency=report.agency.name, replace=True, stdout=io.StringIO()
+    )
     report.refresh_from_db()
     assert report.overview == "导入覆盖" and report.state == S.RETURNED
 
 
 # --- The admin ----------------------------------------------------------------------------------
+
 
 def _admin_url(report, what="change"):
     return reverse(f"admin:annual_report_{what}", args=[report.pk])
@@ -126,9 +135,16 @@ def test_admin_edits_only_header_facts_of_editable_report(client, personas):
     assert 'name="signed_by"' in page
     for locked_field in ("state", "revision", "overview", "year", "portal_url"):
         assert f'name="{locked_field}"' not in page
-    data = {"agency_label": report.agency_label, "title": "", "signed_by": "苍南县教育局（更正）",
-            "intro": "", "transitions-TOTAL_FORMS": "0", "transitions-INITIAL_FORMS": "0",
-            "snapshots-TOTAL_FORMS": "0", "snapshots-INITIAL_FORMS": "0"}
+    data = {
+        "agency_label": report.agency_label,
+        "title": "",
+        "signed_by": "苍南县教育局（更正）",
+        "intro": "",
+        "transitions-TOTAL_FORMS": "0",
+        "transitions-INITIAL_FORMS": "0",
+        "snapshots-TOTAL_FORMS": "0",
+        "snapshots-INITIAL_FORMS": "0",
+    }
     response = client.post(_admin_url(report), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     fresh = Report.objects.get(pk=report.pk)
@@ -144,6 +160,7 @@ def test_admin_cannot_add_reports(client, personas):
 
 # --- Model-level guard --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("state", LOCKED)
 def test_model_guard_refuses_saving_locked_report(personas, doc_2021, state):
     report = personas.report_a
@@ -156,8 +173,9 @@ def test_model_guard_refuses_saving_locked_report(personas, doc_2021, state):
         "report.save": report.save,
         "row.save": row.save,
         "row.delete": row.delete,
-        "write_document": lambda: write_document(copy.deepcopy(doc_2021), report.agency,
-                                                 report=Report.objects.get(pk=report.pk)),
+        "write_document": lambda: write_document(
+            copy.deepcopy(doc_2021), report.agency, report=Report.objects.get(pk=report.pk)
+        ),
     }
     for attempt in attempts.values():
         # Each attempt in its own savepoint: a refused save marks its transaction for rollback.

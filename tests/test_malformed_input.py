@@ -58,8 +58,11 @@ def test_latin1_post_gets_the_chinese_400_page(personas, seed_report):
     url = reverse("report-step", args=[seed_report.pk, "overview"])
     client.get(url)
     token = client.cookies["csrftoken"].value
-    response = client.post(url, f"csrfmiddlewaretoken={token}&overview=%E4",
-                           content_type="application/x-www-form-urlencoded; charset=latin-1")
+    response = client.post(
+        url,
+        f"csrfmiddlewaretoken={token}&overview=%E4",
+        content_type="application/x-www-form-urlencoded; charset=latin-1",
+    )
     assert response.status_code == 400
     assert "请求无法处理" in response.content.decode()
 
@@ -77,5 +80,9 @@ def test_explanations_are_capped_and_say_so(client, personas):
     client.force_login(personas.preparer_a)
     page = client.get(reverse("report-approval", args=[report.pk])).content.decode()
     assert f'maxlength="{workflow.MAX_EXPLANATION_CHARS}"' in page
-    assert workflow.save_explanations(report, {warning.key: "字" * workflow.MAX_EXPLANATION_CHARS},
-                                      user=personas.preparer_a) == 1
+    assert (
+        workflow.save_explanations(
+            report, {warning.key: "字" * workflow.MAX_EXPLANATION_CHARS}, user=personas.preparer_a
+        )
+        == 1
+    )

@@ -29,12 +29,15 @@ def test_year_range_refused_by_database(report):
         Report.objects.filter(pk=report.pk).update(year=1999)
 
 
-@pytest.mark.parametrize("model,key,field", [
-    (ApplicationRow, "received", "natural_person"),
-    (ApplicationRow, "received", "total"),
-    (ReviewLitigationGroup, "review", "pending"),
-    (ProactiveItem, "licensing", "decisions"),
-])
+@pytest.mark.parametrize(
+    "model,key,field",
+    [
+        (ApplicationRow, "received", "natural_person"),
+        (ApplicationRow, "received", "total"),
+        (ReviewLitigationGroup, "review", "pending"),
+        (ProactiveItem, "licensing", "decisions"),
+    ],
+)
 def test_negative_counts_refused_by_database(report, model, key, field):
     with pytest.raises(IntegrityError), transaction.atomic():
         model.objects.create(report=report, key=key, **{field: -1})

@@ -26,8 +26,18 @@ from tests.personas import personas  # noqa: F401
 pytestmark = pytest.mark.django_db
 
 FIELD = "proactive.procurement.amount_wan_yuan"
-EXACT = ["0", "0.0001", "271.53", "271.50", "1234567.8901", "12345678901.2345", "99999999999.9999",
-         "99999999999", "10000000000.0001", "98765432109.8765"]
+EXACT = [
+    "0",
+    "0.0001",
+    "271.53",
+    "271.50",
+    "1234567.8901",
+    "12345678901.2345",
+    "99999999999.9999",
+    "99999999999",
+    "10000000000.0001",
+    "98765432109.8765",
+]
 TOO_BIG = ["100000000000", "99999999999999.95", "1234567890123.4567"]
 
 
@@ -56,7 +66,8 @@ def test_form_normaliser_refuses_out_of_range(text):
 
 def test_model_validation_refuses_out_of_range(personas):
     item = ProactiveItem.objects.filter(report=personas.report_a, key="procurement").first() or ProactiveItem(
-        report=personas.report_a, key="procurement")
+        report=personas.report_a, key="procurement"
+    )
     item.amount_wan_yuan = Decimal(100000000000)
     with pytest.raises(ValidationError) as exc:
         item.full_clean(exclude=["report"])
@@ -87,11 +98,17 @@ def test_unreadable_stored_value_never_fails_a_page(personas, seed_report):
     """A value written before the limit existed (or by hand) still opens every page (on SQLite
     it used to make Django's reader raise; PostgreSQL's numeric(18, 4) holds it as written)."""
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE annual_proactiveitem SET amount_wan_yuan = %s WHERE report_id = %s AND key = %s",
-                       ["99999999999999.95", seed_report.pk, "procurement"])
+        cursor.execute(
+            "UPDATE annual_proactiveitem SET amount_wan_yuan = %s WHERE report_id = %s AND key = %s",
+            ["99999999999999.95", seed_report.pk, "procurement"],
+        )
     client = client_for(personas.preparer_a)
-    for name, args in (("home", []), ("report-step", [seed_report.pk, "proactive"]),
-                       ("report-step", [seed_report.pk, "review"]), ("report-approval", [seed_report.pk])):
+    for name, args in (
+        ("home", []),
+        ("report-step", [seed_report.pk, "proactive"]),
+        ("report-step", [seed_report.pk, "review"]),
+        ("report-approval", [seed_report.pk]),
+    ):
         assert client.get(reverse(name, args=args)).status_code == 200, name
     data = step_data(seed_report, "proactive")
     data[FIELD] = "271.53"

@@ -7,17 +7,20 @@ from annual.normalize import InputError, format_value, parse_count, parse_money
 LABEL = "一、本年新收政府信息公开申请数量·自然人"
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("46", 46),
-    ("４６", 46),  # full-width digits
-    ("  46 ", 46),
-    ("\u300046\u3000", 46),  # ideographic spaces around
-    ("1,808,595", 1808595),
-    ("1，808，595", 1808595),  # full-width commas
-    ("1 808 595", 1808595),
-    ("0", 0),
-    ("007", 7),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("46", 46),
+        ("４６", 46),  # full-width digits
+        ("  46 ", 46),
+        ("\u300046\u3000", 46),  # ideographic spaces around
+        ("1,808,595", 1808595),
+        ("1，808，595", 1808595),  # full-width commas
+        ("1 808 595", 1808595),
+        ("0", 0),
+        ("007", 7),
+    ],
+)
 def test_parse_count_accepts_how_offices_type_numbers(raw, expected):
     assert parse_count(raw, label=LABEL) == expected
 
@@ -27,13 +30,16 @@ def test_parse_count_blank_tokens_mean_blank(raw):
     assert parse_count(raw, label=LABEL) is None
 
 
-@pytest.mark.parametrize("raw,reason", [
-    ("4a", "不能包含字母"),
-    ("abc", "不能包含字母"),
-    ("4.5", "不能是小数"),
-    ("四十六", "不是数字"),
-    ("12,34", "不是数字"),  # not a proper thousands grouping
-])
+@pytest.mark.parametrize(
+    "raw,reason",
+    [
+        ("4a", "不能包含字母"),
+        ("abc", "不能包含字母"),
+        ("4.5", "不能是小数"),
+        ("四十六", "不是数字"),
+        ("12,34", "不是数字"),  # not a proper thousands grouping
+    ],
+)
 def test_parse_count_rejects_non_numbers_naming_field_and_rule(raw, reason):
     with pytest.raises(InputError) as exc:
         parse_count(raw, label=LABEL)
@@ -59,16 +65,19 @@ def test_parse_count_rejects_absurdly_large_numbers():
     assert "超出范围" in exc.value.message
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("271.53", "271.53"),
-    ("２７１．５３", "271.53"),
-    ("271.50", "271.50"),  # places as written
-    ("59,237.2449", "59237.2449"),
-    ("0", "0"),
-    ("-", None),
-    ("无", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("271.53", "271.53"),
+        ("２７１．５３", "271.53"),
+        ("271.50", "271.50"),  # places as written
+        ("59,237.2449", "59237.2449"),
+        ("0", "0"),
+        ("-", None),
+        ("无", None),
+        ("", None),
+    ],
+)
 def test_parse_money_keeps_places_and_normalises(raw, expected):
     assert parse_money(raw, label="政府集中采购·采购总金额") == expected
 

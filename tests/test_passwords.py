@@ -28,14 +28,18 @@ def test_user_changes_own_password(personas):
     assert reverse("password-change") in home and "修改密码" in home
     page = client.get(reverse("password-change")).content.decode()
     assert "旧密码" in page and "新密码" in page
-    wrong = client.post(reverse("password-change"), {"old_password": "not-it", "new_password1": NEW,
-                                                     "new_password2": NEW})
+    wrong = client.post(
+        reverse("password-change"), {"old_password": "not-it", "new_password1": NEW, "new_password2": NEW}
+    )
     assert wrong.status_code == 200 and "旧密码不正确" in wrong.content.decode()
-    weak = client.post(reverse("password-change"), {"old_password": OLD, "new_password1": "1234567890123",
-                                                    "new_password2": "1234567890123"})
+    weak = client.post(
+        reverse("password-change"),
+        {"old_password": OLD, "new_password1": "1234567890123", "new_password2": "1234567890123"},
+    )
     assert "密码只包含数字" in weak.content.decode()
-    done = client.post(reverse("password-change"), {"old_password": OLD, "new_password1": NEW, "new_password2": NEW},
-                       follow=True)
+    done = client.post(
+        reverse("password-change"), {"old_password": OLD, "new_password1": NEW, "new_password2": NEW}, follow=True
+    )
     assert "密码已修改" in done.content.decode()
     assert client.get(reverse("home")).status_code == 200  # still signed in
     user.refresh_from_db()

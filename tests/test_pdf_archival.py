@@ -118,8 +118,12 @@ def test_structure_tree_has_headings_paragraphs_and_tables(archival, version):
     (h1,) = _nodes(tree, "H1")
     assert _text(h1) == f"{doc['agency']}{doc['year']}年度政府信息公开工作年度报告"
     assert [_text(h) for h in _nodes(tree, "H2")] == [
-        "一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-        "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项",
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
     ]
     assert len(_nodes(tree, "P")) >= 5
     tables = _nodes(tree, "Table")
@@ -197,6 +201,7 @@ def test_same_snapshot_renders_the_same_archival_file():
 
 # --- The approved snapshot, and reading its PDF back --------------------------------------------
 
+
 @pytest.mark.django_db
 def test_approved_snapshot_is_archival_and_its_data_hash_is_shown(personas, client):
     report = personas.report_a
@@ -207,10 +212,13 @@ def test_approved_snapshot_is_archival_and_its_data_hash_is_shown(personas, clie
     with pikepdf.open(io.BytesIO(bytes(snapshot.pdf))) as pdf:
         files = {str(f.UF): f for f in pdf.Root.AF}
         assert {name: str(f.AFRelationship) for name, f in files.items()} == {
-            "report.json": "/Source", "report.xlsx": "/Data"}
+            "report.json": "/Source",
+            "report.xlsx": "/Data",
+        }
         workbook = files["report.xlsx"].EF.F.read_bytes()
     assert read_workbook(workbook) == embedded
     import hashlib
+
     assert snapshot.document_sha256 == hashlib.sha256(dumps(embedded).encode("utf-8")).hexdigest()
     client.force_login(personas.preparer_a)
     page = client.get(reverse("report-step", args=[report.pk, "review"])).content.decode()
@@ -238,10 +246,12 @@ def test_approve_download_import_pdf_export_round_trip(personas, client, tmp_pat
 
 # --- The command line on PDFs --------------------------------------------------------------------
 
+
 def run_cli(*args, tmp_path) -> subprocess.CompletedProcess:
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}", PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_report_reads_the_pdf_like_the_json(archival, tmp_path):
@@ -275,11 +285,19 @@ def _bad_pdfs(tmp_path, archival) -> dict[str, Path]:
     broken = copy.deepcopy(doc)
     broken["applications"]["received"]["total"] = -5
     invalid = tmp_path / "invalid.pdf"
-    invalid.write_bytes(html_to_pdf(render_html(doc, link_stylesheet=False), **write_options(
-        [EmbeddedFile("report.json", dumps(broken).encode(), "Source", "bad")], moment=MOMENT)))
+    invalid.write_bytes(
+        html_to_pdf(
+            render_html(doc, link_stylesheet=False),
+            **write_options([EmbeddedFile("report.json", dumps(broken).encode(), "Source", "bad")], moment=MOMENT),
+        )
+    )
     not_json = tmp_path / "not-json.pdf"
-    not_json.write_bytes(html_to_pdf(render_html(doc, link_stylesheet=False), **write_options(
-        [EmbeddedFile("report.json", b"{not json", "Source", "bad")], moment=MOMENT)))
+    not_json.write_bytes(
+        html_to_pdf(
+            render_html(doc, link_stylesheet=False),
+            **write_options([EmbeddedFile("report.json", b"{not json", "Source", "bad")], moment=MOMENT),
+        )
+    )
     return {"plain": plain, "truncated": truncated, "invalid": invalid, "not_json": not_json}
 
 

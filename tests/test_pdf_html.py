@@ -17,8 +17,9 @@ from annual.pdf import DraftMark, build_context, render_html
 from annual.formatting import format_date, paragraphs
 from annual.pdf.html import STYLESHEET
 
-DRAFT = DraftMark(state="待审核", printed_at=datetime.datetime(2021, 1, 30, 9, 5),
-                  changed_at=datetime.datetime(2021, 1, 29, 17, 40))
+DRAFT = DraftMark(
+    state="待审核", printed_at=datetime.datetime(2021, 1, 30, 9, 5), changed_at=datetime.datetime(2021, 1, 29, 17, 40)
+)
 
 
 def parse(html: str) -> cssselect2.ElementWrapper:
@@ -43,12 +44,13 @@ def body_rows(root, table: str) -> list[list[tuple[str, int, int]]]:
 
 @pytest.mark.parametrize("version", spec.VERSIONS)
 def test_applications_table_row_labels_in_official_order(version):
-    root = parse(render_html(blank_document(agency="某机关", year=2020 if version == "2019" else 2021,
-                                            version=version)))
+    root = parse(
+        render_html(blank_document(agency="某机关", year=2020 if version == "2019" else 2021, version=version))
+    )
     rows = body_rows(root, "applications")
     assert len(rows) == len(spec.application_rows(version))
     for row, label_cells, tr in zip(spec.application_rows(version), spec.application_label_cells(version), rows):
-        labels = tr[:len(label_cells)]
+        labels = tr[: len(label_cells)]
         assert labels == [(c.text, c.rowspan, c.colspan) for c in label_cells]
         assert labels[-1][0] == row.numbered_label
         assert len(tr) == len(label_cells) + len(spec.APPLICATION_COLUMNS)
@@ -67,8 +69,11 @@ def test_applications_table_merges_2019_and_2021():
         assert groups["（五）不予处理"] == 5
         assert ("（六）其他处理" in groups) == (version == "2021")
         level1 = [c for c in cells(root, "table.applications tbody th") if c[2] == 3]
-        assert [c[0] for c in level1] == ["一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量",
-                                          "四、结转下年度继续办理"]
+        assert [c[0] for c in level1] == [
+            "一、本年新收政府信息公开申请数量",
+            "二、上年结转政府信息公开申请数量",
+            "四、结转下年度继续办理",
+        ]
 
 
 def test_applications_header_has_three_rows_and_official_spans(seed_doc):
@@ -121,9 +126,11 @@ def test_seed_figures_in_their_cells(seed_doc):
     root = parse(render_html(seed_doc))
     rows = body_rows(root, "applications")
     for row, tr in zip(spec.application_rows("2019"), rows):
-        values = [c[0] for c in tr[-len(spec.APPLICATION_COLUMNS):]]
-        assert values == ["" if seed_doc["applications"][row.key][c.key] is None
-                          else str(seed_doc["applications"][row.key][c.key]) for c in spec.APPLICATION_COLUMNS]
+        values = [c[0] for c in tr[-len(spec.APPLICATION_COLUMNS) :]]
+        assert values == [
+            "" if seed_doc["applications"][row.key][c.key] is None else str(seed_doc["applications"][row.key][c.key])
+            for c in spec.APPLICATION_COLUMNS
+        ]
     proactive = body_rows(root, "proactive")
     assert ("规范性文件", 1, 1) in [r[0] for r in proactive]
     normative = next(r for r in proactive if r[0][0] == "规范性文件")
@@ -176,7 +183,9 @@ def test_signature_without_meta_falls_back_to_agency():
 
 
 def test_paragraphs_split_and_subheadings_detected():
-    parsed = paragraphs("第一段。\n\n（一）围绕重点工作加强主动公开。\n\n 正文\u3000\n(二)改进措施\n（三）小标题。后面是正文。")
+    parsed = paragraphs(
+        "第一段。\n\n（一）围绕重点工作加强主动公开。\n\n 正文\u3000\n(二)改进措施\n（三）小标题。后面是正文。"
+    )
     assert parsed[0].heading == "" and parsed[0].text == "第一段。"
     assert parsed[1].heading == "（一）围绕重点工作加强主动公开。" and parsed[1].text == ""
     assert parsed[2].text == "正文"
@@ -198,13 +207,14 @@ def test_markup_in_narrative_prints_as_text(seed_doc):
     html = render_html(doc)
     root = parse(html)
     assert root.query("img") is None and root.query("script") is None and root.query("b") is None
-    assert '&lt;img src=&quot;file:///etc/passwd&quot;&gt;' in html
+    assert "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html
     overview = next(root.query_all("section.section")).query("p")
     assert text(overview).startswith('<img src="file:///etc/passwd"><script>')
     assert text(root.query("h1.title")).startswith("<i>某机关</i>")
     # The only URL in the page is our own stylesheet.
-    links = [e.etree_element.get("href") for e in root.query_all("[href]")] + \
-            [e.etree_element.get("src") for e in root.query_all("[src]")]
+    links = [e.etree_element.get("href") for e in root.query_all("[href]")] + [
+        e.etree_element.get("src") for e in root.query_all("[src]")
+    ]
     assert len(links) == 1 and links[0].startswith("file://") and links[0].endswith("/annual/pdf/assets/report.css")
 
 
@@ -214,7 +224,8 @@ def test_html_for_weasyprint_has_no_url_at_all(seed_doc):
     root = parse(html)
     assert root.query("[href]") is None and root.query("[src]") is None
     assert html.replace("\n", "") == render_html(seed_doc).replace(
-        f'<link rel="stylesheet" href="{STYLESHEET.resolve().as_uri()}">', "").replace("\n", "")
+        f'<link rel="stylesheet" href="{STYLESHEET.resolve().as_uri()}">', ""
+    ).replace("\n", "")
 
 
 def test_watermark_and_footer_on_drafts_only(seed_doc):
@@ -243,8 +254,11 @@ def test_stylesheet_fonts_chains_end_in_cjk_faces():
     from annual.pdf.html import STYLESHEET
 
     css = STYLESHEET.read_text(encoding="utf-8")
-    chains = [line.split(":", 1)[1] for line in css.replace("\n    ", " ").splitlines()
-              if line.strip().startswith("font-family:")]
+    chains = [
+        line.split(":", 1)[1]
+        for line in css.replace("\n    ", " ").splitlines()
+        if line.strip().startswith("font-family:")
+    ]
     assert len(chains) >= 6
     for chain in chains:
         last = chain.rsplit(",", 1)[-1].strip(' ;"')

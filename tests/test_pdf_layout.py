@@ -67,6 +67,7 @@ def all_cases(renders, worst):
 
 # --- Reading the PDF --------------------------------------------------------------------------
 
+
 @dataclass
 class Page:
     number: int
@@ -87,16 +88,25 @@ def analysed(pdf: bytes) -> list[Page]:
         for number, page in enumerate(plumber.pages, start=1):
             ruled = bool(page.rects or page.lines)
             found = page.find_tables() if ruled else []
-            result.append(Page(
-                number, list(page.chars), [t.bbox for t in found], list(page.edges) if ruled else [],
-                page.extract_words(x_tolerance=1.5) if ruled else [], [t.extract() for t in found],
-                [[c for c in row.cells] for t in found for row in t.rows]))
+            result.append(
+                Page(
+                    number,
+                    list(page.chars),
+                    [t.bbox for t in found],
+                    list(page.edges) if ruled else [],
+                    page.extract_words(x_tolerance=1.5) if ruled else [],
+                    [t.extract() for t in found],
+                    [[c for c in row.cells] for t in found for row in t.rows],
+                )
+            )
     return result
 
 
 def inside(char, boxes) -> bool:
-    return any(x0 - 1 <= char["x0"] and char["x1"] <= x1 + 1 and top - 1 <= char["top"] and char["bottom"] <= bottom + 1
-               for x0, top, x1, bottom in boxes)
+    return any(
+        x0 - 1 <= char["x0"] and char["x1"] <= x1 + 1 and top - 1 <= char["top"] and char["bottom"] <= bottom + 1
+        for x0, top, x1, bottom in boxes
+    )
 
 
 def lines_of(chars) -> list[list[dict]]:
@@ -115,10 +125,17 @@ def body_lines(pdf: bytes) -> list[list[tuple[int, str, float, float]]]:
     """Per page, the 3号 text lines outside tables: (page, text, x0, x1)."""
     result = []
     for page in analysed(pdf):
-        chars = [c for c in page.chars if abs(c["size"] - BODY_PT) < 0.3 and c["text"].strip()
-                 and TOP - 2 < c["top"] < BOTTOM and not inside(c, page.boxes)]
-        result.append([(page.number, "".join(c["text"] for c in line), line[0]["x0"], line[-1]["x1"])
-                       for line in lines_of(chars)])
+        chars = [
+            c
+            for c in page.chars
+            if abs(c["size"] - BODY_PT) < 0.3
+            and c["text"].strip()
+            and TOP - 2 < c["top"] < BOTTOM
+            and not inside(c, page.boxes)
+        ]
+        result.append(
+            [(page.number, "".join(c["text"] for c in line), line[0]["x0"], line[-1]["x1"]) for line in lines_of(chars)]
+        )
     return result
 
 
@@ -127,6 +144,7 @@ def full_width(text: str) -> bool:
 
 
 # --- 1. Justified body text, 28 × 22 ------------------------------------------------------------
+
 
 def test_body_lines_end_flush_at_the_right_margin(renders, worst):
     for doc, pdf in all_cases(renders, worst):
@@ -145,23 +163,30 @@ def test_body_lines_end_flush_at_the_right_margin(renders, worst):
 def test_a_full_line_holds_28_characters_and_a_page_22_lines(renders, worst):
     for doc, pdf in all_cases(renders, worst):
         lines = [line for page in body_lines(pdf) for line in page]
-        full = [(text, following[1]) for (_, text, x0, x1), following in pairwise(lines)
-                if abs(x0 - LEFT) < 1 and abs(RIGHT - x1) <= 0.5 * MM and full_width(text)]
+        full = [
+            (text, following[1])
+            for (_, text, x0, x1), following in pairwise(lines)
+            if abs(x0 - LEFT) < 1 and abs(RIGHT - x1) <= 0.5 * MM and full_width(text)
+        ]
         assert sum(1 for text, _ in full if len(text) == 28) > len(full) * 0.6, doc["agency"]
         for text, following in full:
             if len(text) != 28:
                 # 27, spread flush, only where the 28th character had to move down: it may not
                 # end a line (《), or what follows it may not open one (、，。).
-                assert len(text) == 27 and (following[0] in NO_LINE_END or following[1] in NO_LINE_START
-                                            or not full_width(following[:2])), (text, following)
+                assert len(text) == 27 and (
+                    following[0] in NO_LINE_END or following[1] in NO_LINE_START or not full_width(following[:2])
+                ), (text, following)
         first = [text for _, text, x0, x1 in lines if abs(x0 - LEFT - 2 * 15.79) < 1 and abs(RIGHT - x1) <= 0.5 * MM]
         assert {len(text) for text in first if full_width(text)} <= {26}
     per_page = [len(page) for page in body_lines(worst[1])]
     assert max(per_page) == 22
     # Pages of running text hold 22 lines; up to three fewer where a heading (一、 then （一）)
     # stays with its text or a paragraph keeps two lines together (orphans and widows).
-    running = [len(lines) for lines, page in zip(body_lines(worst[1]), analysed(worst[1]), strict=True)
-               if not page.boxes and 1 < page.number < len(per_page)]
+    running = [
+        len(lines)
+        for lines, page in zip(body_lines(worst[1]), analysed(worst[1]), strict=True)
+        if not page.boxes and 1 < page.number < len(per_page)
+    ]
     assert min(running) >= 19 and sum(1 for n in running if n == 22) > len(running) / 2
 
 
@@ -179,9 +204,14 @@ def test_justification_patch_is_active_for_this_weasyprint():
 
 # --- 2. Tables split across pages ---------------------------------------------------------------
 
+
 def application_parts(pdf: bytes) -> list[tuple[int, list[list]]]:
-    return [(page.number, table) for page in analysed(pdf) for table in page.tables
-            if any((c or "").replace("\n", "") == "申请人情况" for c in table[0])]
+    return [
+        (page.number, table)
+        for page in analysed(pdf)
+        for table in page.tables
+        if any((c or "").replace("\n", "") == "申请人情况" for c in table[0])
+    ]
 
 
 def flat(cell) -> str:
@@ -287,13 +317,15 @@ def test_every_value_stays_1mm_clear_of_its_cell_borders(renders, worst):
 
 
 def test_worst_case_prints_the_largest_values_whole(worst):
-    compact = "".join(flat(cell) for page in analysed(worst[1]) for table in page.tables for row in table
-                      for cell in row)
+    compact = "".join(
+        flat(cell) for page in analysed(worst[1]) for table in page.tables for row in table for cell in row
+    )
     assert "1000000000000" in compact and "-1000000000000" in compact
     assert f"{MAX_MONEY}万元" in compact
 
 
 # --- 4. Titles and signatures --------------------------------------------------------------------
+
 
 def test_title_and_signature_lines_never_strand_characters(renders, worst):
     for doc, pdf in all_cases(renders, worst):
@@ -309,9 +341,13 @@ def test_title_and_signature_lines_never_strand_characters(renders, worst):
 
 
 def test_a_name_that_fits_is_never_split():
-    assert balanced_lines("南京市江北新区管理委员会教育和社会保障局", 52) == ["南京市江北新区管理委员会教育和社会保障局"]
+    assert balanced_lines("南京市江北新区管理委员会教育和社会保障局", 52) == [
+        "南京市江北新区管理委员会教育和社会保障局"
+    ]
     assert title_lines("南京市教育局2021年度政府信息公开工作年度报告", "南京市教育局") == [
-        "南京市教育局", "2021年度政府信息公开工作年度报告"]
+        "南京市教育局",
+        "2021年度政府信息公开工作年度报告",
+    ]
     lines = title_lines(f"{LONG_AGENCY}2020年度政府信息公开工作年度报告", LONG_AGENCY)
     assert "".join(lines) == f"{LONG_AGENCY}2020年度政府信息公开工作年度报告"
     assert all(3 <= len(line) <= 20 for line in lines)
@@ -320,6 +356,7 @@ def test_a_name_that_fits_is_never_split():
 
 
 # --- 5. Page numbers --------------------------------------------------------------------------
+
 
 def test_page_numbers_7mm_below_the_text_block_one_character_in(renders, worst):
     for _doc, pdf in all_cases(renders, worst):
@@ -335,6 +372,7 @@ def test_page_numbers_7mm_below_the_text_block_one_character_in(renders, worst):
 
 
 # --- 6, 7. Empty sections, 二's captions, the blank line above the signature ------------------------
+
 
 def test_empty_section_prints_wu_and_2021_warns_about_fees():
     doc = blank_document(agency="某县教育局", year=2021)
@@ -355,8 +393,10 @@ def test_captions_of_proactive_centred_and_one_blank_line_above_signature(render
             cells = [c for c in row if c]
             if len(cells) == 1:  # a 第二十条 caption spanning the table
                 x0, top, x1, bottom = cells[0]
-                chars = sorted((c for c in page.chars if x0 < c["x0"] and c["x1"] < x1 and top < c["top"] < bottom),
-                               key=lambda c: c["x0"])
+                chars = sorted(
+                    (c for c in page.chars if x0 < c["x0"] and c["x1"] < x1 and top < c["top"] < bottom),
+                    key=lambda c: c["x0"],
+                )
                 assert abs((chars[0]["x0"] - x0) - (x1 - chars[-1]["x1"])) < 2
                 captions += 1
     assert captions == len(spec.PROACTIVE_BLOCKS[doc["template"]])

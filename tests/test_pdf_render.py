@@ -50,8 +50,7 @@ def page_texts(pdf: bytes) -> list[str]:
 def tables(pdf: bytes) -> list[tuple[int, list[list]]]:
     """(page number, rows) of every ruled table, cells as pdfplumber reads them (None = merged)."""
     with pdfplumber.open(io.BytesIO(pdf)) as plumber:
-        return [(i + 1, t) for i, page in enumerate(plumber.pages)
-                for t in page.filter(not_watermark).extract_tables()]
+        return [(i + 1, t) for i, page in enumerate(plumber.pages) for t in page.filter(not_watermark).extract_tables()]
 
 
 def not_watermark(obj) -> bool:
@@ -99,8 +98,9 @@ def test_render_figures_in_their_table_cells(fixture, doc_fixture, request):
         values = doc["applications"][row.key]
         assert printed[row.numbered_label] == [expected_value(values[c.key]) for c in spec.APPLICATION_COLUMNS], row.key
 
-    proactive = {flat(r[0]): [flat(c) for c in r[1:] if c is not None]
-                 for _, rows in tables(pdf) for r in rows if len(r) == 4}
+    proactive = {
+        flat(r[0]): [flat(c) for c in r[1:] if c is not None] for _, rows in tables(pdf) for r in rows if len(r) == 4
+    }
     for item, block in spec.proactive_items(version):
         printed_values = proactive[item.label]
         for f, shown in zip(block.fields, printed_values):
@@ -112,7 +112,8 @@ def test_render_figures_in_their_table_cells(fixture, doc_fixture, request):
 
     review = next(rows for _, rows in tables(pdf) if len(rows[0]) == 15)
     assert [flat(c) for c in review[-1]] == [
-        expected_value(doc["review_litigation"][g.key][f.key]) for g in spec.REVIEW_GROUPS for f in spec.REVIEW_FIELDS]
+        expected_value(doc["review_litigation"][g.key][f.key]) for g in spec.REVIEW_GROUPS for f in spec.REVIEW_FIELDS
+    ]
 
 
 def test_render_seed_pages_and_page_numbers(seed_pdf):
@@ -164,7 +165,8 @@ def test_render_header_of_applications_repeats_on_continuation(seed_doc):
     html = render_html(seed_doc, link_stylesheet=False)
     short_page = CSS(string="@page { size: 210mm 200mm; margin: 20mm 26mm 20mm 28mm }", font_config=_font_config())
     pdf = HTML(string=html, base_url=ASSET_DIR.as_uri() + "/", url_fetcher=url_fetcher()).write_pdf(
-        stylesheets=[*_stylesheets(), short_page], font_config=_font_config())
+        stylesheets=[*_stylesheets(), short_page], font_config=_font_config()
+    )
     parts = [rows for _, rows in tables(pdf) if any(flat(c or "") == "申请人情况" for c in rows[0])]
     assert len(parts) >= 2
     labels = []
@@ -238,9 +240,11 @@ def test_weasyprint_never_contacts_http_or_reads_files_named_in_html(tmp_path):
     try:
         url = f"http://127.0.0.1:{server.server_port}"
         # Unescaped markup straight into the renderer: the fetcher is the second wall.
-        html = (f'<html><head><link rel="stylesheet" href="{url}/x.css"></head><body>'
-                f'<img src="{url}/a.png"><img src="{secret.as_uri()}"><img src="file:///etc/passwd">'
-                f'<p style="background: url({url}/b.png)">文字</p></body></html>')
+        html = (
+            f'<html><head><link rel="stylesheet" href="{url}/x.css"></head><body>'
+            f'<img src="{url}/a.png"><img src="{secret.as_uri()}"><img src="file:///etc/passwd">'
+            f'<p style="background: url({url}/b.png)">文字</p></body></html>'
+        )
         pdf = html_to_pdf(html)
     finally:
         server.shutdown()
@@ -311,6 +315,12 @@ def test_render_in_another_thread_prints_the_same(seed_doc, seed_pdf):
     worker.start()
     worker.join()
     assert page_texts(result["pdf"]) == page_texts(seed_pdf)
-    fonts = [sorted(str(f.get_object()["/BaseFont"])[7:] for p in PdfReader(io.BytesIO(pdf)).pages
-                    for f in p["/Resources"]["/Font"].values()) for pdf in (result["pdf"], seed_pdf)]
+    fonts = [
+        sorted(
+            str(f.get_object()["/BaseFont"])[7:]
+            for p in PdfReader(io.BytesIO(pdf)).pages
+            for f in p["/Resources"]["/Font"].values()
+        )
+        for pdf in (result["pdf"], seed_pdf)
+    ]
     assert fonts[0] == fonts[1]

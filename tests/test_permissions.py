@@ -23,8 +23,16 @@ from annual.urls import urlpatterns
 from tests.personas import make_user, personas  # noqa: F401
 
 S = ReportState
-PERSONAS = ("anonymous", "preparer_a", "approver_a", "preparer_b", "approver_b", "county_approver", "admin",
-            "other_county_approver")
+PERSONAS = (
+    "anonymous",
+    "preparer_a",
+    "approver_a",
+    "preparer_b",
+    "approver_b",
+    "county_approver",
+    "admin",
+    "other_county_approver",
+)
 STEP_SLUGS = tuple(s.slug for s in sections.STEPS)
 EDIT_STEP_SLUGS = tuple(s.slug for s in sections.EDIT_STEPS)
 ACTIONS = tuple(workflow.TRANSITIONS)
@@ -50,24 +58,35 @@ STEP_EDITABLE = Expect(200, absent=(READONLY_BADGE,), contains=('id="step-form"'
 STEP_READONLY = Expect(200, contains=(READONLY_BADGE,), unchanged=True)
 # The review page of a reader shows no workflow form and no action button at all.
 BOARD_LINK = 'data-link="county-board"'
-APPROVAL_READONLY = Expect(200, contains=('data-page="approval"',), absent=("data-form=", "data-action="),
-                           unchanged=True)
+APPROVAL_READONLY = Expect(
+    200, contains=('data-page="approval"',), absent=("data-form=", "data-action="), unchanged=True
+)
 PDF = Expect(200, content_type="application/pdf", unchanged=True)
 XLSX = Expect(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", unchanged=True)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-FILE_MAGIC = {"application/pdf": b"%PDF-", XLSX.content_type: b"PK\x03\x04", DOCX_TYPE: b"PK",
-              "text/html": b"<!doctype html>"}
+FILE_MAGIC = {
+    "application/pdf": b"%PDF-",
+    XLSX.content_type: b"PK\x03\x04",
+    DOCX_TYPE: b"PK",
+    "text/html": b"<!doctype html>",
+}
 BACK_TO_REVIEW = Expect(302, location="/review/", unchanged=True)
 # Any digest that is not a current approved PDF's (here: well formed, and malformed) gets the same page.
-VERIFY_UNKNOWN = Expect(404, contains=('data-testid="verify-unknown"',), absent=("data-testid=\"verify-ok\"",))
+VERIFY_UNKNOWN = Expect(404, contains=('data-testid="verify-unknown"',), absent=('data-testid="verify-ok"',))
 
 
 def everyone(expect: Expect, *, anonymous: Expect = LOGIN) -> dict[str, Expect]:
     return {p: (anonymous if p == "anonymous" else expect) for p in PERSONAS}
 
 
-def report_page(*, preparer_a: Expect, approver_a: Expect | None = None, reader: Expect,
-                county: Expect | None = None, outsider: Expect = NOT_FOUND) -> dict[str, Expect]:
+def report_page(
+    *,
+    preparer_a: Expect,
+    approver_a: Expect | None = None,
+    reader: Expect,
+    county: Expect | None = None,
+    outsider: Expect = NOT_FOUND,
+) -> dict[str, Expect]:
     """Expectations for a URL about report A: own agency, readers (county, admin), outsiders.
     `county` is the county approver where the county review makes them more than a reader."""
     return {
@@ -110,44 +129,111 @@ def _transition_posts() -> list[Case]:
     back = "/reports/"  # every refusal of a state goes back to the report's review page
     cases = [
         # From a draft: submit is the own agency's, and it works.
-        Case("report-transition", "POST", report_page(
-            preparer_a=Expect(302, location=back, state=S.SUBMITTED), reader=FORBIDDEN),
-            {"action": "submit"}, data=reason),
+        Case(
+            "report-transition",
+            "POST",
+            report_page(preparer_a=Expect(302, location=back, state=S.SUBMITTED), reader=FORBIDDEN),
+            {"action": "submit"},
+            data=reason,
+        ),
         # Withdrawing a draft: allowed people, wrong state: back with the reason, nothing changes.
-        Case("report-transition", "POST", report_page(
-            preparer_a=Expect(302, location=back, state=S.DRAFT, unchanged=True), approver_a=FORBIDDEN,
-            reader=FORBIDDEN), {"action": "withdraw"}, data=reason),
-        Case("report-transition", "POST", report_page(
-            preparer_a=Expect(302, location=back, state=S.DRAFT), approver_a=FORBIDDEN, reader=FORBIDDEN),
-            {"action": "withdraw"}, state=S.SUBMITTED, data=reason),
+        Case(
+            "report-transition",
+            "POST",
+            report_page(
+                preparer_a=Expect(302, location=back, state=S.DRAFT, unchanged=True),
+                approver_a=FORBIDDEN,
+                reader=FORBIDDEN,
+            ),
+            {"action": "withdraw"},
+            data=reason,
+        ),
+        Case(
+            "report-transition",
+            "POST",
+            report_page(preparer_a=Expect(302, location=back, state=S.DRAFT), approver_a=FORBIDDEN, reader=FORBIDDEN),
+            {"action": "withdraw"},
+            state=S.SUBMITTED,
+            data=reason,
+        ),
         # Returning is for the own approver only; a preparer is refused (403).
-        Case("report-transition", "POST", report_page(
-            preparer_a=FORBIDDEN, approver_a=Expect(302, location=back, state=S.RETURNED), reader=FORBIDDEN),
-            {"action": "return"}, state=S.SUBMITTED, data=reason),
-        Case("report-transition", "POST", report_page(
-            preparer_a=FORBIDDEN, approver_a=Expect(302, location=back, state=S.SUBMITTED, unchanged=True),
-            reader=FORBIDDEN),
-            {"action": "approve"}, state=S.SUBMITTED, data={"reason": "", "revision": "999"}),  # stale page
-        Case("report-transition", "POST", report_page(
-            preparer_a=Expect(302, location=back, state=S.PUBLISHED), reader=FORBIDDEN),
-            {"action": "publish"}, state=S.APPROVED, data=publish),
-        Case("report-transition", "POST", report_page(
-            preparer_a=FORBIDDEN, approver_a=Expect(302, location=back, state=S.RETURNED), reader=FORBIDDEN),
-            {"action": "reopen"}, state=S.APPROVED, data=reason),
+        Case(
+            "report-transition",
+            "POST",
+            report_page(
+                preparer_a=FORBIDDEN, approver_a=Expect(302, location=back, state=S.RETURNED), reader=FORBIDDEN
+            ),
+            {"action": "return"},
+            state=S.SUBMITTED,
+            data=reason,
+        ),
+        Case(
+            "report-transition",
+            "POST",
+            report_page(
+                preparer_a=FORBIDDEN,
+                approver_a=Expect(302, location=back, state=S.SUBMITTED, unchanged=True),
+                reader=FORBIDDEN,
+            ),
+            {"action": "approve"},
+            state=S.SUBMITTED,
+            data={"reason": "", "revision": "999"},
+        ),  # stale page
+        Case(
+            "report-transition",
+            "POST",
+            report_page(preparer_a=Expect(302, location=back, state=S.PUBLISHED), reader=FORBIDDEN),
+            {"action": "publish"},
+            state=S.APPROVED,
+            data=publish,
+        ),
+        Case(
+            "report-transition",
+            "POST",
+            report_page(
+                preparer_a=FORBIDDEN, approver_a=Expect(302, location=back, state=S.RETURNED), reader=FORBIDDEN
+            ),
+            {"action": "reopen"},
+            state=S.APPROVED,
+            data=reason,
+        ),
         # County review: only an approver of an agency above acts; the own agency cannot.
-        Case("report-transition", "POST", report_page(
-            preparer_a=FORBIDDEN, reader=FORBIDDEN, county=Expect(302, location=back, state=S.RETURNED)),
-            {"action": "county_return"}, state=S.SUBMITTED, data=reason),
-        Case("report-transition", "POST", report_page(
-            preparer_a=FORBIDDEN, reader=FORBIDDEN, county=Expect(302, location=back, state=S.RETURNED)),
-            {"action": "county_return"}, state=S.APPROVED, data=reason),
-        Case("report-transition", "POST", report_page(
-            preparer_a=FORBIDDEN, reader=FORBIDDEN, county=Expect(302, location=back, state=S.PUBLISHED,
-                                                                   unchanged=True)),
-            {"action": "county_return"}, state=S.PUBLISHED, data=reason),
-        Case("report-transition", "POST", report_page(
-            preparer_a=FORBIDDEN, reader=FORBIDDEN, county=Expect(302, location=back, state=S.APPROVED)),
-            {"action": "county_approve"}, state=S.APPROVED, data=reason),
+        Case(
+            "report-transition",
+            "POST",
+            report_page(preparer_a=FORBIDDEN, reader=FORBIDDEN, county=Expect(302, location=back, state=S.RETURNED)),
+            {"action": "county_return"},
+            state=S.SUBMITTED,
+            data=reason,
+        ),
+        Case(
+            "report-transition",
+            "POST",
+            report_page(preparer_a=FORBIDDEN, reader=FORBIDDEN, county=Expect(302, location=back, state=S.RETURNED)),
+            {"action": "county_return"},
+            state=S.APPROVED,
+            data=reason,
+        ),
+        Case(
+            "report-transition",
+            "POST",
+            report_page(
+                preparer_a=FORBIDDEN,
+                reader=FORBIDDEN,
+                county=Expect(302, location=back, state=S.PUBLISHED, unchanged=True),
+            ),
+            {"action": "county_return"},
+            state=S.PUBLISHED,
+            data=reason,
+        ),
+        Case(
+            "report-transition",
+            "POST",
+            report_page(preparer_a=FORBIDDEN, reader=FORBIDDEN, county=Expect(302, location=back, state=S.APPROVED)),
+            {"action": "county_approve"},
+            state=S.APPROVED,
+            data=reason,
+        ),
     ]
     return cases
 
@@ -159,94 +245,184 @@ def _rollup_cases() -> list[Case]:
         return {p: (expect if e is None else e) for p, e in county_only.items()}
 
     return [
-        Case("county-rollup", "GET", readers(Expect(200, contains=('data-page="rollup"', "纳入 0 / 2 个下级机关"),
-                                                    unchanged=True))),
+        Case(
+            "county-rollup",
+            "GET",
+            readers(Expect(200, contains=('data-page="rollup"', "纳入 0 / 2 个下级机关"), unchanged=True)),
+        ),
         Case("county-rollup", "POST", everyone(NOT_ALLOWED)),
-        Case("county-rollup-cell", "GET", readers(Expect(200, contains=('data-testid="drill-table"',), unchanged=True)),
-             query="?path=applications.received.total"),
+        Case(
+            "county-rollup-cell",
+            "GET",
+            readers(Expect(200, contains=('data-testid="drill-table"',), unchanged=True)),
+            query="?path=applications.received.total",
+        ),
         Case("county-rollup-cell", "POST", everyone(NOT_ALLOWED)),
         Case("county-rollup-pdf", "GET", readers(PDF)),
         Case("county-rollup-pdf", "POST", everyone(NOT_ALLOWED)),
         Case("county-rollup-generate", "GET", everyone(NOT_ALLOWED)),
         # Only the county's own approver generates; with every subordinate report a draft there is
         # nothing to sum: back to the page with the reason, nothing written.
-        Case("county-rollup-generate", "POST", {**readers(FORBIDDEN),
-                                                "county_approver": Expect(302, location="/county/", unchanged=True)}),
+        Case(
+            "county-rollup-generate",
+            "POST",
+            {**readers(FORBIDDEN), "county_approver": Expect(302, location="/county/", unchanged=True)},
+        ),
     ]
 
 
 CASES: list[Case] = [
     # --- Sign-in pages ---
     Case("login", "GET", everyone(Expect(302, location="/"), anonymous=Expect(200, contains=('name="password"',)))),
-    Case("login", "POST", everyone(Expect(302, location="/"),
-                                   anonymous=Expect(200, contains=("请输入一个正确的",))),
-         data={"username": "prep_a", "password": "wrong"}),
+    Case(
+        "login",
+        "POST",
+        everyone(Expect(302, location="/"), anonymous=Expect(200, contains=("请输入一个正确的",))),
+        data={"username": "prep_a", "password": "wrong"},
+    ),
     Case("logout", "GET", everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED)),
     Case("logout", "POST", everyone(Expect(302, location="/login/"), anonymous=Expect(302, location="/login/"))),
     # --- Own password (an administrator resets others' in the admin) ---
     Case("password-change", "GET", everyone(Expect(200, contains=('data-form="password-change"',)))),
-    Case("password-change", "POST", everyone(Expect(200, contains=("旧密码不正确",), unchanged=True)),
-         data={"old_password": "wrong", "new_password1": "x", "new_password2": "x"}),
+    Case(
+        "password-change",
+        "POST",
+        everyone(Expect(200, contains=("旧密码不正确",), unchanged=True)),
+        data={"old_password": "wrong", "new_password1": "x", "new_password2": "x"},
+    ),
     Case("password-change-done", "GET", everyone(Expect(200, contains=("data-password-changed",)))),
     Case("password-change-done", "POST", everyone(NOT_ALLOWED)),
     # --- Home and new report ---
     # Subordinates' reports are the round board's business; the home page links to it.
-    Case("home", "GET", {
-        "anonymous": LOGIN,
-        "preparer_a": Expect(200, contains=("{report_a}",), absent=("{report_b}", BOARD_LINK)),
-        "approver_a": Expect(200, contains=("{report_a}",), absent=("{report_b}", BOARD_LINK)),
-        "preparer_b": Expect(200, contains=("{report_b}",), absent=("{report_a}", BOARD_LINK)),
-        "approver_b": Expect(200, contains=("{report_b}",), absent=("{report_a}", BOARD_LINK)),
-        "county_approver": Expect(200, contains=(BOARD_LINK,), absent=("{report_a}", "{report_b}")),
-        "admin": Expect(200, contains=(BOARD_LINK,), absent=("{report_a}", "{report_b}")),
-        "other_county_approver": Expect(200, contains=(BOARD_LINK,), absent=("{report_a}", "{report_b}")),
-    }),
+    Case(
+        "home",
+        "GET",
+        {
+            "anonymous": LOGIN,
+            "preparer_a": Expect(200, contains=("{report_a}",), absent=("{report_b}", BOARD_LINK)),
+            "approver_a": Expect(200, contains=("{report_a}",), absent=("{report_b}", BOARD_LINK)),
+            "preparer_b": Expect(200, contains=("{report_b}",), absent=("{report_a}", BOARD_LINK)),
+            "approver_b": Expect(200, contains=("{report_b}",), absent=("{report_a}", BOARD_LINK)),
+            "county_approver": Expect(200, contains=(BOARD_LINK,), absent=("{report_a}", "{report_b}")),
+            "admin": Expect(200, contains=(BOARD_LINK,), absent=("{report_a}", "{report_b}")),
+            "other_county_approver": Expect(200, contains=(BOARD_LINK,), absent=("{report_a}", "{report_b}")),
+        },
+    ),
     # The home page only reads; a POST is refused and writes nothing.
     Case("home", "POST", everyone(NOT_ALLOWED)),
     Case("report-new", "GET", everyone(NOT_ALLOWED)),
-    Case("report-new", "POST", {
-        **everyone(Expect(302, location="/reports/", unchanged=True)),
-        "admin": Expect(302, location="/", unchanged=True),  # an administrator has no report of their own
-    }, data={"year": "2030"}),
+    Case(
+        "report-new",
+        "POST",
+        {
+            **everyone(Expect(302, location="/reports/", unchanged=True)),
+            "admin": Expect(302, location="/", unchanged=True),  # an administrator has no report of their own
+        },
+        data={"year": "2030"},
+    ),
     # --- The report's entry pages ---
-    Case("report", "GET", report_page(preparer_a=Expect(302, location="/basic/"), reader=Expect(302, location="/review/"))),
-    Case("report", "POST", report_page(preparer_a=Expect(302, location="/basic/"), reader=Expect(302, location="/review/"))),
-    Case("report", "GET", report_page(preparer_a=Expect(302, location="/review/"), reader=Expect(302, location="/review/")),
-         state=S.APPROVED),
-    *[Case("report-step", "GET", report_page(preparer_a=STEP_EDITABLE, reader=STEP_READONLY), {"step": slug})
-      for slug in EDIT_STEP_SLUGS],
-    *[Case("report-step", "GET", report_page(preparer_a=STEP_READONLY, reader=STEP_READONLY), {"step": slug},
-           state=S.APPROVED) for slug in EDIT_STEP_SLUGS],
-    Case("report-step", "GET", report_page(
-        preparer_a=Expect(200, contains=('data-testid="review-doc"', 'data-action="submit"'), absent=(READONLY_BADGE,)),
-        reader=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE), absent=("data-action=",))),
-        {"step": "review"}),
-    Case("report-step", "GET", report_page(
-        preparer_a=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE, 'data-action="publish"'),
-                          absent=('data-action="reopen"',)),
-        approver_a=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE, 'data-action="reopen"')),
-        reader=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE), absent=("data-action=",)),
-        county=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE, 'data-action="county-review"'),
-                      absent=('data-action="reopen"', 'data-action="publish"'), unchanged=True)),
-        {"step": "review"}, state=S.APPROVED),
+    Case(
+        "report",
+        "GET",
+        report_page(preparer_a=Expect(302, location="/basic/"), reader=Expect(302, location="/review/")),
+    ),
+    Case(
+        "report",
+        "POST",
+        report_page(preparer_a=Expect(302, location="/basic/"), reader=Expect(302, location="/review/")),
+    ),
+    Case(
+        "report",
+        "GET",
+        report_page(preparer_a=Expect(302, location="/review/"), reader=Expect(302, location="/review/")),
+        state=S.APPROVED,
+    ),
+    *[
+        Case("report-step", "GET", report_page(preparer_a=STEP_EDITABLE, reader=STEP_READONLY), {"step": slug})
+        for slug in EDIT_STEP_SLUGS
+    ],
+    *[
+        Case(
+            "report-step",
+            "GET",
+            report_page(preparer_a=STEP_READONLY, reader=STEP_READONLY),
+            {"step": slug},
+            state=S.APPROVED,
+        )
+        for slug in EDIT_STEP_SLUGS
+    ],
+    Case(
+        "report-step",
+        "GET",
+        report_page(
+            preparer_a=Expect(
+                200, contains=('data-testid="review-doc"', 'data-action="submit"'), absent=(READONLY_BADGE,)
+            ),
+            reader=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE), absent=("data-action=",)),
+        ),
+        {"step": "review"},
+    ),
+    Case(
+        "report-step",
+        "GET",
+        report_page(
+            preparer_a=Expect(
+                200,
+                contains=('data-testid="review-doc"', READONLY_BADGE, 'data-action="publish"'),
+                absent=('data-action="reopen"',),
+            ),
+            approver_a=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE, 'data-action="reopen"')),
+            reader=Expect(200, contains=('data-testid="review-doc"', READONLY_BADGE), absent=("data-action=",)),
+            county=Expect(
+                200,
+                contains=('data-testid="review-doc"', READONLY_BADGE, 'data-action="county-review"'),
+                absent=('data-action="reopen"', 'data-action="publish"'),
+                unchanged=True,
+            ),
+        ),
+        {"step": "review"},
+        state=S.APPROVED,
+    ),
     # A save posted to a step of a report the user may only read changes nothing (here: approved).
-    *[Case("report-step", "POST", report_page(
-        preparer_a=Expect(302, location=f"/{slug}/", unchanged=True),
-        reader=Expect(302, location=f"/{slug}/", unchanged=True)), {"step": slug}, state=S.APPROVED,
-        data={"revision": "1", "overview": "改掉", "applications.received.natural_person": "999"})
-      for slug in EDIT_STEP_SLUGS],
+    *[
+        Case(
+            "report-step",
+            "POST",
+            report_page(
+                preparer_a=Expect(302, location=f"/{slug}/", unchanged=True),
+                reader=Expect(302, location=f"/{slug}/", unchanged=True),
+            ),
+            {"step": slug},
+            state=S.APPROVED,
+            data={"revision": "1", "overview": "改掉", "applications.received.natural_person": "999"},
+        )
+        for slug in EDIT_STEP_SLUGS
+    ],
     # A draft: own people save (基本信息 needs its required facts: 422 and nothing written; the
     # other steps take blanks and redirect); readers are sent back unchanged.
-    *[Case("report-step", "POST", report_page(
-        preparer_a=Expect(422, unchanged=True) if slug == "basic" else Expect(302, location="/reports/"),
-        reader=Expect(302, location=f"/{slug}/", unchanged=True)), {"step": slug},
-        data={"revision": "{section_revision:" + slug + "}"})
-      for slug in EDIT_STEP_SLUGS],
+    *[
+        Case(
+            "report-step",
+            "POST",
+            report_page(
+                preparer_a=Expect(422, unchanged=True) if slug == "basic" else Expect(302, location="/reports/"),
+                reader=Expect(302, location=f"/{slug}/", unchanged=True),
+            ),
+            {"step": slug},
+            data={"revision": "{section_revision:" + slug + "}"},
+        )
+        for slug in EDIT_STEP_SLUGS
+    ],
     # The review step has nothing to save: a POST shows the page and writes nothing.
-    Case("report-step", "POST", report_page(
-        preparer_a=Expect(200, contains=('data-testid="review-doc"',), unchanged=True),
-        reader=Expect(200, contains=('data-testid="review-doc"',), unchanged=True)),
-        {"step": "review"}),
+    Case(
+        "report-step",
+        "POST",
+        report_page(
+            preparer_a=Expect(200, contains=('data-testid="review-doc"',), unchanged=True),
+            reader=Expect(200, contains=('data-testid="review-doc"',), unchanged=True),
+        ),
+        {"step": "review"},
+    ),
     # --- PDF ---
     Case("report-pdf", "GET", report_page(preparer_a=PDF, reader=PDF)),
     Case("report-pdf", "POST", everyone(NOT_ALLOWED)),
@@ -255,39 +431,86 @@ CASES: list[Case] = [
     Case("report-xlsx", "POST", everyone(NOT_ALLOWED)),
     Case("blank-xlsx", "GET", everyone(XLSX), {"version": "2021"}),
     Case("blank-xlsx", "POST", everyone(NOT_ALLOWED), {"version": "2019"}),
-    Case("report-import", "GET", report_page(
-        preparer_a=Expect(200, contains=('data-page="workbook-import"', 'data-form="workbook-upload"'), unchanged=True),
-        reader=FORBIDDEN)),
-    Case("report-import", "GET", report_page(preparer_a=Expect(302, location="/review/", unchanged=True),
-                                             reader=FORBIDDEN), state=S.APPROVED),
+    Case(
+        "report-import",
+        "GET",
+        report_page(
+            preparer_a=Expect(
+                200, contains=('data-page="workbook-import"', 'data-form="workbook-upload"'), unchanged=True
+            ),
+            reader=FORBIDDEN,
+        ),
+    ),
+    Case(
+        "report-import",
+        "GET",
+        report_page(preparer_a=Expect(302, location="/review/", unchanged=True), reader=FORBIDDEN),
+        state=S.APPROVED,
+    ),
     # An upload without a file: the form again with its error, nothing staged or written.
-    Case("report-import", "POST", report_page(preparer_a=Expect(422, contains=("请选择要上传的 .xlsx 文件",),
-                                                                unchanged=True), reader=FORBIDDEN)),
-    Case("report-import", "POST", report_page(preparer_a=Expect(302, location="/review/", unchanged=True),
-                                              reader=FORBIDDEN), state=S.APPROVED),
+    Case(
+        "report-import",
+        "POST",
+        report_page(preparer_a=Expect(422, contains=("请选择要上传的 .xlsx 文件",), unchanged=True), reader=FORBIDDEN),
+    ),
+    Case(
+        "report-import",
+        "POST",
+        report_page(preparer_a=Expect(302, location="/review/", unchanged=True), reader=FORBIDDEN),
+        state=S.APPROVED,
+    ),
     # Nothing uploaded yet: the preview sends its own people to the upload page.
-    Case("report-import-preview", "GET", report_page(preparer_a=Expect(302, location="/import/", unchanged=True),
-                                                     reader=FORBIDDEN)),
-    Case("report-import-preview", "POST", report_page(preparer_a=Expect(302, location="/import/", unchanged=True),
-                                                      reader=FORBIDDEN), data={"upload": "999", "action": "apply"}),
-    Case("report-import-preview", "POST", report_page(preparer_a=Expect(302, location="/review/", unchanged=True),
-                                                      reader=FORBIDDEN), state=S.SUBMITTED,
-         data={"upload": "999", "action": "apply"}),
+    Case(
+        "report-import-preview",
+        "GET",
+        report_page(preparer_a=Expect(302, location="/import/", unchanged=True), reader=FORBIDDEN),
+    ),
+    Case(
+        "report-import-preview",
+        "POST",
+        report_page(preparer_a=Expect(302, location="/import/", unchanged=True), reader=FORBIDDEN),
+        data={"upload": "999", "action": "apply"},
+    ),
+    Case(
+        "report-import-preview",
+        "POST",
+        report_page(preparer_a=Expect(302, location="/review/", unchanged=True), reader=FORBIDDEN),
+        state=S.SUBMITTED,
+        data={"upload": "999", "action": "apply"},
+    ),
     # --- Office exports, publication package, 图解, 盖章页, public verification ---
-    Case("report-export", "GET", report_page(preparer_a=Expect(200, content_type=DOCX_TYPE, unchanged=True),
-                                             reader=Expect(200, content_type=DOCX_TYPE, unchanged=True)),
-         {"fmt": "docx"}),
-    Case("report-export", "GET", report_page(preparer_a=Expect(200, content_type="text/html", unchanged=True),
-                                             reader=Expect(200, content_type="text/html", unchanged=True)),
-         {"fmt": "html"}),
+    Case(
+        "report-export",
+        "GET",
+        report_page(
+            preparer_a=Expect(200, content_type=DOCX_TYPE, unchanged=True),
+            reader=Expect(200, content_type=DOCX_TYPE, unchanged=True),
+        ),
+        {"fmt": "docx"},
+    ),
+    Case(
+        "report-export",
+        "GET",
+        report_page(
+            preparer_a=Expect(200, content_type="text/html", unchanged=True),
+            reader=Expect(200, content_type="text/html", unchanged=True),
+        ),
+        {"fmt": "html"},
+    ),
     # The package exists only for an approved report; a draft goes back to its review page.
     Case("report-export", "GET", report_page(preparer_a=BACK_TO_REVIEW, reader=BACK_TO_REVIEW), {"fmt": "zip"}),
     Case("report-export", "GET", report_page(preparer_a=NOT_FOUND, reader=NOT_FOUND), {"fmt": "exe"}),
     Case("report-export", "POST", everyone(NOT_ALLOWED), {"fmt": "docx"}),
     Case("report-stamp", "GET", report_page(preparer_a=BACK_TO_REVIEW, reader=BACK_TO_REVIEW)),
     Case("report-stamp", "POST", everyone(NOT_ALLOWED)),
-    Case("report-charts", "GET", report_page(preparer_a=Expect(200, contains=('data-page="charts"',), unchanged=True),
-                                             reader=Expect(200, contains=('data-page="charts"',), unchanged=True))),
+    Case(
+        "report-charts",
+        "GET",
+        report_page(
+            preparer_a=Expect(200, contains=('data-page="charts"',), unchanged=True),
+            reader=Expect(200, contains=('data-page="charts"',), unchanged=True),
+        ),
+    ),
     Case("report-charts", "POST", everyone(NOT_ALLOWED)),
     Case("report-charts-pdf", "GET", report_page(preparer_a=PDF, reader=PDF)),
     Case("report-charts-pdf", "POST", everyone(NOT_ALLOWED)),
@@ -295,63 +518,139 @@ CASES: list[Case] = [
     Case("verify", "GET", everyone(VERIFY_UNKNOWN, anonymous=VERIFY_UNKNOWN), {"digest": "not-a-hash"}),
     Case("verify", "POST", everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED), {"digest": "0" * 64}),
     # --- Workflow pages ---
-    Case("report-approval", "GET", report_page(
-        preparer_a=Expect(200, contains=('data-action="submit"',), absent=('data-form="return"', 'data-form="comment"')),
-        reader=APPROVAL_READONLY)),
-    Case("report-approval", "GET", report_page(
-        preparer_a=Expect(200, absent=('data-form="return"', 'data-form="approve"', 'data-form="comment"',
-                                       'data-action="submit"'), contains=('data-action="withdraw"',)),
-        approver_a=Expect(200, contains=('data-form="return"', 'data-form="approve"', 'data-form="comment"'),
-                          absent=('data-form="county_return"',)),
-        reader=APPROVAL_READONLY,
-        county=Expect(200, contains=('data-form="county_return"', 'data-form="comment"'),
-                      absent=('data-form="return"', 'data-form="approve"', 'data-form="county_approve"'),
-                      unchanged=True)), state=S.SUBMITTED),
-    Case("report-approval", "GET", report_page(
-        preparer_a=Expect(200, contains=('data-form="publish"',), absent=('data-form="reopen"',)),
-        approver_a=Expect(200, contains=('data-form="publish"', 'data-form="reopen"'),
-                          absent=('data-form="county_approve"',)),
-        reader=APPROVAL_READONLY,
-        county=Expect(200, contains=('data-form="county_return"', 'data-form="county_approve"', 'data-form="comment"'),
-                      absent=('data-form="publish"', 'data-form="reopen"'), unchanged=True)), state=S.APPROVED),
+    Case(
+        "report-approval",
+        "GET",
+        report_page(
+            preparer_a=Expect(
+                200, contains=('data-action="submit"',), absent=('data-form="return"', 'data-form="comment"')
+            ),
+            reader=APPROVAL_READONLY,
+        ),
+    ),
+    Case(
+        "report-approval",
+        "GET",
+        report_page(
+            preparer_a=Expect(
+                200,
+                absent=('data-form="return"', 'data-form="approve"', 'data-form="comment"', 'data-action="submit"'),
+                contains=('data-action="withdraw"',),
+            ),
+            approver_a=Expect(
+                200,
+                contains=('data-form="return"', 'data-form="approve"', 'data-form="comment"'),
+                absent=('data-form="county_return"',),
+            ),
+            reader=APPROVAL_READONLY,
+            county=Expect(
+                200,
+                contains=('data-form="county_return"', 'data-form="comment"'),
+                absent=('data-form="return"', 'data-form="approve"', 'data-form="county_approve"'),
+                unchanged=True,
+            ),
+        ),
+        state=S.SUBMITTED,
+    ),
+    Case(
+        "report-approval",
+        "GET",
+        report_page(
+            preparer_a=Expect(200, contains=('data-form="publish"',), absent=('data-form="reopen"',)),
+            approver_a=Expect(
+                200, contains=('data-form="publish"', 'data-form="reopen"'), absent=('data-form="county_approve"',)
+            ),
+            reader=APPROVAL_READONLY,
+            county=Expect(
+                200,
+                contains=('data-form="county_return"', 'data-form="county_approve"', 'data-form="comment"'),
+                absent=('data-form="publish"', 'data-form="reopen"'),
+                unchanged=True,
+            ),
+        ),
+        state=S.APPROVED,
+    ),
     Case("report-approval", "POST", everyone(NOT_ALLOWED)),
-    Case("report-history", "GET", report_page(
-        preparer_a=Expect(200, contains=('data-page="history"', "填写数据")), reader=Expect(200, contains=("填写数据",)))),
+    Case(
+        "report-history",
+        "GET",
+        report_page(
+            preparer_a=Expect(200, contains=('data-page="history"', "填写数据")),
+            reader=Expect(200, contains=("填写数据",)),
+        ),
+    ),
     Case("report-history", "POST", everyone(NOT_ALLOWED)),
     *[Case("report-transition", "GET", everyone(NOT_ALLOWED), {"action": a}) for a in ACTIONS],
     *_transition_posts(),
     Case("report-explanations", "GET", everyone(NOT_ALLOWED)),
-    Case("report-explanations", "POST", report_page(
-        preparer_a=Expect(302, location="/approval/", state=S.SUBMITTED), reader=FORBIDDEN), data={"submit": "1"}),
+    Case(
+        "report-explanations",
+        "POST",
+        report_page(preparer_a=Expect(302, location="/approval/", state=S.SUBMITTED), reader=FORBIDDEN),
+        data={"submit": "1"},
+    ),
     Case("report-comment", "GET", everyone(NOT_ALLOWED)),
-    Case("report-comment", "POST", report_page(
-        preparer_a=FORBIDDEN, approver_a=Expect(302, location="/approval/"), reader=FORBIDDEN,
-        county=Expect(302, location="/approval/", unchanged=True)),
-        state=S.SUBMITTED, data={"target": "applications.received.total", "text": "请核对"}),
+    Case(
+        "report-comment",
+        "POST",
+        report_page(
+            preparer_a=FORBIDDEN,
+            approver_a=Expect(302, location="/approval/"),
+            reader=FORBIDDEN,
+            county=Expect(302, location="/approval/", unchanged=True),
+        ),
+        state=S.SUBMITTED,
+        data={"target": "applications.received.total", "text": "请核对"},
+    ),
     # --- The county's 汇总 (about the county, A's parent, for 2021): its approver and admins read it ---
     *_rollup_cases(),
     # --- The county's round board ---
-    Case("county-home", "GET", county_page(
-        county=Expect(302, location="/county/"), admin=Expect(302, location="/county/"))
-        | {"other_county_approver": Expect(302, location="/county/"), "anonymous": LOGIN}),
+    Case(
+        "county-home",
+        "GET",
+        county_page(county=Expect(302, location="/county/"), admin=Expect(302, location="/county/"))
+        | {"other_county_approver": Expect(302, location="/county/"), "anonymous": LOGIN},
+    ),
     Case("county-home", "POST", everyone(NOT_ALLOWED)),
-    Case("county-board", "GET", county_page(
-        county=Expect(200, contains=("{report_a}", "{report_b}", 'data-form="remind"', 'data-form="deadlines"')),
-        admin=Expect(200, contains=("{report_a}", "{report_b}"), absent=('data-form="remind"',)))
-        | {"anonymous": LOGIN}, {"year": 2021}),
+    Case(
+        "county-board",
+        "GET",
+        county_page(
+            county=Expect(200, contains=("{report_a}", "{report_b}", 'data-form="remind"', 'data-form="deadlines"')),
+            admin=Expect(200, contains=("{report_a}", "{report_b}"), absent=('data-form="remind"',)),
+        )
+        | {"anonymous": LOGIN},
+        {"year": 2021},
+    ),
     Case("county-board", "POST", everyone(NOT_ALLOWED), {"year": 2021}),
     Case("county-deadlines", "GET", everyone(NOT_ALLOWED), {"year": 2021}),
-    Case("county-deadlines", "POST", county_page(county=Expect(302, location="/county/"), admin=FORBIDDEN)
-         | {"anonymous": LOGIN}, {"year": 2021}, data={"subordinates_due": "2022-01-20", "own_due": "2022-03-20"}),
+    Case(
+        "county-deadlines",
+        "POST",
+        county_page(county=Expect(302, location="/county/"), admin=FORBIDDEN) | {"anonymous": LOGIN},
+        {"year": 2021},
+        data={"subordinates_due": "2022-01-20", "own_due": "2022-03-20"},
+    ),
     Case("county-remind", "GET", everyone(NOT_ALLOWED), {"year": 2021}),
-    Case("county-remind", "POST", county_page(county=Expect(302, location="/county/"), admin=FORBIDDEN)
-         | {"anonymous": LOGIN}, {"year": 2021}, data={"agency": "{agency_a}"}),
+    Case(
+        "county-remind",
+        "POST",
+        county_page(county=Expect(302, location="/county/"), admin=FORBIDDEN) | {"anonymous": LOGIN},
+        {"year": 2021},
+        data={"agency": "{agency_a}"},
+    ),
     # --- Background jobs (here: a draft-PDF job of report A) and the health check ---
-    Case("job-status", "GET", report_page(preparer_a=Expect(200, contains=('"status"',)),
-                                          reader=Expect(200, contains=('"status"',)))),
+    Case(
+        "job-status",
+        "GET",
+        report_page(preparer_a=Expect(200, contains=('"status"',)), reader=Expect(200, contains=('"status"',))),
+    ),
     Case("job-status", "POST", everyone(NOT_ALLOWED)),
-    Case("healthz", "GET", everyone(Expect(200, contains=('"database": "ok"',)),
-                                    anonymous=Expect(200, contains=('"database": "ok"',)))),
+    Case(
+        "healthz",
+        "GET",
+        everyone(Expect(200, contains=('"database": "ok"',)), anonymous=Expect(200, contains=('"database": "ok"',))),
+    ),
     Case("healthz", "POST", everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED)),
 ]
 
@@ -379,8 +678,19 @@ def test_matrix_covers_every_url():
 
 ABOUT_THE_COUNTY = {"county-rollup", "county-rollup-cell", "county-rollup-pdf", "county-rollup-generate"}
 COUNTY_URLS = {"county-board", "county-deadlines", "county-remind"}
-NOT_ABOUT_A_REPORT = {"home", "login", "logout", "report-new", "blank-xlsx", "password-change",
-                      "password-change-done", "county-home", "verify", "healthz", *COUNTY_URLS} | ABOUT_THE_COUNTY
+NOT_ABOUT_A_REPORT = {
+    "home",
+    "login",
+    "logout",
+    "report-new",
+    "blank-xlsx",
+    "password-change",
+    "password-change-done",
+    "county-home",
+    "verify",
+    "healthz",
+    *COUNTY_URLS,
+} | ABOUT_THE_COUNTY
 ABOUT_A_JOB = {"job-status"}
 
 
@@ -449,8 +759,11 @@ def test_guessed_ids_of_another_agency_are_404(client, personas):
     client.force_login(personas.preparer_a)
     missing = Report.objects.order_by("-pk").first().pk + 1000
     for case in CASES:
-        if (case.method != "GET" or case.name in NOT_ABOUT_A_REPORT | ABOUT_A_JOB
-                or case.expect["preparer_a"] == NOT_ALLOWED):
+        if (
+            case.method != "GET"
+            or case.name in NOT_ABOUT_A_REPORT | ABOUT_A_JOB
+            or case.expect["preparer_a"] == NOT_ALLOWED
+        ):
             continue
         for pk in (personas.report_b.pk, missing):
             url = reverse(case.name, kwargs={"pk": pk, **case.kwargs})
@@ -466,7 +779,9 @@ def test_guessed_ids_of_another_agency_are_404(client, personas):
 
 def test_county_approver_reads_subordinates_but_not_siblings(client, personas):
     """The county approver sees A and B; A's approver does not see the county's own report."""
-    county_report = Report.objects.create(agency=personas.county, year=2021, template="2021", agency_label="苍南县人民政府")
+    county_report = Report.objects.create(
+        agency=personas.county, year=2021, template="2021", agency_label="苍南县人民政府"
+    )
     client.force_login(personas.county_approver)
     assert client.get(reverse("report-history", args=[personas.report_b.pk])).status_code == 200
     client.force_login(personas.approver_a)

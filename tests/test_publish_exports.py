@@ -67,13 +67,19 @@ def missing_figures(doc: dict, text: str) -> Counter:
 
 # --- HTML ------------------------------------------------------------------------------------
 
+
 def test_html_page_has_every_figure_in_an_accessible_table(doc):
     tree = lxml_html.fromstring(page_html(doc))
     assert tree.get("lang") == "zh-CN"
     assert not tree.xpath("//script") and not tree.xpath("//link")
     assert [h.text_content() for h in tree.xpath("//h2")][:6] == [
-        "一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-        "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ]
     tables = tree.xpath("//table")
     assert len(tables) == 3
     printed = []
@@ -110,19 +116,34 @@ def test_text_version_names_every_figure(doc):
 
 # --- DOCX ------------------------------------------------------------------------------------
 
+
 def test_docx_layout_fonts_merges_and_page_numbers(doc):
     word = Document(io.BytesIO(document_bytes(doc)))
     section = word.sections[0]
-    assert [round(m.mm) for m in (section.page_width, section.page_height, section.top_margin, section.bottom_margin, section.left_margin,
-                                  section.right_margin)] == [210, 297, 37, 35, 28, 26]
+    assert [
+        round(m.mm)
+        for m in (
+            section.page_width,
+            section.page_height,
+            section.top_margin,
+            section.bottom_margin,
+            section.left_margin,
+            section.right_margin,
+        )
+    ] == [210, 297, 37, 35, 28, 26]
     east_asian = {el.get(qn("w:eastAsia")) for el in word.element.body.iter(qn("w:rFonts"))}
-    east_asian |= {s.element.rPr.rFonts.get(qn("w:eastAsia")) for s in word.styles
-                   if getattr(s, "element", None) is not None and s.element.rPr is not None
-                   and s.element.rPr.rFonts is not None}
+    east_asian |= {
+        s.element.rPr.rFonts.get(qn("w:eastAsia"))
+        for s in word.styles
+        if getattr(s, "element", None) is not None and s.element.rPr is not None and s.element.rPr.rFonts is not None
+    }
     assert {TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT} <= east_asian
     font_table = next(p for p in word.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
-    declared = {f.get(qn("w:name")): f.find(qn("w:altName")).get(qn("w:val"))
-                for f in etree.fromstring(font_table.blob) if f.find(qn("w:altName")) is not None}
+    declared = {
+        f.get(qn("w:name")): f.find(qn("w:altName")).get(qn("w:val"))
+        for f in etree.fromstring(font_table.blob)
+        if f.find(qn("w:altName")) is not None
+    }
     assert declared == {name: alt for name, (alt, _) in FALLBACKS.items()}
     assert word.settings.odd_and_even_pages_header_footer
     for footer in (section.footer.paragraphs[0], section.even_page_footer.paragraphs[0]):
@@ -152,20 +173,36 @@ def test_libreoffice_opens_docx_and_prints_every_figure(doc, tmp_path):
     source = tmp_path / "report.docx"
     source.write_bytes(document_bytes(doc))
     profile = tmp_path / "lo-profile"
-    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     pdf = tmp_path / "report.pdf"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     assert not missing_figures(doc, text)
     assert "一、本年新收政府信息公开申请数量" in text.replace(" ", "")
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
-                                                             text=True).stdout).group(1))
+    pages = int(
+        re.search(
+            r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        ).group(1)
+    )
     # The PAGE field, as LibreOffice numbers it: 「— N —」 on every page, in order.
     assert [int(n) for n in re.findall(r"—\s*(\d+)\s*—", text)] == list(range(1, pages + 1))
 
 
 # --- The publication package -----------------------------------------------------------------
+
 
 @pytest.fixture
 def approved(db, doc_2021):
@@ -198,7 +235,7 @@ def test_package_holds_the_snapshot_and_a_manifest_of_hashes(approved, doc_2021)
     assert json.loads(members["report.json"]) == snapshot.document == doc_2021
     assert b"999" not in members["report.txt"] and b"999" not in members["report.html"]
     assert not missing_figures(doc_2021, members["report.txt"].decode())
-    assert b'<svg' in members["report.html"]  # the 图解
+    assert b"<svg" in members["report.html"]  # the 图解
     # The JSON and workbook are the ones the approved PDF carries, byte for byte.
     carried = embedded_files(members["report.pdf"])
     assert members["report.json"] == carried["report.json"] and members["report.xlsx"] == carried["report.xlsx"]
@@ -208,6 +245,7 @@ def test_package_holds_the_snapshot_and_a_manifest_of_hashes(approved, doc_2021)
 
 
 # --- export_report -o OUT.ext ----------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_export_report_zip_of_never_approved_report_exits_2(tmp_path, doc_2021):

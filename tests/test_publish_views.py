@@ -56,8 +56,14 @@ def test_stamp_page_states_the_approval_and_the_hash(client, personas, settings)
     text = pdf_text(response.content).replace("\n", "").replace(" ", "")
     approval = approval_of(snapshot)
     assert approval.approvers == ("appr_a",)
-    for needle in (snapshot.document["agency"], "2021年度", approval.approved_on_text, "appr_a",
-                   snapshot.sha256[:32], "https://nianbao.example.gov.cn/verify/"):
+    for needle in (
+        snapshot.document["agency"],
+        "2021年度",
+        approval.approved_on_text,
+        "appr_a",
+        snapshot.sha256[:32],
+        "https://nianbao.example.gov.cn/verify/",
+    ):
         assert needle in text, needle
     assert verify_url(snapshot.sha256) == f"https://nianbao.example.gov.cn/verify/{snapshot.sha256}/"
 

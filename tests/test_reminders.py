@@ -23,8 +23,7 @@ def county(db, doc_2021):
     return county
 
 
-def test_only_agencies_that_have_not_submitted_are_reminded(county, django_capture_on_commit_callbacks,
-                                                              mailoutbox):
+def test_only_agencies_that_have_not_submitted_are_reminded(county, django_capture_on_commit_callbacks, mailoutbox):
     ids = [a.pk for a in county.agencies]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         outcome = send_reminders(root=county.county, agency_ids=ids, year=county.year, sender=county.approver)
@@ -48,8 +47,9 @@ def test_at_most_once_a_day_unless_the_sender_insists(county, django_capture_on_
     assert again.sent == [] and again.already_today == [draft.name]
     assert "今天已提醒过" in again.summary()
     with django_capture_on_commit_callbacks(execute=True):
-        insisted = send_reminders(root=county.county, agency_ids=[draft.pk], year=county.year,
-                                  sender=county.approver, insist=True)
+        insisted = send_reminders(
+            root=county.county, agency_ids=[draft.pk], year=county.year, sender=county.approver, insist=True
+        )
     assert insisted.sent == [draft.name]
     assert len(mailoutbox) == 2
     assert list(Reminder.objects.filter(agency=draft).values_list("insisted", flat=True)) == [True, False]
@@ -57,8 +57,9 @@ def test_at_most_once_a_day_unless_the_sender_insists(county, django_capture_on_
 
 def test_an_agency_outside_the_round_is_not_reminded(county, doc_2021, mailoutbox):
     other = make_county(2, doc_2021, name="另一县人民政府")
-    outcome = send_reminders(root=county.county, agency_ids=[other.agencies[1].pk], year=county.year,
-                             sender=county.approver)
+    outcome = send_reminders(
+        root=county.county, agency_ids=[other.agencies[1].pk], year=county.year, sender=county.approver
+    )
     assert outcome.sent == [] and outcome.not_below
     assert not Reminder.objects.exists()
 

@@ -31,8 +31,16 @@ def test_render_command_html_is_exactly_what_weasyprint_gets(tmp_path, seed_doc)
 
 def test_render_command_title_option(tmp_path, seed_doc):
     out = tmp_path / "seed.html"
-    call_command("render_report", str(SEED), "-o", str(out), "--final", "--title", "苍南县人民政府办公室2020年政府信息公开年报",
-                 stdout=io.StringIO())
+    call_command(
+        "render_report",
+        str(SEED),
+        "-o",
+        str(out),
+        "--final",
+        "--title",
+        "苍南县人民政府办公室2020年政府信息公开年报",
+        stdout=io.StringIO(),
+    )
     assert "<title>苍南县人民政府办公室2020年政府信息公开年报</title>" in out.read_text(encoding="utf-8")
 
 
@@ -61,8 +69,13 @@ def test_render_command_invalid_document_exits_2_without_traceback(tmp_path):
     doc["applications"]["received"]["natural_person"] = -1
     bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "out.pdf"
-    result = subprocess.run([sys.executable, "manage.py", "render_report", str(bad), "-o", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "render_report", str(bad), "-o", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "applications.received.natural_person：数量不能为负数，实际为 -1" in result.stderr
     assert "Traceback" not in result.stderr
@@ -85,8 +98,15 @@ def test_render_command_batch_out_dir(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     stdout = io.StringIO()
-    call_command("render_report", str(SEED), str(DEMO_DIR / "cangnan-education-2021.json"), "--out-dir", str(out),
-                 "--final", stdout=stdout)
+    call_command(
+        "render_report",
+        str(SEED),
+        str(DEMO_DIR / "cangnan-education-2021.json"),
+        "--out-dir",
+        str(out),
+        "--final",
+        stdout=stdout,
+    )
     assert sorted(p.name for p in out.iterdir()) == ["cangnan-2020.pdf", "cangnan-education-2021.pdf"]
     assert "苍南县教育局" in pdf_text(out / "cangnan-education-2021.pdf")
     assert stdout.getvalue().count("已生成") == 2
@@ -99,8 +119,11 @@ def test_render_command_batch_writes_nothing_for_an_invalid_file_and_needs_one_t
         call_command("render_report", str(SEED), str(bad), "--out-dir", str(tmp_path), stdout=io.StringIO())
     # The contract: exit 2, and nothing (not even half a file) for the invalid input.
     assert exc.value.returncode == 2 and [p.name for p in tmp_path.glob("*.pdf")] == [SEED.stem + ".pdf"]
-    for args in ([str(SEED)], [str(SEED), "-o", "x.pdf", "--out-dir", str(tmp_path)],
-                 [str(SEED), str(SEED), "-o", str(tmp_path / "x.pdf")]):
+    for args in (
+        [str(SEED)],
+        [str(SEED), "-o", "x.pdf", "--out-dir", str(tmp_path)],
+        [str(SEED), str(SEED), "-o", str(tmp_path / "x.pdf")],
+    ):
         with pytest.raises(CommandError) as exc:
             call_command("render_report", *args, stdout=io.StringIO())
         assert "Traceback" not in str(exc.value)

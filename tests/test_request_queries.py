@@ -22,8 +22,9 @@ def _returned_with_comments(personas, n):  # noqa: F811
     report = personas.report_a
     workflow.perform_transition(report, workflow.SUBMIT, user=personas.preparer_a)
     for i in range(n):
-        ReviewComment.objects.create(report=report, target="applications.granted.total", text=f"意见{i}",
-                                     author=personas.approver_a)
+        ReviewComment.objects.create(
+            report=report, target="applications.granted.total", text=f"意见{i}", author=personas.approver_a
+        )
     workflow.perform_transition(report, workflow.RETURN, user=personas.approver_a, reason="详见审核意见")
     return report
 
@@ -52,6 +53,7 @@ def test_approving_builds_the_document_once(personas, monkeypatch):  # noqa: F81
 
     # Every module that builds a document imports the function by name.
     import annual.snapshots
+
     monkeypatch.setattr(workflow, "report_to_document", counting)
     monkeypatch.setattr(annual.snapshots, "report_to_document", counting)
     workflow.perform_transition(report, workflow.APPROVE, user=personas.approver_a)

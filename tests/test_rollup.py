@@ -38,7 +38,9 @@ def test_included_are_approved_descendants_at_every_depth_never_the_own_report(t
     assert [p.node.name for p in rollup.parts] == ["苍南县教育局", "苍南县第一中学"]
     assert [p.node.depth for p in rollup.parts] == [1, 2]
     assert {(x.node.name, x.reason) for x in rollup.left_out} == {
-        ("苍南县卫生健康局", NOT_APPROVED), ("灵溪镇人民政府", NO_REPORT)}
+        ("苍南县卫生健康局", NOT_APPROVED),
+        ("灵溪镇人民政府", NO_REPORT),
+    }
     assert rollup.total == 4
     received = doc_2021["applications"]["received"]["total"]
     assert rollup.document["applications"]["received"]["total"] == 2 * received
@@ -57,7 +59,12 @@ def test_options_admit_unapproved_and_invalid_reports(tree, doc_2021):
     assert "有阻断性错误" in {x.node.name: x.detail for x in rollup.left_out}["矾山镇人民政府"]
     assert len(build_rollup(county, 2021, include_unapproved=True).parts) == 3
     everything = build_rollup(county, 2021, include_unapproved=True, include_invalid=True)
-    assert {p.node.name for p in everything.parts} == {"苍南县教育局", "苍南县第一中学", "苍南县卫生健康局", "矾山镇人民政府"}
+    assert {p.node.name for p in everything.parts} == {
+        "苍南县教育局",
+        "苍南县第一中学",
+        "苍南县卫生健康局",
+        "矾山镇人民政府",
+    }
     assert [x.reason for x in everything.left_out] == [NO_REPORT]
 
 
@@ -65,10 +72,24 @@ def test_blank_only_when_every_part_is_blank_and_money_sums_exactly(db, doc_2021
     county = Agency.objects.create(name="县")
     x = Agency.objects.create(name="甲", parent=county)
     y = Agency.objects.create(name="乙", parent=county)
-    make_report(x, doc_2021, **{"proactive.fees.amount_wan_yuan": "271.53", "proactive.licensing.decisions": None,
-                                "proactive.penalty.decisions": None})
-    make_report(y, doc_2021, **{"proactive.fees.amount_wan_yuan": "0.4700", "proactive.licensing.decisions": 7,
-                                "proactive.penalty.decisions": None})
+    make_report(
+        x,
+        doc_2021,
+        **{
+            "proactive.fees.amount_wan_yuan": "271.53",
+            "proactive.licensing.decisions": None,
+            "proactive.penalty.decisions": None,
+        },
+    )
+    make_report(
+        y,
+        doc_2021,
+        **{
+            "proactive.fees.amount_wan_yuan": "0.4700",
+            "proactive.licensing.decisions": 7,
+            "proactive.penalty.decisions": None,
+        },
+    )
     doc = build_rollup(county, 2021).document
     assert doc["proactive"]["fees"]["amount_wan_yuan"] == "272.0000"
     assert Decimal(doc["proactive"]["fees"]["amount_wan_yuan"]) == Decimal("271.53") + Decimal("0.47")
@@ -112,8 +133,10 @@ def test_drill_down_lists_each_contribution(tree, doc_2021):
     rollup = build_rollup(county, 2021)
     path = "applications.received.total"
     rows = [(p.node.name, v) for p, v in rollup.contributions(path)]
-    assert rows == [("苍南县教育局", doc_2021["applications"]["received"]["total"]),
-                    ("苍南县第一中学", doc_2021["applications"]["received"]["total"])]
+    assert rows == [
+        ("苍南县教育局", doc_2021["applications"]["received"]["total"]),
+        ("苍南县第一中学", doc_2021["applications"]["received"]["total"]),
+    ]
 
 
 @pytest.mark.parametrize("n", [3, 30])

@@ -25,8 +25,9 @@ EXAMPLE_2021 = DEMO / "cangnan-education-2021.json"
 
 def _run(db: Path, *args) -> subprocess.CompletedProcess:
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{db}", PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=180)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +65,14 @@ def publish_all(db: Path) -> None:
 
 def parents(db: Path) -> dict[str, str | None]:
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT a.name, p.name FROM annual_agency a LEFT JOIN annual_agency p ON a.parent_id = p.id")
+        rows = conn.execute(
+            "SELECT a.name, p.name FROM annual_agency a LEFT JOIN annual_agency p ON a.parent_id = p.id"
+        )
         return dict(rows.fetchall())
 
 
 # --- import_report --parent --------------------------------------------------------------------------
+
 
 def test_import_with_parent_creates_the_parent_and_trims_names(cli, tmp_path):
     result = cli("import_report", EXAMPLE_2021, "--agency", "  苍南县教育局 ", "--parent", " 苍南县人民政府  ")
@@ -80,13 +84,16 @@ def test_import_with_parent_creates_the_parent_and_trims_names(cli, tmp_path):
     assert again.returncode == 0, again.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--agency", "   "), "机关名称不能为空"),
-    (("--agency", "苍南县教育局", "--parent", "  "), "--parent：机关名称不能为空"),
-    (("--agency", "苍南县教育局", "--parent", "温州市人民政府"), "已隶属于“苍南县人民政府”"),
-    (("--agency", "苍南县人民政府", "--parent", "苍南县教育局"), "成为自己的上级"),
-    (("--agency", "苍南县人民政府", "--parent", "苍南县人民政府"), "不能作为自己的上级机关"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--agency", "   "), "机关名称不能为空"),
+        (("--agency", "苍南县教育局", "--parent", "  "), "--parent：机关名称不能为空"),
+        (("--agency", "苍南县教育局", "--parent", "温州市人民政府"), "已隶属于“苍南县人民政府”"),
+        (("--agency", "苍南县人民政府", "--parent", "苍南县教育局"), "成为自己的上级"),
+        (("--agency", "苍南县人民政府", "--parent", "苍南县人民政府"), "不能作为自己的上级机关"),
+    ],
+)
 def test_import_refusals_exit_2_and_write_nothing(cli, tmp_path, args, message):
     assert cli("import_report", EXAMPLE_2021, "--agency", "苍南县教育局", "--parent", "苍南县人民政府").returncode == 0
     before = parents(cli.db)
@@ -98,11 +105,16 @@ def test_import_refusals_exit_2_and_write_nothing(cli, tmp_path, args, message):
 
 # --- rollup ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def county(cli, tmp_path, seed_doc, doc_2021):
     """苍南县人民政府 with two departments and a township's office below a township (2021, valid)."""
-    placements = [("苍南县教育局", "苍南县人民政府"), ("苍南县卫生健康局", "苍南县人民政府"),
-                  ("灵溪镇人民政府", "苍南县人民政府"), ("灵溪镇人民政府党政办", "灵溪镇人民政府")]
+    placements = [
+        ("苍南县教育局", "苍南县人民政府"),
+        ("苍南县卫生健康局", "苍南县人民政府"),
+        ("灵溪镇人民政府", "苍南县人民政府"),
+        ("灵溪镇人民政府党政办", "灵溪镇人民政府"),
+    ]
     for i, (name, parent) in enumerate(placements):
         doc = copy.deepcopy(doc_2021)
         doc["proactive"]["fees"]["amount_wan_yuan"] = ["1.25", "0.005", None, "10"][i]
@@ -133,25 +145,61 @@ def test_rollup_json_sums_every_descendant_and_names_each_on_stderr(cli, county,
 def test_rollup_lists_left_out_agencies_with_reasons(cli, county, tmp_path, doc_2021):
     broken = copy.deepcopy(doc_2021)
     broken["applications"]["received"]["natural_person"] += 1
-    assert cli("import_report", write(tmp_path, broken, "b.json"), "--agency", "矾山镇人民政府",
-               "--parent", "苍南县人民政府").returncode == 0
-    assert cli("import_report", write(tmp_path, doc_2021, "d.json"), "--agency", "马站镇人民政府",
-               "--parent", "苍南县人民政府").returncode == 0
+    assert (
+        cli(
+            "import_report",
+            write(tmp_path, broken, "b.json"),
+            "--agency",
+            "矾山镇人民政府",
+            "--parent",
+            "苍南县人民政府",
+        ).returncode
+        == 0
+    )
+    assert (
+        cli(
+            "import_report",
+            write(tmp_path, doc_2021, "d.json"),
+            "--agency",
+            "马站镇人民政府",
+            "--parent",
+            "苍南县人民政府",
+        ).returncode
+        == 0
+    )
     cli_db = sqlite3.connect(cli.db)
     with cli_db:
-        cli_db.execute("UPDATE annual_report SET state='approved' WHERE agency_id = "
-                       "(SELECT id FROM annual_agency WHERE name='矾山镇人民政府')")
+        cli_db.execute(
+            "UPDATE annual_report SET state='approved' WHERE agency_id = "
+            "(SELECT id FROM annual_agency WHERE name='矾山镇人民政府')"
+        )
     cli_db.close()
     # An agency with no report at all, made through the model like the admin would.
-    assert cli("shell", "-c", "from annual.models import Agency; Agency.objects.create(name='桥墩镇人民政府', "
-               "parent=Agency.objects.get(name='苍南县人民政府'))").returncode == 0
+    assert (
+        cli(
+            "shell",
+            "-c",
+            "from annual.models import Agency; Agency.objects.create(name='桥墩镇人民政府', "
+            "parent=Agency.objects.get(name='苍南县人民政府'))",
+        ).returncode
+        == 0
+    )
     result = cli("rollup", "--agency", "苍南县人民政府", "--year", "2021", "-o", tmp_path / "sum.json")
     assert result.returncode == 0, result.stderr
     assert "未纳入：矾山镇人民政府（有阻断性错误" in result.stderr
     assert "未纳入：马站镇人民政府（未通过审核（状态：草稿））" in result.stderr
     assert "未纳入：桥墩镇人民政府（没有该年度报告）" in result.stderr
-    both = cli("rollup", "--agency", "苍南县人民政府", "--year", "2021", "--include-unapproved", "--include-invalid",
-               "-o", tmp_path / "all.json")
+    both = cli(
+        "rollup",
+        "--agency",
+        "苍南县人民政府",
+        "--year",
+        "2021",
+        "--include-unapproved",
+        "--include-invalid",
+        "-o",
+        tmp_path / "all.json",
+    )
     assert both.returncode == 0 and "已纳入：矾山镇人民政府" in both.stderr and "已纳入：马站镇人民政府" in both.stderr
 
 
@@ -169,8 +217,9 @@ def test_rollup_exit_1_when_nothing_to_sum(cli, tmp_path):
     result = cli("rollup", "--agency", "苍南县人民政府", "--year", "2021", "-o", out)
     assert result.returncode == 1, result.stderr
     assert "未纳入：苍南县教育局（未通过审核" in result.stderr and not out.exists()
-    assert cli("rollup", "--agency", "苍南县人民政府", "--year", "2021", "--include-unapproved",
-               "-o", out).returncode == 0
+    assert (
+        cli("rollup", "--agency", "苍南县人民政府", "--year", "2021", "--include-unapproved", "-o", out).returncode == 0
+    )
 
 
 def test_rollup_exit_2_on_bad_arguments(cli, county, tmp_path, seed_doc):
@@ -179,15 +228,34 @@ def test_rollup_exit_2_on_bad_arguments(cli, county, tmp_path, seed_doc):
     assert cli("rollup", "--agency", "苍南县人民政府", "--year", "2021", "-o", tmp_path / "x.docx").returncode == 2
     assert cli("rollup", "--agency", "苍南县人民政府", "--year", "二〇二一", "-o", tmp_path / "x.json").returncode == 2
     old = dict(seed_doc, year=2021)
-    assert cli("import_report", write(tmp_path, old, "old.json"), "--agency", "矾山镇人民政府",
-               "--parent", "苍南县人民政府").returncode == 0
-    mixed = cli("rollup", "--agency", "苍南县人民政府", "--year", "2021", "--include-unapproved", "--include-invalid",
-                "-o", tmp_path / "x.json")
+    assert (
+        cli(
+            "import_report",
+            write(tmp_path, old, "old.json"),
+            "--agency",
+            "矾山镇人民政府",
+            "--parent",
+            "苍南县人民政府",
+        ).returncode
+        == 0
+    )
+    mixed = cli(
+        "rollup",
+        "--agency",
+        "苍南县人民政府",
+        "--year",
+        "2021",
+        "--include-unapproved",
+        "--include-invalid",
+        "-o",
+        tmp_path / "x.json",
+    )
     assert mixed.returncode == 2 and "两个模板版本" in mixed.stderr and "Traceback" not in mixed.stderr
     assert not (tmp_path / "x.json").exists()
 
 
 # --- render_report --out-dir ------------------------------------------------------------------------
+
 
 def test_render_out_dir_renders_each_document_in_one_process(cli, tmp_path):
     out = tmp_path / "pdfs"

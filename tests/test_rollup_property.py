@@ -19,9 +19,12 @@ from annual.document import blank_document, validate
 from annual.rollup import cell_paths, sum_documents
 
 counts = st.one_of(st.none(), st.integers(0, 10**6))
-signed = st.one_of(st.none(), st.integers(-10**5, 10**5))
-money = st.one_of(st.none(), st.decimals(0, 10**6, places=4, allow_nan=False, allow_infinity=False).map(
-    lambda d: f"{d:f}"), st.integers(0, 10**5).map(str))
+signed = st.one_of(st.none(), st.integers(-(10**5), 10**5))
+money = st.one_of(
+    st.none(),
+    st.decimals(0, 10**6, places=4, allow_nan=False, allow_infinity=False).map(lambda d: f"{d:f}"),
+    st.integers(0, 10**5).map(str),
+)
 
 
 def _blank_if_zero(draw, value: int):
@@ -34,8 +37,9 @@ def valid_report(draw, version: str) -> dict:
     doc = blank_document(agency="某机关", year=2020 if version == spec.V2019 else 2021, version=version)
     for item, fields in spec.proactive_fields(version).items():
         for f in fields:
-            doc["proactive"][item][f.key] = draw(money if f.kind == spec.MONEY else signed if f.kind == spec.SIGNED
-                                                 else counts)
+            doc["proactive"][item][f.key] = draw(
+                money if f.kind == spec.MONEY else signed if f.kind == spec.SIGNED else counts
+            )
     apps = doc["applications"]
     outcomes = spec.outcome_rows(version)
     for col in spec.APPLICANT_COLUMNS:
@@ -75,7 +79,12 @@ def parts(draw):
     return version, docs
 
 
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+)
 @given(parts())
 def test_every_rule_that_holds_on_each_part_holds_on_the_sum(data):
     version, docs = data
@@ -86,7 +95,12 @@ def test_every_rule_that_holds_on_each_part_holds_on_the_sum(data):
             assert rules.run_check(check, total) is None, check
 
 
-@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+)
 @given(parts())
 def test_each_cell_is_the_exact_sum_and_blank_only_when_all_parts_are(data):
     version, docs = data
@@ -103,8 +117,12 @@ def test_each_cell_is_the_exact_sum_and_blank_only_when_all_parts_are(data):
             assert got == sum(v for v in values if v is not None)
 
 
-@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                                HealthCheck.large_base_example])
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+)
 @given(parts())
 def test_fast_error_count_agrees_with_the_rule_engine(data):
     from annual.rollup import blocking_error_count

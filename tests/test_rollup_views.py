@@ -24,8 +24,11 @@ def county(db, doc_2021):
     a = Agency.objects.create(name="苍南县教育局", parent=county)
     b = Agency.objects.create(name="苍南县卫生健康局", parent=county)
     c = Agency.objects.create(name="灵溪镇人民政府", parent=county)
-    reports = {"a": make_report(a, doc_2021, S.APPROVED), "b": make_report(b, doc_2021, S.PUBLISHED),
-               "c": make_report(c, doc_2021, S.DRAFT)}
+    reports = {
+        "a": make_report(a, doc_2021, S.APPROVED),
+        "b": make_report(b, doc_2021, S.PUBLISHED),
+        "c": make_report(c, doc_2021, S.DRAFT),
+    }
     approver = make_user("xian", county, Role.APPROVER)
     return county, reports, approver
 
@@ -109,6 +112,7 @@ def test_refresh_after_a_source_changes_shows_stale_diff_and_updates(client, cou
     changed["review_litigation"]["review"]["upheld"] = (changed["review_litigation"]["review"]["upheld"] or 0) + 2
     changed["review_litigation"]["review"]["total"] = (changed["review_litigation"]["review"]["total"] or 0) + 2
     from annual.interchange import write_document
+
     write_document(changed, c.agency, report=c)
     Report.objects.filter(pk=c.pk).update(state=S.APPROVED)
     status = basis_status(report)

@@ -30,18 +30,23 @@ def _findings_by_rule(findings):
 
 def test_seed_has_exactly_the_four_published_errors(seed_doc):
     findings = check_document(seed_doc)
-    assert _findings_by_rule(findings) == sorted([
-        ("row_total", "applications.withheld_internal_affairs.total", 0, 1),
-        ("row_total", "applications.carried_forward.total", 0, 6),
-        ("handled_total", "applications.handled_total.natural_person", 43, 44),
-        ("balance", "applications.handled_total.natural_person", 50, 44),
-    ])
+    assert _findings_by_rule(findings) == sorted(
+        [
+            ("row_total", "applications.withheld_internal_affairs.total", 0, 1),
+            ("row_total", "applications.carried_forward.total", 0, 6),
+            ("handled_total", "applications.handled_total.natural_person", 43, 44),
+            ("balance", "applications.handled_total.natural_person", 50, 44),
+        ]
+    )
     assert all(f.severity == ERROR for f in findings)
 
 
 def test_seed_messages_name_rows_and_columns_by_official_labels(seed_doc):
     messages = {f.rule + f.cells[0]: f.message for f in check_document(seed_doc)}
-    assert messages["handled_totalapplications.handled_total.natural_person"] == "（七）总计·自然人：各项之和为 43，填写为 44"
+    assert (
+        messages["handled_totalapplications.handled_total.natural_person"]
+        == "（七）总计·自然人：各项之和为 43，填写为 44"
+    )
     assert "属于三类内部事务信息" in messages["row_totalapplications.withheld_internal_affairs.total"]
     assert "0" in messages["row_totalapplications.withheld_internal_affairs.total"]
     assert "结转下年度继续办理" in messages["row_totalapplications.carried_forward.total"]
@@ -115,8 +120,11 @@ def test_row_total_per_row_and_version(version):
 @pytest.mark.parametrize("version", spec.VERSIONS)
 def test_handled_total_covers_exactly_the_outcome_rows(version):
     outcome_keys = {r.key for r in spec.outcome_rows(version)}
-    handled = [c for c in blocking_checks(version)
-               if c.rule == "handled_total" and c.targets == ("applications.handled_total.total",)][0]
+    handled = [
+        c
+        for c in blocking_checks(version)
+        if c.rule == "handled_total" and c.targets == ("applications.handled_total.total",)
+    ][0]
     assert {p.split(".")[1] for p in handled.parts} == outcome_keys
     expected_count = 20 if version == "2019" else 22
     assert len(outcome_keys) + 1 == expected_count  # plus （七）总计 itself
@@ -128,10 +136,14 @@ def test_balance_per_column(version, column):
     doc = blank_document(agency="测试机关", year=2021, version=version)
     doc["applications"]["received"][column] = 5
     findings = [f for f in check_document(doc) if f.rule == "balance"]
-    assert [f.cells for f in findings] == [(
-        f"applications.handled_total.{column}", f"applications.carried_forward.{column}",
-        f"applications.received.{column}", f"applications.carried_over.{column}",
-    )]
+    assert [f.cells for f in findings] == [
+        (
+            f"applications.handled_total.{column}",
+            f"applications.carried_forward.{column}",
+            f"applications.received.{column}",
+            f"applications.carried_over.{column}",
+        )
+    ]
     assert (findings[0].expected, findings[0].actual) == (5, 0)
 
 
@@ -183,12 +195,14 @@ def test_grid_ships_every_server_check_over_its_table():
             paths = [c.path for c in table.value_cells()]
             for check in grid_config(table, version)["checks"]:
                 assert "{expected}" in check["message"] and "{actual}" in check["message"]
-                shipped.append((check["rule"], tuple(paths[i] for i in check["parts"]),
-                                tuple(paths[i] for i in check["targets"])))
+                shipped.append(
+                    (check["rule"], tuple(paths[i] for i in check["parts"]), tuple(paths[i] for i in check["targets"]))
+                )
         assert shipped == [(c.rule, c.parts, c.targets) for c in blocking_checks(version)]
 
 
 # --- Warnings -----------------------------------------------------------------------------
+
 
 def test_carry_over_continuity_warns_per_column(doc_2021, seed_doc):
     previous = _fix_seed(seed_doc)  # carried_forward: natural_person 6, total 6
@@ -213,7 +227,8 @@ def test_proactive_continuity_2021(doc_2021):
     this["proactive"]["normative_documents"]["in_force"] = 20
     findings = [f for f in check_document(this, previous) if f.rule == "proactive_continuity"]
     assert [(f.cells, f.expected, f.actual) for f in findings] == [
-        (("proactive.normative_documents.in_force",), 17, 20)]
+        (("proactive.normative_documents.in_force",), 17, 20)
+    ]
     assert "行政规范性文件" in findings[0].message
 
 

@@ -41,10 +41,13 @@ def test_merge_cells_takes_each_persons_changes_and_flags_only_cells_both_change
 def test_two_people_changing_different_cells_both_get_saved(personas, seed_report):  # noqa: F811
     first, second = client_for(personas.preparer_a), client_for(personas.approver_a)
     loaded = step_data(seed_report, "applications")  # both pages loaded this
-    assert first.post(url(seed_report, "applications"),
-                      loaded | {"applications.granted.natural_person": "20"}).status_code == 302
-    response = second.post(url(seed_report, "applications"),
-                           loaded | {"applications.carried_over.commercial": "3"}, follow=True)
+    assert (
+        first.post(url(seed_report, "applications"), loaded | {"applications.granted.natural_person": "20"}).status_code
+        == 302
+    )
+    response = second.post(
+        url(seed_report, "applications"), loaded | {"applications.carried_over.commercial": "3"}, follow=True
+    )
     assert response.status_code == 200
     assert "其修改已保留" in response.content.decode()
     assert ApplicationRow.objects.get(report=seed_report, key="granted").natural_person == 20
@@ -55,11 +58,15 @@ def test_conflict_lists_only_the_cell_both_changed_and_saving_anyway_keeps_the_o
     first, second = client_for(personas.preparer_a), client_for(personas.approver_a)
     loaded = step_data(seed_report, "applications")
     # The first person fills a blank cell and changes a shared one.
-    first.post(url(seed_report, "applications"), loaded | {"applications.received.research": "9",
-                                                           "applications.granted.natural_person": "20"})
+    first.post(
+        url(seed_report, "applications"),
+        loaded | {"applications.received.research": "9", "applications.granted.natural_person": "20"},
+    )
     # The second, on a page loaded before that, changes the shared cell differently and another one.
-    response = second.post(url(seed_report, "applications"), loaded | {"applications.granted.natural_person": "30",
-                                                                        "applications.granted.commercial": "2"})
+    response = second.post(
+        url(seed_report, "applications"),
+        loaded | {"applications.granted.natural_person": "30", "applications.granted.commercial": "2"},
+    )
     html = response.content.decode()
     assert response.status_code == 409
     assert re.findall(r'<td class="theirs">(.*?)</td><td class="mine">(.*?)</td>', html) == [("20", "30")]

@@ -75,12 +75,15 @@ def test_successful_login_resets_failure_count(client, signer):
     assert login(client, "signer", PASSWORD).status_code == 302
 
 
-@pytest.mark.parametrize("password,fragment", [
-    ("short1", "密码长度太短，至少需要 10 个字符"),
-    ("12345678901", "密码只包含数字"),
-    ("password123", "这个密码太常见了"),
-    ("signer2021", "太相似了"),
-])
+@pytest.mark.parametrize(
+    "password,fragment",
+    [
+        ("short1", "密码长度太短，至少需要 10 个字符"),
+        ("12345678901", "密码只包含数字"),
+        ("password123", "这个密码太常见了"),
+        ("signer2021", "太相似了"),
+    ],
+)
 def test_password_validators_refuse_weak_passwords(signer, password, fragment):
     with pytest.raises(ValidationError) as exc:
         validate_password(password, user=signer)
@@ -107,8 +110,16 @@ FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S | re.I)
 def _pages(personas):
     a = personas.report_a.pk
     yield personas.preparer_a, reverse("home")
-    for step in ("basic", "overview", "proactive", "applications", "review-litigation", "problems",
-                 "other-matters", "review"):
+    for step in (
+        "basic",
+        "overview",
+        "proactive",
+        "applications",
+        "review-litigation",
+        "problems",
+        "other-matters",
+        "review",
+    ):
         yield personas.preparer_a, reverse("report-step", args=[a, step])
     yield personas.preparer_a, reverse("report-approval", args=[a])
     yield personas.preparer_a, reverse("report-history", args=[a])
@@ -117,8 +128,12 @@ def _pages(personas):
 def test_every_post_form_carries_csrf_token(client, personas):
     """Every POST form on every page, in each state where different forms appear."""
     seen = 0
-    for state, who in ((ReportState.DRAFT, "preparer_a"), (ReportState.SUBMITTED, "approver_a"),
-                       (ReportState.SUBMITTED, "preparer_a"), (ReportState.APPROVED, "approver_a")):
+    for state, who in (
+        (ReportState.DRAFT, "preparer_a"),
+        (ReportState.SUBMITTED, "approver_a"),
+        (ReportState.SUBMITTED, "preparer_a"),
+        (ReportState.APPROVED, "approver_a"),
+    ):
         type(personas.report_a).objects.filter(pk=personas.report_a.pk).update(state=state)
         client.force_login(personas.user(who))
         for _, url in _pages(personas):
@@ -141,15 +156,29 @@ def test_post_without_csrf_token_refused(personas):
 
 # --- Production settings ------------------------------------------------------------------------
 
+
 def _manage(*args, **env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_passes_with_production_environment():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", DJANGO_DEBUG="0",
-                     DJANGO_SECRET_KEY="k3y-" + "x7Qp9zL2" * 8, DJANGO_ALLOWED_HOSTS="nianbao.cangnan.gov.cn")
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="k3y-" + "x7Qp9zL2" * 8,
+        DJANGO_ALLOWED_HOSTS="nianbao.cangnan.gov.cn",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

@@ -18,9 +18,13 @@ S = ReportState
 
 
 def _change_a_value(report, user, value="改过的总体情况"):
-    sections.save_section(report.pk, "overview", {"overview": value},
-                          loaded_revision=sections.section_revision(Report.objects.get(pk=report.pk), "overview"),
-                          user=user)
+    sections.save_section(
+        report.pk,
+        "overview",
+        {"overview": value},
+        loaded_revision=sections.section_revision(Report.objects.get(pk=report.pk), "overview"),
+        user=user,
+    )
 
 
 def test_approver_who_submitted_cannot_approve(personas):
@@ -68,7 +72,7 @@ def test_exemption_is_per_agency_recorded_and_shown(personas):
     report = personas.report_a
     perform_transition(report, "submit", user=personas.approver_a)
     page = client_for(personas.approver_a).get(reverse("report-approval", args=[report.pk])).content.decode()
-    assert 'data-exemption' in page and "豁免" in page and personas.admin.username in page
+    assert "data-exemption" in page and "豁免" in page and personas.admin.username in page
     assert 'data-action="approve"' in page and "disabled" not in page.split('data-action="approve"')[1][:20]
     assert perform_transition(report, "approve", user=personas.approver_a) == S.APPROVED
     # Agency B is not exempted.

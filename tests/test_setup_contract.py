@@ -37,7 +37,11 @@ def _clean_env(**overrides: str) -> dict[str, str]:
 def _settings_process(code: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", "import reportsite.settings as s\n" + code],
-        cwd=ROOT, env=_clean_env(**env), capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=_clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -69,7 +73,10 @@ def test_dev_picks_a_python_of_at_least_3_11_when_sourced():
     # Sourcing must only define functions (nothing is installed or started).
     result = subprocess.run(
         ["bash", "-c", 'source ./dev && py="$(find_python)" && "$py" -c "import sys; print(sys.version_info[:2])"'],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 0, result.stderr
     major, minor = map(int, re.findall(r"\d+", result.stdout))
@@ -162,7 +169,10 @@ def test_collectstatic_with_manifest_storage_succeeds(tmp_path):
     # Production storage rewrites every url() in CSS and fails on a missing file (e.g. a .map).
     result = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env=_clean_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 50, DJANGO_STATIC_ROOT=str(tmp_path)),
     )
     assert result.returncode == 0, result.stderr

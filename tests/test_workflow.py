@@ -55,7 +55,9 @@ def test_transition_matrix_allows_exactly_the_table(personas, action, state, per
     expected = EXPECTED.get((action, state))
     user = personas.user(persona)
     if expected is not None and persona in expected[1]:
-        assert perform_transition(report, action, user=user, reason="理由：核对数据", **extra_for(action)) == expected[0]
+        assert (
+            perform_transition(report, action, user=user, reason="理由：核对数据", **extra_for(action)) == expected[0]
+        )
         t = Transition.objects.get(report=report)
         assert (t.from_state, t.to_state, t.actor, t.reason) == (state, expected[0], user, "理由：核对数据")
         assert report.state == expected[0]
@@ -71,14 +73,17 @@ def test_transition_matrix_allows_exactly_the_table(personas, action, state, per
 def test_approve_freezes_snapshot_and_resolves_comments(personas, django_capture_on_commit_callbacks, mailoutbox):
     report = personas.report_a
     perform_transition(report, "submit", user=personas.preparer_a)
-    ReviewComment.objects.create(report=report, target="applications.received.total", text="请核对",
-                                 author=personas.approver_a)
+    ReviewComment.objects.create(
+        report=report, target="applications.received.total", text="请核对", author=personas.approver_a
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert perform_transition(report, "approve", user=personas.approver_a) == S.APPROVED
     snapshot = ReportSnapshot.objects.get(report=report)
     assert snapshot.pdf[:5] == b"%PDF-"
-    assert snapshot.document["applications"]["received"] == Transition.objects.get(
-        to_state=S.APPROVED).document["applications"]["received"]
+    assert (
+        snapshot.document["applications"]["received"]
+        == Transition.objects.get(to_state=S.APPROVED).document["applications"]["received"]
+    )
     assert ReviewComment.objects.get(report=report).resolved_at is not None
     assert [m.to for m in mailoutbox] == [["prep_a@example.gov.cn"]]
     assert "审核通过" in mailoutbox[0].subject
@@ -119,6 +124,7 @@ def test_second_approver_sees_who_acted_first(personas):
 
 # --- The submission gate ------------------------------------------------------------------------
 
+
 def break_row_total(report):
     """Make 一、本年新收 inconsistent: total no longer equals the six applicant columns."""
     row = report.application_rows.get(key="received")
@@ -154,12 +160,19 @@ def test_submit_refused_until_every_warning_explained(personas):
     assert workflow.save_explanations(report, {warning.key: "  "}, user=personas.preparer_a) == 0
     with pytest.raises(TransitionError, match="尚未填写说明"):
         perform_transition(report, "submit", user=personas.preparer_a)
-    assert workflow.save_explanations(
-        report, {warning.key: "含跨年度合并统计的咨询件", "rule:unknown": "ignored"}, user=personas.preparer_a) == 1
+    assert (
+        workflow.save_explanations(
+            report, {warning.key: "含跨年度合并统计的咨询件", "rule:unknown": "ignored"}, user=personas.preparer_a
+        )
+        == 1
+    )
     assert perform_transition(report, "submit", user=personas.preparer_a) == S.SUBMITTED
     explanation = WarningExplanation.objects.get(report=report)
     assert (explanation.finding_key, explanation.text, explanation.author) == (
-        warning.key, "含跨年度合并统计的咨询件", personas.preparer_a)
+        warning.key,
+        "含跨年度合并统计的咨询件",
+        personas.preparer_a,
+    )
 
 
 def test_explanations_refused_once_submitted(personas):
@@ -187,6 +200,7 @@ def test_approve_rechecks_gate(personas):
 
 # --- Stale pages, publication -------------------------------------------------------------------
 
+
 def test_stale_revision_refused(personas):
     report = personas.report_a
     seen = report.revision
@@ -198,13 +212,21 @@ def test_stale_revision_refused(personas):
     assert perform_transition(report, "submit", user=personas.preparer_a, revision=seen + 1) == S.SUBMITTED
 
 
-@pytest.mark.parametrize("extra,message", [
-    ({}, "必须填写发布网址"),
-    ({"portal_url": "ftp://example.gov.cn/x", "portal_published_on": TODAY}, "不是有效的 http"),
-    ({"portal_url": "https://www.cangnan.gov.cn/a.html"}, "必须填写发布日期"),
-    ({"portal_url": "https://www.cangnan.gov.cn/a.html", "portal_published_on": TODAY + datetime.timedelta(days=1)},
-     "晚于今天"),
-])
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        ({}, "必须填写发布网址"),
+        ({"portal_url": "ftp://example.gov.cn/x", "portal_published_on": TODAY}, "不是有效的 http"),
+        ({"portal_url": "https://www.cangnan.gov.cn/a.html"}, "必须填写发布日期"),
+        (
+            {
+                "portal_url": "https://www.cangnan.gov.cn/a.html",
+                "portal_published_on": TODAY + datetime.timedelta(days=1),
+            },
+            "晚于今天",
+        ),
+    ],
+)
 def test_publish_requires_valid_portal_details(personas, extra, message):
     arrange_state(personas.report_a, S.APPROVED)
     with pytest.raises(TransitionError, match=message):
@@ -226,6 +248,7 @@ def test_unexpected_keyword_is_a_programming_error(personas):
 
 
 # --- Notifications ------------------------------------------------------------------------------
+
 
 def test_notifications_go_to_the_right_people(personas, django_capture_on_commit_callbacks, mailoutbox):
     report = personas.report_a
@@ -249,19 +272,27 @@ def test_notification_not_sent_when_transition_refused(personas, django_capture_
 
 # --- Architecture: one function assigns the state -----------------------------------------------
 
+
 def test_only_workflow_assigns_report_state():
     root = Path(__file__).resolve().parent.parent / "annual"
     assigning = re.compile(r"\.state\s*=(?!=)|\b(?:update|create|update_or_create)\([^)]*\bstate\s*=")
-    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
-                 if p.name != "workflow.py" and "migrations" not in p.parts and assigning.search(p.read_text())]
+    offenders = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if p.name != "workflow.py" and "migrations" not in p.parts and assigning.search(p.read_text())
+    ]
     assert offenders == []
 
 
 def test_reopen_tells_preparers_the_reason(personas, django_capture_on_commit_callbacks, mailoutbox):
     arrange_state(personas.report_a, S.PUBLISHED)
     with django_capture_on_commit_callbacks(execute=True):
-        assert perform_transition(personas.report_a, "reopen", user=personas.approver_a,
-                                  reason="门户发布后发现复议数字有误，需更正") == S.RETURNED
+        assert (
+            perform_transition(
+                personas.report_a, "reopen", user=personas.approver_a, reason="门户发布后发现复议数字有误，需更正"
+            )
+            == S.RETURNED
+        )
     assert personas.report_a.is_editable
     (mail,) = mailoutbox
     assert mail.to == ["prep_a@example.gov.cn"] and "重新打开" in mail.subject

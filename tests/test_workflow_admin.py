@@ -35,10 +35,15 @@ def test_agency_list_shows_parent_and_children(client, personas):
 
 def test_admin_creates_agency_under_county(client, personas):
     client.force_login(personas.admin)
-    response = client.post(reverse("admin:annual_agency_add"), {
-        "name": "灵溪镇人民政府", "parent": personas.county.pk,
-        "children-TOTAL_FORMS": "0", "children-INITIAL_FORMS": "0",
-    })
+    response = client.post(
+        reverse("admin:annual_agency_add"),
+        {
+            "name": "灵溪镇人民政府",
+            "parent": personas.county.pk,
+            "children-TOTAL_FORMS": "0",
+            "children-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302
     assert Agency.objects.get(name="灵溪镇人民政府").parent == personas.county
 
@@ -50,11 +55,18 @@ def test_user_page_edits_agency_and_role_inline(client, personas):
     assert "所属机关与角色" in page and 'name="membership-0-role"' in page
     membership = user.membership
     data = {
-        "username": user.username, "email": user.email, "is_active": "on",
-        "date_joined_0": "2026-01-01", "date_joined_1": "08:00:00",
-        "membership-TOTAL_FORMS": "1", "membership-INITIAL_FORMS": "1", "membership-MAX_NUM_FORMS": "1",
-        "membership-0-id": membership.pk, "membership-0-user": user.pk,
-        "membership-0-agency": personas.agency_b.pk, "membership-0-role": Role.APPROVER,
+        "username": user.username,
+        "email": user.email,
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "08:00:00",
+        "membership-TOTAL_FORMS": "1",
+        "membership-INITIAL_FORMS": "1",
+        "membership-MAX_NUM_FORMS": "1",
+        "membership-0-id": membership.pk,
+        "membership-0-user": user.pk,
+        "membership-0-agency": personas.agency_b.pk,
+        "membership-0-role": Role.APPROVER,
     }
     response = client.post(reverse("admin:auth_user_change", args=[user.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]

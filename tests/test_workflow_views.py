@@ -23,8 +23,9 @@ def arrange_state(report, state):
 def test_return_without_reason_shows_chinese_error(client, personas):
     arrange_state(personas.report_a, S.SUBMITTED)
     client.force_login(personas.approver_a)
-    response = client.post(reverse("report-transition", args=[personas.report_a.pk, "return"]),
-                           {"reason": ""}, follow=True)
+    response = client.post(
+        reverse("report-transition", args=[personas.report_a.pk, "return"]), {"reason": ""}, follow=True
+    )
     assert "退回修改必须填写理由。" in messages_of(response)
     personas.report_a.refresh_from_db()
     assert personas.report_a.state == S.SUBMITTED
@@ -33,8 +34,11 @@ def test_return_without_reason_shows_chinese_error(client, personas):
 def test_publish_form_errors_name_the_field(client, personas):
     arrange_state(personas.report_a, S.APPROVED)
     client.force_login(personas.preparer_a)
-    response = client.post(reverse("report-transition", args=[personas.report_a.pk, "publish"]),
-                           {"portal_url": "不是网址", "portal_published_on": "2022-13-45"}, follow=True)
+    response = client.post(
+        reverse("report-transition", args=[personas.report_a.pk, "publish"]),
+        {"portal_url": "不是网址", "portal_published_on": "2022-13-45"},
+        follow=True,
+    )
     shown = messages_of(response)
     assert "发布网址不是有效的网址。" in shown and "发布日期格式应为 YYYY-MM-DD。" in shown
     personas.report_a.refresh_from_db()
@@ -50,11 +54,15 @@ def test_explanations_saved_then_submitted_from_review_page(client, personas):
     page = client.get(reverse("report-approval", args=[report.pk])).content.decode()
     assert f'name="explanation:{warning.key}"' in page
     # Submitting without an explanation is refused, and says why.
-    response = client.post(reverse("report-explanations", args=[report.pk]),
-                           {f"explanation:{warning.key}": "", "submit": "1"}, follow=True)
+    response = client.post(
+        reverse("report-explanations", args=[report.pk]), {f"explanation:{warning.key}": "", "submit": "1"}, follow=True
+    )
     assert any("有 1 条提示尚未填写说明" in m for m in messages_of(response))
-    response = client.post(reverse("report-explanations", args=[report.pk]),
-                           {f"explanation:{warning.key}": "总体情况中的数字含咨询件", "submit": "1"}, follow=True)
+    response = client.post(
+        reverse("report-explanations", args=[report.pk]),
+        {f"explanation:{warning.key}": "总体情况中的数字含咨询件", "submit": "1"},
+        follow=True,
+    )
     assert "已提交审核。" in messages_of(response)
     report.refresh_from_db()
     assert report.state == S.SUBMITTED
@@ -68,8 +76,11 @@ def test_explanations_saved_then_submitted_from_review_page(client, personas):
 def test_comment_on_unknown_target_refused(client, personas):
     arrange_state(personas.report_a, S.SUBMITTED)
     client.force_login(personas.approver_a)
-    response = client.post(reverse("report-comment", args=[personas.report_a.pk]),
-                           {"target": "applications.nonexistent.total", "text": "x"}, follow=True)
+    response = client.post(
+        reverse("report-comment", args=[personas.report_a.pk]),
+        {"target": "applications.nonexistent.total", "text": "x"},
+        follow=True,
+    )
     assert any("选择一个有效的选项" in m for m in messages_of(response))
     assert not ReviewComment.objects.exists()
 
@@ -90,8 +101,10 @@ def test_comment_on_section_and_whole_report(client, personas):
 
 def test_comments_partial_lists_open_comments_with_cell_links(personas, rf):
     from django.template.loader import render_to_string
-    ReviewComment.objects.create(report=personas.report_a, target="applications.granted.total", text="核对总计",
-                                 author=personas.approver_a)
+
+    ReviewComment.objects.create(
+        report=personas.report_a, target="applications.granted.total", text="核对总计", author=personas.approver_a
+    )
     html = render_to_string("annual/workflow/_comments.html", {"report": personas.report_a})
     step = reverse("report-step", args=[personas.report_a.pk, "applications"])
     assert "三（一）予以公开·总计" in html and f'href="{step}#cell-applications.granted.total"' in html
@@ -102,16 +115,17 @@ def test_next_parameter_cannot_redirect_off_site(client, personas):
     client.force_login(personas.preparer_a)
     for target in ("//evil.example.com/", "https://evil.example.com/", "/\\evil.example.com"):
         arrange_state(personas.report_a, S.SUBMITTED)
-        response = client.post(reverse("report-transition", args=[personas.report_a.pk, "withdraw"]),
-                               {"next": target})
+        response = client.post(reverse("report-transition", args=[personas.report_a.pk, "withdraw"]), {"next": target})
         assert response["Location"] == reverse("report-approval", args=[personas.report_a.pk]), target
-    response = client.post(reverse("report-transition", args=[personas.report_a.pk, "submit"]),
-                           {"next": reverse("home")})
+    response = client.post(
+        reverse("report-transition", args=[personas.report_a.pk, "submit"]), {"next": reverse("home")}
+    )
     assert response["Location"] == reverse("home")
 
 
 def test_publish_form_offers_today_in_iso_for_the_date_picker(client, personas):
     from django.utils import timezone
+
     arrange_state(personas.report_a, S.APPROVED)
     client.force_login(personas.preparer_a)
     page = client.get(reverse("report-approval", args=[personas.report_a.pk])).content.decode()

@@ -33,8 +33,11 @@ from annual.imports.xlsx import MAX_WORKBOOK_BYTES, read_workbook, read_workbook
 from annual.models import Agency, Report
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = [ROOT / "annual/demo_data/cangnan-2020.json", ROOT / "annual/demo_data/cangnan-education-2021.json",
-            Path("/work/shared/examples/cangnan-2020.json")]
+EXAMPLES = [
+    ROOT / "annual/demo_data/cangnan-2020.json",
+    ROOT / "annual/demo_data/cangnan-education-2021.json",
+    Path("/work/shared/examples/cangnan-2020.json"),
+]
 
 
 def load(path: Path) -> dict:
@@ -160,19 +163,31 @@ def test_roll_up_document_exports_and_reads_back():
 
 # --- What Excel and WPS leave in an edited workbook ----------------------------------------------
 
+
 def _set(doc: dict, path: str, value):
     """Change the cell of `path` in the exported workbook to `value`."""
     sheet, coordinate = cell_refs(doc)[path].split("!")
 
     def change(wb):
         wb[sheet.strip("「」")][coordinate].value = value
+
     return change
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("46", 46), ("４６", 46), (" 1,808,595 ", 1808595), ("-", None), ("无", None), ("—", None),
-    (46.0, 46), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("46", 46),
+        ("４６", 46),
+        (" 1,808,595 ", 1808595),
+        ("-", None),
+        ("无", None),
+        ("—", None),
+        (46.0, 46),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_counts_typed_as_text_full_width_or_dash(typed, expected):
     doc = load(EXAMPLES[1])
     data = edited(workbook_bytes(doc), _set(doc, "applications.received.natural_person", typed))
@@ -197,6 +212,7 @@ def test_edited_texts_and_dates():
         ws[f"B{rows['overview']}"].value = "改写后的总体情况。"
         ws[f"B{rows['meta.signed_on']}"].value = "2022年1月5日"
         ws[f"B{rows['meta.contact.postcode']}"].value = 325800  # retyped as a number
+
     back = read_workbook(edited(workbook_bytes(doc), change))
     assert back["overview"] == "改写后的总体情况。"
     assert back["meta"]["signed_on"] == "2022-01-05"
@@ -212,6 +228,7 @@ def test_blank_template_filled_in_reads_as_that_year():
         ws = wb[INFO_SHEET]
         ws["B2"].value = "苍南县民政局"
         ws["B3"].value = 2023
+
     back = read_workbook(edited(data, fill))
     assert back["agency"] == "苍南县民政局" and back["year"] == 2023 and back["template"] == "2021"
 
@@ -222,14 +239,16 @@ def test_blank_template_refuses_a_year_of_the_other_version():
     def fill(wb):
         wb[INFO_SHEET]["B2"].value = "苍南县民政局"
         wb[INFO_SHEET]["B3"].value = 2020
-    (where, message), = problems(edited(data, fill))
+
+    ((where, message),) = problems(edited(data, fill))
     assert where == "「报告信息」!B3" and "2019年版" in message
 
 
 # --- Bad input: refused with the sheet and cell, nothing read ------------------------------------
 
+
 def test_not_a_workbook_named_xlsx():
-    (where, message), = problems(EXAMPLES[0].read_bytes())
+    ((where, message),) = problems(EXAMPLES[0].read_bytes())
     assert "不是 Excel 工作簿" in message
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:
@@ -246,7 +265,7 @@ def test_zip_bomb_is_refused_before_inflating():
                 member.write(chunk)
     data = archive.getvalue()
     assert len(data) < 1024 * 1024  # small on disk, 60 MB inflated
-    (where, message), = problems(data)
+    ((where, message),) = problems(data)
     assert "压缩炸弹" in message
 
 
@@ -278,6 +297,7 @@ def test_shifted_rows():
     def shift(wb):
         ws = wb["二"]
         ws.insert_rows(5)  # openpyxl does not move merges: like a careless edit, labels and merges slip
+
     found = problems(edited(workbook_bytes(load(EXAMPLES[1])), shift))
     assert found[0][0].startswith("「二」!")
 
@@ -289,14 +309,16 @@ def test_shifted_row_with_merges_intact():
     def swap(wb):
         ws = wb["三"]
         ws["A5"].value, ws["A6"].value = ws["A6"].value, ws["A5"].value
-    (where, message), = problems(edited(workbook_bytes(doc), swap))
+
+    ((where, message),) = problems(edited(workbook_bytes(doc), swap))
     assert where == "「三」!A5" and "移动" in message
 
 
 def test_broken_merge():
     def unmerge(wb):
         wb["三"].unmerge_cells("A2:C4")
-    (where, message), = problems(edited(workbook_bytes(load(EXAMPLES[1])), unmerge))
+
+    ((where, message),) = problems(edited(workbook_bytes(load(EXAMPLES[1])), unmerge))
     assert where == "「三」!A2:C4" and "合并单元格" in message
 
 
@@ -304,17 +326,19 @@ def test_formula_without_cached_value():
     doc = load(EXAMPLES[1])
     ref = cell_refs(doc)["applications.received.total"]
     data = edited(workbook_bytes(doc), _set(doc, "applications.received.total", "=SUM(D5:I5)"))
-    (where, message), = problems(data)
+    ((where, message),) = problems(data)
     assert where == ref and "公式没有计算结果" in message
 
 
-@pytest.mark.parametrize(("typed", "needle"), [(-3, "负数"), ("-3", "负数"), ("abc", "不能包含字母"),
-                                               ("十二", "不是数字"), (2.5, "小数"), (True, "逻辑值")])
+@pytest.mark.parametrize(
+    ("typed", "needle"),
+    [(-3, "负数"), ("-3", "负数"), ("abc", "不能包含字母"), ("十二", "不是数字"), (2.5, "小数"), (True, "逻辑值")],
+)
 def test_bad_count_names_sheet_cell_and_label(typed, needle):
     doc = load(EXAMPLES[1])
     path = "review_litigation.review.upheld"
     data = edited(workbook_bytes(doc), _set(doc, path, typed))
-    (where, message), = problems(data)
+    ((where, message),) = problems(data)
     assert where == cell_refs(doc)[path]
     assert where.startswith("「四」!")
     assert "行政复议·结果维持" in message and needle in message
@@ -326,18 +350,22 @@ def test_every_bad_cell_is_listed_at_once():
     def change(wb):
         _set(doc, "applications.received.natural_person", "x")(wb)
         _set(doc, "proactive.rules.issued", -1)(wb)
+
     found = problems(edited(workbook_bytes(doc), change))
-    assert [w for w, _ in found] == [cell_refs(doc)["proactive.rules.issued"],
-                                     cell_refs(doc)["applications.received.natural_person"]]
+    assert [w for w, _ in found] == [
+        cell_refs(doc)["proactive.rules.issued"],
+        cell_refs(doc)["applications.received.natural_person"],
+    ]
 
 
 def test_money_with_five_decimals_refused():
     doc = load(EXAMPLES[1])
-    (where, message), = problems(edited(workbook_bytes(doc), _set(doc, "proactive.fees.amount_wan_yuan", "1.23456")))
+    ((where, message),) = problems(edited(workbook_bytes(doc), _set(doc, "proactive.fees.amount_wan_yuan", "1.23456")))
     assert where == cell_refs(doc)["proactive.fees.amount_wan_yuan"] and "4 位" in message
 
 
 # --- Command line -----------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_cli_export_xlsx_import_export_json_is_identical(tmp_path):

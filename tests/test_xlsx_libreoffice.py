@@ -27,16 +27,30 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [ROOT / "annual/demo_data/cangnan-2020.json", ROOT / "annual/demo_data/cangnan-education-2021.json"]
 SOFFICE = shutil.which("soffice")
 
-pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: "
-                                                         "apt-get install libreoffice-calc-nogui")
+pytestmark = pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
+)
 
 
 def convert(source: Path, target_format: str, tmp_path: Path) -> Path:
     """`soffice --convert-to`, headless, with a private profile so parallel runs never share one."""
     out = tmp_path / "out"
-    subprocess.run([SOFFICE, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
-                    "--convert-to", target_format, "--outdir", str(out), str(source)],
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            target_format,
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     converted = out / f"{source.stem}.{target_format.split(':')[0]}"
     assert converted.exists(), f"LibreOffice wrote no {converted.name}"
     return converted
@@ -66,8 +80,7 @@ def test_every_figure_appears_in_libreoffice_print(version, tmp_path):
     source = tmp_path / "report.xlsx"
     source.write_bytes(workbook_bytes(doc, findings=[]))
     pdf = convert(source, "pdf", tmp_path)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     printed = set(re.findall(r"-?\d+(?:\.\d+)?", text))
     figures = [c.text.removesuffix("万元") for t in layout.build_tables(doc).values() for c in t.value_cells()]
     assert figures and all(f for f in figures)
@@ -102,7 +115,8 @@ def test_formula_computed_by_libreoffice_is_read_from_its_cached_value(tmp_path)
     assert load_workbook(resaved)[sheet.strip("「」")][total].data_type == "f"
     back = read_workbook(resaved.read_bytes())
     assert back["applications"]["received"]["total"] == sum(
-        v for k, v in doc["applications"]["received"].items() if k != "total" and v is not None)
+        v for k, v in doc["applications"]["received"].items() if k != "total" and v is not None
+    )
     assert back == doc  # the demo's total already equals the sum
 
 

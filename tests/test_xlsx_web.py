@@ -39,8 +39,10 @@ def edited_workbook(doc: dict, changes: dict[str, object]) -> bytes:
 
 
 def upload(client, report: Report, data: bytes, name: str = "改过的.xlsx"):
-    return client.post(reverse("report-import", args=[report.pk]),
-                       {"workbook": SimpleUploadedFile(name, data, content_type="application/octet-stream")})
+    return client.post(
+        reverse("report-import", args=[report.pk]),
+        {"workbook": SimpleUploadedFile(name, data, content_type="application/octet-stream")},
+    )
 
 
 def test_download_reads_back_as_the_report(client, personas):
@@ -59,8 +61,10 @@ def test_upload_preview_apply_is_one_audited_save(client, personas):
     # A formula without a cached value is refused first: nothing staged.
     response = upload(client, report, data)
     assert response.status_code == 422
-    assert "公式没有计算结果" in response.content.decode() and cell_refs(doc)["applications.received.total"] in \
-        response.content.decode()
+    assert (
+        "公式没有计算结果" in response.content.decode()
+        and cell_refs(doc)["applications.received.total"] in response.content.decode()
+    )
     assert not WorkbookImport.objects.exists()
 
     new_total = doc["applications"]["received"]["total"] - old + 46
@@ -76,8 +80,7 @@ def test_upload_preview_apply_is_one_audited_save(client, personas):
     assert "一、本年新收政府信息公开申请数量·自然人" in page and f"{old}" in page and ">46<" in page
     assert Report.objects.get(pk=report.pk).revision == before  # previewing writes nothing
 
-    response = client.post(reverse("report-import-preview", args=[report.pk]),
-                           {"upload": staged.pk, "action": "apply"})
+    response = client.post(reverse("report-import-preview", args=[report.pk]), {"upload": staged.pk, "action": "apply"})
     assert response.status_code == 302 and response["Location"].endswith("/review/")
     report.refresh_from_db()
     assert report.revision == before + 1
@@ -95,8 +98,11 @@ def test_apply_refused_when_the_report_changed_after_preview(client, personas):
     report = personas.report_a
     doc = current_doc(report)
     client.force_login(personas.preparer_a)
-    upload(client, report, edited_workbook(doc, {"review_litigation.review.pending": 3,
-                                                 "review_litigation.review.total": None}))
+    upload(
+        client,
+        report,
+        edited_workbook(doc, {"review_litigation.review.pending": 3, "review_litigation.review.total": None}),
+    )
     staged = WorkbookImport.objects.get()
     Report.objects.filter(pk=report.pk).update(revision=staged.base_revision + 1)  # someone else saved
     response = client.post(reverse("report-import-preview", args=[report.pk]), {"upload": staged.pk, "action": "apply"})
@@ -128,10 +134,13 @@ def test_another_users_upload_cannot_be_applied(client, personas):
     assert WorkbookImport.objects.get().applied_at is None
 
 
-@pytest.mark.parametrize(("data", "needle"), [
-    (b"{\"format\": 1}", "不是 Excel 工作簿"),
-    (None, "行政复议·结果维持"),
-])
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b'{"format": 1}', "不是 Excel 工作簿"),
+        (None, "行政复议·结果维持"),
+    ],
+)
 def test_bad_upload_shows_the_problem_and_keeps_nothing(client, personas, data, needle):
     report = personas.report_a
     doc = current_doc(report)
@@ -156,8 +165,9 @@ def test_discard_drops_the_upload(client, personas):
     client.force_login(personas.preparer_a)
     upload(client, report, edited_workbook(current_doc(report), {PATH: 5}))
     staged = WorkbookImport.objects.get()
-    response = client.post(reverse("report-import-preview", args=[report.pk]),
-                           {"upload": staged.pk, "action": "discard"})
+    response = client.post(
+        reverse("report-import-preview", args=[report.pk]), {"upload": staged.pk, "action": "discard"}
+    )
     assert response.status_code == 302 and not WorkbookImport.objects.exists()
 
 

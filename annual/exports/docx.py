@@ -135,14 +135,19 @@ def _declare_fallbacks(doc) -> None:
     for name, (alt, family) in FALLBACKS.items():
         font = etree.SubElement(fonts, qn("w:font"))
         font.set(qn("w:name"), name)
-        for tag, value in (("w:altName", alt), ("w:charset", GB2312_CHARSET), ("w:family", family),
-                           ("w:pitch", "variable")):
+        for tag, value in (
+            ("w:altName", alt),
+            ("w:charset", GB2312_CHARSET),
+            ("w:family", family),
+            ("w:pitch", "variable"),
+        ):
             etree.SubElement(font, qn(tag)).set(qn("w:val"), value)
     part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _field(paragraph, instruction: str) -> None:
     """A Word field (e.g. PAGE) as begin / instruction / separate / cached result / end runs."""
+
     def char(kind):
         run = paragraph.add_run()
         el = OxmlElement("w:fldChar")
@@ -267,7 +272,7 @@ def _table(doc, table: Table) -> None:
             run = para.add_run(p.cell.text)
             cell_size = size
             if p.cell.is_value:
-                room = sum(column_mm[p.col:p.last_col + 1]) - 2 * margin_mm
+                room = sum(column_mm[p.col : p.last_col + 1]) - 2 * margin_mm
                 cell_size = _fitting_size(p.cell.text, room, size)
             _run_font(run, HEADING_FONT if p.cell.header and table.css != "proactive" else BODY_FONT, cell_size)
             if p.cell.css == "basis":

@@ -69,9 +69,16 @@ def accessible_table(table: Table, caption: str) -> HtmlTable:
     ids = {id(p): f"{table.key}-r{p.row}c{p.col}" for p in flat}
 
     def column_headers(p: Placed) -> list[Placed]:
-        return [h for h in flat if h.cell.header and h.cell.css != "corner" and h.row < p.row
-                and (h.in_head or group_of.get(h.row) is group_of.get(p.row))
-                and h.col <= p.last_col and h.last_col >= p.col]
+        return [
+            h
+            for h in flat
+            if h.cell.header
+            and h.cell.css != "corner"
+            and h.row < p.row
+            and (h.in_head or group_of.get(h.row) is group_of.get(p.row))
+            and h.col <= p.last_col
+            and h.last_col >= p.col
+        ]
 
     def row_headers(p: Placed) -> list[Placed]:
         return [h for h in flat if _is_row_label(h) and h.col < p.col and h.row <= p.last_row and h.last_row >= p.row]
@@ -88,7 +95,7 @@ def accessible_table(table: Table, caption: str) -> HtmlTable:
             return replace(td, tag="th", id=ids[id(p)], scope=scope)
         return replace(td, tag="th", id=ids[id(p)], scope="rowgroup" if cell.rowspan > 1 else "row")
 
-    head = [[convert(p) for p in row] for row in placed[:len(table.head)]]
+    head = [[convert(p) for p in row] for row in placed[: len(table.head)]]
     body = [[[convert(p) for p in placed[r]] for r in g] for g in _groups(table)]
     return HtmlTable(table.key, caption, table.css, head, body)
 
@@ -101,13 +108,16 @@ def page_html(doc: dict, *, title: str | None = None, charts: bool = True, draft
     for section in context["sections"]:
         table = accessible_table(section.table, section.heading) if section.table is not None else None
         sections.append({"heading": section.heading, "paragraphs": section.paragraphs, "table": table})
-    return render_to_string(TEMPLATE, {
-        **context,
-        "sections": sections,
-        "year": doc["year"],
-        "draft_notice": draft,
-        "charts": [svg(c, element_id=f"chart-{c.key}") for c in report_charts(doc)] if charts else [],
-    })
+    return render_to_string(
+        TEMPLATE,
+        {
+            **context,
+            "sections": sections,
+            "year": doc["year"],
+            "draft_notice": draft,
+            "charts": [svg(c, element_id=f"chart-{c.key}") for c in report_charts(doc)] if charts else [],
+        },
+    )
 
 
 def page_bytes(doc: dict, *, title: str | None = None, draft: str = "") -> bytes:

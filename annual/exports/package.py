@@ -56,16 +56,19 @@ def manifest(snapshot: ReportSnapshot, members: dict[str, bytes], *, title: str)
         "year": doc["year"],
         "approved_at": timezone.localtime(snapshot.created_at).isoformat(timespec="seconds"),
         "approved_pdf_sha256": snapshot.sha256,
-        "files": [{"name": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-                  for name, data in members.items()],
+        "files": [
+            {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in members.items()
+        ],
     }
 
 
 def snapshot_package(snapshot: ReportSnapshot, *, title: str) -> bytes:
     """The zip of `snapshot`: its members and manifest.json."""
     members = package_members(snapshot, title=title)
-    members[MANIFEST] = (json.dumps(manifest(snapshot, members, title=title), ensure_ascii=False, indent=2)
-                         + "\n").encode("utf-8")
+    members[MANIFEST] = (
+        json.dumps(manifest(snapshot, members, title=title), ensure_ascii=False, indent=2) + "\n"
+    ).encode("utf-8")
     stamp = timezone.localtime(snapshot.created_at).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:

@@ -127,8 +127,16 @@ def sheet_plans(doc: dict) -> list[SheetPlan]:
     plans = []
     for key, table in layout.build_tables(doc).items():
         placed = place(table.head + table.rows, TABLE_FIRST_ROW)
-        plans.append(SheetPlan(key=key, title=TABLE_SHEETS[key], heading=spec.SECTIONS_BY_KEY[key].heading,
-                               width=table.width, head_rows=len(table.head), placed=tuple(placed)))
+        plans.append(
+            SheetPlan(
+                key=key,
+                title=TABLE_SHEETS[key],
+                heading=spec.SECTIONS_BY_KEY[key].heading,
+                width=table.width,
+                head_rows=len(table.head),
+                placed=tuple(placed),
+            )
+        )
     return plans
 
 
@@ -142,8 +150,11 @@ class InfoField:
 
 
 def info_fields() -> tuple[InfoField, ...]:
-    fields = [InfoField("agency", AGENCY_LABEL, "agency"), InfoField("year", YEAR_LABEL, "year"),
-              InfoField("template", TEMPLATE_LABEL, "template")]
+    fields = [
+        InfoField("agency", AGENCY_LABEL, "agency"),
+        InfoField("year", YEAR_LABEL, "year"),
+        InfoField("template", TEMPLATE_LABEL, "template"),
+    ]
     for key, _ in spec.META_FIELDS:
         kind = "date" if key in spec.META_DATE_FIELDS else "fact"
         fields.append(InfoField(f"meta.{key}", describe_path("", f"meta.{key}"), kind))
@@ -200,8 +211,13 @@ def _text(ws: Worksheet, ref: str, value: str | None, *, wrap: bool = True) -> N
 
 def _write_format_sheet(wb: Workbook, doc: dict) -> None:
     ws = wb.create_sheet(FORMAT_SHEET)
-    values = {"layout": WORKBOOK_LAYOUT, "format": spec.FORMAT_ID, "template": doc["template"],
-              "agency": doc.get("agency", ""), "year": doc.get("year")}
+    values = {
+        "layout": WORKBOOK_LAYOUT,
+        "format": spec.FORMAT_ID,
+        "template": doc["template"],
+        "agency": doc.get("agency", ""),
+        "year": doc.get("year"),
+    }
     for r, key in enumerate(FORMAT_KEYS, start=1):
         ws.cell(row=r, column=1, value=key)
         if isinstance(values[key], int):
@@ -306,7 +322,10 @@ def _write_table_sheet(wb: Workbook, plan: SheetPlan) -> None:
             vertical_text = "outcomes" in p.cell.css
             cell.alignment = Alignment(
                 horizontal="center" if p.cell.header or p.cell.rowspan > 1 else "left",
-                vertical="center", wrap_text=True, text_rotation=255 if vertical_text else 0)
+                vertical="center",
+                wrap_text=True,
+                text_rotation=255 if vertical_text else 0,
+            )
             if p.cell.header:
                 cell.fill = HEADER_FILL
             continue
@@ -342,10 +361,18 @@ def _write_findings_sheet(wb: Workbook, doc: dict, findings: list[rules.Finding]
         _text(ws, "A2", "没有发现问题：表格符合全部勾稽规则。")
         ws.merge_cells("A2:F2")
     for r, f in enumerate(findings, start=2):
-        cells = "；".join(f"{describe_path(doc['template'], p)}（{where[p]}）" if p in where
-                         else describe_path(doc["template"], p) for p in f.cells)
-        values = (rules.SEVERITY_LABELS[f.severity], rules.RULE_LABELS.get(f.rule, f.rule), cells,
-                  f.expected, f.actual, f.message)
+        cells = "；".join(
+            f"{describe_path(doc['template'], p)}（{where[p]}）" if p in where else describe_path(doc["template"], p)
+            for p in f.cells
+        )
+        values = (
+            rules.SEVERITY_LABELS[f.severity],
+            rules.RULE_LABELS.get(f.rule, f.rule),
+            cells,
+            f.expected,
+            f.actual,
+            f.message,
+        )
         for c, value in enumerate(values, start=1):
             if isinstance(value, int):
                 cell = ws.cell(row=r, column=c, value=value)
@@ -383,8 +410,9 @@ def _print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None) -> N
 
 def cell_refs(doc: dict) -> dict[str, str]:
     """Document path -> 「三」!D5, for every value cell of the tables."""
-    return {p.cell.path: f"「{plan.title}」!{p.ref}"
-            for plan in sheet_plans(doc) for p in plan.placed if p.cell.is_value}
+    return {
+        p.cell.path: f"「{plan.title}」!{p.ref}" for plan in sheet_plans(doc) for p in plan.placed if p.cell.is_value
+    }
 
 
 def workbook_bytes(doc: dict, *, findings: list[rules.Finding] | None = None) -> bytes:

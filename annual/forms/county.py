@@ -16,17 +16,23 @@ class DeadlineForm(forms.ModelForm):
     class Meta:
         model = RoundDeadline
         fields = ("subordinates_due", "own_due")
-        widgets = {"subordinates_due": forms.DateInput(attrs=DATE_ATTRS, format=DATE_FORMAT),
-                   "own_due": forms.DateInput(attrs=DATE_ATTRS, format=DATE_FORMAT)}
+        widgets = {
+            "subordinates_due": forms.DateInput(attrs=DATE_ATTRS, format=DATE_FORMAT),
+            "own_due": forms.DateInput(attrs=DATE_ATTRS, format=DATE_FORMAT),
+        }
         error_messages = {
-            "subordinates_due": {"required": "请填写下级机关报告截止日期。", "invalid": "下级机关报告截止日期格式应为 YYYY-MM-DD。"},
+            "subordinates_due": {
+                "required": "请填写下级机关报告截止日期。",
+                "invalid": "下级机关报告截止日期格式应为 YYYY-MM-DD。",
+            },
             "own_due": {"required": "请填写本级报告截止日期。", "invalid": "本级报告截止日期格式应为 YYYY-MM-DD。"},
         }
 
 
 class ReminderForm(forms.Form):
-    agency = forms.TypedMultipleChoiceField(coerce=int, error_messages={
-        "required": "请先勾选要提醒的机关。", "invalid_choice": "所选机关不在本工作台中。"})
+    agency = forms.TypedMultipleChoiceField(
+        coerce=int, error_messages={"required": "请先勾选要提醒的机关。", "invalid_choice": "所选机关不在本工作台中。"}
+    )
     insist = forms.BooleanField(required=False)
 
     def __init__(self, *args, agency_ids: list[int], **kwargs):

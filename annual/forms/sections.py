@@ -79,6 +79,7 @@ class SectionForm(forms.Form):
 
 # --- 基本信息 ----------------------------------------------------------------------------------
 
+
 def _max_length(column: str) -> int:
     field = Report._meta.get_field(column)
     assert isinstance(field, models.CharField) and field.max_length is not None, column
@@ -99,10 +100,14 @@ class BasicForm(SectionForm):
         self.helper.layout = Layout(
             Row(Column("agency", css_class="col-md-5"), Column("title", css_class="col-md-7")),
             Row(*[Column(name, css_class="col-md-3") for name in meta[:4]]),
-            Row(Column(meta[4], css_class="col-md-3"), Column(meta[5], css_class="col-md-3"),
-                Column(meta[6], css_class="col-md-6")),
-            Row(Column(contact[0], css_class="col-md-6"),
-                *[Column(name, css_class="col-md-2") for name in contact[1:]]),
+            Row(
+                Column(meta[4], css_class="col-md-3"),
+                Column(meta[5], css_class="col-md-3"),
+                Column(meta[6], css_class="col-md-6"),
+            ),
+            Row(
+                Column(contact[0], css_class="col-md-6"), *[Column(name, css_class="col-md-2") for name in contact[1:]]
+            ),
             Field("intro"),
             "revision",
             "report_revision",
@@ -113,26 +118,37 @@ class BasicForm(SectionForm):
         fields: dict[str, forms.Field] = {
             "agency": forms.CharField(label="机关名称（标题中的写法）", max_length=_max_length("agency_label")),
             "title": forms.CharField(
-                label="标题", max_length=_max_length("title"), required=False,
+                label="标题",
+                max_length=_max_length("title"),
+                required=False,
                 help_text="留空则使用默认标题",
             ),
         }
         for key, label in spec.META_FIELDS:
             if key in spec.META_DATE_FIELDS:
                 fields[f"meta.{key}"] = forms.DateField(
-                    label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                    label=label,
+                    required=False,
+                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 )
             else:
                 fields[f"meta.{key}"] = forms.CharField(
-                    label=label, required=False, empty_value=None, max_length=_max_length(key),
+                    label=label,
+                    required=False,
+                    empty_value=None,
+                    max_length=_max_length(key),
                 )
         for key, label in spec.CONTACT_FIELDS:
             fields[f"meta.contact.{key}"] = forms.CharField(
-                label=label, required=False, empty_value=None,
+                label=label,
+                required=False,
+                empty_value=None,
                 max_length=_max_length(f"contact_{key}"),
             )
         fields["intro"] = forms.CharField(
-            label=spec.INTRO_LABEL, required=False, max_length=MAX_TEXT_CHARS,
+            label=spec.INTRO_LABEL,
+            required=False,
+            max_length=MAX_TEXT_CHARS,
             widget=forms.Textarea(attrs={"rows": 7, "data-charcount": "1"}),
             help_text="写明编制依据、统计期限、电子版下载网址和联系方式。",
         )
@@ -151,8 +167,7 @@ class BasicForm(SectionForm):
 
 # --- 一、五、六 (narrative) -----------------------------------------------------------------------
 
-TEXT_HINT = ("段落之间空一行；以“（一）”“（二）”开头的段落作为小标题单独成段。"
-             "只写正文，不必重复本部分的标题。")
+TEXT_HINT = "段落之间空一行；以“（一）”“（二）”开头的段落作为小标题单独成段。只写正文，不必重复本部分的标题。"
 
 
 def _newlines(text: str) -> str:
@@ -182,13 +197,19 @@ class TextSectionForm(SectionForm):
 
 def _text_fields(key: str) -> dict[str, forms.Field]:
     section = spec.SECTIONS_BY_KEY[key]
-    return {key: forms.CharField(
-        label=section.heading, required=False, max_length=MAX_TEXT_CHARS, strip=False,
-        widget=forms.Textarea(attrs={"rows": 22, "data-charcount": "1", "spellcheck": "false"}),
-    )}
+    return {
+        key: forms.CharField(
+            label=section.heading,
+            required=False,
+            max_length=MAX_TEXT_CHARS,
+            strip=False,
+            widget=forms.Textarea(attrs={"rows": 22, "data-charcount": "1", "spellcheck": "false"}),
+        )
+    }
 
 
 # --- 二、三、四: the official tables ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class EntryCell(Cell):
@@ -226,11 +247,12 @@ class TableForm(SectionForm):
             if not cell.is_value:
                 return cell
             problems = errors.get(cell.path)
-            return EntryCell(**{**vars(cell), "text": self.shown(cell.path),
-                                "error": problems[0] if problems else ""})
+            return EntryCell(**{**vars(cell), "text": self.shown(cell.path), "error": problems[0] if problems else ""})
 
-        groups = [[TableRow([entry(c) for c in row.cells], css=row.css, key=row.key) for row in group]
-                  for group in table.groups]
+        groups = [
+            [TableRow([entry(c) for c in row.cells], css=row.css, key=row.key) for row in group]
+            for group in table.groups
+        ]
         return Table(key=table.key, css=table.css, columns=table.columns, head=table.head, groups=groups)
 
 
@@ -258,9 +280,14 @@ def grid_config(table: Table, version: str) -> dict:
     cells = list(table.value_cells())
     index = {cell.path: i for i, cell in enumerate(cells)}
     checks = [
-        {"rule": c.rule, "parts": [index[p] for p in c.parts], "targets": [index[p] for p in c.targets],
-         "message": c.message}
-        for c in rules.blocking_checks(version) if all(p in index for p in c.cells)
+        {
+            "rule": c.rule,
+            "parts": [index[p] for p in c.parts],
+            "targets": [index[p] for p in c.targets],
+            "message": c.message,
+        }
+        for c in rules.blocking_checks(version)
+        if all(p in index for p in c.cells)
     ]
     return {
         "kinds": {i: cell.kind for i, cell in enumerate(cells) if cell.kind != spec.COUNT},
@@ -280,6 +307,7 @@ def blank_table(key: str, version: str) -> Table:
 
 # --- Building the form class of a step -----------------------------------------------------------
 
+
 @cache
 def form_class_for(key: str, version: str) -> type[SectionForm]:
     """The form class of step `key` in template `version` (built once, fields from the spec)."""
@@ -292,7 +320,11 @@ def form_class_for(key: str, version: str) -> type[SectionForm]:
 
 # --- New report ---------------------------------------------------------------------------------
 
+
 class NewReportForm(forms.Form):
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,
-                              error_messages={"min_value": "年度应在 2000 至 2100 之间",
-                                              "max_value": "年度应在 2000 至 2100 之间"})
+    year = forms.IntegerField(
+        label="年度",
+        min_value=2000,
+        max_value=2100,
+        error_messages={"min_value": "年度应在 2000 至 2100 之间", "max_value": "年度应在 2000 至 2100 之间"},
+    )

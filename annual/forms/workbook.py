@@ -16,5 +16,7 @@ class WorkbookUploadForm(forms.Form):
     def clean_workbook(self):
         upload = self.cleaned_data["workbook"]
         if upload.size > MAX_WORKBOOK_BYTES:
-            raise forms.ValidationError(f"文件过大（{upload.size / MB:.1f} MB），年度报告工作簿不超过 {MAX_WORKBOOK_BYTES // MB} MB")
+            raise forms.ValidationError(
+                f"文件过大（{upload.size / MB:.1f} MB），年度报告工作簿不超过 {MAX_WORKBOOK_BYTES // MB} MB"
+            )
         return upload

@@ -62,8 +62,10 @@ class WorkbookReader:
         value = self.values[sheet][coordinate].value
         written: XlCell = self.formulas[sheet][coordinate]
         if written.data_type == "f" and value is None:
-            self.fail(ref(sheet, coordinate), "公式没有计算结果（缓存值）：请在 Excel 或 WPS 中打开并保存后再上传，"
-                                              "或把公式改为数字")
+            self.fail(
+                ref(sheet, coordinate),
+                "公式没有计算结果（缓存值）：请在 Excel 或 WPS 中打开并保存后再上传，或把公式改为数字",
+            )
             raise _Skip
         if isinstance(value, str) and value.startswith("#") and value.rstrip("!?0/").upper() in _EXCEL_ERRORS:
             self.fail(ref(sheet, coordinate), f"单元格是公式错误值 {value}")
@@ -120,8 +122,15 @@ def _same_label(found: Any, expected: str) -> bool:
 
 def _check_format_sheet(reader: WorkbookReader, names: list[str]) -> dict:
     if FORMAT_SHEET not in names:
-        raise DocumentError([("", f"工作簿缺少隐藏工作表「{FORMAT_SHEET}」：这不是本系统导出的年度报告工作簿，"
-                                  "请先下载导出的工作簿或空白模板，在其中填写后再上传")])
+        raise DocumentError(
+            [
+                (
+                    "",
+                    f"工作簿缺少隐藏工作表「{FORMAT_SHEET}」：这不是本系统导出的年度报告工作簿，"
+                    "请先下载导出的工作簿或空白模板，在其中填写后再上传",
+                )
+            ]
+        )
     ws = reader.values[FORMAT_SHEET]
     facts = {}
     for r, key in enumerate(FORMAT_KEYS, start=1):
@@ -129,7 +138,9 @@ def _check_format_sheet(reader: WorkbookReader, names: list[str]) -> dict:
             raise DocumentError([(ref(FORMAT_SHEET, f"A{r}"), "格式信息被改动，无法确认工作簿的格式和模板版本")])
         facts[key] = ws.cell(row=r, column=2).value
     if facts["layout"] != WORKBOOK_LAYOUT or facts["format"] != spec.FORMAT_ID:
-        raise DocumentError([(ref(FORMAT_SHEET, "B1"), f"不支持的工作簿格式 {facts['layout']!r}，应为 {WORKBOOK_LAYOUT}")])
+        raise DocumentError(
+            [(ref(FORMAT_SHEET, "B1"), f"不支持的工作簿格式 {facts['layout']!r}，应为 {WORKBOOK_LAYOUT}")]
+        )
     if facts["template"] not in spec.VERSIONS:
         raise DocumentError([(ref(FORMAT_SHEET, "B3"), f"未知的模板版本 {facts['template']!r}")])
     return facts
@@ -139,8 +150,16 @@ def _check_sheets(names: list[str], plans: list[layout_xlsx.SheetPlan]) -> None:
     wanted = [INFO_SHEET, *(p.title for p in plans)]
     missing = [n for n in wanted if n not in names]
     if missing:
-        raise DocumentError([("", "缺少工作表" + "、".join(f"「{n}」" for n in missing)
-                                  + "：请使用本系统导出的工作簿，不要删除或重命名工作表")])
+        raise DocumentError(
+            [
+                (
+                    "",
+                    "缺少工作表"
+                    + "、".join(f"「{n}」" for n in missing)
+                    + "：请使用本系统导出的工作簿，不要删除或重命名工作表",
+                )
+            ]
+        )
 
 
 def _read_info(reader: WorkbookReader, doc: dict, facts: dict) -> None:
@@ -149,7 +168,9 @@ def _read_info(reader: WorkbookReader, doc: dict, facts: dict) -> None:
     for r, field in enumerate(layout_xlsx.info_fields(), start=INFO_FIRST_ROW):
         where = ref(INFO_SHEET, f"A{r}")
         if not _same_label(ws.cell(row=r, column=1).value, field.label):
-            reader.fail(where, f"应为“{field.label}”，实际为“{ws.cell(row=r, column=1).value or ''}”：行被插入、删除或移动")
+            reader.fail(
+                where, f"应为“{field.label}”，实际为“{ws.cell(row=r, column=1).value or ''}”：行被插入、删除或移动"
+            )
             return
         try:
             value = reader.raw(INFO_SHEET, f"B{r}")
@@ -197,8 +218,11 @@ def _read_year(reader: WorkbookReader, doc: dict, facts: dict, value: Any, where
         reader.fail(where, f"年度不能在工作簿中修改：本工作簿导出自 {exported} 年度的报告")
         return
     if spec.version_for_year(year) != facts["template"] and exported in (None, ""):
-        reader.fail(where, f"{year} 年度应使用{layout_xlsx.VERSION_LABELS[spec.version_for_year(year)]}，"
-                           f"本模板是{layout_xlsx.VERSION_LABELS[facts['template']]}")
+        reader.fail(
+            where,
+            f"{year} 年度应使用{layout_xlsx.VERSION_LABELS[spec.version_for_year(year)]}，"
+            f"本模板是{layout_xlsx.VERSION_LABELS[facts['template']]}",
+        )
         return
     doc["year"] = year
 
@@ -216,8 +240,12 @@ def _read_text(reader: WorkbookReader, value: Any, where: str, label: str) -> st
     return _text_of(value)
 
 
-DATE_FORMS = (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-              re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"), re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"))
+DATE_FORMS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+)
 
 
 def _read_date(reader: WorkbookReader, value: Any, where: str, label: str) -> str | None:
@@ -243,16 +271,21 @@ def _read_table(reader: WorkbookReader, doc: dict, plan: layout_xlsx.SheetPlan) 
     merged = {str(r) for r in ws.merged_cells.ranges}
     for p in plan.placed:
         if p.merge and p.merge not in merged:
-            reader.fail(ref(sheet, p.merge), f"合并单元格被拆分或改动（“{p.cell.text or p.cell.label}”）：请使用导出的"
-                                             "工作簿，不要改动表格结构")
+            reader.fail(
+                ref(sheet, p.merge),
+                f"合并单元格被拆分或改动（“{p.cell.text or p.cell.label}”）：请使用导出的工作簿，不要改动表格结构",
+            )
             return
     for p in plan.placed:
         if p.cell.is_value:
             continue
         found = ws[p.ref].value
         if not _same_label(found, p.cell.text):
-            reader.fail(ref(sheet, p.ref), f"应为“{p.cell.text}”，实际为“{found if found is not None else ''}”："
-                                           "行或列被插入、删除或移动，无法确定各数字对应的单元格")
+            reader.fail(
+                ref(sheet, p.ref),
+                f"应为“{p.cell.text}”，实际为“{found if found is not None else ''}”："
+                "行或列被插入、删除或移动，无法确定各数字对应的单元格",
+            )
             return
     for p in plan.placed:
         if not p.cell.is_value:
@@ -282,8 +315,15 @@ def check_container(data: bytes) -> None:
     if len(data) > MAX_WORKBOOK_BYTES:
         raise DocumentError([("", too_large(len(data)))])
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise DocumentError([("", "文件不是 Excel 工作簿（.xlsx）：无法按 xlsx 格式打开。"
-                                  "若是 .xls 或 .et 文件，请在 Excel 或 WPS 中另存为 .xlsx 后再上传")])
+        raise DocumentError(
+            [
+                (
+                    "",
+                    "文件不是 Excel 工作簿（.xlsx）：无法按 xlsx 格式打开。"
+                    "若是 .xls 或 .et 文件，请在 Excel 或 WPS 中另存为 .xlsx 后再上传",
+                )
+            ]
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -292,8 +332,15 @@ def check_container(data: bytes) -> None:
     total = sum(m.file_size for m in members)
     xml = sum(m.file_size for m in members if m.filename.lower().endswith((".xml", ".rels", ".vml")))
     if len(members) > MAX_MEMBERS or total > MAX_UNCOMPRESSED_BYTES or xml > MAX_XML_BYTES:
-        raise DocumentError([("", f"工作簿解压后过大（{total / MB:.0f} MB，{len(members)} 个部件）："
-                                  "疑似压缩炸弹，已拒绝；导出的工作簿解压后不足 1 MB")])
+        raise DocumentError(
+            [
+                (
+                    "",
+                    f"工作簿解压后过大（{total / MB:.0f} MB，{len(members)} 个部件）："
+                    "疑似压缩炸弹，已拒绝；导出的工作簿解压后不足 1 MB",
+                )
+            ]
+        )
 
 
 def read_workbook(data: bytes) -> dict:
@@ -342,5 +389,7 @@ def read_workbook_file(path: str) -> dict:
 
 
 def too_large(size: int) -> str:
-    return (f"文件过大（{size / MB:.1f} MB）：年度报告工作簿不超过 {MAX_WORKBOOK_BYTES // MB} MB，"
-            "请确认上传的是导出的工作簿")
+    return (
+        f"文件过大（{size / MB:.1f} MB）：年度报告工作簿不超过 {MAX_WORKBOOK_BYTES // MB} MB，"
+        "请确认上传的是导出的工作簿"
+    )

@@ -52,13 +52,15 @@ class Agency(models.Model):
     # approver cannot follow that rule; an administrator exempts it here, and the history below
     # records who did and when (shown on the approval page).
     single_approver_exempt = models.BooleanField(
-        "允许同一审核人提交并审核通过", default=False,
+        "允许同一审核人提交并审核通过",
+        default=False,
         help_text="仅适用于只有一名审核人的机关：勾选后，提交或修改过报告的审核人也可以审核通过。该设置记入修改历史，并显示在审核页面上。",
     )
 
     history = HistoricalRecords()
     publication_requires_review = models.BooleanField(
-        "下级机关发布须经本级复核", default=False,
+        "下级机关发布须经本级复核",
+        default=False,
         help_text="勾选后，下级机关的报告须经本机关审核人“复核通过”才能登记发布",
     )
 
@@ -87,9 +89,14 @@ class Agency(models.Model):
 
         if self.parent_id == self.pk or self.parent_id in AgencyTree.load().descendant_ids(self.pk):
             parent = AgencyTree.load().name(self.parent_id)
-            raise ValidationError({"parent": (
-                f"不能把“{parent}”设为“{self.name}”的上级机关：“{parent}”是“{self.name}”本身或其下级机关，"
-                "这样会形成循环。")})
+            raise ValidationError(
+                {
+                    "parent": (
+                        f"不能把“{parent}”设为“{self.name}”的上级机关：“{parent}”是“{self.name}”本身或其下级机关，"
+                        "这样会形成循环。"
+                    )
+                }
+            )
 
     def descendants(self) -> list[Agency]:
         """Every agency below this one (children, their children, …), in tree order."""

@@ -24,8 +24,9 @@ class RoundDeadline(models.Model):
     year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     subordinates_due = models.DateField("下级机关报告截止日期")
     own_due = models.DateField("本级报告截止日期")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="设置人", null=True, blank=True,
-                                   on_delete=models.SET_NULL)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="设置人", null=True, blank=True, on_delete=models.SET_NULL
+    )
     updated_at = models.DateTimeField("设置时间", auto_now=True)
 
     class Meta:

@@ -14,8 +14,9 @@ class WorkbookImport(models.Model):
     """
 
     report = models.ForeignKey(Report, verbose_name="报告", on_delete=models.CASCADE, related_name="workbook_imports")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.SET_NULL,
-                                    null=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     filename = models.CharField("文件名", max_length=255)
     data = models.BinaryField("工作簿文件")

@@ -35,12 +35,15 @@ class Job(models.Model):
     status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     attempts = models.PositiveIntegerField("已尝试次数", default=0)
     error = models.TextField("错误", blank=True)
-    report = models.ForeignKey(Report, verbose_name="报告", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="jobs")
-    agency = models.ForeignKey(Agency, verbose_name="机关", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="jobs")
-    snapshot = models.ForeignKey("annual.ReportSnapshot", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="jobs")
+    report = models.ForeignKey(
+        Report, verbose_name="报告", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name="机关", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    snapshot = models.ForeignKey(
+        "annual.ReportSnapshot", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
     # Draft PDFs: which version of the report the output shows (revision, state, last change).
     key = models.CharField("版本", max_length=100, blank=True)
     params = models.JSONField("参数", default=dict, blank=True)
@@ -48,8 +51,9 @@ class Job(models.Model):
     output_sha256 = models.CharField("输出 SHA-256", max_length=64, blank=True)
     output_size = models.BigIntegerField("输出字节数", default=0)
     worker = models.CharField("执行进程", max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True,
-                                   on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     # When the task message was handed to the broker; empty means it never reached the queue
     # (Redis was down), and the periodic sweep sends it again.
@@ -66,8 +70,9 @@ class Job(models.Model):
             # A rerun of the final-PDF job finds this row instead of starting a second one.
             models.UniqueConstraint(fields=["snapshot"], condition=Q(kind="final_pdf"), name="one_final_pdf_job"),
             # The draft cache: one entry per report version.
-            models.UniqueConstraint(fields=["report", "key"], condition=Q(kind="draft_pdf"),
-                                    name="one_draft_pdf_per_version"),
+            models.UniqueConstraint(
+                fields=["report", "key"], condition=Q(kind="draft_pdf"), name="one_draft_pdf_per_version"
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="job_status_created")]
 

@@ -77,9 +77,7 @@ class Report(models.Model):
     _change_reason: str
 
     agency = models.ForeignKey(Agency, verbose_name="机关", on_delete=models.PROTECT, related_name="reports")
-    year = models.PositiveSmallIntegerField(
-        "年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
+    year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     template = models.CharField("模板版本", max_length=4, choices=spec.VERSION_CHOICES)
     agency_label = models.CharField("报告中的机关名称", max_length=200)
     title = models.CharField("标题", max_length=300, blank=True, help_text="留空则使用默认标题")
@@ -157,8 +155,15 @@ class ProactiveItem(models.Model):
     decisions = _count(spec.PROACTIVE_FIELD_LABELS["decisions"])
     projects = _count(spec.PROACTIVE_FIELD_LABELS["projects"])
     amount_wan_yuan = MoneyAmountField(
-        "金额（万元）", max_digits=18, decimal_places=4, null=True, blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(MONEY_MAX, message=f"金额超出范围：应为 {MONEY_LIMIT_TEXT}")],
+        "金额（万元）",
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(0),
+            MaxValueValidator(MONEY_MAX, message=f"金额超出范围：应为 {MONEY_LIMIT_TEXT}"),
+        ],
     )
     # How many decimals the office wrote ("271.50" stays "271.50" on paper and in exports).
     amount_places = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(4)])

@@ -13,11 +13,19 @@ class RollupBasis(models.Model):
     what changed since.
     """
 
-    report = models.OneToOneField(Report, verbose_name="本级报告", on_delete=models.CASCADE, related_name="rollup_basis")
+    report = models.OneToOneField(
+        Report, verbose_name="本级报告", on_delete=models.CASCADE, related_name="rollup_basis"
+    )
     document = models.JSONField("生成时的汇总数据")
     generated_at = models.DateTimeField("生成时间", auto_now=True)
-    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="生成人", null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="生成人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "汇总来源"

@@ -85,8 +85,14 @@ class ReportSnapshot(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="snapshots")
     # One snapshot per approval: a rerun of anything after the approval cannot add a second.
-    approval = models.OneToOneField(Transition, verbose_name="审核通过记录", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="snapshot")
+    approval = models.OneToOneField(
+        Transition,
+        verbose_name="审核通过记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="snapshot",
+    )
     document = models.JSONField("冻结数据")
     file = models.FileField("PDF 文件", blank=True, max_length=300)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)

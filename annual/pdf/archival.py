@@ -38,8 +38,9 @@ class EmbeddedFile:
 
 def document_attachment(doc: dict) -> EmbeddedFile:
     """The report's JSON document, byte for byte what `export_report -o FILE.json` writes."""
-    return EmbeddedFile(DOCUMENT_NAME, dumps(doc).encode("utf-8"), "Source",
-                        "年度报告数据（gov-info-annual-report/1 JSON）")
+    return EmbeddedFile(
+        DOCUMENT_NAME, dumps(doc).encode("utf-8"), "Source", "年度报告数据（gov-info-annual-report/1 JSON）"
+    )
 
 
 def workbook_attachment(data: bytes) -> EmbeddedFile:
@@ -56,8 +57,14 @@ def write_options(files: list[EmbeddedFile], *, moment: datetime.datetime) -> di
 
     _install_scope_patch()
     attachments = [
-        Attachment(file_obj=io.BytesIO(f.data), name=f.name, description=f.description,
-                   relationship=f.relationship, created=moment, modified=moment)
+        Attachment(
+            file_obj=io.BytesIO(f.data),
+            name=f.name,
+            description=f.description,
+            relationship=f.relationship,
+            created=moment,
+            modified=moment,
+        )
         for f in files
     ]
     return {"pdf_variant": PDF_VARIANT, "attachments": attachments, "finisher": _deduplicate_associated_files}
@@ -167,8 +174,11 @@ def _set_table_headers(box, table_element) -> None:
                 in_block = True
                 shape = (ci, cj, cell.rowspan, cell.colspan)
                 block.append(shape)
-                same_place = [o for o in opaque if (o[1], o[3]) == (cj, cell.colspan)] if dj == 0 else \
-                    [o for o in opaque if (o[0], o[2]) == (ci, cell.rowspan)]
+                same_place = (
+                    [o for o in opaque if (o[1], o[3]) == (cj, cell.colspan)]
+                    if dj == 0
+                    else [o for o in opaque if (o[0], o[2]) == (ci, cell.rowspan)]
+                )
                 if not same_place and scopes[id(cell)] == wanted and cell.mark["ID"] not in found:
                     found.append(cell.mark["ID"])
             elif in_block:
@@ -234,5 +244,6 @@ def read_embedded_document(raw: bytes) -> dict:
     try:
         return parse(contents[0])
     except DocumentError as exc:
-        raise DocumentError([(f"{DOCUMENT_NAME}:{path}" if path else DOCUMENT_NAME, message)
-                             for path, message in exc.problems]) from None
+        raise DocumentError(
+            [(f"{DOCUMENT_NAME}:{path}" if path else DOCUMENT_NAME, message) for path, message in exc.problems]
+        ) from None

@@ -45,10 +45,14 @@ WENKAI_FEATURES = ("calt", "liga")
 #  OpenType layout features kept)
 FACES = (
     (NOTO / "NotoSerifCJK-Regular.ttc", "Noto Serif CJK SC", "report-serif-sc.otf", "Report Serif SC", NOTO_FEATURES),
-    (NOTO / "NotoSerifCJK-SemiBold.ttc", "Noto Serif CJK SC SemiBold", "report-title-sc.otf", "Report Title SC",
-     NOTO_FEATURES),
-    (NOTO / "NotoSansCJK-Medium.ttc", "Noto Sans CJK SC Medium", "report-sans-sc.otf", "Report Sans SC",
-     NOTO_FEATURES),
+    (
+        NOTO / "NotoSerifCJK-SemiBold.ttc",
+        "Noto Serif CJK SC SemiBold",
+        "report-title-sc.otf",
+        "Report Title SC",
+        NOTO_FEATURES,
+    ),
+    (NOTO / "NotoSansCJK-Medium.ttc", "Noto Sans CJK SC Medium", "report-sans-sc.otf", "Report Sans SC", NOTO_FEATURES),
     (WENKAI / "LXGWWenKai-Regular.ttf", "LXGW WenKai", "report-kai-sc.ttf", "Report Kai SC", WENKAI_FEATURES),
 )
 
@@ -83,8 +87,9 @@ def face_index(path: Path, family: str) -> int:
 
 def build(source: Path, family: str, out: Path, name: str, features: tuple[str, ...]) -> None:
     font = TTFont(str(source), fontNumber=face_index(source, family))
-    options = subset.Options(retain_gids=False, hinting=False, notdef_outline=True, name_IDs=["*"],
-                             layout_features=list(features))
+    options = subset.Options(
+        retain_gids=False, hinting=False, notdef_outline=True, name_IDs=["*"], layout_features=list(features)
+    )
     options.drop_tables += ["VORG", "vhea", "vmtx", "BASE", "GPOS"]
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=charset())

@@ -56,8 +56,9 @@ class Section:
     table: Table | None = None
 
 
-def build_context(doc: dict, *, title: str | None = None, draft: DraftMark | None = None,
-                  splits: dict[str, list[int]] | None = None) -> dict:
+def build_context(
+    doc: dict, *, title: str | None = None, draft: DraftMark | None = None, splits: dict[str, list[int]] | None = None
+) -> dict:
     """Everything the print template shows, from a valid document.
 
     `title` is the report's own title (Report.display_title) and defaults to the official one;

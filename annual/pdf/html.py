@@ -28,8 +28,14 @@ def _engine() -> Engine:
     return Engine(dirs=[TEMPLATE_DIR], autoescape=True)
 
 
-def render_html(doc: dict, *, title: str | None = None, draft: DraftMark | None = None,
-                link_stylesheet: bool = True, splits: dict[str, list[int]] | None = None) -> str:
+def render_html(
+    doc: dict,
+    *,
+    title: str | None = None,
+    draft: DraftMark | None = None,
+    link_stylesheet: bool = True,
+    splits: dict[str, list[int]] | None = None,
+) -> str:
     """The print HTML of a valid document; every text is escaped by Django's autoescape.
 
     The HTML links STYLESHEET, so that it prints as is in a browser; `link_stylesheet=False`

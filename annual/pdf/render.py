@@ -45,8 +45,15 @@ def asset_path(url: str) -> Path | None:
     return path
 
 
-_CONTENT_TYPES = {".css": "text/css", ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf",
-                  ".otf": "font/otf", ".png": "image/png", ".svg": "image/svg+xml"}
+_CONTENT_TYPES = {
+    ".css": "text/css",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
 
 
 def _content_type(path: Path) -> str:
@@ -102,8 +109,11 @@ def _stylesheets():
         from .build_fonts import LOCAL_FACE_FILES, LOCAL_FACES
 
         sheets = [CSS(url=STYLESHEET.resolve().as_uri(), url_fetcher=url_fetcher(), font_config=_font_config())]
-        faces = "".join(f'@font-face {{ font-family: "{name}"; src: url({path.resolve().as_uri()}); }}'
-                        for (_, _, _, name, _), path in zip(LOCAL_FACES, LOCAL_FACE_FILES) if path.exists())
+        faces = "".join(
+            f'@font-face {{ font-family: "{name}"; src: url({path.resolve().as_uri()}); }}'
+            for (_, _, _, name, _), path in zip(LOCAL_FACES, LOCAL_FACE_FILES)
+            if path.exists()
+        )
         if faces:
             sheets.append(CSS(string=faces, url_fetcher=url_fetcher(), font_config=_font_config()))
         _local.stylesheets = sheets
@@ -164,12 +174,14 @@ def render_pdf(doc: dict, *, title: str | None = None, draft: DraftMark | None =
     return _write(doc, title=title, draft=draft)
 
 
-def render_archival_pdf(doc: dict, *, title: str | None = None, extra_files: Sequence[EmbeddedFile] = (),
-                        moment: datetime.datetime) -> bytes:
+def render_archival_pdf(
+    doc: dict, *, title: str | None = None, extra_files: Sequence[EmbeddedFile] = (), moment: datetime.datetime
+) -> bytes:
     """The final copy as an archival PDF/A-3a: tagged, carrying `doc` as `report.json` and
     `extra_files` (the workbook), their attachment dates set to `moment` (the approval)."""
-    return _write(doc, title=title, draft=None, **write_options([document_attachment(doc), *extra_files],
-                                                                 moment=moment))
+    return _write(
+        doc, title=title, draft=None, **write_options([document_attachment(doc), *extra_files], moment=moment)
+    )
 
 
 def _write(doc: dict, *, title: str | None, draft: DraftMark | None, **options) -> bytes:

@@ -35,14 +35,24 @@ def _row(row: BoardRow, can_run: bool, approval: tuple[str, str]) -> str:
     name = _e(row.name)
     cells = []
     if can_run:
-        box = (f'<input type="checkbox" class="form-check-input" name="agency" value="{row.agency_id}" '
-               f'aria-label="提醒{name}">') if row.state in NOT_SUBMITTED else ""
+        box = (
+            (
+                f'<input type="checkbox" class="form-check-input" name="agency" value="{row.agency_id}" '
+                f'aria-label="提醒{name}">'
+            )
+            if row.state in NOT_SUBMITTED
+            else ""
+        )
         cells.append(f'<td class="sel-col">{box}</td>')
     link = f'<a href="{_e(approval[0])}/{report.pk}/{_e(approval[1])}">{name}</a>' if report else name
     cells.append(f'<td class="agency-name depth-{row.depth}" title="{name}">{link}</td>')
-    reviewed = ' <span class="badge text-bg-light border" data-county-reviewed>已复核</span>' if row.county_reviewed else ""
-    cells.append(f'<td class="text-nowrap"><span class="badge state-badge state-{_e(row.state)}">'
-                 f'{_e(row.state_label)}</span>{reviewed}</td>')
+    reviewed = (
+        ' <span class="badge text-bg-light border" data-county-reviewed>已复核</span>' if row.county_reviewed else ""
+    )
+    cells.append(
+        f'<td class="text-nowrap"><span class="badge state-badge state-{_e(row.state)}">'
+        f"{_e(row.state_label)}</span>{reviewed}</td>"
+    )
     if report:
         done, total = row.filled
         status = "fill-complete" if done == total else ("fill-partial" if done else "fill-empty")
@@ -51,7 +61,9 @@ def _row(row: BoardRow, can_run: bool, approval: tuple[str, str]) -> str:
         if row.errors:
             checks.append(f'<span class="badge text-bg-danger" data-errors="{row.errors}">{row.errors} 错误</span>')
         if row.warnings:
-            checks.append(f'<span class="badge text-bg-warning" data-warnings="{row.warnings}">{row.warnings} 提示</span>')
+            checks.append(
+                f'<span class="badge text-bg-warning" data-warnings="{row.warnings}">{row.warnings} 提示</span>'
+            )
         shown = " ".join(checks) or PASSED
         cells.append(f'<td class="text-nowrap">{shown}</td>')
     else:
@@ -67,27 +79,38 @@ def _row(row: BoardRow, can_run: bool, approval: tuple[str, str]) -> str:
     reminded = ""
     if row.last_reminder:
         sent = timezone.localtime(row.last_reminder.sent_at)
-        reminded = (f'<span class="text-body-secondary" data-reminded title="{_e(_user(row.last_reminder.sender))} 于 '
-                    f'{sent:%Y-%m-%d %H:%M} 提醒"> · 已提醒 {sent:%m-%d}</span>')
-    cells.append(f'<td class="text-nowrap small"><span class="{css}" data-deadline="{deadline.days_left}" '
-                 f'title="截止 {deadline.due.isoformat()}">{_e(deadline.text)}</span>{reminded}</td>')
+        reminded = (
+            f'<span class="text-body-secondary" data-reminded title="{_e(_user(row.last_reminder.sender))} 于 '
+            f'{sent:%Y-%m-%d %H:%M} 提醒"> · 已提醒 {sent:%m-%d}</span>'
+        )
+    cells.append(
+        f'<td class="text-nowrap small"><span class="{css}" data-deadline="{deadline.days_left}" '
+        f'title="截止 {deadline.due.isoformat()}">{_e(deadline.text)}</span>{reminded}</td>'
+    )
     if report and row.state == "published" and report.portal_url:
         published = report.portal_published_on.isoformat() if report.portal_published_on else ""
         url = _e(report.portal_url)
-        cells.append(f'<td class="text-nowrap small"><a href="{url}" rel="noopener noreferrer" data-portal-url '
-                     f'title="{url}">{published} 已发布</a></td>')
+        cells.append(
+            f'<td class="text-nowrap small"><a href="{url}" rel="noopener noreferrer" data-portal-url '
+            f'title="{url}">{published} 已发布</a></td>'
+        )
     else:
         cells.append(f'<td class="text-nowrap small">{NONE}</td>')
     report_attr = f' data-report="{report.pk}"' if report else ""
-    return (f'<tr data-agency="{row.agency_id}" data-state="{_e(row.state)}" data-depth="{row.depth}"{report_attr}>'
-            + "".join(cells) + "</tr>")
+    return (
+        f'<tr data-agency="{row.agency_id}" data-state="{_e(row.state)}" data-depth="{row.depth}"{report_attr}>'
+        + "".join(cells)
+        + "</tr>"
+    )
 
 
 @register.simple_tag
 def board_rows(rows: list[BoardRow], can_run: bool) -> SafeString:
     """The <tr> of every row (the <tbody>'s content)."""
     if not rows:
-        return mark_safe(f'<tr><td colspan="{8 if can_run else 7}" class="text-body-secondary">没有符合条件的机关。</td></tr>')
+        return mark_safe(
+            f'<tr><td colspan="{8 if can_run else 7}" class="text-body-secondary">没有符合条件的机关。</td></tr>'
+        )
     # One reverse for all rows; each row's report id goes where the 0 is.
     head, tail = reverse("report-approval", args=[0]).rsplit("/0/", 1)
     return mark_safe("\n".join(_row(row, can_run, (head, tail)) for row in rows))

@@ -57,12 +57,18 @@ def _value(cell: Cell) -> str:
 def layout_table(table: Table, *, inputs: bool = False, editable: bool = False, split: bool = False) -> SafeString:
     """The table's HTML. `inputs`: value cells are the entry grid's inputs (readonly unless
     `editable`), else their printed text. `split`: one <table> per row group (二's blocks)."""
-    opening = (f'<table class="grid-table {escape(table.css)}-table"><colgroup>'
-               + "".join(f'<col class="{escape(c)}">' for c in table.columns) + "</colgroup>")
+    opening = (
+        f'<table class="grid-table {escape(table.css)}-table"><colgroup>'
+        + "".join(f'<col class="{escape(c)}">' for c in table.columns)
+        + "</colgroup>"
+    )
     head = ""
     if table.head:
-        head = "<thead>" + "".join(
-            "<tr>" + "".join(_label(c) for c in row.cells) + "</tr>\n" for row in table.head) + "</thead>"
+        head = (
+            "<thead>"
+            + "".join("<tr>" + "".join(_label(c) for c in row.cells) + "</tr>\n" for row in table.head)
+            + "</thead>"
+        )
     parts = [] if split else [opening, head]
     for group in table.groups:
         if split:
@@ -70,7 +76,8 @@ def layout_table(table: Table, *, inputs: bool = False, editable: bool = False, 
         parts.append("<tbody>\n")
         for row in group:
             cells = "".join(
-                (_input(c, editable) if inputs else _value(c)) if c.is_value else _label(c) for c in row.cells)
+                (_input(c, editable) if inputs else _value(c)) if c.is_value else _label(c) for c in row.cells
+            )
             css = f' class="{escape(row.css)}"' if row.css else ""
             parts.append(f"<tr{css}>{cells}</tr>\n")
         parts.append("</tbody>")

@@ -22,8 +22,11 @@ def workflow_panel(context, report):
         "actions": [a.action for a in actions],
         "withdraw": next((a for a in actions if a.action == workflow.WITHDRAW), None),
         "returned": _last_return(report) if report.state == ReportState.RETURNED else None,
-        "open_comments": (report.open_comment_count if hasattr(report, "open_comment_count")
-                          else report.comments.filter(resolved_at__isnull=True).count()),
+        "open_comments": (
+            report.open_comment_count
+            if hasattr(report, "open_comment_count")
+            else report.comments.filter(resolved_at__isnull=True).count()
+        ),
         "can_edit": permissions.can_edit(user, report),
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),

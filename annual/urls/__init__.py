@@ -4,6 +4,14 @@ from . import account, county, entry, jobs, pdf, publish, rollup, workbook, work
 
 # Entry's reports/<pk>/<step>/ matches any one path segment, so it goes last: the fixed paths
 # of the other areas (reports/<pk>/pdf/, reports/<pk>/approval/) must be tried first.
-urlpatterns = [*account.urlpatterns, *county.urlpatterns, *workflow.urlpatterns, *rollup.urlpatterns,
-               *pdf.urlpatterns, *jobs.urlpatterns, *publish.urlpatterns, *workbook.urlpatterns,
-               *entry.urlpatterns]
+urlpatterns = [
+    *account.urlpatterns,
+    *county.urlpatterns,
+    *workflow.urlpatterns,
+    *rollup.urlpatterns,
+    *pdf.urlpatterns,
+    *jobs.urlpatterns,
+    *publish.urlpatterns,
+    *workbook.urlpatterns,
+    *entry.urlpatterns,
+]

@@ -79,20 +79,25 @@ def board(request: HttpRequest, agency_id: int, year: int) -> HttpResponse:
     laggards = request.GET.get("sort") == "laggards"
     current = compiling_year(today)
     years = sorted({*range(current - YEARS_SHOWN + 1, current + 1), year}, reverse=True)
-    return render(request, "annual/county/board.html", {
-        "board": data,
-        "rows": data.filtered(state=state, level=level_value, laggards=laggards),
-        "state": state,
-        "level": level_value,
-        "laggards": laggards,
-        "years": years,
-        "state_choices": [(s, STATE_LABELS[s]) for s in STATE_ORDER],
-        "not_submitted": NOT_SUBMITTED,
-        "can_run": permissions.can_run_round(request.user, agency, tree),
-        "deadline_form": DeadlineForm(instance=data.deadline, initial={
-            "subordinates_due": data.subordinates_due, "own_due": data.own_due}),
-        "rollup_url": _rollup_url(agency.pk, year),
-    })
+    return render(
+        request,
+        "annual/county/board.html",
+        {
+            "board": data,
+            "rows": data.filtered(state=state, level=level_value, laggards=laggards),
+            "state": state,
+            "level": level_value,
+            "laggards": laggards,
+            "years": years,
+            "state_choices": [(s, STATE_LABELS[s]) for s in STATE_ORDER],
+            "not_submitted": NOT_SUBMITTED,
+            "can_run": permissions.can_run_round(request.user, agency, tree),
+            "deadline_form": DeadlineForm(
+                instance=data.deadline, initial={"subordinates_due": data.subordinates_due, "own_due": data.own_due}
+            ),
+            "rollup_url": _rollup_url(agency.pk, year),
+        },
+    )
 
 
 def _run(request: HttpRequest, agency_id: int, year: int) -> tuple[Agency, AgencyTree]:
@@ -112,8 +117,11 @@ def deadlines(request: HttpRequest, agency_id: int, year: int) -> HttpResponse:
         deadline = form.save(commit=False)
         deadline.updated_by = request.user
         deadline.save()
-        messages.success(request, f"{year} 年度截止日期已保存：下级机关 {deadline.subordinates_due:%Y-%m-%d}，"
-                                  f"本级 {deadline.own_due:%Y-%m-%d}。")
+        messages.success(
+            request,
+            f"{year} 年度截止日期已保存：下级机关 {deadline.subordinates_due:%Y-%m-%d}，"
+            f"本级 {deadline.own_due:%Y-%m-%d}。",
+        )
     else:
         for errors in form.errors.values():
             for error in errors:
@@ -132,12 +140,15 @@ def remind(request: HttpRequest, agency_id: int, year: int) -> HttpResponse:
             for error in errors:
                 messages.error(request, str(error))
     else:
-        outcome = send_reminders(root=agency, agency_ids=form.cleaned_data["agency"], year=year,
-                                 sender=request.user, insist=form.cleaned_data["insist"])
+        outcome = send_reminders(
+            root=agency,
+            agency_ids=form.cleaned_data["agency"],
+            year=year,
+            sender=request.user,
+            insist=form.cleaned_data["insist"],
+        )
         (messages.success if outcome.sent else messages.warning)(request, outcome.summary())
     # Back to the board as it was filtered; only the board's own parameters are carried.
     kept = QueryDict(request.POST.get("query", "")).dict()
     query = urlencode({k: v for k, v in kept.items() if k in BOARD_PARAMETERS})
     return redirect(_board_url(agency.pk, year) + (f"?{query}" if query else ""))
-
-

@@ -60,36 +60,56 @@ def home(request: HttpRequest) -> HttpResponse:
     reports = []
     if member is not None:
         reports = list(
-            Report.objects.filter(agency_id=member.agency_id).select_related("agency").prefetch_related(
-                *ROWS, Prefetch("transitions", to_attr="returns_newest_first", queryset=Transition.objects.filter(
-                    to_state=ReportState.RETURNED).select_related("actor").order_by("-at", "-pk")))
+            Report.objects.filter(agency_id=member.agency_id)
+            .select_related("agency")
+            .prefetch_related(
+                *ROWS,
+                Prefetch(
+                    "transitions",
+                    to_attr="returns_newest_first",
+                    queryset=Transition.objects.filter(to_state=ReportState.RETURNED)
+                    .select_related("actor")
+                    .order_by("-at", "-pk"),
+                ),
+            )
             .annotate(open_comment_count=Count("comments", filter=Q(comments__resolved_at__isnull=True)))
-            .order_by("-year"))
+            .order_by("-year")
+        )
     docs = {r.year: report_to_document(r) for r in reports}
-    own = [{
-        "report": report,
-        "overview": sections.overview(report, doc=docs[report.year], previous=docs.get(report.year - 1)),
-        "editable": permissions.can_edit(user, report),
-    } for report in reports]
+    own = [
+        {
+            "report": report,
+            "overview": sections.overview(report, doc=docs[report.year], previous=docs.get(report.year - 1)),
+            "editable": permissions.can_edit(user, report),
+        }
+        for report in reports
+    ]
     can_create = member is not None and permissions.can_create_report(user, member.agency)
     default_year = sections.default_new_year(today, {r.year for r in reports})
     year = board.compiling_year(today)
     tree = AgencyTree.load()
     due = board.agency_due(member.agency_id, year, tree) if member is not None else None
     board_agency = permissions.board_agency(user)
-    return render(request, "annual/home.html", {
-        "member": member,
-        "own": own,
-        "can_create": can_create,
-        "new_form": NewReportForm(initial={"year": default_year}),
-        "steps": sections.STEPS,
-        "template_versions": spec.VERSION_CHOICES,
-        "year": year,
-        "due": board.Deadline(due, today, done=any(
-            r.year == year and r.state == ReportState.PUBLISHED for r in reports)) if due else None,
-        "round": board.round_counts(board_agency, year, tree) if board_agency else None,
-        "board_agency": board_agency,
-    })
+    return render(
+        request,
+        "annual/home.html",
+        {
+            "member": member,
+            "own": own,
+            "can_create": can_create,
+            "new_form": NewReportForm(initial={"year": default_year}),
+            "steps": sections.STEPS,
+            "template_versions": spec.VERSION_CHOICES,
+            "year": year,
+            "due": board.Deadline(
+                due, today, done=any(r.year == year and r.state == ReportState.PUBLISHED for r in reports)
+            )
+            if due
+            else None,
+            "round": board.round_counts(board_agency, year, tree) if board_agency else None,
+            "board_agency": board_agency,
+        },
+    )
 
 
 @login_required
@@ -110,8 +130,11 @@ def new_report(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"新建报告失败：{exc.message if isinstance(exc, ValidationError) else exc}")
         return redirect("home")
     version = dict(spec.VERSION_CHOICES)[report.template]
-    note = "，已从上年报告带入上年结转等数据" if report.application_rows.filter(
-        key="carried_over", total__isnull=False).exists() else ""
+    note = (
+        "，已从上年报告带入上年结转等数据"
+        if report.application_rows.filter(key="carried_over", total__isnull=False).exists()
+        else ""
+    )
     messages.success(request, f"已新建 {year} 年度报告（{version}）{note}。")
     return redirect(_step_url(report, sections.BASIC))
 
@@ -149,9 +172,15 @@ def _conflict_rows(form, conflict: sections.SectionConflict) -> list[dict]:
     """The cells both people changed: theirs as saved, mine as submitted."""
     mine = form.section_values()
     labels = form.labels()
-    return [{"name": name, "label": labels.get(name, name),
-             "mine": format_value(mine.get(name)), "theirs": format_value(conflict.current.get(name))}
-            for name in conflict.cells]
+    return [
+        {
+            "name": name,
+            "label": labels.get(name, name),
+            "mine": format_value(mine.get(name)),
+            "theirs": format_value(conflict.current.get(name)),
+        }
+        for name in conflict.cells
+    ]
 
 
 def _offer_merged(form, conflict: sections.SectionConflict) -> None:
@@ -187,8 +216,11 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         if form.is_valid():
             try:
                 result = sections.save_section(
-                    report.pk, current.key, form.section_values(),
-                    loaded_revision=form.cleaned_data["revision"], user=request.user,
+                    report.pk,
+                    current.key,
+                    form.section_values(),
+                    loaded_revision=form.cleaned_data["revision"],
+                    user=request.user,
                     loaded_report_revision=form.cleaned_data["report_revision"],
                 )
             except sections.NotEditable as exc:
@@ -201,8 +233,11 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             else:
                 at = timezone.localtime().strftime("%H:%M:%S")
                 what = f"{result.changed} 处修改" if result.changed else "内容未变"
-                merged = (f"；本部分在您打开页面后已被“{result.merged_with}”保存，其修改已保留，"
-                          "本次只写入了您改动的格") if result.merged_with else ""
+                merged = (
+                    (f"；本部分在您打开页面后已被“{result.merged_with}”保存，其修改已保留，本次只写入了您改动的格")
+                    if result.merged_with
+                    else ""
+                )
                 messages.success(request, f"已保存“{current.label}”（{at}，{what}{merged}）。")
                 return redirect(_target(request, report, current))
         else:
@@ -214,8 +249,12 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         editable = permissions.can_edit(request.user, report)
         doc = report_to_document(report)
         form = form_class_for(current.key, report.template)(report=report, doc=doc, readonly=not editable)
-    return render(request, _template(current), _step_context(request, report, current, form, doc, editable,
-                                                              conflict), status=status)
+    return render(
+        request,
+        _template(current),
+        _step_context(request, report, current, form, doc, editable, conflict),
+        status=status,
+    )
 
 
 def _template(step: sections.Step) -> str:
@@ -262,25 +301,38 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
     for f in ov.findings:
         target = sections.finding_step(f)
         anchor = f"cell-{f.cells[0]}" if f.rule != "narrative_numbers" else f"cell-{target.key}"
-        findings.append({"finding": f, "step": target, "url": f"{_step_url(report, target)}#{anchor}",
-                         "rule_label": rules.RULE_LABELS.get(f.rule, f.rule)})
+        findings.append(
+            {
+                "finding": f,
+                "step": target,
+                "url": f"{_step_url(report, target)}#{anchor}",
+                "rule_label": rules.RULE_LABELS.get(f.rule, f.rule),
+            }
+        )
     meta = doc["meta"]
     meta_rows = [(label, meta.get(key)) for key, label in spec.META_FIELDS if meta.get(key)]
-    meta_rows += [(label, meta.get("contact", {}).get(key)) for key, label in spec.CONTACT_FIELDS
-                  if meta.get("contact", {}).get(key)]
-    return render(request, "annual/entry/review.html", {
-        "report": report,
-        "step": sections.REVIEW,
-        "ov": ov,
-        "doc": doc,
-        "editable": permissions.can_edit(request.user, report),
-        "errors": [f for f in findings if f["finding"].severity == rules.ERROR],
-        "warnings": [f for f in findings if f["finding"].severity == rules.WARNING],
-        "meta_rows": meta_rows,
-        "intro_label": spec.INTRO_LABEL,
-        # What prints, built by the print's own function: the page cannot show anything else.
-        "printed": build_context(doc, title=report.display_title),
-        "prev_step": sections.neighbours(sections.REVIEW)[0],
-        "next_step": None,
-        "version_label": dict(spec.VERSION_CHOICES)[report.template],
-    })
+    meta_rows += [
+        (label, meta.get("contact", {}).get(key))
+        for key, label in spec.CONTACT_FIELDS
+        if meta.get("contact", {}).get(key)
+    ]
+    return render(
+        request,
+        "annual/entry/review.html",
+        {
+            "report": report,
+            "step": sections.REVIEW,
+            "ov": ov,
+            "doc": doc,
+            "editable": permissions.can_edit(request.user, report),
+            "errors": [f for f in findings if f["finding"].severity == rules.ERROR],
+            "warnings": [f for f in findings if f["finding"].severity == rules.WARNING],
+            "meta_rows": meta_rows,
+            "intro_label": spec.INTRO_LABEL,
+            # What prints, built by the print's own function: the page cannot show anything else.
+            "printed": build_context(doc, title=report.display_title),
+            "prev_step": sections.neighbours(sections.REVIEW)[0],
+            "next_step": None,
+            "version_label": dict(spec.VERSION_CHOICES)[report.template],
+        },
+    )

@@ -22,8 +22,15 @@ def job_status(request, pk: int):
     job = get_object_or_404(Job, pk=pk)
     if not permissions.can_see_job(request.user, job):
         raise Http404
-    return JsonResponse({"status": job.status, "label": job.get_status_display(), "finished": job.finished,
-                         "attempts": job.attempts, "error": job.error})
+    return JsonResponse(
+        {
+            "status": job.status,
+            "label": job.get_status_display(),
+            "finished": job.finished,
+            "attempts": job.attempts,
+            "error": job.error,
+        }
+    )
 
 
 @require_safe
@@ -34,8 +41,11 @@ def healthz(request):
     if settings.HAS_CELERY:
         checks["redis"] = _check_redis()
     healthy = all(result == "ok" for result in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "fail", **checks}, status=200 if healthy else 503,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"status": "ok" if healthy else "fail", **checks},
+        status=200 if healthy else 503,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def _check_database() -> str:

@@ -67,9 +67,13 @@ def report_pdf(request, pk: int):
 
 def _waiting(request, report, job: Job | None, *, final: bool):
     """202: a page that polls the job's status URL (static JS) and opens the PDF when ready."""
-    context = {"report": report, "job": job, "final": final,
-               "status_url": reverse("job-status", args=[job.pk]) if job else "",
-               "done_url": reverse("report-pdf", args=[report.pk])}
+    context = {
+        "report": report,
+        "job": job,
+        "final": final,
+        "status_url": reverse("job-status", args=[job.pk]) if job else "",
+        "done_url": reverse("report-pdf", args=[report.pk]),
+    }
     return render(request, "annual/jobs/wait.html", context, status=202)
 
 

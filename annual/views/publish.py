@@ -98,8 +98,11 @@ def report_charts_pdf(request, pk: int):
         doc, draft = snapshot.document, None
     else:
         doc = current_document(report)
-        draft = DraftMark(state=ReportState(report.state).label, printed_at=timezone.localtime(),
-                          changed_at=timezone.localtime(report.updated_at))
+        draft = DraftMark(
+            state=ReportState(report.state).label,
+            printed_at=timezone.localtime(),
+            changed_at=timezone.localtime(report.updated_at),
+        )
     try:
         pdf = report_with_charts_pdf(doc, title=report.display_title, draft=draft)
     except PdfRenderError as exc:
@@ -120,5 +123,6 @@ def verify(request, digest: str):
     """
     snapshot = verified_snapshot(digest)
     approval = approval_of(snapshot) if snapshot is not None else None
-    return render(request, "annual/publish/verify.html", {"approval": approval},
-                  status=200 if approval is not None else 404)
+    return render(
+        request, "annual/publish/verify.html", {"approval": approval}, status=200 if approval is not None else 404
+    )

@@ -65,8 +65,12 @@ def _shown_tables(doc: dict, previous: dict | None) -> list[dict]:
                         cells.append(ShownCell(cell))
                         continue
                     before = value_at(previous, cell.path) if previous else None
-                    cells.append(ShownCell(cell, compare(cell.value, before, cell.kind,
-                                                         exists=previous is None or cell.path in prev_paths)))
+                    cells.append(
+                        ShownCell(
+                            cell,
+                            compare(cell.value, before, cell.kind, exists=previous is None or cell.path in prev_paths),
+                        )
+                    )
                 rows.append({"css": row.css, "cells": cells})
             groups.append(rows)
         tables.append({"key": key, "heading": spec.SECTIONS_BY_KEY[key].heading, "table": table, "groups": groups})
@@ -87,8 +91,11 @@ def rollup_page(request: HttpRequest, agency_id: int, year: int) -> HttpResponse
         "data": data,
         "rollup": rollup,
         "title": rollup_title(rollup) if rollup else f"{agency.name}{year}年度汇总",
-        "tables": _shown_tables(rollup.document, data.previous.document if data.previous and
-                                data.previous.parts else None) if rollup else [],
+        "tables": _shown_tables(
+            rollup.document, data.previous.document if data.previous and data.previous.parts else None
+        )
+        if rollup
+        else [],
         "has_previous": bool(data.previous and data.previous.parts),
         "own": own,
         "basis": status,
@@ -109,8 +116,9 @@ def rollup_cell(request: HttpRequest, agency_id: int, year: int) -> HttpResponse
     try:
         rollup = build_rollup(agency, year)
     except RollupError as exc:
-        return render(request, "annual/rollup/cell.html", {"agency": agency, "year": year, "error": str(exc)},
-                      status=409)
+        return render(
+            request, "annual/rollup/cell.html", {"agency": agency, "year": year, "error": str(exc)}, status=409
+        )
     path = request.GET.get("path", "")
     kinds = dict(cell_paths(rollup.template))
     if path not in kinds:
@@ -121,19 +129,35 @@ def rollup_cell(request: HttpRequest, agency_id: int, year: int) -> HttpResponse
     for part, value in rows:
         share = ""
         # A document's figures are counts (int) or amounts (decimal strings).
-        if isinstance(value, int | str) and isinstance(total, int | str) and float(total) \
-                and kinds[path] != spec.SIGNED:
+        if (
+            isinstance(value, int | str)
+            and isinstance(total, int | str)
+            and float(total)
+            and kinds[path] != spec.SIGNED
+        ):
             share = f"{float(value) * 100 / float(total):.1f}%"
         shown.append({"part": part, "value": value, "share": share})
-    outside = [{"left": x, "value": value_at(x.entry.document, path)} for x in rollup.left_out
-               if x.entry is not None and x.entry.template == rollup.template]
+    outside = [
+        {"left": x, "value": value_at(x.entry.document, path)}
+        for x in rollup.left_out
+        if x.entry is not None and x.entry.template == rollup.template
+    ]
     template = "annual/rollup/_cell_body.html" if request.GET.get("partial") == "1" else "annual/rollup/cell.html"
-    return render(request, template, {
-        "agency": agency, "year": year, "rollup": rollup, "path": path,
-        "label": spec.describe_cell(rollup.template, path), "total": total, "rows": shown,
-        "contributing": sum(1 for _, v in rows if v not in (None, 0, "0")),
-        "outside": outside,
-    })
+    return render(
+        request,
+        template,
+        {
+            "agency": agency,
+            "year": year,
+            "rollup": rollup,
+            "path": path,
+            "label": spec.describe_cell(rollup.template, path),
+            "total": total,
+            "rows": shown,
+            "contributing": sum(1 for _, v in rows if v not in (None, 0, "0")),
+            "outside": outside,
+        },
+    )
 
 
 @login_required

@@ -87,9 +87,17 @@ def report_import(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     return redirect("report-import-preview", report.pk)
             status = 422
-    return render(request, "annual/workbook/import.html", {
-        "report": report, "form": form, "problems": problems, "versions": VERSION_LABELS,
-    }, status=status)
+    return render(
+        request,
+        "annual/workbook/import.html",
+        {
+            "report": report,
+            "form": form,
+            "problems": problems,
+            "versions": VERSION_LABELS,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -120,7 +128,13 @@ def report_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "没有待确认的导入，请先上传工作簿。")
         return redirect("report-import", report.pk)
     findings = rules.check_document(upload.document)
-    return render(request, "annual/workbook/preview.html", {
-        "report": report, "upload": upload, "changes": workbook_import.changes(upload),
-        "errors": rules.errors(findings),
-    })
+    return render(
+        request,
+        "annual/workbook/preview.html",
+        {
+            "report": report,
+            "upload": upload,
+            "changes": workbook_import.changes(upload),
+            "errors": rules.errors(findings),
+        },
+    )

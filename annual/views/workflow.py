@@ -28,8 +28,9 @@ from ..models import Report
 def _back(report, request):
     """Where to go after a POST: the page it came from, if it is one of ours, else the review page."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect("report-approval", pk=report.pk)
 
@@ -65,30 +66,38 @@ def approval(request, pk: int):
     comments = annotate_comments(report, report.comments.select_related("author"))
     for t in transitions:
         t.rule = workflow.rule_for(t)  # type: ignore[attr-defined]  # read by the template beside t
-    return render(request, "annual/workflow/approval.html", {
-        "report": report,
-        "gate": gate,
-        "warnings": [(w, gate.explanations.get(w.key, "")) for w in gate.warnings],
-        "can_explain": permissions.can_explain(request.user, report),
-        "max_explanation_chars": workflow.MAX_EXPLANATION_CHARS,
-        "returned": returned,
-        "changes": changes,
-        "actions": actions,
-        "transition_form": TransitionForm(initial={"revision": report.revision}),
-        "publish_form": PublishForm(initial={
-            "revision": report.revision, "portal_published_on": report.portal_published_on or timezone.localdate()}),
-        "comments": comments,
-        "can_comment": permissions.can_comment(request.user, report),
-        "comment_form": CommentForm(version=report.template),
-        "transitions": transitions,
-        "separation_refusal": workflow.separation_refusal(conflict) if conflict else "",
-        "exemption": exemption_record(report.agency),
-        "returned_landing": returned,
-        "open_comments": [c for c in comments if c.resolved_at is None],
-        "county_reviewed": workflow.COUNTY_APPROVE in actions and workflow.county_reviewed(report),
-        "review_required_by": workflow.review_required_by(report) if actions else None,
-        "board_url": _board_url(request.user, report),
-    })
+    return render(
+        request,
+        "annual/workflow/approval.html",
+        {
+            "report": report,
+            "gate": gate,
+            "warnings": [(w, gate.explanations.get(w.key, "")) for w in gate.warnings],
+            "can_explain": permissions.can_explain(request.user, report),
+            "max_explanation_chars": workflow.MAX_EXPLANATION_CHARS,
+            "returned": returned,
+            "changes": changes,
+            "actions": actions,
+            "transition_form": TransitionForm(initial={"revision": report.revision}),
+            "publish_form": PublishForm(
+                initial={
+                    "revision": report.revision,
+                    "portal_published_on": report.portal_published_on or timezone.localdate(),
+                }
+            ),
+            "comments": comments,
+            "can_comment": permissions.can_comment(request.user, report),
+            "comment_form": CommentForm(version=report.template),
+            "transitions": transitions,
+            "separation_refusal": workflow.separation_refusal(conflict) if conflict else "",
+            "exemption": exemption_record(report.agency),
+            "returned_landing": returned,
+            "open_comments": [c for c in comments if c.resolved_at is None],
+            "county_reviewed": workflow.COUNTY_APPROVE in actions and workflow.county_reviewed(report),
+            "review_required_by": workflow.review_required_by(report) if actions else None,
+            "board_url": _board_url(request.user, report),
+        },
+    )
 
 
 @login_required
@@ -108,19 +117,26 @@ def transition(request, pk: int, action: str):
     if action == workflow.RETURN and request.POST.get("comment_text", "").strip():
         # A comment typed but not added goes with the return (approval.js puts it in the POST);
         # if it cannot be saved, nothing is returned, so it is not lost without a word.
-        typed = CommentForm({"target": request.POST.get("comment_target", ""),
-                             "text": request.POST["comment_text"]}, version=report.template)
+        typed = CommentForm(
+            {"target": request.POST.get("comment_target", ""), "text": request.POST["comment_text"]},
+            version=report.template,
+        )
         if not typed.is_valid():
             messages.error(request, "未退回：随退回一起提交的审核意见有误，请改正后再退回。")
             _flash_errors(request, typed)
             return _back(report, request)
         comment = (typed.cleaned_data["target"], typed.cleaned_data["text"])
     try:
-        workflow.perform_transition(report, action, user=request.user, reason=form.cleaned_data["reason"],
-                                    revision=form.cleaned_data["revision"],
-                                    portal_url=form.cleaned_data.get("portal_url", ""),
-                                    portal_published_on=form.cleaned_data.get("portal_published_on"),
-                                    comment=comment)
+        workflow.perform_transition(
+            report,
+            action,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+            revision=form.cleaned_data["revision"],
+            portal_url=form.cleaned_data.get("portal_url", ""),
+            portal_published_on=form.cleaned_data.get("portal_published_on"),
+            comment=comment,
+        )
     except workflow.TransitionError as exc:
         messages.error(request, str(exc))
     else:
@@ -136,14 +152,16 @@ def explanations(request, pk: int):
     report = permissions.get_visible_report(request.user, pk)
     if not permissions.works_on(request.user, report):
         raise PermissionDenied("只有本机关的填报人或审核人可以填写提示说明。")
-    texts = {key.removeprefix("explanation:"): value for key, value in request.POST.items()
-             if key.startswith("explanation:")}
+    texts = {
+        key.removeprefix("explanation:"): value for key, value in request.POST.items() if key.startswith("explanation:")
+    }
     try:
         workflow.save_explanations(report, texts, user=request.user)
         if "submit" in request.POST:
             revision = request.POST.get("revision", "")
-            workflow.perform_transition(report, workflow.SUBMIT, user=request.user,
-                                        revision=int(revision) if revision.isdigit() else None)
+            workflow.perform_transition(
+                report, workflow.SUBMIT, user=request.user, revision=int(revision) if revision.isdigit() else None
+            )
             messages.success(request, "已提交审核。")
         else:
             messages.success(request, "提示说明已保存。")
@@ -159,14 +177,18 @@ def add_comment(request, pk: int):
     if not permissions.writes_comments(request.user, report):
         raise PermissionDenied("只有本机关或上级机关的审核人可以提出审核意见。")
     if not permissions.can_comment(request.user, report):
-        messages.error(request, f"报告状态为“{report.get_state_display()}”，现在不能提出审核意见"
-                                "（本机关审核人：待审核时；上级机关复核：待审核或已通过未发布时）。")
+        messages.error(
+            request,
+            f"报告状态为“{report.get_state_display()}”，现在不能提出审核意见"
+            "（本机关审核人：待审核时；上级机关复核：待审核或已通过未发布时）。",
+        )
         return redirect("report-approval", pk=report.pk)
     form = CommentForm(request.POST, version=report.template)
     if form.is_valid():
         try:
-            workflow.add_comment(report, target=form.cleaned_data["target"], text=form.cleaned_data["text"],
-                                 user=request.user)
+            workflow.add_comment(
+                report, target=form.cleaned_data["target"], text=form.cleaned_data["text"], user=request.user
+            )
         except workflow.TransitionError as exc:
             messages.error(request, str(exc))
         else:

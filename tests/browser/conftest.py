@@ -24,8 +24,14 @@ from annual.interchange import write_document  # noqa: E402
 from annual.models import Agency, Membership, Role  # noqa: E402
 from annual.sections import create_report  # noqa: E402
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "browser-test-pass-42"
 
@@ -61,9 +67,15 @@ def open_page(browser, live_server):
         client = Client()
         client.force_login(user)
         context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-        context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                              "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                              "url": live_server.url}])
+        context.add_cookies(
+            [
+                {
+                    "name": django_settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)

@@ -19,12 +19,20 @@ def test_pages_run_without_csp_violations(office, open_page):
     errors = []
     page = open_page(user, "/")
     page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
-    for path in ("/", f"/reports/{office.seed.pk}/applications/", f"/reports/{office.seed.pk}/proactive/",
-                 f"/reports/{office.seed.pk}/overview/", f"/reports/{office.seed.pk}/approval/",
-                 "/password/", "/no-such-page/"):
+    for path in (
+        "/",
+        f"/reports/{office.seed.pk}/applications/",
+        f"/reports/{office.seed.pk}/proactive/",
+        f"/reports/{office.seed.pk}/overview/",
+        f"/reports/{office.seed.pk}/approval/",
+        "/password/",
+        "/no-such-page/",
+    ):
         response = page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + path)
-        assert "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()} or \
-            "content-security-policy" in response.headers
+        assert (
+            "Content-Security-Policy" in {k.title(): v for k, v in response.headers.items()}
+            or "content-security-policy" in response.headers
+        )
         assert page.evaluate(VIOLATIONS) == [], path
     # The grid's script ran: a live check result is drawn after typing.
     page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + f"/reports/{office.seed.pk}/applications/")
@@ -41,8 +49,12 @@ def test_admin_runs_without_csp_violations(office, open_page):
     page = open_page(admin, "/admin/")
     page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
     base = page.url.split("/admin/")[0]
-    for path in ("/admin/", f"/admin/annual/agency/{office.agency.pk}/change/", f"/admin/auth/user/{admin.pk}/change/",
-                 f"/admin/annual/report/{office.seed.pk}/change/"):
+    for path in (
+        "/admin/",
+        f"/admin/annual/agency/{office.agency.pk}/change/",
+        f"/admin/auth/user/{admin.pk}/change/",
+        f"/admin/annual/report/{office.seed.pk}/change/",
+    ):
         page.goto(base + path)
         assert page.evaluate(VIOLATIONS) == [], path
     assert errors == []

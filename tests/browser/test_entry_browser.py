@@ -47,7 +47,9 @@ def test_seed_table_entered_as_published_shows_four_errors_then_corrections_clea
     assert any("5.属于三类内部事务信息：六类申请人之和为 0，总计填写为 1" in e for e in errors)
     assert any("四、结转下年度继续办理：六类申请人之和为 0，总计填写为 6" in e for e in errors)
     assert any("（七）总计·自然人：各项之和为 43，填写为 44" in e for e in errors)
-    assert any("自然人栏：一（本年新收）＋二（上年结转）为 50，三（七）总计＋四（结转下年度）为 44" in e for e in errors)
+    assert any(
+        "自然人栏：一（本年新收）＋二（上年结转）为 50，三（七）总计＋四（结转下年度）为 44" in e for e in errors
+    )
     assert error_targets(page) == SEED_ERROR_TARGETS
     assert page.locator("[data-live-summary]").inner_text() == "4 处勾稽错误：可以保存，但提交审核前须改正"
 
@@ -125,9 +127,15 @@ def test_paste_tab_separated_rows_fills_consecutive_cells(office, open_page):
     page.wait_for_load_state()
     doc = report_to_document(load_report(office.blank.pk))
     assert doc["applications"]["received"]["total"] == 46
-    assert doc["applications"]["carried_over"] == {"natural_person": 4, "commercial": 1, "research": None,
-                                                   "social_welfare": None, "legal_service": None,
-                                                   "other_org": None, "total": 5}
+    assert doc["applications"]["carried_over"] == {
+        "natural_person": 4,
+        "commercial": 1,
+        "research": None,
+        "social_welfare": None,
+        "legal_service": None,
+        "other_org": None,
+        "total": 5,
+    }
 
 
 def test_back_and_forth_between_steps_never_loses_input(office, open_page):

@@ -29,7 +29,10 @@ def test_unreadable_cell_says_the_page_will_not_be_saved_and_sums_say_they_will(
     text = summary(page)
     assert "1 处填写无法识别：有这样的格时，按“保存”本页的所有修改都不会保存" in text
     assert "不影响保存" not in text
-    assert "三（一）予以公开·商业企业：“3件”无法识别。按“非负整数”规则" in page.locator("[data-findings-list]").inner_text()
+    assert (
+        "三（一）予以公开·商业企业：“3件”无法识别。按“非负整数”规则"
+        in page.locator("[data-findings-list]").inner_text()
+    )
 
 
 def test_fee_cell_is_checked_while_typing(office, open_page):
@@ -37,7 +40,9 @@ def test_fee_cell_is_checked_while_typing(office, open_page):
     amount = cell(page, "proactive.procurement.amount_wan_yuan")
     amount.fill("12.34567")
     assert "is-invalid" in amount.get_attribute("class")
-    assert "政府集中采购·采购总金额：“12.34567”无法识别。按“金额”规则" in page.locator("[data-findings-list]").inner_text()
+    assert (
+        "政府集中采购·采购总金额：“12.34567”无法识别。按“金额”规则" in page.locator("[data-findings-list]").inner_text()
+    )
     assert "不会保存" in summary(page)
     amount.fill("12.3456")
     assert "is-invalid" not in amount.get_attribute("class")
@@ -48,11 +53,14 @@ def test_paste_wider_than_the_grid_says_what_was_dropped(office, open_page):
     page = open_page(office.users["tianbao"], step(office.seed, "review-litigation"))
     target = cell(page, "review_litigation.litigation_after_review.other")  # three columns from the end
     target.focus()
-    page.evaluate("""(text) => {
+    page.evaluate(
+        """(text) => {
         const data = new DataTransfer();
         data.setData("text/plain", text);
         document.activeElement.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
-    }""", "1\t2\t3\t4\t5")
+    }""",
+        "1\t2\t3\t4\t5",
+    )
     assert cell(page, "review_litigation.litigation_after_review.total").input_value() == "3"
     notice = page.locator("[data-grid-notice]")
     assert notice.is_visible()
@@ -97,7 +105,11 @@ def test_two_people_edit_different_cells_and_saving_anyway_loses_nothing(office,
     second.wait_for_load_state()
     assert second.get_by_test_id("conflict").count() == 0
     values = report_to_document(load_report(report.pk))["review_litigation"]
-    assert (values["review"]["upheld"], values["review"]["corrected"], values["litigation_direct"]["pending"]) == (2, 7, 4)
+    assert (values["review"]["upheld"], values["review"]["corrected"], values["litigation_direct"]["pending"]) == (
+        2,
+        7,
+        4,
+    )
     # The same cell, on a stale page: a conflict naming only that cell; 保存 again keeps the rest.
     third = open_page(office.users["shenhe"], step(report, "review-litigation"))
     cell(first, "review_litigation.review.upheld").fill("3")

@@ -54,7 +54,9 @@ def test_charts_page_draws_every_chart_with_echarts(education, open_page):
     shot(page, "charts-page")
     # From the site itself (it is vendored as a static file), so the page's CSP lets it run.
     page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
-    violations = page.evaluate("() => axe.run(document).then(r => r.violations.map(v => [v.id, v.nodes.map(n => [n.target, n.failureSummary])]))")
+    violations = page.evaluate(
+        "() => axe.run(document).then(r => r.violations.map(v => [v.id, v.nodes.map(n => [n.target, n.failureSummary])]))"
+    )
     assert violations == []
 
 

@@ -65,10 +65,10 @@ def test_drill_down_generate_and_refresh_the_county_report(open_page, county):
     changed = report_to_document(load_report(source.pk))
     changed["applications"]["received"]["natural_person"] += 3
     changed["applications"]["received"]["total"] += 3
-    changed["applications"]["carried_forward"]["natural_person"] = (changed["applications"]["carried_forward"]
-                                                                     ["natural_person"] or 0) + 3
-    changed["applications"]["carried_forward"]["total"] = (changed["applications"]["carried_forward"]["total"]
-                                                           or 0) + 3
+    changed["applications"]["carried_forward"]["natural_person"] = (
+        changed["applications"]["carried_forward"]["natural_person"] or 0
+    ) + 3
+    changed["applications"]["carried_forward"]["total"] = (changed["applications"]["carried_forward"]["total"] or 0) + 3
     write_document(changed, agencies[0], report=Report.objects.get(pk=source.pk))
     Report.objects.filter(pk=source.pk).update(state=ReportState.APPROVED)
 

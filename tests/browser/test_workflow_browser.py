@@ -93,7 +93,10 @@ def test_submit_return_fix_resubmit_approve_then_read_only(education, open_page)
     review.reload()
     change = review.locator(f'[data-change="{CELL}"]')
     assert change.locator("td").all_inner_texts() == [
-        "三（一）予以公开·自然人", str(granted["natural_person"]), str(granted["natural_person"] - 1)]
+        "三（一）予以公开·自然人",
+        str(granted["natural_person"]),
+        str(granted["natural_person"] - 1),
+    ]
     assert review.locator("[data-change]").count() == 4
     shot(review, "3-approver-sees-changes")
     review.locator('button[data-action="approve"]').click()

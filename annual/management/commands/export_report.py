@@ -21,8 +21,10 @@ class Command(BaseCommand):
         if output:
             extension = os.path.splitext(output)[1].lower()
             if extension not in EXPORTERS:
-                raise CommandError(f"不支持的输出格式“{extension or output}”：输出文件的扩展名应为"
-                                   + "、".join(EXPORTERS), returncode=INVALID_DOCUMENT)
+                raise CommandError(
+                    f"不支持的输出格式“{extension or output}”：输出文件的扩展名应为" + "、".join(EXPORTERS),
+                    returncode=INVALID_DOCUMENT,
+                )
             exporter = EXPORTERS[extension]
         report = Report.objects.select_related("agency").filter(agency__name=agency, year=year).first()
         if report is None:

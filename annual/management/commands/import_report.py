@@ -8,7 +8,9 @@ from annual.placement import PlacementError, place_agency
 
 
 class Command(BaseCommand):
-    help = "把年度报告文件（JSON 文档、导出的 .xlsx 工作簿或带内嵌数据的定稿 PDF）导入数据库，作为指定机关该年度的报告。"
+    help = (
+        "把年度报告文件（JSON 文档、导出的 .xlsx 工作簿或带内嵌数据的定稿 PDF）导入数据库，作为指定机关该年度的报告。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="报告文件：.json、.xlsx 或定稿 .pdf")

@@ -62,13 +62,25 @@ class Command(BaseCommand):
             time.sleep(0.5)
         if ids_out:
             reports = Report.objects.filter(agency__parent=county, year=doc["year"])
-            Path(ids_out).write_text(json.dumps({
-                "approved": list(reports.filter(state=ReportState.APPROVED).order_by("pk").values_list("pk", flat=True)),
-                "drafts": list(reports.exclude(state=ReportState.APPROVED).order_by("pk").values_list("pk", flat=True)),
-                "sessions": {user.username: _session(user) for user in get_user_model().objects.filter(
-                    username__startswith="bench")},
-            }))
-        self.stdout.write(f"负载测试数据就绪：{preparers} 个填报人（bench01…），{approved} 份已通过报告，县级审核人 bench_county。")
+            Path(ids_out).write_text(
+                json.dumps(
+                    {
+                        "approved": list(
+                            reports.filter(state=ReportState.APPROVED).order_by("pk").values_list("pk", flat=True)
+                        ),
+                        "drafts": list(
+                            reports.exclude(state=ReportState.APPROVED).order_by("pk").values_list("pk", flat=True)
+                        ),
+                        "sessions": {
+                            user.username: _session(user)
+                            for user in get_user_model().objects.filter(username__startswith="bench")
+                        },
+                    }
+                )
+            )
+        self.stdout.write(
+            f"负载测试数据就绪：{preparers} 个填报人（bench01…），{approved} 份已通过报告，县级审核人 bench_county。"
+        )
 
     def _user(self, username, agency, role, password):
         user, created = get_user_model().objects.get_or_create(username=username)

@@ -33,11 +33,20 @@ class Command(BaseCommand):
         parser.add_argument("--title", help=f"标题（默认「{default_title('<机关>', '<年度>')}」）")
         parser.add_argument("--final", action="store_true", help="定稿：不加「草稿」水印和页脚")
 
-    def handle(self, *args, files: list[str], output: str | None, out_dir: str | None, title: str | None,
-               final: bool, **options):
+    def handle(
+        self,
+        *args,
+        files: list[str],
+        output: str | None,
+        out_dir: str | None,
+        title: str | None,
+        final: bool,
+        **options,
+    ):
         if (output is None) == (out_dir is None):
-            raise CommandError("请用 -o 指定一个输出文件，或用 --out-dir 指定输出目录（二者选一）",
-                               returncode=INVALID_DOCUMENT)
+            raise CommandError(
+                "请用 -o 指定一个输出文件，或用 --out-dir 指定输出目录（二者选一）", returncode=INVALID_DOCUMENT
+            )
         if output is not None:
             if len(files) != 1:
                 raise CommandError("-o 只能用于一个输入文件；多个文件请用 --out-dir", returncode=INVALID_DOCUMENT)
@@ -75,8 +84,9 @@ class Command(BaseCommand):
         for file in files:
             name = Path(file).stem + ".pdf"
             if name in targets:
-                raise CommandError(f"{targets[name]} 和 {file} 会生成同名文件 {name}，请改名后再生成",
-                                   returncode=INVALID_DOCUMENT)
+                raise CommandError(
+                    f"{targets[name]} 和 {file} 会生成同名文件 {name}，请改名后再生成", returncode=INVALID_DOCUMENT
+                )
             targets[name] = file
         try:
             out_dir.mkdir(parents=True, exist_ok=True)

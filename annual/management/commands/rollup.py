@@ -37,8 +37,7 @@ class Command(BaseCommand):
         if target is None:
             raise CommandError(f"没有名为“{agency}”的机关", returncode=INVALID_DOCUMENT)
         try:
-            rollup = build_rollup(target, year, include_unapproved=include_unapproved,
-                                  include_invalid=include_invalid)
+            rollup = build_rollup(target, year, include_unapproved=include_unapproved, include_invalid=include_invalid)
         except RollupError as exc:
             raise CommandError(str(exc), returncode=INVALID_DOCUMENT) from None
         for part in rollup.parts:
@@ -46,10 +45,13 @@ class Command(BaseCommand):
             self.stderr.write(f"已纳入：{part.node.name}（{e.state_label}，{e.template} 年版，修订号 {e.revision}）")
         for left in rollup.left_out:
             self.stderr.write(f"未纳入：{left.node.name}（{left.detail}）")
-        self.stderr.write(f"{name} {year} 年度汇总：纳入 {len(rollup.parts)} 个机关，未纳入 {len(rollup.left_out)} 个。")
+        self.stderr.write(
+            f"{name} {year} 年度汇总：纳入 {len(rollup.parts)} 个机关，未纳入 {len(rollup.left_out)} 个。"
+        )
         if not rollup.parts:
-            raise CommandError(f"{name} 的下级机关没有可汇总的 {year} 年度报告，未生成 {output}",
-                               returncode=NOTHING_TO_SUM)
+            raise CommandError(
+                f"{name} 的下级机关没有可汇总的 {year} 年度报告，未生成 {output}", returncode=NOTHING_TO_SUM
+            )
         try:
             if suffix == ".json":
                 data = (json.dumps(rollup.document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
