@@ -246,7 +246,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Cached draft PDFs (one per report version) are evicted, least recently used first, beyond this.
 DRAFT_PDF_CACHE_BYTES = int(os.environ.get("DJANGO_DRAFT_CACHE_MB", "512")) * 1024 * 1024
 # Dotted path of report -> (file name, bytes) for the county publication-package bulk job.
-ANNUAL_PACKAGE_BUILDER = os.environ.get("ANNUAL_PACKAGE_BUILDER", "")
+ANNUAL_PACKAGE_BUILDER = os.environ.get("ANNUAL_PACKAGE_BUILDER", "annual.exports.package.package_entry")
 
 LOGGING = {
     "version": 1,

@@ -176,7 +176,14 @@ def test_county_bulk_job_zips_every_approved_pdf(personas, django_capture_on_com
         assert archive.read(archive.namelist()[0]) == ReportSnapshot.objects.get().pdf
     packages = jobs.start_county_job(JobKind.COUNTY_PACKAGES, personas.county, report.year)
     packages.refresh_from_db()
-    assert packages.status == JobStatus.FAILED and "发布包生成模块尚未接入" in packages.error
+    assert packages.status == JobStatus.DONE
+    data = (Path(settings.MEDIA_ROOT) / packages.output.name).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        (name,) = archive.namelist()
+        assert name == f"{report.display_title}（发布包）.zip"
+        with zipfile.ZipFile(io.BytesIO(archive.read(name))) as package:
+            assert package.read("report.pdf") == ReportSnapshot.objects.get().pdf
+            assert "manifest.json" in package.namelist()
 
 
 def test_broker_down_approval_commits_and_the_job_waits_on_its_row(

@@ -86,3 +86,12 @@ def report_package(report: Report) -> bytes:
     if snapshot is None:
         raise NotApproved(f"{report.agency.name} 的 {report.year} 年度报告尚未审核通过，没有定稿，不能生成发布包。")
     return snapshot_package(snapshot, title=report.display_title)
+
+
+def package_entry(report: Report) -> tuple[str, bytes] | None:
+    """`report`'s package as one member of the county bulk archive (`annual.jobs`), named after
+    the report; None when it was never approved (the archive lists it as not included)."""
+    try:
+        return f"{report.display_title}（发布包）.zip", report_package(report)
+    except NotApproved:
+        return None
