@@ -256,12 +256,10 @@ def _notify(job: Job) -> None:
 
 
 def _reminders(job: Job) -> None:
-    try:
-        from . import reminders
-    except ImportError:
-        raise JobError("催报提醒模块尚未安装。", permanent=True) from None
-    sent = reminders.send_reminders(**job.params.get("args", {}))
-    job.params = {**job.params, "sent": sent if isinstance(sent, int) else None}
+    from . import reminders
+
+    sent = reminders.send_messages(job.params.get("args", {}).get("messages", []))
+    job.params = {**job.params, "sent": sent}
 
 
 def _county_reports(job: Job):

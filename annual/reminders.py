@@ -7,7 +7,6 @@ can run it as it is; the e-mails leave only after the transaction that records t
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -20,8 +19,6 @@ from django.utils import timezone
 from .board import NOT_SUBMITTED, due_dates
 from .models import Agency, Reminder, Report, ReportState, Role, RoundDeadline
 from .tree import AgencyTree
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -105,7 +102,7 @@ def send_reminders(
                 messages.append(_message(name, year, states.get(pk), due, sender, to, today))
                 outcome.sent.append(name)
         if messages:
-            transaction.on_commit(lambda: _send(messages))
+            transaction.on_commit(lambda: _queue(messages))
     return outcome
 
 
@@ -129,8 +126,16 @@ def _message(
     return (f"【催报】{name}{year}年度政府信息公开工作年度报告", body, None, to)
 
 
-def _send(messages: list[tuple]) -> None:
-    try:
-        send_mass_mail(messages, fail_silently=False)
-    except Exception:  # recorded and committed; a mail outage must not turn into an error page
-        logger.exception("reminder e-mails not sent (%d messages)", len(messages))
+def _queue(messages: list[tuple]) -> None:
+    """The reminder e-mails, recorded and committed, go out as one job (`annual.jobs`): through
+    the worker when a broker is configured, right away otherwise. A mail outage is recorded on
+    the job and retried there, never an error page for the sender."""
+    from . import jobs  # jobs runs this module's sender; imported here, as jobs imports it lazily
+
+    jobs.start_reminders(messages=[list(m) for m in messages])
+
+
+def send_messages(messages: list) -> int:
+    """Send reminder e-mails given as (subject, body, from, recipients); raises on a mail error
+    so the job retries."""
+    return send_mass_mail([tuple(m) for m in messages], fail_silently=False)
