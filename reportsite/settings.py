@@ -161,6 +161,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Where the filesystem storage keeps those files (outside the tracked tree; shared by every app
+# server and worker, see README). No MEDIA_URL: nothing is served from it directly.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -226,7 +229,8 @@ if not DEBUG:
 # one (the embedded default, tests) they run inline in the request, and nothing else is needed.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 HAS_CELERY = bool(CELERY_BROKER_URL)
-CELERY_TASK_ALWAYS_EAGER = not HAS_CELERY
+# No Celery eager mode: without a broker `annual.jobs.dispatch` runs each job inline itself, and
+# nothing else sends tasks (eager mode would only make send_task warn where a broker is set later).
 CELERY_RESULT_BACKEND = None  # job outcomes live on the Job row
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
