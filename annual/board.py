@@ -17,7 +17,6 @@ import datetime
 import hashlib
 import inspect
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import TypedDict
 
 from django.contrib.auth import get_user_model
@@ -26,9 +25,10 @@ from django.db.models import OuterRef, Subquery
 from django_stubs_ext import WithAnnotations
 
 from . import rules, sections, template_spec
-from .interchange import ROW_MODELS, report_to_document
+from .interchange import documents_of
 from .models import Agency, Reminder, Report, ReportState, RoundDeadline, Transition
 from .models.county import default_due_dates
+from .report_cache import stamp
 from .tree import AgencyTree
 
 S = ReportState
@@ -187,21 +187,6 @@ def _reports(ids: list[int], year: int) -> dict[int, WithAnnotations[Report, _La
     return {r.agency_id: r for r in qs}
 
 
-def _stamp(pk: int, revision: int, updated_at: datetime.datetime) -> str:
-    return f"{pk}.{revision}.{updated_at.timestamp():.6f}"
-
-
-def _documents(report_ids: list[int]) -> dict[int, tuple[Report, dict]]:
-    """Each report of `report_ids` with its document: the reports, then each table's rows for
-    all of them, as plain values (one query per table, no model instance per row)."""
-    reports = {r.pk: r for r in Report.objects.filter(pk__in=report_ids)}
-    rows: dict[int, list[list]] = {pk: [[], [], []] for pk in reports}
-    for i, (model, _related, fields) in enumerate(ROW_MODELS.values()):
-        for values in model._default_manager.filter(report_id__in=reports).values("report_id", "key", *fields):
-            rows[values["report_id"]][i].append(SimpleNamespace(**values))
-    return {pk: (report, report_to_document(report, rows=tuple(rows[pk]))) for pk, report in reports.items()}
-
-
 def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetime.datetime]]) -> dict[int, Summary]:
     """Each report's `Summary`, by report id. `previous` maps an agency id to last year's report
     (id, revision, updated_at) of that agency. Cached; only the missing ones are computed."""
@@ -209,20 +194,20 @@ def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetim
     for report in reports:
         before = previous.get(report.agency_id)
         keys[report.pk] = "board-summary:" + ":".join(
-            [_CODE, _stamp(report.pk, report.revision, report.updated_at), _stamp(*before) if before else "-"]
+            [_CODE, stamp(report.pk, report.revision, report.updated_at), stamp(*before) if before else "-"]
         )
     found = cache.get_many(list(keys.values()))
     result = {pk: found[key] for pk, key in keys.items() if key in found}
     missing = [r for r in reports if r.pk not in result]
     if missing:
         before_ids = {previous[r.agency_id][0]: r.pk for r in missing if r.agency_id in previous}
-        docs = _documents([r.pk for r in missing] + list(before_ids))
+        full = {r.pk: r for r in Report.objects.filter(pk__in=[r.pk for r in missing] + list(before_ids))}
+        docs = documents_of(full.values())
         computed = {}
         for report in missing:
             before = previous.get(report.agency_id)
-            full, doc = docs[report.pk]
-            last_year = docs[before[0]][1] if before else None
-            overview = sections.overview(full, doc=doc, previous=last_year)
+            last_year = docs[before[0]] if before else None
+            overview = sections.overview(full[report.pk], doc=docs[report.pk], previous=last_year)
             steps = [s.completeness for s in overview.steps if s.completeness is not None]
             computed[report.pk] = Summary(
                 len(overview.errors),

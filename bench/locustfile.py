@@ -8,8 +8,13 @@ Two kinds of simulated people (data from `manage.py load_bench`, ids in $LOAD_ID
 - CountyReader (10 of 50): the county approver reading: the board, review pages, approved PDFs
   (stored snapshots) and draft PDFs of reports nobody is editing (served from the draft cache).
 
-The board URL is $LOAD_BOARD_URL (default "/": point it at the county board once it exists).
+The board is the county's round board of the load reports' year (from `load_bench`).
 Saves never conflict (one preparer per report), so any 409 is an error here.
+
+Each simulated person waits $LOAD_WAIT seconds between requests (default "0.1-0.5"): 50 people
+with a realistic minute of reading between clicks would not load the server at all, and the
+goal is the request rate the server sustains. The client is locust's FastHttpUser, so that the
+load generator, on the same 2 cores, takes as little of them as it can.
 """
 
 from __future__ import annotations
@@ -20,17 +25,21 @@ import os
 import random
 import re
 from html.parser import HTMLParser
+from http.cookiejar import Cookie
 from pathlib import Path
+from urllib.parse import urlencode
 
-from locust import HttpUser, between, task
+from locust import between, task
+from locust.contrib.fasthttp import FastHttpUser
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "")
 IDS = (
     json.loads(Path(os.environ["LOAD_IDS"]).read_text())
     if os.environ.get("LOAD_IDS")
-    else {"approved": [], "drafts": [], "sessions": {}}
+    else {"approved": [], "drafts": [], "sessions": {}, "board": "/county/"}
 )
-BOARD_URL = os.environ.get("LOAD_BOARD_URL", "/")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+WAIT = between(*(float(x) for x in os.environ.get("LOAD_WAIT", "0.1-0.5").split("-")))
 _preparer_numbers = itertools.count(int(os.environ.get("LOAD_FIRST_PREPARER", "1")))
 
 
@@ -80,18 +89,24 @@ def log_in(client, username: str) -> None:
     """Use the session `load_bench` made for `username`, or sign in through the form."""
     session = IDS.get("sessions", {}).get(username)
     if session:
-        client.cookies.set("sessionid", session)
+        client.cookiejar.set_cookie(_cookie("sessionid", session, client.base_url))
         return
     page = client.get("/login/", name="login")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     response = client.post(
         "/login/",
-        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        data=urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}),
+        headers=FORM,
         name="login",
         allow_redirects=False,
     )
     if response.status_code != 302:
         raise RuntimeError(f"login of {username} failed ({response.status_code})")
+
+
+def _cookie(name: str, value: str, base_url: str) -> Cookie:
+    host = base_url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+    return Cookie(0, name, value, None, False, host, False, False, "/", True, False, None, True, None, None, {}, False)
 
 
 def get_pdf(client, url: str, name: str) -> None:
@@ -104,9 +119,9 @@ def get_pdf(client, url: str, name: str) -> None:
             response.failure(f"{response.status_code}")
 
 
-class Preparer(HttpUser):
+class Preparer(FastHttpUser):
     weight = 4
-    wait_time = between(0.5, 1.5)
+    wait_time = WAIT
 
     def on_start(self):
         self.number = next(_preparer_numbers)
@@ -136,7 +151,12 @@ class Preparer(HttpUser):
             re.sub(r"（负载测试第\d+次保存）$", "", fields.get("overview", "")) + f"（负载测试第{self.saves}次保存）"
         )
         with self.client.post(
-            url, fields, name="entry POST save", allow_redirects=False, catch_response=True
+            url,
+            data=urlencode(fields),
+            headers=FORM,
+            name="entry POST save",
+            allow_redirects=False,
+            catch_response=True,
         ) as response:
             if response.status_code == 302:
                 response.success()
@@ -152,16 +172,16 @@ class Preparer(HttpUser):
         get_pdf(self.client, f"/reports/{self.report}/pdf/", "draft PDF (own, after edits)")
 
 
-class CountyReader(HttpUser):
+class CountyReader(FastHttpUser):
     weight = 1
-    wait_time = between(0.5, 1.5)
+    wait_time = WAIT
 
     def on_start(self):
         log_in(self.client, "bench_county")
 
     @task(3)
     def board(self):
-        self.client.get(BOARD_URL, name="board")
+        self.client.get(IDS["board"], name="board")
 
     @task(2)
     def review(self):

@@ -115,7 +115,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "annual.auth_backend.MemberBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -227,6 +227,34 @@ if not DEBUG:
 
 # Background jobs (annual/jobs.py). With a broker (Redis) they run on Celery workers; without
 # one (the embedded default, tests) they run inline in the request, and nothing else is needed.
+# Derived data cached per report version (annual/report_cache.py, the board's summaries). Every
+# key carries the version, so any backend is correct: memory of each process by default, Redis
+# shared by all app servers in production. A Redis that is down is a miss, never an error page.
+CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": CACHE_URL,
+            "TIMEOUT": 7 * 24 * 3600,
+            "KEY_PREFIX": "annual",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+                "COMPRESSOR": "django_redis.compressors.zlib.ZlibCompressor",
+            },
+        }
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    )
+}
+# django-redis logs the errors it ignores, so an outage is seen in the log.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 HAS_CELERY = bool(CELERY_BROKER_URL)
 # No Celery eager mode: without a broker `annual.jobs.dispatch` runs each job inline itself, and

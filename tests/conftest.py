@@ -22,3 +22,12 @@ def doc_2021() -> dict:
 def _media_root(settings, tmp_path_factory):
     """Stored files (approved PDFs, cached drafts) go to a fresh directory per test, never the repo."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a rolled-back test's report may share an id, a
+    revision and (under a frozen clock) a time with the next one's."""
+    from django.core.cache import cache
+
+    cache.clear()

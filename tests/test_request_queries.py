@@ -12,10 +12,10 @@ from tests.personas import personas  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, membership, agency tree, report and its rows (4), last year's report, explanations,
-# transitions, comments, and the panel's open-comment count and last return, the county review state and
-# the final-PDF job: 17, however many there are.
-APPROVAL_PAGE_QUERIES = 17
+# Session, user (with membership and agency: auth_backend.MemberBackend), agency tree, report and its
+# rows (4), last year's report, explanations, transitions, comments, and the panel's open-comment count
+# and last return, the county review state and the final-PDF job: 15, however many there are.
+APPROVAL_PAGE_QUERIES = 15
 
 
 def _returned_with_comments(personas, n):  # noqa: F811

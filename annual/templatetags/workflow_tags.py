@@ -47,6 +47,8 @@ def review_comments(report, section=""):
     With `section` (a section key), only the comments on the whole report, on that section and
     on its cells: what the preparer can fix on that step.
     """
+    if getattr(report, "has_open_comments", True) is False:  # known from the report's own query
+        return {"report": report, "comments": []}
     comments = report.comments.filter(resolved_at__isnull=True).select_related("author")
     if section:
         comments = [c for c in comments if c.target in ("", section) or c.target.startswith(section + ".")]

@@ -6,6 +6,7 @@ Views stay thin: access goes through `annual.permissions`, saving through
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -17,20 +18,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import json_script
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import board, permissions, rules, sections
+from .. import board, permissions, report_cache, rules, sections
 from .. import template_spec as spec
+from ..document import blank_document
 from ..forms import NewReportForm, form_class_for
 from ..forms.sections import TEXT_HINT, grid_config
-from ..interchange import report_to_document
+from ..layout import build_table
 from ..models import Report, ReportState, Transition
 from ..normalize import format_value
 from ..pdf.context import build_context
 from ..tree import AgencyTree
-
-ROWS = ("proactive_items", "application_rows", "review_groups")
 
 
 class Utf8JSONEncoder(DjangoJSONEncoder):
@@ -63,7 +64,6 @@ def home(request: HttpRequest) -> HttpResponse:
             Report.objects.filter(agency_id=member.agency_id)
             .select_related("agency")
             .prefetch_related(
-                *ROWS,
                 Prefetch(
                     "transitions",
                     to_attr="returns_newest_first",
@@ -75,7 +75,8 @@ def home(request: HttpRequest) -> HttpResponse:
             .annotate(open_comment_count=Count("comments", filter=Q(comments__resolved_at__isnull=True)))
             .order_by("-year")
         )
-    docs = {r.year: report_to_document(r) for r in reports}
+    by_pk = report_cache.documents(reports)
+    docs = {r.year: by_pk[r.pk] for r in reports}
     own = [
         {
             "report": report,
@@ -149,11 +150,6 @@ def report_root(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_step_url(report, step))
 
 
-def _load(request: HttpRequest, pk: int) -> Report:
-    qs = Report.objects.select_related("agency").prefetch_related(*ROWS)
-    return permissions.get_visible_report(request.user, pk, queryset=qs)
-
-
 def _target(request: HttpRequest, report: Report, step: sections.Step) -> str:
     """Where to go after a save: the next/previous step, a step jumped to, or back here."""
     action = request.POST.get("action", "save")
@@ -201,7 +197,7 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if current is None:
         raise Http404("没有这一步")
     if current is sections.REVIEW:
-        return _review(request, _load(request, pk))
+        return _review(request, permissions.get_visible_report(request.user, pk, queryset=report_cache.page_reports()))
     conflict = None
     status = 200
     if request.method == "POST":
@@ -242,12 +238,12 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 return redirect(_target(request, report, current))
         else:
             status = 422
-        report = _load(request, pk)
-        doc = report_to_document(report)
+        report = permissions.get_visible_report(request.user, pk, queryset=report_cache.page_reports())
+        doc = report_cache.document(report)
     else:
-        report = _load(request, pk)
+        report = permissions.get_visible_report(request.user, pk, queryset=report_cache.page_reports())
         editable = permissions.can_edit(request.user, report)
-        doc = report_to_document(report)
+        doc = report_cache.document(report)
         form = form_class_for(current.key, report.template)(report=report, doc=doc, readonly=not editable)
     return render(
         request,
@@ -269,7 +265,7 @@ def _template(step: sections.Step) -> str:
 
 
 def _step_context(request, report, step, form, doc, editable, conflict) -> dict:
-    ov = sections.overview(report, doc=doc)
+    ov = sections.overview(report, doc=doc, previous=report_cache.previous_document(report))
     previous, following = sections.neighbours(step)
     context = {
         "report": report,
@@ -283,20 +279,31 @@ def _step_context(request, report, step, form, doc, editable, conflict) -> dict:
         "step_findings": ov.findings_for(step),
         "dirty": form.is_bound,
         "version_label": dict(spec.VERSION_CHOICES)[report.template],
+        # The form's inputs as saved in this version, the same for everyone with the same `editable`:
+        # drawn once per version ({% fragment %}). A form posted back shows what was typed instead.
+        "fragment": "" if form.is_bound else f"{report_cache.stamp_of(report)}:{step.key}:{int(editable)}",
     }
     if step.key in sections.TABLE_KEYS:
-        table = form.entry_table(doc)
-        grid = grid_config(table, report.template)
-        context.update(table=table, grid=grid, grid_json=json_script(grid, "grid-config", encoder=Utf8JSONEncoder))
+        grid, grid_json = _grid(step.key, report.template)
+        # Drawn only when the fragment below is not cached.
+        context.update(table=SimpleLazyObject(lambda: form.entry_table(doc)), grid=grid, grid_json=grid_json)
     elif step.key in sections.TEXT_KEYS:
         context["hint"] = TEXT_HINT
     return context
 
 
+@functools.cache
+def _grid(key: str, version: str) -> tuple[dict, str]:
+    """What grid.js needs for the table `key` of `version`: its cells and checks are the spec's,
+    whatever the values, so it is built once per process."""
+    grid = grid_config(build_table(blank_document(agency="-", year=2000, version=version), key), version)
+    return grid, json_script(grid, "grid-config", encoder=Utf8JSONEncoder)
+
+
 def _review(request: HttpRequest, report: Report) -> HttpResponse:
     """The whole report read-only in official order, and every finding grouped by severity."""
-    doc = report_to_document(report)
-    ov = sections.overview(report, doc=doc)
+    doc = report_cache.document(report)
+    ov = sections.overview(report, doc=doc, previous=report_cache.previous_document(report))
     findings: list[dict[str, Any]] = []
     for f in ov.findings:
         target = sections.finding_step(f)
@@ -330,7 +337,9 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
             "meta_rows": meta_rows,
             "intro_label": spec.INTRO_LABEL,
             # What prints, built by the print's own function: the page cannot show anything else.
-            "printed": build_context(doc, title=report.display_title),
+            # Drawn only when the fragment of this version is not cached.
+            "printed": SimpleLazyObject(lambda: build_context(doc, title=report.display_title)),
+            "fragment": report_cache.stamp_of(report),
             "prev_step": sections.neighbours(sections.REVIEW)[0],
             "next_step": None,
             "version_label": dict(spec.VERSION_CHOICES)[report.template],

@@ -5,6 +5,7 @@ import json
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import (
     BACKEND_SESSION_KEY,
     HASH_SESSION_KEY,
@@ -14,6 +15,7 @@ from django.contrib.auth import (
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from annual.document import load_file
 from annual.interchange import write_document
@@ -71,6 +73,8 @@ class Command(BaseCommand):
                         "drafts": list(
                             reports.exclude(state=ReportState.APPROVED).order_by("pk").values_list("pk", flat=True)
                         ),
+                        # The county's round board of the year the load reports are for.
+                        "board": reverse("county-board", args=[county.pk, doc["year"]]),
                         "sessions": {
                             user.username: _session(user)
                             for user in get_user_model().objects.filter(username__startswith="bench")
@@ -96,7 +100,7 @@ def _session(user) -> str:
     pages, not 50 simultaneous PBKDF2 password checks at ramp-up."""
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
     assert store.session_key is not None  # create() saved the session under a new key

@@ -1,0 +1,126 @@
+"""What pages derive from one saved version of a report, cached under that version's stamp:
+its interchange document, last year's document it is compared with, and the parts of its pages
+that are expensive to draw (`fragment`, used by templatetags/fragment_tags.py).
+
+Every key carries the report's stamp (id, revision, time of its last change) and a hash of the
+code that derives the value, so an entry is never stale: a save or a transition makes a new
+stamp, a deployment a new hash, and old entries only age out. Any cache backend can serve it:
+per-process memory on the embedded default, Redis shared by every app server in production. A
+cache that is down costs the queries, not the page (settings.CACHES ignores its errors).
+
+Only pages read through here. Writers (saving, workflow, imports) keep reading the rows
+themselves, inside their own transactions.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import inspect
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+
+from . import document as document_module
+from . import interchange, template_spec
+from .models import Report, ReviewComment
+
+# A deployment that changes how a document is built must not serve documents built by the old
+# code from a shared cache.
+CODE = hashlib.sha256(
+    "".join(inspect.getsource(m) for m in (interchange, template_spec, document_module)).encode()
+).hexdigest()[:16]
+TIMEOUT = 60 * 60 * 24 * 7
+
+
+def _templates_hash() -> str:
+    """The page templates and the Python that draws them: a deployment that changes any of them
+    must not serve fragments drawn by the old ones."""
+    package = Path(__file__).resolve().parent
+    roots = [package.parent / "templates", package / "templatetags", package / "forms"]
+    files = sorted(f for root in roots for f in root.rglob("*") if f.suffix in (".html", ".py"))
+    files += [package / "layout.py", package / "formatting.py"]
+    digest = hashlib.sha256(CODE.encode())
+    for f in files:
+        digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+PAGES_CODE = _templates_hash()
+
+
+def stamp(pk: int, revision: int, updated_at: datetime.datetime) -> str:
+    """The version of a saved report: any save bumps the revision, any save at all the time."""
+    return f"{pk}.{revision}.{updated_at.timestamp():.6f}"
+
+
+def stamp_of(report: Report) -> str:
+    return stamp(report.pk, report.revision, report.updated_at)
+
+
+def documents(reports: Iterable[Report]) -> dict[int, dict]:
+    """The document of each saved report, by id; the missing ones are built with their rows
+    read in bulk (interchange.documents_of) and kept."""
+    reports = list(reports)
+    keys = {r.pk: f"doc:{CODE}:{stamp_of(r)}" for r in reports}
+    found = cache.get_many(list(keys.values()))
+    result = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [r for r in reports if r.pk not in result]
+    if missing:
+        built = interchange.documents_of(missing)
+        cache.set_many({keys[pk]: doc for pk, doc in built.items()}, TIMEOUT)
+        result.update(built)
+    return result
+
+
+def document(report: Report) -> dict:
+    return documents([report])[report.pk]
+
+
+def page_reports() -> QuerySet[Report]:
+    """Reports with what a report page would otherwise ask in queries of its own: the agency,
+    the stamp of last year's report (for `previous_document`) and whether any review comment
+    is open (the comments box asks for them only then)."""
+    last = Report.objects.filter(agency__name=OuterRef("agency__name"), year=OuterRef("year") - 1)
+    return Report.objects.select_related("agency").annotate(
+        previous_pk=Subquery(last.values("pk")[:1]),
+        previous_revision=Subquery(last.values("revision")[:1]),
+        previous_updated_at=Subquery(last.values("updated_at")[:1]),
+        has_open_comments=Exists(ReviewComment.objects.filter(report=OuterRef("pk"), resolved_at__isnull=True)),
+    )
+
+
+def previous_document(report: Report) -> dict | None:
+    """interchange.previous_document for `report`, cached under the stamp of last year's report
+    (its approval and reopening are saves too, so its snapshot cannot change unseen)."""
+    last: tuple | None
+    if hasattr(report, "previous_pk"):  # read with the report (page_reports)
+        values = tuple(getattr(report, f"previous_{f}") for f in ("pk", "revision", "updated_at"))
+        last = values if values[0] else None
+    else:
+        last = (
+            Report.objects.filter(agency__name=report.agency.name, year=report.year - 1)
+            .values_list("pk", "revision", "updated_at")
+            .first()
+        )
+    if last is None:
+        return None
+    key = f"previous:{CODE}:{stamp(*last)}"
+    found = cache.get(key)
+    if found is None:
+        found = interchange.previous_document(report.agency.name, report.year)
+        cache.set(key, found, TIMEOUT)
+    return found
+
+
+def fragment(name: str, key: str, draw: Callable[[], str]) -> str:
+    """The HTML `draw` makes for the page part `name` of the version `key` (a stamp plus whatever
+    else that part depends on), drawn once and then served from the cache."""
+    cache_key = f"fragment:{PAGES_CODE}:{name}:{key}"
+    html = cache.get(cache_key)
+    if html is None:
+        html = draw()
+        cache.set(cache_key, html, TIMEOUT)
+    return html

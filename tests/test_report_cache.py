@@ -1,0 +1,139 @@
+"""Report pages drawn from the per-version cache (annual/report_cache.py): the same page as drawn
+afresh, never a stale one after a save or a transition, a posted-back form never cached, a fixed
+small number of queries, and a cache that is down costs nothing but speed."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from annual import report_cache, workflow
+from annual.forms.sections import grid_config
+from annual.interchange import load_report, report_to_document
+from annual.layout import build_table
+from annual.views.entry import _grid
+from tests.entry_fixtures import client_for, seed_report, step_data  # noqa: F401
+from tests.personas import personas  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["basic", "proactive", "applications", "review-litigation", "review"]
+
+
+def url(report, slug):
+    return reverse("report-step", args=[report.pk, slug])
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+@pytest.mark.parametrize("slug", PAGES)
+def test_cached_page_is_the_page_drawn_afresh(personas, seed_report, slug):
+    client = client_for(personas.preparer_a)
+    first = client.get(url(seed_report, slug)).content.decode()
+    assert any(k.startswith(":1:fragment:") for k in cache._cache), "the page kept a fragment"  # type: ignore[attr-defined]
+    second = client.get(url(seed_report, slug)).content.decode()
+    assert _without_tokens(second) == _without_tokens(first)
+    cache.clear()
+    afresh = client.get(url(seed_report, slug)).content.decode()
+    assert _without_tokens(afresh) == _without_tokens(first)
+
+
+def test_a_save_is_seen_at_once_on_every_page(personas, seed_report):
+    client = client_for(personas.preparer_a)
+    for slug in PAGES:
+        client.get(url(seed_report, slug))  # every page of this version is cached now
+    data = step_data(seed_report, "applications")
+    data["applications.received.natural_person"] = "4711"
+    assert client.post(url(seed_report, "applications"), data).status_code == 302
+    assert (
+        'name="applications.received.natural_person" value="4711"'
+        in client.get(url(seed_report, "applications")).content.decode()
+    )
+    assert "4711" in client.get(url(seed_report, "review")).content.decode()
+
+
+def test_read_only_and_editable_views_of_one_version_are_kept_apart(personas, seed_report):
+    editable = client_for(personas.preparer_a).get(url(seed_report, "applications")).content.decode()
+    county = client_for(personas.county_approver).get(url(seed_report, "applications")).content.decode()
+    assert " readonly" not in editable.split("data-grid>")[1].split("</table>")[0]
+    assert " readonly" in county.split("data-grid>")[1].split("</table>")[0]
+    again = client_for(personas.preparer_a).get(url(seed_report, "applications")).content.decode()
+    assert " readonly" not in again.split("data-grid>")[1].split("</table>")[0]
+
+
+@pytest.mark.parametrize("slug", ["basic", "applications"])
+def test_a_transition_makes_the_pages_read_only_at_once(personas, slug):
+    report = personas.report_a
+    client = client_for(personas.preparer_a)
+    locked = re.compile(r"<(input|textarea)[^>]* (readonly|disabled)")
+    assert not locked.search(client.get(url(report, slug)).content.decode().split('id="step-form"')[1])
+    workflow.perform_transition(load_report(report.pk), workflow.SUBMIT, user=personas.preparer_a)
+    html = client.get(url(report, slug)).content.decode()
+    assert 'data-testid="readonly-badge"' in html
+    assert locked.search(html.split('id="step-form"')[1])
+
+
+def test_a_form_posted_back_shows_what_was_typed_not_the_cached_values(personas, seed_report):
+    client = client_for(personas.preparer_a)
+    client.get(url(seed_report, "applications"))
+    data = step_data(seed_report, "applications")
+    data["applications.received.natural_person"] = "四十六个"
+    response = client.post(url(seed_report, "applications"), data)
+    assert response.status_code == 422
+    assert 'value="四十六个"' in response.content.decode()
+    # and the cached page of the version is untouched by it
+    assert 'value="四十六个"' not in client.get(url(seed_report, "applications")).content.decode()
+
+
+@pytest.mark.parametrize("slug", ["applications", "review"])
+def test_a_cached_page_runs_three_queries_for_the_report(personas, seed_report, slug, django_assert_num_queries):
+    client = client_for(personas.preparer_a)
+    client.get(url(seed_report, slug))
+    # Session, user (with membership and agency), the report with last year's stamp and its open
+    # comments; the review page also asks for the county roll-up basis and the open-comment count
+    # of its workflow panel.
+    with django_assert_num_queries(3 if slug == "applications" else 5):
+        assert client.get(url(seed_report, slug)).status_code == 200
+
+
+def test_documents_are_built_from_rows_read_in_bulk_and_equal_the_direct_build(personas, seed_report):
+    reports = [load_report(seed_report.pk), load_report(personas.report_a.pk)]
+    built = report_cache.documents(reports)
+    assert built == {r.pk: report_to_document(r) for r in reports}
+    assert report_cache.documents(reports) == built  # from the cache now
+
+
+@pytest.mark.parametrize("key", ["proactive", "applications", "review_litigation"])
+def test_grid_config_of_the_spec_equals_that_of_a_filled_table(seed_report, key):
+    report = load_report(seed_report.pk)
+    filled = grid_config(build_table(report_to_document(report), key), report.template)
+    assert _grid(key, report.template)[0] == filled
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_pages_work_when_the_redis_cache_is_down(personas, seed_report, settings):
+    """django-redis against a port where no Redis listens: every cache call fails, every page works."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/1",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+        }
+    }
+    assert cache.get("anything") is None and not cache.set("anything", 1)  # really no Redis there
+    client = client_for(personas.preparer_a)
+    for slug in PAGES:
+        response = client.get(url(seed_report, slug))
+        assert response.status_code == 200, slug
+    assert client.get(reverse("home")).status_code == 200
