@@ -111,7 +111,7 @@ def test_read_only_storage_gives_a_clear_error_and_the_approval_stays(
     report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
     assert report.state == S.APPROVED and ReportSnapshot.objects.filter(report=report).count() == 1
     job = Job.objects.get(kind=JobKind.FINAL_PDF)
-    assert job.status == JobStatus.FAILED and "文件存储写入失败" in job.error and "写权限" in job.error
+    assert job.status == JobStatus.FAILED and "文件存储写入失败：没有写权限" in job.error
     client.force_login(personas.approver_a)
     assert "文件存储写入失败" in client.get(reverse("report-approval", args=[report.pk])).content.decode()
 
