@@ -135,7 +135,9 @@ def wait(job: Job, seconds: float) -> Job:
     """`job` re-read until it is finished or `seconds` have passed (for a request that may wait briefly)."""
     deadline = time.monotonic() + seconds
     while not job.finished and time.monotonic() < deadline:
-        time.sleep(0.1)
+        # A render takes about a second: five looks in the two seconds a request waits, not twenty
+        # queries competing with everyone else's pages.
+        time.sleep(0.25 if job.status == JobStatus.QUEUED else 0.2)
         job.refresh_from_db(fields=["status", "error", "attempts", "output", "output_sha256", "output_size"])
     return job
 

@@ -148,11 +148,11 @@ def can_run_round(user, agency: Agency, tree: AgencyTree | None = None) -> bool:
     return not is_admin(user) and can_view_board(user, agency, tree)
 
 
-def board_agency(user) -> Agency | None:
+def board_agency(user, tree: AgencyTree | None = None) -> Agency | None:
     """The agency whose board `user` sees first: their own when it has subordinates; for an
     administrator whose own agency has none, the first top-level agency that has some."""
     m = membership(user)
-    tree = AgencyTree.load()
+    tree = tree or AgencyTree.load()
     if m is not None and m.role in (Role.APPROVER, Role.ADMIN) and tree.has_children(m.agency_id):
         return m.agency
     if is_admin(user):

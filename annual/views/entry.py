@@ -90,7 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
     year = board.compiling_year(today)
     tree = AgencyTree.load()
     due = board.agency_due(member.agency_id, year, tree) if member is not None else None
-    board_agency = permissions.board_agency(user)
+    board_agency = permissions.board_agency(user, tree)
     return render(
         request,
         "annual/home.html",
