@@ -131,13 +131,21 @@ def requeue_stale(*, older_than: float = 60.0) -> int:
     return sent
 
 
+# About what one PDF takes a worker: a job not started this long before a request's deadline
+# cannot be ready in time, so the request stops waiting and shows the waiting page at once.
+RENDER_SECONDS = 1.0
+
+
 def wait(job: Job, seconds: float) -> Job:
-    """`job` re-read until it is finished or `seconds` have passed (for a request that may wait briefly)."""
+    """`job` re-read until it is finished or `seconds` have passed (for a request that may wait
+    briefly), or until it is plain that it cannot finish in time: while the workers are busy a
+    request does not hold its server thread for nothing."""
     deadline = time.monotonic() + seconds
     while not job.finished and time.monotonic() < deadline:
-        # A render takes about a second: five looks in the two seconds a request waits, not twenty
-        # queries competing with everyone else's pages.
-        time.sleep(0.25 if job.status == JobStatus.QUEUED else 0.2)
+        if job.status == ST.QUEUED and deadline - time.monotonic() < RENDER_SECONDS:
+            break
+        # Five looks in the two seconds a request waits, not twenty queries competing with pages.
+        time.sleep(0.2)
         job.refresh_from_db(fields=["status", "error", "attempts", "output", "output_sha256", "output_size"])
     return job
 
