@@ -21,16 +21,17 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 
 from . import document as document_module
-from . import interchange, template_spec
+from . import interchange, rules, sections, template_spec
 from .models import Report, ReviewComment
 
 # A deployment that changes how a document is built must not serve documents built by the old
 # code from a shared cache.
 CODE = hashlib.sha256(
-    "".join(inspect.getsource(m) for m in (interchange, template_spec, document_module)).encode()
+    "".join(inspect.getsource(m) for m in (interchange, template_spec, document_module, rules, sections)).encode()
 ).hexdigest()[:16]
 TIMEOUT = 60 * 60 * 24 * 7
 
@@ -79,40 +80,63 @@ def document(report: Report) -> dict:
     return documents([report])[report.pk]
 
 
+def _database_stamp() -> Concat:
+    """A report's stamp as the database writes it: opaque, only ever compared with itself."""
+    return Concat(
+        Cast("pk", CharField()), Value("."), Cast("revision", CharField()), Value("."), Cast("updated_at", CharField())
+    )
+
+
 def page_reports() -> QuerySet[Report]:
     """Reports with what a report page would otherwise ask in queries of its own: the agency,
     the stamp of last year's report (for `previous_document`) and whether any review comment
     is open (the comments box asks for them only then)."""
     last = Report.objects.filter(agency__name=OuterRef("agency__name"), year=OuterRef("year") - 1)
     return Report.objects.select_related("agency").annotate(
-        previous_pk=Subquery(last.values("pk")[:1]),
-        previous_revision=Subquery(last.values("revision")[:1]),
-        previous_updated_at=Subquery(last.values("updated_at")[:1]),
+        previous_stamp=Subquery(last.annotate(stamp=_database_stamp()).values("stamp")[:1]),
         has_open_comments=Exists(ReviewComment.objects.filter(report=OuterRef("pk"), resolved_at__isnull=True)),
     )
+
+
+def _previous_stamp(report: Report) -> str | None:
+    if hasattr(report, "previous_stamp"):  # read with the report (page_reports)
+        found = report.previous_stamp
+    else:
+        found = (
+            Report.objects.filter(agency__name=report.agency.name, year=report.year - 1)
+            .annotate(stamp=_database_stamp())
+            .values_list("stamp", flat=True)
+            .first()
+        )
+    # The database writes the time with a space, which no cache key may hold.
+    return found.replace(" ", "T") if found else None
 
 
 def previous_document(report: Report) -> dict | None:
     """interchange.previous_document for `report`, cached under the stamp of last year's report
     (its approval and reopening are saves too, so its snapshot cannot change unseen)."""
-    last: tuple | None
-    if hasattr(report, "previous_pk"):  # read with the report (page_reports)
-        values = tuple(getattr(report, f"previous_{f}") for f in ("pk", "revision", "updated_at"))
-        last = values if values[0] else None
-    else:
-        last = (
-            Report.objects.filter(agency__name=report.agency.name, year=report.year - 1)
-            .values_list("pk", "revision", "updated_at")
-            .first()
-        )
+    last = _previous_stamp(report)
     if last is None:
         return None
-    key = f"previous:{CODE}:{stamp(*last)}"
+    key = f"previous:{CODE}:{last}"
     found = cache.get(key)
     if found is None:
         found = interchange.previous_document(report.agency.name, report.year)
         cache.set(key, found, TIMEOUT)
     return found
+
+
+def overview(report: Report, doc: dict | None = None) -> sections.ReportOverview:
+    """sections.overview of the saved report: its document (`doc`, when already read through
+    here), last year's, and the rules' findings over both, cached under the two stamps."""
+    doc = doc if doc is not None else document(report)
+    previous = previous_document(report)
+    key = f"findings:{CODE}:{stamp_of(report)}:{_previous_stamp(report) or '-'}"
+    findings = cache.get(key)
+    if findings is None:
+        findings = rules.check_document(doc, previous)
+        cache.set(key, findings, TIMEOUT)
+    return sections.overview(report, doc=doc, previous=previous, findings=findings)
 
 
 def fragment(name: str, key: str, draw: Callable[[], str]) -> str:

@@ -201,13 +201,20 @@ class ReportOverview:
         return [f for f in self.findings if finding_step(f) == step]
 
 
-def overview(report: Report, doc: dict | None = None, previous: dict | None | bool = False) -> ReportOverview:
-    """Findings and completeness of every step; `previous=False` means look last year up."""
+def overview(
+    report: Report,
+    doc: dict | None = None,
+    previous: dict | None | bool = False,
+    findings: list[rules.Finding] | None = None,
+) -> ReportOverview:
+    """Findings and completeness of every step; `previous=False` means look last year up.
+    `findings`, when given, are those `rules.check_document(doc, previous)` found before."""
     if doc is None:
         doc = report_to_document(report)
     if isinstance(previous, bool):
         previous = previous_document(report.agency.name, report.year)
-    findings = rules.check_document(doc, previous)
+    if findings is None:
+        findings = rules.check_document(doc, previous)
     result = ReportOverview(report, doc, previous, findings)
     for step in STEPS:
         status = StepStatus(step, None if step is REVIEW else completeness(doc, report, step.key))

@@ -137,3 +137,28 @@ def test_pages_work_when_the_redis_cache_is_down(personas, seed_report, settings
         response = client.get(url(seed_report, slug))
         assert response.status_code == 200, slug
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_change_to_last_years_report_reaches_this_years_findings(personas, seed_report):
+    """This year's page compares with last year's report: its cached comparison follows last
+    year's saves (the stamp of last year's report is part of the key)."""
+    from annual import sections
+
+    this_year = report_cache.page_reports().get(pk=personas.report_a.pk)
+    before = report_cache.overview(this_year).previous
+    assert before is not None and before["year"] == seed_report.year
+    last = load_report(seed_report.pk)
+    values = sections.section_values(report_to_document(last), last, "applications")
+    values["applications.carried_forward.total"] = 4711
+    sections.save_section(
+        last.pk,
+        "applications",
+        values,
+        loaded_revision=sections.section_revision(last, "applications"),
+        user=personas.preparer_a,
+        loaded_report_revision=last.revision,
+    )
+    this_year = report_cache.page_reports().get(pk=personas.report_a.pk)
+    after = report_cache.overview(this_year).previous
+    assert after is not None and after["applications"]["carried_forward"]["total"] == 4711
+    assert before["applications"]["carried_forward"]["total"] != 4711

@@ -265,7 +265,7 @@ def _template(step: sections.Step) -> str:
 
 
 def _step_context(request, report, step, form, doc, editable, conflict) -> dict:
-    ov = sections.overview(report, doc=doc, previous=report_cache.previous_document(report))
+    ov = report_cache.overview(report, doc)
     previous, following = sections.neighbours(step)
     context = {
         "report": report,
@@ -302,8 +302,8 @@ def _grid(key: str, version: str) -> tuple[dict, str]:
 
 def _review(request: HttpRequest, report: Report) -> HttpResponse:
     """The whole report read-only in official order, and every finding grouped by severity."""
-    doc = report_cache.document(report)
-    ov = sections.overview(report, doc=doc, previous=report_cache.previous_document(report))
+    ov = report_cache.overview(report)
+    doc = ov.doc
     findings: list[dict[str, Any]] = []
     for f in ov.findings:
         target = sections.finding_step(f)
