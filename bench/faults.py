@@ -135,15 +135,7 @@ def outage(base: str, cut: Callable[[], bool], restore: Callable[[], bool]) -> l
             "停止期间的保存没有写入任何内容（修订号和正文不变）",
         )
     )
-    fields = form_fields(s.get(base + url).text)
-    fields["overview"] = fields.get("overview", "") + "（数据库恢复后保存）"
-    saved = s.post(base + url, fields, allow_redirects=False)
-    results.append(
-        check(
-            saved.status_code == 302 and "数据库恢复后保存" in Report.objects.get(pk=report.pk).overview,
-            f"数据库恢复后保存成功（{saved.status_code}）",
-        )
-    )
+    results.append(save_overview(s, base, report, "数据库恢复后保存"))
     after = server_pids(base)
     results.append(
         check(
@@ -152,6 +144,19 @@ def outage(base: str, cut: Callable[[], bool], restore: Callable[[], bool]) -> l
         )
     )
     return results
+
+
+def save_overview(s, base: str, report: Report, marker: str) -> bool:
+    """Save 一、总体情况 with `marker` appended, as the page's form would; saved means a redirect
+    and the marker in the database."""
+    url = f"/reports/{report.pk}/overview/"
+    fields = form_fields(s.get(base + url).text)
+    fields["overview"] = fields.get("overview", "") + f"（{marker}）"
+    saved = s.post(base + url, fields, allow_redirects=False)
+    return check(
+        saved.status_code == 302 and marker in Report.objects.get(pk=report.pk).overview,
+        f"{marker}成功（{saved.status_code}）",
+    )
 
 
 def postgres(base: str) -> list[bool]:
@@ -206,16 +211,7 @@ def redis(base: str) -> list[bool]:
         # The pages drawn from the cache (DJANGO_CACHE_URL on the same Redis): a miss, not an error.
         pages = [prep.get(f"{base}/reports/{report.pk}/{step}/").status_code for step in ("applications", "review")]
         results.append(check(pages == [200, 200], f"Redis 停止时填报表格页和审阅页正常（缓存不命中）：{pages}"))
-        url = f"/reports/{report.pk}/overview/"
-        fields = form_fields(prep.get(base + url).text)
-        fields["overview"] = fields.get("overview", "") + "（Redis 停止时保存）"
-        saved = prep.post(base + url, fields, allow_redirects=False)
-        results.append(
-            check(
-                saved.status_code == 302 and "Redis 停止时保存" in Report.objects.get(pk=report.pk).overview,
-                f"Redis 停止时保存成功（{saved.status_code}）",
-            )
-        )
+        results.append(save_overview(prep, base, report, "Redis 停止时保存"))
         token = csrf(prep.get(f"{base}/reports/{report.pk}/approval/").text)
         prep.post(
             f"{base}/reports/{report.pk}/transition/submit/",
