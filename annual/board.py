@@ -14,8 +14,6 @@ across all of them, never one query per report.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import inspect
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -24,11 +22,11 @@ from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 from django_stubs_ext import WithAnnotations
 
-from . import rules, sections, template_spec
+from . import sections
 from .interchange import documents_of
 from .models import Agency, Reminder, Report, ReportState, RoundDeadline, Transition
 from .models.county import default_due_dates
-from .report_cache import stamp
+from .report_cache import CODE, stamp
 from .tree import AgencyTree
 
 S = ReportState
@@ -148,11 +146,6 @@ class Board:
         return rows
 
 
-# The summaries depend on the rules' code as much as on the values: a deployment that changes
-# a rule must not serve summaries computed by the old one from a shared cache.
-_CODE = hashlib.sha256("".join(inspect.getsource(m) for m in (rules, sections, template_spec)).encode()).hexdigest()[
-    :16
-]
 SUMMARY_TIMEOUT = 60 * 60 * 24 * 7
 # Only what the board draws; the values are read (in bulk) for the reports whose summary is not cached.
 BOARD_FIELDS = (
@@ -194,7 +187,8 @@ def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetim
     for report in reports:
         before = previous.get(report.agency_id)
         keys[report.pk] = "board-summary:" + ":".join(
-            [_CODE, stamp(report.pk, report.revision, report.updated_at), stamp(*before) if before else "-"]
+            # The summaries depend on the rules' code as much as on the values (report_cache.CODE).
+            [CODE, stamp(report.pk, report.revision, report.updated_at), stamp(*before) if before else "-"]
         )
     found = cache.get_many(list(keys.values()))
     result = {pk: found[key] for pk, key in keys.items() if key in found}

@@ -19,6 +19,7 @@ import hashlib
 import inspect
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import cast
 
 from django.core.cache import cache
 from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery, Value
@@ -118,12 +119,9 @@ def previous_document(report: Report) -> dict | None:
     last = _previous_stamp(report)
     if last is None:
         return None
-    key = f"previous:{CODE}:{last}"
-    found = cache.get(key)
-    if found is None:
-        found = interchange.previous_document(report.agency.name, report.year)
-        cache.set(key, found, TIMEOUT)
-    return found
+    return cache.get_or_set(
+        f"previous:{CODE}:{last}", lambda: interchange.previous_document(report.agency.name, report.year), TIMEOUT
+    )
 
 
 def overview(report: Report, doc: dict | None = None) -> sections.ReportOverview:
@@ -131,20 +129,15 @@ def overview(report: Report, doc: dict | None = None) -> sections.ReportOverview
     here), last year's, and the rules' findings over both, cached under the two stamps."""
     doc = doc if doc is not None else document(report)
     previous = previous_document(report)
-    key = f"findings:{CODE}:{stamp_of(report)}:{_previous_stamp(report) or '-'}"
-    findings = cache.get(key)
-    if findings is None:
-        findings = rules.check_document(doc, previous)
-        cache.set(key, findings, TIMEOUT)
+    findings = cache.get_or_set(
+        f"findings:{CODE}:{stamp_of(report)}:{_previous_stamp(report) or '-'}",
+        lambda: rules.check_document(doc, previous),
+        TIMEOUT,
+    )
     return sections.overview(report, doc=doc, previous=previous, findings=findings)
 
 
 def fragment(name: str, key: str, draw: Callable[[], str]) -> str:
     """The HTML `draw` makes for the page part `name` of the version `key` (a stamp plus whatever
     else that part depends on), drawn once and then served from the cache."""
-    cache_key = f"fragment:{PAGES_CODE}:{name}:{key}"
-    html = cache.get(cache_key)
-    if html is None:
-        html = draw()
-        cache.set(cache_key, html, TIMEOUT)
-    return html
+    return cast(str, cache.get_or_set(f"fragment:{PAGES_CODE}:{name}:{key}", draw, TIMEOUT))
