@@ -3,9 +3,10 @@ import json
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
+from annual import culprit
 from annual.cli import load_document_or_exit
 from annual.interchange import previous_document
-from annual.rules import RULE_LABELS, SEVERITY_LABELS, check_document, errors
+from annual.rules import RULE_LABELS, SEVERITY_LABELS, WARNING, check_document, errors
 
 
 class Command(BaseCommand):
@@ -23,16 +24,22 @@ class Command(BaseCommand):
             # No database (or not migrated): the cross-year warnings stay silent, as specified.
             previous = None
         findings = check_document(doc, previous)
+        # Hints never change the exit code; they are looked for only where something is wrong.
+        localisation = culprit.localise(doc) if errors(findings) else culprit.Localisation(())
+        hints = culprit.hint_findings(doc, localisation)
         if json:
-            self.stdout.write(_dumps([f.as_dict() for f in findings]))
+            self.stdout.write(_dumps([f.as_dict() for f in findings + hints]))
         else:
             for f in findings:
                 self.stdout.write(
                     f"[{SEVERITY_LABELS[f.severity]}] {f.rule}（{RULE_LABELS[f.rule]}）{f.message}"
                     f"  单元格：{', '.join(f.cells)}"
                 )
+            for line in culprit.summary(doc["template"], localisation):
+                self.stdout.write(line)
             n_errors = len(errors(findings))
-            self.stdout.write(f"共 {n_errors} 个错误，{len(findings) - n_errors} 个提示。")
+            n_warnings = sum(f.severity == WARNING for f in findings)
+            self.stdout.write(f"共 {n_errors} 个错误，{n_warnings} 个提示。")
         if errors(findings):
             raise SystemExit(1)
 
