@@ -34,6 +34,8 @@ RULE_LABELS = {
     "narrative_numbers": "正文数字与表格一致",
     "fee_report": "信息处理费情况",
     "likely_error": "最可能的错误",
+    "year_on_year": "与上年相比变化异常",
+    "copied_text": "内容雷同",
 }
 
 
@@ -43,8 +45,9 @@ class Finding:
     severity: str
     cells: tuple[str, ...]
     # One value per finding, or (for a hint that names several cells) one per cell, in order.
-    expected: int | tuple[int, ...] | None
-    actual: int | tuple[int | None, ...] | None
+    # A share (0–1) for copied_text.
+    expected: int | float | tuple[int, ...] | None
+    actual: int | float | tuple[int | None, ...] | None
     message: str
 
     def as_dict(self) -> dict:

@@ -376,9 +376,9 @@ def _write_findings_sheet(wb: Workbook, doc: dict, findings: list[rules.Finding]
         for c, value in enumerate(values, start=1):
             if isinstance(value, tuple):
                 value = "；".join("空白" if v is None else str(v) for v in value)
-            if isinstance(value, int):
+            if isinstance(value, int | float):
                 cell = ws.cell(row=r, column=c, value=value)
-                cell.font, cell.number_format = BODY_FONT, COUNT_FORMAT
+                cell.font, cell.number_format = BODY_FONT, COUNT_FORMAT if isinstance(value, int) else "0%"
             else:
                 _text(ws, f"{get_column_letter(c)}{r}", value)
             ws.cell(row=r, column=c).border = BORDER

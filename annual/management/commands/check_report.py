@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from annual import culprit
+from annual import comparison, culprit
 from annual.cli import load_document_or_exit
 from annual.interchange import previous_document
 from annual.rules import RULE_LABELS, SEVERITY_LABELS, WARNING, check_document, errors
@@ -15,15 +15,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="报告 JSON 文件")
         parser.add_argument("--json", action="store_true", help="以 JSON 数组输出检查结果")
+        parser.add_argument(
+            "--against",
+            metavar="LAST",
+            help="同一机关上一年度的报告（任一可读取的格式）：增加上年衔接、同比变化和内容雷同的检查",
+        )
 
-    def handle(self, *args, file, json: bool = False, **options):
+    def handle(self, *args, file, json: bool = False, against: str | None = None, **options):
         doc = load_document_or_exit(file)
-        try:
-            previous = previous_document(doc["agency"], doc["year"])
-        except DatabaseError:
-            # No database (or not migrated): the cross-year warnings stay silent, as specified.
-            previous = None
+        last = load_document_or_exit(against) if against else None
+        if last is not None:
+            previous = last
+        else:
+            try:
+                previous = previous_document(doc["agency"], doc["year"])
+            except DatabaseError:
+                # No database (or not migrated): the cross-year warnings stay silent, as specified.
+                previous = None
         findings = check_document(doc, previous)
+        if last is not None:
+            findings += comparison.year_on_year_findings(doc, last)
+            findings += comparison.copied_text_findings(doc, last)
         # Hints never change the exit code; they are looked for only where something is wrong.
         localisation = culprit.localise(doc) if errors(findings) else culprit.Localisation(())
         hints = culprit.hint_findings(doc, localisation)
