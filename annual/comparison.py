@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 
 from . import template_spec as spec
 from .document import value_at
@@ -231,7 +233,10 @@ _BOILERPLATE_TEXT = tuple(_normal(b) for b in BOILERPLATE)
 
 
 def shingles(text: str) -> set[str]:
-    norm = _normal(text)
+    return _grams(_normal(text))
+
+
+def _grams(norm: str) -> set[str]:
     return {norm[i : i + SHINGLE] for i in range(len(norm) - SHINGLE + 1)}
 
 
@@ -260,23 +265,30 @@ class Copied:
 def copied(text: str | None, sources: Iterable[set[str]]) -> Copied:
     """The share of `text` covered by shingles that also occur in any of `sources` (shingle
     sets of other texts), not counting boilerplate characters."""
-    norm = _normal(text or "")
+    return _covered(_normal(text or ""), set().union(*sources))
+
+
+def _covered(norm: str, pool: set[str]) -> Copied:
     mask = _boilerplate_mask(norm)
     counted = len(norm) - sum(mask)
     if counted < SHINGLE:
         return Copied(0.0, ())
-    pool: set[str] = set().union(*sources)
-    covered = [False] * len(norm)
+    # Each shared shingle covers SHINGLE characters: +1 where it starts, −1 where it ends.
+    edges = [0] * (len(norm) + 1)
     for i in range(len(norm) - SHINGLE + 1):
         if norm[i : i + SHINGLE] in pool:
-            for k in range(i, i + SHINGLE):
-                covered[k] = True
-    hits = sum(1 for c, m in zip(covered, mask, strict=True) if c and not m)
-    spans, start = [], None
-    for i, c in enumerate([*covered, False]):
-        if c and start is None:
+            edges[i] += 1
+            edges[i + SHINGLE] -= 1
+    hits, depth, start = 0, 0, None
+    spans = []
+    for i in range(len(norm) + 1):
+        depth += edges[i]
+        inside = depth > 0 and i < len(norm)
+        if inside and not mask[i]:
+            hits += 1
+        if inside and start is None:
             start = i
-        elif not c and start is not None:
+        elif not inside and start is not None:
             spans.append((start, i))
             start = None
     return Copied(round(hits / counted, 4), tuple(spans))
@@ -316,33 +328,54 @@ class SectionCopy:
     spans: tuple[tuple[int, int], ...]
 
 
-def copied_across(reports: dict[str, dict]) -> dict[str, dict[str, SectionCopy]]:
+def copied_across(
+    reports: dict[str, dict], pairs: Iterable[tuple[str, str]] | None = None
+) -> dict[str, dict[str, SectionCopy]]:
     """For each report (by a key the caller chooses, e.g. agency and year) and each narrative
-    section: the share of its text that stands in any *other* report of `reports`.
+    section: the share of its text that stands in any *other* report of `reports` — or, when
+    `pairs` is given (`candidate_pairs` at province scale), in any report it is paired with.
 
-    One inverted index of shingles serves all pairs, so a county (60 reports × 6 sections) takes
-    a fraction of a second; `candidate_pairs` narrows a province to the pairs worth comparing.
+    Shingles are made once per report and looked up in one inverted index, so a county (60
+    reports) takes a fraction of a second.
     """
-    owners: dict[str, set[str]] = {}
-    for key, doc in reports.items():
-        for sh in shingles("\n".join(doc.get(k) or "" for k in NARRATIVE_KEYS)):
-            owners.setdefault(sh, set()).add(key)
+    normal = {key: {k: _normal(doc.get(k) or "") for k in NARRATIVE_KEYS} for key, doc in reports.items()}
+    grams = {key: {k: _grams(t) for k, t in texts.items()} for key, texts in normal.items()}
+    whole = {key: set().union(*sections.values()) for key, sections in grams.items()}
+    owners: dict[str, list[str]] = {}
+    neighbours: dict[str, set[str]] = {key: set() for key in reports}
+    if pairs is None:
+        for key, held in whole.items():
+            for sh in held:
+                owners.setdefault(sh, []).append(key)
+    else:
+        for a, b in pairs:
+            neighbours[a].add(b)
+            neighbours[b].add(a)
     result: dict[str, dict[str, SectionCopy]] = {}
-    for key, doc in reports.items():
+    for key in reports:
+        if pairs is None:
+            pool = {sh for sh in whole[key] if len(owners[sh]) > 1}
+        else:
+            pool = whole[key] & set().union(*(whole[n] for n in neighbours[key]))
         sections = {}
-        for section in NARRATIVE_KEYS:
-            own = shingles(doc.get(section) or "")
-            shared = {sh for sh in own if len(owners.get(sh, ())) > 1}
-            found = copied(doc.get(section), [shared])
-            tally: dict[str, int] = {}
-            for sh in shared:
-                for other in owners[sh]:
-                    if other != key:
-                        tally[other] = tally.get(other, 0) + 1
-            source = max(tally, key=lambda k: (tally[k], k)) if tally and found.share else None
-            sections[section] = SectionCopy(found.share, source, found.spans)
+        for section, norm in normal[key].items():
+            shared = grams[key][section] & pool
+            found = _covered(norm, shared)
+            sections[section] = SectionCopy(found.share, _source(key, shared, owners, neighbours, whole), found.spans)
         result[key] = sections
     return result
+
+
+def _source(key, shared, owners, neighbours, whole) -> str | None:
+    """The other report that holds most of `shared` (ties: the first key in order)."""
+    if not shared:
+        return None
+    if owners:
+        tally = Counter(chain.from_iterable(owners[sh] for sh in shared))
+        del tally[key]
+    else:
+        tally = Counter({n: len(shared & whole[n]) for n in neighbours[key]})
+    return min(tally, key=lambda k: (-tally[k], k)) if tally else None
 
 
 def candidate_pairs(reports: dict[str, dict], *, threshold: float = 0.3, num_perm: int = 64) -> set[tuple[str, str]]:
@@ -353,8 +386,10 @@ def candidate_pairs(reports: dict[str, dict], *, threshold: float = 0.3, num_per
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     hashes = {}
     for key, doc in reports.items():
-        m = MinHash(num_perm=num_perm)
-        m.update_batch([sh.encode("utf-8") for sh in shingles("\n".join(doc.get(k) or "" for k in NARRATIVE_KEYS))])
+        # Python's own string hash: consistent within this process, which is all LSH needs here,
+        # and far faster than datasketch's default SHA-1 per shingle.
+        m = MinHash(num_perm=num_perm, hashfunc=_hash)
+        m.update_batch(list(shingles("\n".join(doc.get(k) or "" for k in NARRATIVE_KEYS))))
         hashes[key] = m
         lsh.insert(key, m)
     pairs = set()
@@ -363,3 +398,7 @@ def candidate_pairs(reports: dict[str, dict], *, threshold: float = 0.3, num_per
             if other != key:
                 pairs.add((min(key, other), max(key, other)))
     return pairs
+
+
+def _hash(shingle: str) -> int:
+    return hash(shingle) & 0xFFFFFFFF
