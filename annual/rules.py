@@ -19,7 +19,9 @@ from .document import value_at
 
 ERROR = "error"
 WARNING = "warning"
-SEVERITY_LABELS = {ERROR: "错误", WARNING: "提示"}
+# A suggestion (the probable culprit, annual/culprit.py): never blocks, never asks for an explanation.
+HINT = "hint"
+SEVERITY_LABELS = {ERROR: "错误", WARNING: "提示", HINT: "建议"}
 
 RULE_LABELS = {
     "row_total": "行总计",
@@ -31,6 +33,9 @@ RULE_LABELS = {
     "proactive_continuity": "主动公开数据衔接",
     "narrative_numbers": "正文数字与表格一致",
     "fee_report": "信息处理费情况",
+    "likely_error": "最可能的错误",
+    "year_on_year": "与上年相比变化异常",
+    "copied_text": "内容雷同",
 }
 
 
@@ -39,8 +44,10 @@ class Finding:
     rule: str
     severity: str
     cells: tuple[str, ...]
-    expected: int | None
-    actual: int | None
+    # One value per finding, or (for a hint that names several cells) one per cell, in order.
+    # A share (0–1) for copied_text.
+    expected: int | float | tuple[int, ...] | None
+    actual: int | float | tuple[int | None, ...] | None
     message: str
 
     def as_dict(self) -> dict:
@@ -48,8 +55,8 @@ class Finding:
             "rule": self.rule,
             "severity": self.severity,
             "cells": list(self.cells),
-            "expected": self.expected,
-            "actual": self.actual,
+            "expected": list(self.expected) if isinstance(self.expected, tuple) else self.expected,
+            "actual": list(self.actual) if isinstance(self.actual, tuple) else self.actual,
             "message": self.message,
         }
 

@@ -27,11 +27,12 @@ def export_json(report: Report) -> bytes:
 
 
 def export_xlsx(report: Report) -> bytes:
-    from .. import rules
+    from .. import culprit, rules
     from .xlsx import workbook_bytes
 
     doc = current_document(report)
-    return workbook_bytes(doc, findings=rules.check_document(doc, previous_document(report.agency.name, report.year)))
+    findings = rules.check_document(doc, previous_document(report.agency.name, report.year))
+    return workbook_bytes(doc, findings=culprit.with_hints(doc, findings))
 
 
 def export_docx(report: Report) -> bytes:
