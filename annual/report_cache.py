@@ -25,14 +25,16 @@ from django.core.cache import cache
 from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
+from . import culprit, interchange, rules, sections, template_spec
 from . import document as document_module
-from . import interchange, rules, sections, template_spec
 from .models import Report, ReviewComment
 
 # A deployment that changes how a document is built must not serve documents built by the old
 # code from a shared cache.
 CODE = hashlib.sha256(
-    "".join(inspect.getsource(m) for m in (interchange, template_spec, document_module, rules, sections)).encode()
+    "".join(
+        inspect.getsource(m) for m in (interchange, template_spec, document_module, rules, sections, culprit)
+    ).encode()
 ).hexdigest()[:16]
 TIMEOUT = 60 * 60 * 24 * 7
 
@@ -135,6 +137,17 @@ def overview(report: Report, doc: dict | None = None) -> sections.ReportOverview
         TIMEOUT,
     )
     return sections.overview(report, doc=doc, previous=previous, findings=findings)
+
+
+def hints(report: Report, doc: dict, findings: list[rules.Finding]) -> list[rules.Finding]:
+    """The probable culprits (annual/culprit.py) of a report with blocking errors, worked out once
+    per version: the solver is fast, but a page need not run it on every view."""
+    if not rules.errors(findings):
+        return []
+    return cast(
+        list[rules.Finding],
+        cache.get_or_set(f"hints:{CODE}:{stamp_of(report)}", lambda: culprit.hint_findings(doc), TIMEOUT),
+    )
 
 
 def fragment(name: str, key: str, draw: Callable[[], str]) -> str:

@@ -19,14 +19,14 @@ from .. import template_spec as spec
 from .xlsx import BODY_FONT, BOLD_FONT, BORDER, HEADER_FILL, _print_setup, _text
 
 
-def _label(doc: dict) -> str:
+def label(doc: dict) -> str:
     return f"{doc['agency']}{doc['year']}年度"
 
 
 def title(a: dict, b: dict) -> str:
     if a["agency"] == b["agency"]:
         return f"{b['agency']}{b['year']}年度与{a['year']}年度报告对比"
-    return f"{_label(b)}报告与{_label(a)}报告对比"
+    return f"{label(b)}报告与{label(a)}报告对比"
 
 
 def _shown(value) -> str:
@@ -109,7 +109,7 @@ def comparison_workbook(a: dict, b: dict) -> bytes:
     ws["A1"].font = BOLD_FONT
     if "note" in result:
         _text(ws, "A2", result["note"])
-    header = ("单元格", _label(a), _label(b), "增减", "比值")
+    header = ("单元格", label(a), label(b), "增减", "比值")
     for c, text in enumerate(header, start=1):
         cell = ws.cell(row=3, column=c, value=text)
         cell.font, cell.fill, cell.border = BOLD_FONT, HEADER_FILL, BORDER
@@ -127,7 +127,7 @@ def comparison_workbook(a: dict, b: dict) -> bytes:
     _print_setup(ws, landscape=False, title_rows="3:3")
 
     texts = wb.create_sheet("正文变化")
-    for c, text in enumerate(("部分", "相似度", _label(a), _label(b)), start=1):
+    for c, text in enumerate(("部分", "相似度", label(a), label(b)), start=1):
         cell = texts.cell(row=1, column=c, value=text)
         cell.font, cell.fill, cell.border = BOLD_FONT, HEADER_FILL, BORDER
     r = 2
@@ -153,10 +153,10 @@ def comparison_html(a: dict, b: dict) -> str:
     result = comparison.compare(a, b)
     context = {
         "title": title(a, b),
-        "basis": f"甲：{_label(a)}报告　乙：{_label(b)}报告　共 {len(result['cells'])} 个单元格不同",
+        "basis": f"甲：{label(a)}报告　乙：{label(b)}报告　共 {len(result['cells'])} 个单元格不同",
         "note": result.get("note", ""),
-        "a_label": _label(a),
-        "b_label": _label(b),
+        "a_label": label(a),
+        "b_label": label(b),
         "cells": [dict(zip(("name", "a", "b", "delta", "ratio"), row, strict=True)) for row in cell_rows(result, b)],
         "sections": section_views(a, b),
     }

@@ -23,6 +23,7 @@ from ..audit import annotate_comments, audit_trail, changes_since_return
 from ..forms.workflow import CommentForm, PublishForm, TransitionForm
 from ..interchange import ROW_RELATIONS, report_to_document
 from ..models import Report
+from .entry import hint_items
 
 
 def _back(report, request):
@@ -72,6 +73,7 @@ def approval(request, pk: int):
         {
             "report": report,
             "gate": gate,
+            "hints": hint_items(report, doc, gate.errors),
             "warnings": [(w, gate.explanations.get(w.key, "")) for w in gate.warnings],
             "can_explain": permissions.can_explain(request.user, report),
             "max_explanation_chars": workflow.MAX_EXPLANATION_CHARS,

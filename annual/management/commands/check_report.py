@@ -24,6 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, file, json: bool = False, against: str | None = None, **options):
         doc = load_document_or_exit(file)
         last = load_document_or_exit(against) if against else None
+        previous: dict | None
         if last is not None:
             previous = last
         else:
