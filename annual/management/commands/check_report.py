@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from annual.cli import load_document_or_exit
+from annual.cli import add_signature_flag, load_verified_document_or_exit
 from annual.interchange import previous_document
 from annual.rules import RULE_LABELS, SEVERITY_LABELS, check_document, errors
 
@@ -14,9 +14,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="报告 JSON 文件")
         parser.add_argument("--json", action="store_true", help="以 JSON 数组输出检查结果")
+        add_signature_flag(parser)
 
-    def handle(self, *args, file, json: bool = False, **options):
-        doc = load_document_or_exit(file)
+    def handle(self, *args, file, json: bool = False, accept_unverified: bool = False, **options):
+        doc = load_verified_document_or_exit(file, accept_unverified=accept_unverified, say=self.stderr.write)
         try:
             previous = previous_document(doc["agency"], doc["year"])
         except DatabaseError:
