@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from .. import template_spec as spec
 from ..formatting import (
@@ -30,6 +31,8 @@ class DraftMark:
     state: str  # the report's state label, e.g. 待审核
     printed_at: datetime.datetime
     changed_at: datetime.datetime | None = None
+    watermark: ClassVar[bool] = True
+    header: ClassVar[str] = ""  # a line atop every page; drafts have none
 
     @property
     def footer(self) -> str:
@@ -38,6 +41,30 @@ class DraftMark:
             parts.append(f"最后修改：{_stamp(self.changed_at)}")
         parts.append(f"打印时间：{_stamp(self.printed_at)}")
         return "　".join(parts)
+
+
+@dataclass(frozen=True)
+class RollupMark(DraftMark):
+    """What a 汇总 prints: no watermark, as it is circulated as printed, and a line atop every
+    page stating its basis: a roll-up, not an approved report; how many agencies' reports it
+    sums (and how many of those are not approved); the time its figures were read."""
+
+    included: int = 0
+    total: int = 0
+    unapproved: int = 0
+    watermark: ClassVar[bool] = False
+
+    @property
+    def header(self) -> str:  # type: ignore[override]  # a class constant on drafts
+        unapproved = f"，{self.unapproved} 个未经审核" if self.unapproved else ""
+        return (
+            f"汇总数，非经审核的年度报告　纳入 {self.included} 个下级机关（共 {self.total} 个{unapproved}）"
+            f"　数据截至 {_stamp(self.printed_at)}"
+        )
+
+    @property
+    def footer(self) -> str:
+        return ""
 
 
 def _stamp(moment: datetime.datetime) -> str:
