@@ -181,11 +181,12 @@ def test_a_full_line_holds_28_characters_and_a_page_22_lines(renders, worst):
     per_page = [len(page) for page in body_lines(worst[1])]
     assert max(per_page) == 22
     # Pages of running text hold 22 lines; up to three fewer where a heading (一、 then （一）)
-    # stays with its text or a paragraph keeps two lines together (orphans and widows).
+    # stays with its text or a paragraph keeps two lines together (orphans and widows). The page
+    # before the last gives its last lines to the 落款 when that would stand alone (§7.3.5).
     running = [
         len(lines)
         for lines, page in zip(body_lines(worst[1]), analysed(worst[1]), strict=True)
-        if not page.boxes and 1 < page.number < len(per_page)
+        if not page.boxes and 1 < page.number < len(per_page) - 1
     ]
     assert min(running) >= 19 and sum(1 for n in running if n == 22) > len(running) / 2
 
@@ -338,6 +339,52 @@ def test_title_and_signature_lines_never_strand_characters(renders, worst):
         signature = [text for _, text, x0, _ in last if x0 > LEFT + 40]
         assert signature[:-1] == balanced_lines(signed_by, 52), signature
         assert all(len(line) >= 3 for line in signature)
+
+
+def _signature(pdf: bytes, doc: dict) -> tuple[list, tuple]:
+    """The 落款's name lines and its date line on the last page: (page, text, x0, x1) each."""
+    last = body_lines(pdf)[-1]
+    names = len(balanced_lines(doc["meta"].get("signed_by") or doc["agency"], 52))
+    return last[-names - 1 : -1], last[-1]
+
+
+def test_signature_and_date_placed_as_gbt_9704_places_them_without_a_seal(renders, worst):
+    """§7.3.5.2: the name 右空二字; the date's first character two characters right of the
+    name's; a date longer than that makes the date 右空二字 and moves the name left with it."""
+    em = BODY_PT
+    cases = 0
+    for doc, pdf in all_cases(renders, worst):
+        if not doc["meta"].get("signed_on"):
+            continue
+        names, (_, date, date_x0, date_x1) = _signature(pdf, doc)
+        assert "年" in date and date.endswith("日"), date
+        name_x0, name_x1 = names[0][2], max(line[3] for line in names)
+        assert abs(date_x0 - (name_x0 + 2 * em)) <= 0.3 * MM, (name_x0, date_x0)
+        assert abs(max(name_x1, date_x1) - (RIGHT - 2 * em)) <= 0.3 * MM, (name_x1, date_x1)
+        cases += 1
+    short = json.loads(json.dumps(renders["seed"][0]))
+    short["meta"]["signed_by"] = "苍南县民政局"  # 6 characters: the date is the longer line
+    pdf = render_pdf(short)
+    (name,), (_, _, date_x0, date_x1) = _signature(pdf, short)
+    assert abs(date_x1 - (RIGHT - 2 * em)) <= 0.3 * MM
+    assert abs(date_x0 - (name[2] + 2 * em)) <= 0.3 * MM
+    assert RIGHT - name[3] > 2 * em + 5 * MM  # the name's right space grew
+    assert cases >= 2
+
+
+def test_signature_never_stands_alone_when_the_text_fills_the_last_page_exactly(renders):
+    """Four more one-line paragraphs fill the seed's last page to its 22nd line: before the
+    remedy the 落款 then stood alone on page 8. It takes the last line of text with it."""
+    doc = json.loads(json.dumps(renders["seed"][0]))
+    doc["other_matters"] = "\n\n".join(
+        [doc["other_matters"]] + ["本机关持续做好政府信息公开工作，依法依规办理申请。"] * 4
+    )
+    pdf = render_pdf(doc)
+    pages = body_lines(pdf)
+    names, _ = _signature(pdf, doc)
+    text_on_last = len(pages[-1]) - len(names) - 1
+    assert text_on_last >= 1, pages[-1]
+    assert len(pages[-2]) + text_on_last == 22  # the text alone would have filled page 7 exactly
 
 
 def test_a_name_that_fits_is_never_split():
