@@ -34,7 +34,7 @@ from annual.pdf.justify import install as install_justify
 from annual.rules import check_document
 
 from .conftest import DEMO_DIR
-from .pdf_cases import LONG_AGENCY, MAX_MONEY, worst_case_document
+from .pdf_cases import LONG_AGENCY, MAX_MONEY, realistic_large_document, worst_case_document
 
 pytestmark = pytest.mark.pdf
 
@@ -59,6 +59,13 @@ def renders() -> dict[str, tuple[dict, bytes]]:
 def worst() -> tuple[dict, bytes]:
     """The slow one (some 200 pages): rendered once for the module."""
     doc = worst_case_document()
+    return doc, render_pdf(doc)
+
+
+@pytest.fixture(scope="module")
+def realistic() -> tuple[dict, bytes]:
+    """Sizes real reports reach: 7-digit counts in 三, 5-digit in 四, 123456.7890 万元."""
+    doc = realistic_large_document()
     return doc, render_pdf(doc)
 
 
@@ -296,9 +303,9 @@ def test_break_moves_up_to_leave_each_merged_label_room(seed_doc):
 VALUE_RE = re.compile(r"^-?\d[\d.]*(万元)?$")
 
 
-def test_every_value_stays_1mm_clear_of_its_cell_borders(renders, worst):
+def test_every_value_stays_1mm_clear_of_its_cell_borders(renders, worst, realistic):
     checked = 0
-    for _doc, pdf in all_cases(renders, worst):
+    for _doc, pdf in [*all_cases(renders, worst), realistic]:
         for page in analysed(pdf):
             vertical = [e for e in page.edges if e["orientation"] == "v"]
             horizontal = [e for e in page.edges if e["orientation"] == "h"]
@@ -316,6 +323,25 @@ def test_every_value_stays_1mm_clear_of_its_cell_borders(renders, worst):
                 assert clear >= 1 * MM - 0.05, (word["text"], f"{clear / MM:.2f} mm")
                 checked += 1
     assert checked > 300  # every figure of the three reports and the worst case's 二, 三 and 四
+
+
+def figure_sizes(pdf: bytes) -> list[float]:
+    """The type size of every digit printed inside a table."""
+    return [c["size"] for page in analysed(pdf) for c in page.chars if c["text"].isdigit() and inside(c, page.boxes)]
+
+
+def test_realistic_large_figures_print_at_9pt_or_more(renders, realistic):
+    """Value columns take width from the label column (三) and from narrow columns (四), so
+    7-digit counts in 三, 5-digit ones in 四 and 123456.7890 万元 print at 9 pt or more; the
+    reports' ordinary figures keep the tables' 10.5 pt (二: 12 pt)."""
+    sizes = figure_sizes(realistic[1])
+    assert len(sizes) > 150 and min(sizes) >= 9, sorted(set(sizes))
+    for _doc, pdf in renders.values():
+        assert min(figure_sizes(pdf)) >= 10.4
+    compact = "".join(
+        flat(cell) for page in analysed(realistic[1]) for table in page.tables for row in table for cell in row
+    )
+    assert "1808024" in compact and "12001" in compact and "123456.7890" in compact
 
 
 def test_worst_case_prints_the_largest_values_whole(worst):

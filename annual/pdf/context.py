@@ -22,6 +22,7 @@ from ..formatting import (
     title_lines,
 )
 from ..layout import Table, build_table
+from .fit import fit_css
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def build_context(
             sections.append(Section(s.heading, table=table))
     meta = doc.get("meta", {})
     signed_by = meta.get("signed_by") or doc["agency"]
+    fitted = [fit_css(s.table) for s in sections if s.table is not None]
     title = (title or "").strip() or default_title(doc["agency"], doc["year"])
     return {
         "title": title,
@@ -116,4 +118,5 @@ def build_context(
         "signed_by_lines": balanced_lines(signed_by, SIGNATURE_WIDTH),
         "signed_on": format_date(meta.get("signed_on")),
         "draft": draft,
+        "fit_css": "\n".join(css for css in fitted if css),
     }
