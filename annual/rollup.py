@@ -371,10 +371,17 @@ def rollup_title(rollup: Rollup) -> str:
 
 
 def render_rollup_pdf(rollup: Rollup, *, printed_at) -> bytes:
-    """The roll-up document in the official layout, marked as a roll-up in the draft footer."""
-    from .pdf import DraftMark, render_pdf  # WeasyPrint only when a PDF is asked for
+    """The roll-up document in the official layout, a clean print for circulation whose header
+    line states its basis (pdf.RollupMark)."""
+    from .pdf import RollupMark, render_pdf  # WeasyPrint only when a PDF is asked for
 
-    mark = DraftMark(state=f"汇总（纳入 {len(rollup.parts)}/{rollup.total} 个下级机关）", printed_at=printed_at)
+    mark = RollupMark(
+        state="汇总",
+        printed_at=printed_at,
+        included=len(rollup.parts),
+        total=rollup.total,
+        unapproved=sum(p.entry.state not in INCLUDED_STATES for p in rollup.parts),
+    )
     return render_pdf(rollup.document, title=rollup_title(rollup), draft=mark)
 
 

@@ -47,18 +47,19 @@ def render_final_pdf(snapshot: ReportSnapshot, *, title: str) -> tuple[bytes, st
     """The approved PDF of `snapshot`, rendered once by the final-PDF job: archival PDF/A-3a
     carrying the frozen document as `report.json` and the official-layout workbook (with the
     rule findings, as the Excel export has them) as `report.xlsx`; and the SHA-256 of the
-    embedded `report.json`. The attachments are dated with the snapshot, so a rerun of the job
-    renders the same file."""
+    embedded `report.json`. Signed by this deployment (PAdES, `annual.pdf.signing`), so a rerun
+    differs only in its signing time; the job keeps the first file stored."""
     from .exports.xlsx import workbook_bytes
     from .pdf import render_archival_pdf
     from .pdf.archival import document_attachment, workbook_attachment
+    from .pdf.signing import sign_pdf
     from .rules import check_document
 
     report = snapshot.report
     document = snapshot.document
     findings = check_document(document, previous_document(report.agency.name, report.year))
     workbook = workbook_attachment(workbook_bytes(document, findings=findings))
-    pdf = render_archival_pdf(document, title=title, extra_files=[workbook], moment=snapshot.created_at)
+    pdf = sign_pdf(render_archival_pdf(document, title=title, extra_files=[workbook], moment=snapshot.created_at))
     return pdf, hashlib.sha256(document_attachment(document).data).hexdigest()
 
 
