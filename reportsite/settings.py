@@ -231,6 +231,10 @@ if not DEBUG:
 # key carries the version, so any backend is correct: memory of each process by default, Redis
 # shared by all app servers in production. A Redis that is down is a miss, never an error page.
 CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
+# The release of the code (a commit, a version): cached values carry it, so a deployment never
+# serves values drawn by the old code. Empty: annual/report_cache.py falls back to a digest of
+# the source.
+RELEASE = os.environ.get("DJANGO_RELEASE", "").strip()
 CACHES = {
     "default": (
         {
