@@ -23,7 +23,7 @@ from django.utils import timezone
 from . import jobs, storage
 from .interchange import load_report, report_to_document
 from .models import Job, JobKind, JobStatus, Report, ReportState
-from .snapshots import FROZEN_STATES
+from .transitions import FROZEN_STATES
 
 K, ST = JobKind, JobStatus
 SUPERSEDED = "报告在生成期间已被修改，请重新下载。"
@@ -86,7 +86,8 @@ def draft_pdf_job(report: Report, *, user=None) -> Job:
     The version is read afresh, not taken from `report`: a request holding an older copy must
     neither start a job for a version that is gone nor drop the newer version's entry. Entries
     of earlier versions are dropped here, so a change never serves old bytes and the cache holds
-    at most one finished draft per report (plus the size bound).
+    one finished draft per report (a render of an older version that finishes after a newer
+    one began stays until the next change or the size bound drops it).
     """
     while True:
         key = _current_key(report.pk)
@@ -119,6 +120,11 @@ def draft_pdf_job(report: Report, *, user=None) -> Job:
         return job
 
 
+def superseded(job: Job) -> bool:
+    """`job` failed only because the report changed before it began: a newer version replaces it."""
+    return job.status == ST.FAILED and job.error == SUPERSEDED
+
+
 def wait_for_draft(report: Report, seconds: float, *, user=None) -> Job:
     """The draft job of the report's current version, waited on for up to `seconds`.
 
@@ -135,7 +141,7 @@ def wait_for_draft(report: Report, seconds: float, *, user=None) -> Job:
         except Job.DoesNotExist:
             pass  # dropped by a newer version's request
         else:
-            if not (job.status == ST.FAILED and job.error == SUPERSEDED and job.key != _current_key(report.pk)):
+            if not superseded(job):
                 return job
         job = draft_pdf_job(report, user=user)
         if time.monotonic() >= deadline:

@@ -16,10 +16,7 @@ from django.db import transaction
 
 from . import jobs, storage
 from .interchange import load_report, previous_document, report_to_document
-from .models import Job, JobKind, Report, ReportSnapshot, ReportState
-
-# States whose values are frozen and whose PDF is the stored snapshot.
-FROZEN_STATES = (ReportState.APPROVED, ReportState.PUBLISHED)
+from .models import Job, JobKind, Report, ReportSnapshot
 
 
 def freeze_report(report: Report, *, user, approval=None, document: dict | None = None) -> ReportSnapshot:

@@ -14,6 +14,9 @@ from .models import ReportState, Role, Transition
 
 S = ReportState
 
+# States whose values are frozen and whose PDF is the stored snapshot.
+FROZEN_STATES = (S.APPROVED, S.PUBLISHED)
+
 
 @dataclass(frozen=True)
 class Rule:

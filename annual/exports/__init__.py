@@ -12,6 +12,7 @@ from collections.abc import Callable
 from ..document import dumps
 from ..interchange import load_report, previous_document, report_to_document
 from ..models import Report
+from ..transitions import FROZEN_STATES
 
 
 class ExportRefused(Exception):
@@ -46,7 +47,6 @@ DRAFT_NOTICE = "草稿：本页按报告当前填写的内容生成，报告尚�
 def export_html(report: Report) -> bytes:
     """The portal page of the report's current values; marked as a draft unless approved or
     published (then the values are the frozen ones, and the package holds the same page)."""
-    from ..snapshots import FROZEN_STATES
     from .html import page_bytes
 
     draft = "" if report.state in FROZEN_STATES else DRAFT_NOTICE

@@ -16,10 +16,11 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from .. import jobs, storage
-from ..draft_pdfs import draft_pdf_job, wait_for_draft
+from ..draft_pdfs import draft_pdf_job, superseded, wait_for_draft
 from ..models import Job, JobStatus
 from ..permissions import get_visible_report
-from ..snapshots import FROZEN_STATES, final_pdf_job, latest_snapshot_pdf
+from ..snapshots import final_pdf_job, latest_snapshot_pdf
+from ..transitions import FROZEN_STATES
 
 PDF_WAIT_SECONDS = 2.0
 
@@ -50,7 +51,7 @@ def report_pdf(request, pk: int):
             except storage.StoredFileError as exc:
                 return _error(request, report, str(exc))
     job = wait_for_draft(report, PDF_WAIT_SECONDS, user=request.user)
-    if job.status == JobStatus.FAILED:
+    if job.status == JobStatus.FAILED and not superseded(job):
         return _error(request, report, job.error)
     if job.status != JobStatus.DONE:
         return _waiting(request, report, job, final=False)
