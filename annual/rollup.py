@@ -372,14 +372,14 @@ def rollup_title(rollup: Rollup) -> str:
 
 def rollup_mark(rollup: Rollup, *, printed_at):
     """The draft footer that marks a printed roll-up as one, with how many agencies it sums."""
-    from .pdf import DraftMark  # noqa: PLC0415 - WeasyPrint only when a PDF is asked for
+    from .pdf.context import DraftMark  # noqa: PLC0415 - the PDF package only when a PDF is asked for
 
     return DraftMark(state=f"汇总（纳入 {len(rollup.parts)}/{rollup.total} 个下级机关）", printed_at=printed_at)
 
 
 def render_rollup_pdf(rollup: Rollup, *, printed_at) -> bytes:
     """The roll-up document in the official layout, marked as a roll-up in the draft footer."""
-    from .pdf import render_pdf  # noqa: PLC0415 - WeasyPrint only when a PDF is asked for
+    from .pdf.render import render_pdf  # noqa: PLC0415 - WeasyPrint only when a PDF is asked for
 
     return render_pdf(rollup.document, title=rollup_title(rollup), draft=rollup_mark(rollup, printed_at=printed_at))
 

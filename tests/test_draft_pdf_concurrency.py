@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -94,13 +94,16 @@ def test_waiting_request_follows_the_newer_version_when_its_job_is_dropped(perso
 
     def finish_then_edit_and_download() -> None:
         # While the request below waits on `old`: its render finishes, the report is saved, and
-        # another request for the new version drops the old version's entry.
+        # another request for the new version drops the old version's finished entry, all
+        # between two looks of the waiting request.
         try:
             time.sleep(0.5)
-            Job.objects.filter(pk=old.pk).update(status=JobStatus.DONE)
-            saved = Report.objects.get(pk=report.pk)
-            saved.overview += "改"
-            saved.save()
+            with transaction.atomic():
+                Job.objects.filter(pk=old.pk).update(status=JobStatus.DONE)
+                saved = Report.objects.get(pk=report.pk)
+                saved.overview += "改"
+                saved.save()
+                Job.objects.filter(pk=old.pk).delete()  # as draft_pdf_job drops an older version
             draft_pdf_job(saved)
         finally:
             connections.close_all()
