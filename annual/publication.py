@@ -23,7 +23,7 @@ from django.utils import timezone
 from .charts import report_charts, svg
 from .formatting import format_date
 from .models import Report, ReportSnapshot, ReportState, Transition
-from .snapshots import FROZEN_STATES
+from .transitions import FROZEN_STATES
 
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 PRINT_CHART_MM = 150  # within the 156 mm 版心

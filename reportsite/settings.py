@@ -274,6 +274,10 @@ if not DEBUG:
 # key carries the version, so any backend is correct: memory of each process by default, Redis
 # shared by all app servers in production. A Redis that is down is a miss, never an error page.
 CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
+# The release of the code (a commit, a version): cached values carry it, so a deployment never
+# serves values drawn by the old code. Empty: annual/report_cache.py falls back to a digest of
+# the source.
+RELEASE = os.environ.get("DJANGO_RELEASE", "").strip()
 CACHES = {
     "default": (
         {
@@ -313,15 +317,18 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    # An unacknowledged message (its worker machine vanished) is delivered again after this.
+    # An unacknowledged message is delivered again after this. It stays long: a retry waits up
+    # to 15 minutes as an unacknowledged message, and a short timeout would deliver it again
+    # while it waits. A job whose worker vanished is found sooner by its heartbeat (annual/jobs.py).
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
 }
 CELERY_BEAT_SCHEDULE = {"requeue-stale-jobs": {"task": "annual.requeue_stale", "schedule": 60.0}}
 CELERY_TIMEZONE = TIME_ZONE
 # Cached draft PDFs (one per report version) are evicted, least recently used first, beyond this.
 DRAFT_PDF_CACHE_BYTES = int(os.environ.get("DJANGO_DRAFT_CACHE_MB", "512")) * 1024 * 1024
-# Dotted path of report -> (file name, bytes) for the county publication-package bulk job.
-ANNUAL_PACKAGE_BUILDER = os.environ.get("ANNUAL_PACKAGE_BUILDER", "annual.exports.package.package_entry")
+# A worker beats on its running job's row this often (seconds); a job silent for four beats lost
+# its worker (the whole worker killed, its machine gone) and is sent again by the minutely sweep.
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("DJANGO_JOB_HEARTBEAT_SECONDS", "10"))
 
 LOGGING = {
     "version": 1,
