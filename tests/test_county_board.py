@@ -11,7 +11,7 @@ from django.urls import reverse
 from annual import board
 from annual.models import Agency, ReportState, RoundDeadline
 from annual.tree import AgencyTree
-from tests.county_fixtures import make_county
+from tests.county_fixtures import county_states, make_county
 
 S = ReportState
 
@@ -46,20 +46,25 @@ def test_board_filters_by_state_and_level_and_sorts_laggards_first(client, doc_2
     rows = _board(client, county, level="2").context["rows"]
     assert rows and {r.depth for r in rows} == {2}
     rows = _board(client, county, sort="laggards").context["rows"]
-    order = [board.STATE_ORDER.index(r.state) for r in rows]
-    assert order == sorted(order, reverse=True)
+    # 2021's deadlines are past: every unsubmitted row is behind and comes first, least progress first.
+    behind = [r for r in rows if r.behind]
+    assert {r.state for r in behind} == {"none", S.DRAFT, S.RETURNED} and rows[: len(behind)] == behind
+    assert [r.progress for r in rows] == sorted(r.progress for r in rows)
 
 
 @pytest.mark.django_db
 def test_board_deadline_countdown_defaults_and_overdue(client, doc_2021):
-    county = make_county(3, doc_2021)
+    county = make_county(6, doc_2021)
     rows = {r.agency_id: r for r in _board(client, county).context["rows"]}
     sub_default, own_default = datetime.date(county.year + 1, 1, 31), datetime.date(county.year + 1, 3, 31)
     assert rows[county.county.pk].deadline.due == own_default
     assert rows[county.agencies[1].pk].deadline.due == sub_default
-    # 2021's deadlines are long past: every unpublished report is overdue, a published one done.
-    assert rows[county.agencies[1].pk].deadline.overdue
-    assert rows[county.agencies[0].pk].deadline.done and not rows[county.agencies[0].pk].deadline.overdue
+    # 2021's deadlines are long past: only reports not yet submitted are overdue.
+    for agency, state in zip(county.agencies, county_states(6), strict=True):
+        row = rows[agency.pk]
+        assert row.deadline.overdue == (state in (None, S.DRAFT, S.RETURNED)), (state, row.deadline.text)
+    assert rows[county.agencies[0].pk].deadline.text == "已完成"
+    assert rows[county.agencies[1].pk].deadline.text == "已提交"
 
 
 @pytest.mark.django_db
