@@ -150,9 +150,10 @@ class BoardRow:
 
     @property
     def review(self) -> str:
-        """The 复核 state: the board's own report (depth 0) is not the board's to review; a
-        report published without a county review did not need one."""
-        if self.depth == 0:
+        """The 复核 state: the board's own report (depth 0) is not the board's to review, nor
+        is an agency's that did not exist that year; a report published without a county review
+        did not need one; one not yet approved has nothing to review yet."""
+        if self.depth == 0 or self.state == ABSENT:
             return REVIEW_NONE
         if self.county_reviewed:
             return REVIEW_DONE

@@ -238,7 +238,7 @@ def test_review_column_and_filter(client, doc_2021):
     assert [r.agency_id for r in _board(client, county, review="pending").context["rows"]] == [county.agencies[7].pk]
     assert [r.agency_id for r in _board(client, county, review="done").context["rows"]] == [county.agencies[1].pk]
     text = _board(client, county).content.decode()
-    assert 'data-review="pending">待复核' in text and 'data-review="done">已复核' in text
+    assert 'data-review="pending" title="待复核">待复核' in text and 'data-review="done" title="已复核">已复核' in text
     assert '<option value="none">不需复核' in text
 
 

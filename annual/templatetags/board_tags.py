@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from ..board import COLUMNS, NOT_SUBMITTED, BoardRow
+from ..board import COLUMNS, NOT_SUBMITTED, REVIEW_EARLY, BoardRow
 
 register = template.Library()
 NONE = '<span class="text-body-secondary">—</span>'
@@ -57,9 +57,11 @@ def _row(row: BoardRow, can_run: bool, approval: tuple[str, str]) -> str:
         f"{_e(row.state_label)}</span>{behind}</td>"
     )
     review = row.review
+    # Not yet approved: a dash, as for other cells with nothing in them yet (the filter names it).
+    shown_review = NONE if review == REVIEW_EARLY else _e(row.review_label)
     cells.append(
-        f'<td class="text-nowrap small"><span class="review review-{review}" data-review="{review}">'
-        f"{_e(row.review_label)}</span></td>"
+        f'<td class="text-nowrap small"><span class="review review-{review}" data-review="{review}" '
+        f'title="{_e(row.review_label)}">{shown_review}</span></td>'
     )
     if report:
         done, total = row.filled
