@@ -4,6 +4,7 @@ constant number of queries whatever the number of agencies."""
 from __future__ import annotations
 
 import datetime
+import io
 from pathlib import Path
 
 import pytest
@@ -282,7 +283,6 @@ def test_behind_weighs_unfilled_sections_and_errors(client, doc_2021):
 
 @pytest.mark.django_db
 def test_board_xlsx_has_the_rows_shown_under_the_same_labels(client, doc_2021):
-    import io
 
     from openpyxl import load_workbook
 
@@ -352,3 +352,26 @@ def test_import_report_kind_sets_a_new_agencys_deadline(doc_2021, tmp_path):
 
     with pytest.raises(CommandError, match="--kind 的值“county”无效"):
         call_command("import_report", str(path), "--agency", "另一机关", "--kind", "county")
+
+
+@pytest.mark.django_db
+def test_board_world_has_sixty_agencies_in_every_state(client):
+    """The acceptance world (load_board_world), signed in through the login form as its county
+    approver: 60 rows this round; last round's board shows lateness, overdue rows and the office
+    set up this year."""
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("load_board_world", "--password", "demo12345", stdout=out)
+    assert "示范县就绪：60 个机关" in out.getvalue()
+    response = client.post(reverse("login"), {"username": "world_county", "password": "demo12345"})
+    assert response.status_code == 302
+    this_round = client.get(reverse("county-home"), follow=True).context
+    assert len(this_round["rows"]) == 60
+    county = this_round["board"].agency
+    assert county.kind == AgencyKind.GOVERNMENT
+    last = client.get(reverse("county-board", args=[county.pk, this_round["board"].year - 1])).context["rows"]
+    texts = [r.deadline.text for r in last]
+    assert "当年未设立" in texts and "逾期 12 天提交" in texts and any(t.startswith("逾期 3") for t in texts)
+    townships = [i for i, r in enumerate(last) if r.name.endswith(("镇", "乡"))]
+    assert townships == list(range(len(last) - len(townships), len(last)))  # grouped after the departments
