@@ -1,6 +1,7 @@
 """The county's round board (年度工作台): every subordinate agency's report of a year, due dates,
-reminders. Thin: data from `annual.board`, access from `annual.permissions`, reminders from
-`annual.reminders`.
+reminders, its Excel export and the bulk downloads. Thin: data from `annual.board`, the workbook
+from `annual.board_export`, bulk jobs from `annual.bulk` and `annual.jobs`, access from
+`annual.permissions`, reminders from `annual.reminders`.
 
 Access: anonymous → login; an agency whose board the user may not see (or one without
 subordinates) → 404; seen but not theirs to run (administrators) → 403 for a POST.
