@@ -103,7 +103,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "template_versions": spec.VERSION_CHOICES,
             "year": year,
             "due": board.Deadline(
-                due, today, done=any(r.year == year and r.state == ReportState.PUBLISHED for r in reports)
+                due,
+                today,
+                done=any(r.year == year and r.state == ReportState.PUBLISHED for r in reports),
+                submitted=any(r.year == year and r.state not in board.NOT_SUBMITTED for r in reports),
             )
             if due
             else None,

@@ -9,7 +9,7 @@ from django.test import override_settings
 from annual.demo_round import load_round
 from annual.document import load_file
 from annual.interchange import write_document
-from annual.models import Agency, Membership, Report, Role
+from annual.models import Agency, AgencyKind, Membership, Report, Role
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo_data"
 COUNTY = "苍南县人民政府"
@@ -47,7 +47,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _load(self, password: str | None) -> None:
-        county, _ = Agency.objects.get_or_create(name=COUNTY)
+        # The county government's own report is due 3月31日; 县府办, the departments and the
+        # townships report by 1月31日 (条例第五十条), the model's default kind.
+        county, _ = Agency.objects.update_or_create(name=COUNTY, defaults={"kind": AgencyKind.GOVERNMENT})
         agencies = {COUNTY: county}
         for name in [name for name, _ in REPORTS] + list(OTHER_AGENCIES):
             agency, _ = Agency.objects.get_or_create(name=name, defaults={"parent": county})
