@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .charts import report_charts, svg
-from .formatting import format_date
+from .formatting import format_date, person_name
 from .models import Report, ReportSnapshot, ReportState, Transition
 from .snapshots import FROZEN_STATES
 
@@ -53,10 +53,6 @@ def verify_url(sha256: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("verify", args=[sha256])
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def approval_of(snapshot: ReportSnapshot) -> Approval:
     """The approval record of `snapshot`: the approve transition it was frozen in (the latest at
     or before it), its approver and date; the snapshot's own time and creator otherwise."""
@@ -74,7 +70,7 @@ def approval_of(snapshot: ReportSnapshot) -> Approval:
         agency=snapshot.document["agency"],
         year=snapshot.document["year"],
         approved_on=timezone.localdate(moment),
-        approvers=(_name(actor),) if actor is not None else (),
+        approvers=(person_name(actor),) if approve is not None or actor is not None else (),
         sha256=snapshot.sha256,
     )
 

@@ -38,6 +38,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import jobs, permissions
+from .formatting import person_name
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
     Agency,
@@ -384,7 +385,7 @@ def _state_refusal(report: Report, rule: Rule) -> str:
     if last is not None:
         done = rule_for(last)
         when = timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M")
-        message += f"（{_name(last.actor)} 已于 {when} {done.label if done else '变更状态'}）"
+        message += f"（{person_name(last.actor)} 已于 {when} {done.label if done else '变更状态'}）"
     return message + "。"
 
 
@@ -417,12 +418,6 @@ def _freeze(report: Report, user, approval: Transition, doc: dict) -> None:
 
 
 # --- Notifications ----------------------------------------------------------------------------
-
-
-def _name(user) -> str:
-    if user is None:
-        return "（已删除的用户）"
-    return user.get_full_name() or user.get_username()
 
 
 def recipients(report: Report, rule: Rule, actor) -> list[str]:
@@ -463,7 +458,7 @@ def send_notification(report_pk: int, action: str, actor_pk: int | None, reason:
     link = getattr(settings, "SITE_URL", "").rstrip("/") + reverse("report-approval", args=[report.pk])
     lines = [
         f"{report.display_title}",
-        f"{_name(actor)} 已{rule.label}，报告现为“{report.get_state_display()}”。",
+        f"{person_name(actor)} 已{rule.label}，报告现为“{report.get_state_display()}”。",
     ]
     if reason:
         lines.append(f"理由：{reason}")
