@@ -18,6 +18,7 @@ import re
 import sys
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from types import FrameType
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import lxml.html
@@ -65,7 +66,7 @@ class InvalidVariables:
 
 def _template_origin() -> str:
     """The file of the template node being rendered, found up the call stack."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         node = frame.f_locals.get("self")
         name = getattr(getattr(node, "origin", None), "name", None)
