@@ -227,6 +227,22 @@ def approval_conflict(user, report: Report) -> str:
     return ""
 
 
+def can_exempt_agency(user) -> bool:
+    """Switch an agency's separation-of-duties exemption on: staff who may change agencies in
+    the admin."""
+    return bool(getattr(user, "is_active", False) and user.is_staff and user.has_perm("annual.change_agency"))
+
+
+def lone_approver_blocked(report: Report) -> bool:
+    """The report awaits approval in an agency whose only approver may not approve it
+    (separation of duties) and which is not exempt: only an administrator's exemption lets it
+    through, as the one-approver county's own report needs."""
+    if report.state != ReportState.SUBMITTED or report.agency.single_approver_exempt:
+        return False
+    approvers = [m.user for m in report.agency.members.filter(role=Role.APPROVER).select_related("user")]
+    return len(approvers) == 1 and bool(approval_conflict(approvers[0], report))
+
+
 def may_approve(user, report: Report) -> bool:
     """Separation of duties allows `user` to approve `report` (role and state not checked)."""
     return not approval_conflict(user, report)

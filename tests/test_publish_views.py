@@ -101,6 +101,7 @@ def test_verify_tells_valid_withdrawn_superseded_and_unknown_apart(client, perso
     workflow.perform_transition(personas.report_a, workflow.SUBMIT, user=personas.preparer_a)
     workflow.perform_transition(personas.report_a, workflow.APPROVE, user=personas.approver_a)
     newest = latest_snapshot(personas.report_a)
+    assert newest is not None
     assert client.get(reverse("verify", args=[newest.sha256])).status_code == 200
     if newest.sha256 != snapshot.sha256:  # the same values may render the same bytes
         page = client.get(reverse("verify", args=[snapshot.sha256])).content.decode()

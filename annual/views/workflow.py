@@ -8,6 +8,7 @@ shows no forms.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import permissions, workflow
 from ..agencies import exemption_record
 from ..audit import annotate_comments, audit_trail, changes_since_return
+from ..formatting import person_name
 from ..forms.workflow import CommentForm, PublishForm, TransitionForm
 from ..interchange import ROW_RELATIONS, report_to_document
 from ..models import Report
@@ -48,6 +50,18 @@ def _board_url(user, report) -> str | None:
     if m is None or not permissions.is_county_reviewer(user, report):
         return None
     return reverse("county-board", args=[m.agency_id, report.year])
+
+
+def _exemption_path(user, report) -> dict | None:
+    """For a report only an exemption can get approved: the admin page of the agency's setting
+    for whoever may change it, else the administrators to ask."""
+    if not permissions.lone_approver_blocked(report):
+        return None
+    if permissions.can_exempt_agency(user):
+        url = reverse("admin:annual_agency_change", args=[report.agency_id]) + "#id_single_approver_exempt"
+        return {"url": url}
+    staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+    return {"ask": [person_name(u) for u in staff if permissions.can_exempt_agency(u)]}
 
 
 @login_required
@@ -91,6 +105,7 @@ def approval(request, pk: int):
             "transitions": transitions,
             "separation_refusal": workflow.separation_refusal(conflict) if conflict else "",
             "exemption": exemption_record(report.agency),
+            "exemption_path": _exemption_path(request.user, report),
             "returned_landing": returned,
             "open_comments": [c for c in comments if c.resolved_at is None],
             "county_reviewed": workflow.COUNTY_APPROVE in actions and workflow.county_reviewed(report),
