@@ -33,7 +33,7 @@ OWN_TEMPLATES = str(settings.BASE_DIR / "templates")
 SKIP_PATHS = re.compile(r"^/(logout/|static/|admin/logout/)")
 # Files rendered by the job runner (PDF, Word, Excel, packages): each kind once per crawl, as it
 # costs seconds; every page that links one is still visited.
-DOWNLOAD = re.compile(r"/(pdf|xlsx|export/[^/]+|charts/pdf)/$")
+DOWNLOAD = re.compile(r"/(pdf|xlsx|stamp|export/[^/]+|charts/pdf)/$")
 # A GET may write only to these tables: the session, the job runner's records of rendered files
 # and its cache. Anything else changed by a GET is a bug (a link must never change state).
 GET_MAY_WRITE = {"django_session", "annual_job"}

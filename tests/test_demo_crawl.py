@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 import re
+import runpy
 from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ from annual.agencies import exemption_record
 from annual.board import compiling_year
 from annual.formatting import DELETED_USER
 from annual.management.commands.load_demo import ACCOUNTS
-from annual.models import Agency, Report, ReportState
+from annual.models import Agency, Report, ReportSnapshot, ReportState
 from tests.crawl import Crawl, InvalidVariables, form_on, messages_of, sign_in, strict_templates
 
 PASSWORD = "demo-crawl-2026"
@@ -57,10 +59,11 @@ def test_demo_crawl_every_person_every_page_then_every_button(demo, invalid, set
     # exemption belongs to a one-approver office and was set by the administrator.
     for agency in Agency.objects.filter(single_approver_exempt=True):
         assert agency.members.filter(role="approver").count() == 1, agency
-        assert exemption_record(agency).history_user.username == "guanli"
+        record = exemption_record(agency)
+        assert record is not None and record.history_user.username == "guanli"
     for name in ("苍南县人民政府办公室", "苍南县教育局"):
-        office = Agency.objects.get(name=name)
-        assert not office.single_approver_exempt and office.members.filter(role="approver").count() == 2
+        two = Agency.objects.get(name=name)
+        assert not two.single_approver_exempt and two.members.filter(role="approver").count() == 2
     crawl = Crawl(invalid)
     clients = crawl_everyone(crawl)
     pages = sum(crawl.pages.values())
@@ -85,10 +88,53 @@ def test_demo_crawl_every_person_every_page_then_every_button(demo, invalid, set
     office = Report.objects.get(agency__name="苍南县人民政府办公室", year=compiling_year(timezone.localdate()))
     for kind in ("approval", "history"):
         assert DELETED_USER in crawl.bodies[("tianbao", f"/reports/{office.pk}/{kind}/")], kind
+    # The public check of each approved PDF, as its QR code leads there: reopened ones are withdrawn.
+    anyone = Client()
+    for snapshot in ReportSnapshot.objects.select_related("report"):
+        page = anyone.get(reverse("verify", args=[snapshot.sha256]))
+        status = "valid" if snapshot.report.state in (S.APPROVED, S.PUBLISHED) else "withdrawn"
+        assert page.status_code == 200 and f'data-verify-status="{status}"' in page.content.decode(), snapshot
     print(
         f"\ndemo crawl: {len(PEOPLE)} accounts, {pages} pages on the first pass, "
         f"{sum(crawl.pages.values())} in all, {sum(buttons.pressed.values())} buttons pressed {dict(buttons.pressed)}"
     )
+
+
+PRODUCTION = (
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "STORAGES",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+)
+
+
+@pytest.mark.postgres
+def test_demo_crawl_on_production_settings(demo, invalid, settings, monkeypatch, tmp_path):
+    """The same crawl with the settings `./dev serve` runs: DEBUG off, hashed static files from
+    collectstatic, plain HTTP on this machine (its defaults), on the database CI gives it."""
+    for name, value in {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "k" * 50,
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DJANGO_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    production = runpy.run_path(str(settings.BASE_DIR / "reportsite" / "settings.py"))
+    for name in PRODUCTION:
+        setattr(settings, name, production[name])
+    assert settings.DEBUG is False
+    settings.STATIC_ROOT = str(tmp_path / "static")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    crawl = Crawl(invalid)
+    crawl_everyone(crawl)
+    assert not crawl.failures, report_failures(crawl)
+    print(f"\nproduction crawl: {len(PEOPLE)} accounts, {sum(crawl.pages.values())} pages")
+    assert sum(crawl.pages.values()) > 100
 
 
 def test_strict_templates_report_an_invalid_variable_even_under_default(invalid):
@@ -131,6 +177,7 @@ class Buttons:
         assert report.state == state, (who, action, report.state)
         if action != "comment":
             last = report.transitions.order_by("-at", "-pk").first()
+            assert last is not None and last.actor is not None
             assert last.actor.username == who and last.action == action, (last.actor, last.action)
             if "reason" in values:
                 assert last.reason == values["reason"]
@@ -154,7 +201,8 @@ def press_every_button(clients: dict) -> Buttons:
     b("tianbao", office, "withdraw", "已撤回提交", S.DRAFT)
     b("tianbao", office, "submit", "已提交审核", S.SUBMITTED)
     b("shenhe", office, "comment", "审核意见已添加", S.SUBMITTED, text="请核对第二部分的数字。")
-    assert office.comments.get().author.username == "shenhe"
+    author = office.comments.get().author
+    assert author is not None and author.username == "shenhe"
     b("shenhe", office, "return", "已退回修改", S.RETURNED, reason="请补充依申请公开的说明。")
     b("tianbao", office, "submit", "已提交审核", S.SUBMITTED)
     b("xian_shenhe", office, "county_return", "已复核退回", S.RETURNED, reason="县里复核：请写明收费情况。")
