@@ -13,6 +13,7 @@ Anything a user may not see is answered with 404, so ids cannot be probed.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -231,6 +232,12 @@ def can_exempt_agency(user) -> bool:
     """Switch an agency's separation-of-duties exemption on: staff who may change agencies in
     the admin."""
     return bool(getattr(user, "is_active", False) and user.is_staff and user.has_perm("annual.change_agency"))
+
+
+def exemption_granters() -> list:
+    """The people to ask for an exemption: every active account that may set one."""
+    staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+    return [user for user in staff if can_exempt_agency(user)]
 
 
 def lone_approver_blocked(report: Report) -> bool:

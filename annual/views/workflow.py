@@ -8,7 +8,6 @@ shows no forms.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -60,8 +59,7 @@ def _exemption_path(user, report) -> dict | None:
     if permissions.can_exempt_agency(user):
         url = reverse("admin:annual_agency_change", args=[report.agency_id]) + "#id_single_approver_exempt"
         return {"url": url}
-    staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
-    return {"ask": [person_name(u) for u in staff if permissions.can_exempt_agency(u)]}
+    return {"ask": [person_name(u) for u in permissions.exemption_granters()]}
 
 
 @login_required
