@@ -115,7 +115,7 @@ class Crawl:
     failures: list[Failure] = field(default_factory=list)
     downloads_seen: set = field(default_factory=set)
     bodies: dict = field(default_factory=dict)  # (person, url) -> HTML of pages of interest
-    capped: int = 0  # URLs left out by the bounds (per shape, per person)
+    capped: Counter = field(default_factory=Counter)  # URL shapes left out by the bounds, and how often
 
     def crawl(self, who: str, client: Client, start: str = "/", keep: re.Pattern | None = None) -> set[str]:
         """Visit what `who` can reach from `start`; returns the URLs visited. HTML of URLs that
@@ -148,7 +148,7 @@ class Crawl:
                 self.bodies[(who, url)] = html
             for target in links_and_get_forms(url, html):
                 self._enqueue(target, seen, queue, shapes)
-        self.capped += len(queue)
+        self.capped["(over the per-person bound)"] += len(queue)
         return visited
 
     def _enqueue(self, url: str, seen: set, queue: deque, shapes: Counter) -> None:
@@ -163,7 +163,7 @@ class Crawl:
         # Many URLs of one shape (the admin's filters, the roll-up's cells) are one page each.
         shape = re.sub(r"\d+", "N", parts.path) + "?" + "&".join(sorted(re.findall(r"(\w+)=", parts.query)))
         if shapes[shape] >= self.per_shape:
-            self.capped += 1
+            self.capped[shape] += 1
             return
         shapes[shape] += 1
         seen.add(local)
