@@ -24,6 +24,7 @@ from django.utils import timezone
 from django_stubs_ext import WithAnnotations
 
 from . import sections
+from .formatting import person_name
 from .interchange import documents_of
 from .models import Agency, AgencyKind, Reminder, Report, ReportState, RoundDeadline, Transition
 from .models.county import default_due_dates
@@ -435,7 +436,7 @@ def build_board(agency: Agency, year: int, *, today: datetime.date, tree: Agency
         if report is not None:
             row.last_change_at = report.last_at
             user = users.get(report.last_user_id)
-            row.last_change_by = (user.get_full_name() or user.get_username()) if user else ""
+            row.last_change_by = person_name(user) if user else ""
             row.county_reviewed = report.pk in reviewed
         rows.append(row)
     own = deadlines.get(agency.pk)

@@ -14,15 +14,9 @@ from django.core.mail import send_mail
 from django.urls import reverse
 
 from . import jobs
+from .formatting import person_name
 from .models import Job, JobKind, Report, ReportState, Role, Transition
 from .transitions import Rule, rule_for
-
-
-def display_name(user) -> str:
-    """How a person is named in messages and refusals; a deleted one as such."""
-    if user is None:
-        return "（已删除的用户）"
-    return user.get_full_name() or user.get_username()
 
 
 def start_notification(transition: Transition) -> Job:
@@ -83,7 +77,7 @@ def notify(job: Job) -> None:
     link = getattr(settings, "SITE_URL", "").rstrip("/") + reverse("report-approval", args=[report.pk])
     lines = [
         f"{report.display_title}",
-        f"{display_name(actor)} 已{rule.label}，报告现为“{ReportState(transition.to_state).label}”。",
+        f"{person_name(actor)} 已{rule.label}，报告现为“{ReportState(transition.to_state).label}”。",
     ]
     if transition.reason:
         lines.append(f"理由：{transition.reason}")

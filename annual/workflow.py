@@ -34,6 +34,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from . import notifications, permissions
+from .formatting import person_name
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
     Agency,
@@ -48,7 +49,6 @@ from .models import (
     Transition,
     WarningExplanation,
 )
-from .notifications import display_name
 from .rules import ERROR, WARNING, Finding, check_document
 from .transitions import APPROVE, COUNTY_APPROVE, PUBLISH, RETURN, TRANSITIONS, Rule, rule_for
 
@@ -320,7 +320,7 @@ def _state_refusal(report: Report, rule: Rule) -> str:
     if last is not None:
         done = rule_for(last)
         when = timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M")
-        message += f"（{display_name(last.actor)} 已于 {when} {done.label if done else '变更状态'}）"
+        message += f"（{person_name(last.actor)} 已于 {when} {done.label if done else '变更状态'}）"
     return message + "。"
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from ..board import COLUMNS, NOT_SUBMITTED, REVIEW_EARLY, BoardRow
+from ..formatting import person_name
 
 register = template.Library()
 NONE = '<span class="text-body-secondary">—</span>'
@@ -24,10 +25,6 @@ PASSED = '<span class="text-success">通过</span>'
 
 def _e(value) -> str:
     return escape(str(value), quote=True)
-
-
-def _user(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def _row(row: BoardRow, can_run: bool, approval: tuple[str, str]) -> str:
@@ -98,7 +95,7 @@ def _row(row: BoardRow, can_run: bool, approval: tuple[str, str]) -> str:
     if row.last_reminder:
         sent = timezone.localtime(row.last_reminder.sent_at)
         reminded = (
-            f'<span class="text-body-secondary" data-reminded title="{_e(_user(row.last_reminder.sender))} 于 '
+            f'<span class="text-body-secondary" data-reminded title="{_e(person_name(row.last_reminder.sender))} 于 '
             f'{sent:%Y-%m-%d %H:%M} 提醒"> · 已提醒 {sent:%m-%d}</span>'
         )
     cells.append(
