@@ -26,7 +26,7 @@ from . import sections
 from .interchange import documents_of
 from .models import Agency, Reminder, Report, ReportState, RoundDeadline, Transition
 from .models.county import default_due_dates
-from .report_cache import CODE, stamp
+from .report_cache import RELEASE, stamp
 from .tree import AgencyTree
 
 S = ReportState
@@ -187,8 +187,8 @@ def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetim
     for report in reports:
         before = previous.get(report.agency_id)
         keys[report.pk] = "board-summary:" + ":".join(
-            # The summaries depend on the rules' code as much as on the values (report_cache.CODE).
-            [CODE, stamp(report.pk, report.revision, report.updated_at), stamp(*before) if before else "-"]
+            # The summaries depend on the rules' code as much as on the values (report_cache.RELEASE).
+            [RELEASE, stamp(report.pk, report.revision, report.updated_at), stamp(*before) if before else "-"]
         )
     found = cache.get_many(list(keys.values()))
     result = {pk: found[key] for pk, key in keys.items() if key in found}

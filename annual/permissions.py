@@ -4,7 +4,7 @@ Rules: a user sees the reports of their own agency; an approver also sees (read-
 reports of every agency below theirs; an administrator sees everything. Only a preparer or an
 approver of the report's own agency may edit, and only while the report is editable.
 Workflow actions (submit, return, approve, …) are open to members of the report's own agency
-in the roles the transition table lists (`annual.workflow.TRANSITIONS`); a county approver
+in the roles the transition table lists (`annual.transitions.TRANSITIONS`); a county approver
 (an approver of any agency above the report's) changes no values but reviews (复核): comments,
 returns with a reason, and passes the county review, through the table's county rules. An
 administrator manages agencies and accounts and acts on no report.
@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from .audit import audit_trail, last_return
 from .models import Agency, Membership, Report, ReportState, Role
 from .rollup import agency_tree
 from .tree import AgencyTree
@@ -211,9 +212,6 @@ def approval_conflict(user, report: Report) -> str:
     """
     if report.agency.single_approver_exempt:
         return ""
-    # Imported here: the audit module reads the workflow's transition table, which imports this one.
-    from .audit import audit_trail, last_return
-
     submitted = report.transitions.filter(to_state=ReportState.SUBMITTED).order_by("-at", "-pk").first()
     if submitted is not None and submitted.actor_id == user.pk:
         return "您是这份报告的提交人"

@@ -23,7 +23,7 @@ from django.utils import timezone
 from .charts import report_charts, svg
 from .formatting import format_date
 from .models import Report, ReportSnapshot, ReportState, Transition
-from .snapshots import FROZEN_STATES
+from .transitions import FROZEN_STATES
 
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 PRINT_CHART_MM = 150  # within the 156 mm 版心
@@ -102,6 +102,27 @@ def verified_snapshot(digest: str) -> ReportSnapshot | None:
         .first()
     )
     return snapshot if newest == snapshot.pk else None
+
+
+def snapshot_signature(snapshot: ReportSnapshot):
+    """The electronic signature of `snapshot`'s stored PDF (`annual.pdf.signing.SignatureCheck`:
+    signer, time, whether the key is this deployment's), or None for a PDF approved before
+    signing existed or a file that cannot be read. Cached by the file's SHA-256, whose bytes
+    never change; the page is public, so a hash is validated once, not per request."""
+    from django.core.cache import cache
+
+    from .pdf.signing import check_signature
+    from .storage import StoredFileError
+
+    def check():
+        try:
+            raw = bytes(snapshot.pdf)
+        except StoredFileError:
+            return None
+        return check_signature(raw) if raw else None
+
+    found = cache.get_or_set(f"pdf-signature:{snapshot.sha256}", check)
+    return found if found is not None and found.state != "unsigned" else None
 
 
 def qr_svg(url: str) -> str:

@@ -16,8 +16,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from . import jobs
 from .board import NOT_SUBMITTED, due_dates
-from .models import Agency, Reminder, Report, ReportState, Role, RoundDeadline
+from .models import Agency, Job, JobKind, Reminder, Report, ReportState, Role, RoundDeadline
 from .tree import AgencyTree
 
 
@@ -126,16 +127,17 @@ def _message(
     return (f"【催报】{name}{year}年度政府信息公开工作年度报告", body, None, to)
 
 
-def _queue(messages: list[tuple]) -> None:
-    """The reminder e-mails, recorded and committed, go out as one job (`annual.jobs`): through
+def _queue(messages: list[tuple]) -> Job:
+    """The reminder e-mails, recorded and committed, go out as one job (`send_messages`): through
     the worker when a broker is configured, right away otherwise. A mail outage is recorded on
     the job and retried there, never an error page for the sender."""
-    from . import jobs  # jobs runs this module's sender; imported here, as jobs imports it lazily
-
-    jobs.start_reminders(messages=[list(m) for m in messages])
+    return jobs.start(JobKind.REMINDERS, params={"args": {"messages": [list(m) for m in messages]}})
 
 
-def send_messages(messages: list) -> int:
-    """Send reminder e-mails given as (subject, body, from, recipients); raises on a mail error
-    so the job retries."""
-    return send_mass_mail([tuple(m) for m in messages], fail_silently=False)
+@jobs.runner(JobKind.REMINDERS)
+def send_messages(job: Job) -> None:
+    """Send the job's reminder e-mails, given as (subject, body, from, recipients); raises on a
+    mail error so the job retries."""
+    messages = job.params.get("args", {}).get("messages", [])
+    sent = send_mass_mail([tuple(m) for m in messages], fail_silently=False)
+    job.params = {**job.params, "sent": sent}

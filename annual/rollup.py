@@ -357,12 +357,24 @@ def rollup_title(rollup: Rollup) -> str:
     return f"{default_title(rollup.agency.name, rollup.year)}汇总"
 
 
-def render_rollup_pdf(rollup: Rollup, *, printed_at) -> bytes:
-    """The roll-up document in the official layout, marked as a roll-up in the draft footer."""
-    from .pdf import DraftMark, render_pdf  # WeasyPrint only when a PDF is asked for
+def rollup_mark(rollup: Rollup, *, printed_at):
+    """What marks a printed roll-up as one: the header line stating its basis (pdf.RollupMark)."""
+    from .pdf.context import RollupMark  # noqa: PLC0415 - the PDF package only when a PDF is asked for
 
-    mark = DraftMark(state=f"汇总（纳入 {len(rollup.parts)}/{rollup.total} 个下级机关）", printed_at=printed_at)
-    return render_pdf(rollup.document, title=rollup_title(rollup), draft=mark)
+    return RollupMark(
+        state="汇总",
+        printed_at=printed_at,
+        included=len(rollup.parts),
+        total=rollup.total,
+        unapproved=sum(p.entry.state not in INCLUDED_STATES for p in rollup.parts),
+    )
+
+
+def render_rollup_pdf(rollup: Rollup, *, printed_at) -> bytes:
+    """The roll-up document in the official layout, a clean print for circulation."""
+    from .pdf.render import render_pdf  # noqa: PLC0415 - WeasyPrint only when a PDF is asked for
+
+    return render_pdf(rollup.document, title=rollup_title(rollup), draft=rollup_mark(rollup, printed_at=printed_at))
 
 
 # --- Year against year, and carry-over continuity ----------------------------------------------------

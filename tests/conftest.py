@@ -24,6 +24,18 @@ def _media_root(settings, tmp_path_factory):
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
+@pytest.fixture(scope="session")
+def state_dir(tmp_path_factory) -> Path:
+    """The state directory of a test session: the deployment's signing key is made once in it,
+    not per approval, and never in the repository."""
+    return tmp_path_factory.mktemp("state")
+
+
+@pytest.fixture(autouse=True)
+def _state_dir(settings, state_dir):
+    settings.STATE_DIR = state_dir
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: a rolled-back test's report may share an id, a

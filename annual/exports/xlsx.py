@@ -31,9 +31,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import culprit, layout, rules
 from .. import template_spec as spec
-from ..audit import describe_path
 from ..document import blank_document
 from ..formatting import MONEY_UNIT, default_title
+from ..path_labels import describe_path
 
 WORKBOOK_LAYOUT = "gov-info-annual-report-xlsx/1"
 FORMAT_SHEET = "_format"

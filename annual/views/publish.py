@@ -21,7 +21,14 @@ from ..exports import EXPORTERS, ExportRefused, current_document
 from ..models import ReportState
 from ..pdf import DraftMark, PdfRenderError
 from ..permissions import get_visible_report
-from ..publication import approval_of, frozen, report_with_charts_pdf, stamp_pdf, verified_snapshot
+from ..publication import (
+    approval_of,
+    frozen,
+    report_with_charts_pdf,
+    snapshot_signature,
+    stamp_pdf,
+    verified_snapshot,
+)
 from ..snapshots import latest_snapshot
 
 CONTENT_TYPES = {
@@ -123,6 +130,10 @@ def verify(request, digest: str):
     """
     snapshot = verified_snapshot(digest)
     approval = approval_of(snapshot) if snapshot is not None else None
+    signature = snapshot_signature(snapshot) if snapshot is not None else None
     return render(
-        request, "annual/publish/verify.html", {"approval": approval}, status=200 if approval is not None else 404
+        request,
+        "annual/publish/verify.html",
+        {"approval": approval, "signature": signature},
+        status=200 if approval is not None else 404,
     )

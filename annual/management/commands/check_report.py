@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
 from annual import culprit
-from annual.cli import load_document_or_exit
+from annual.cli import add_signature_flag, load_verified_document_or_exit
 from annual.interchange import previous_document
 from annual.rules import RULE_LABELS, SEVERITY_LABELS, WARNING, check_document, errors
 
@@ -20,10 +20,17 @@ class Command(BaseCommand):
             metavar="LAST",
             help="同一机关上一年度的报告（任一可读取的格式）：增加上年衔接、同比变化和内容雷同的检查",
         )
+        add_signature_flag(parser)
 
-    def handle(self, *args, file, json: bool = False, against: str | None = None, **options):
-        doc = load_document_or_exit(file)
-        last = load_document_or_exit(against) if against else None
+    def handle(
+        self, *args, file, json: bool = False, against: str | None = None, accept_unverified: bool = False, **options
+    ):
+        doc = load_verified_document_or_exit(file, accept_unverified=accept_unverified, say=self.stderr.write)
+        last = (
+            load_verified_document_or_exit(against, accept_unverified=accept_unverified, say=self.stderr.write)
+            if against
+            else None
+        )
         previous: dict | None
         if last is not None:
             previous = last

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from annual.cli import INVALID_DOCUMENT, load_document_or_exit
+from annual.cli import INVALID_DOCUMENT, add_signature_flag, load_verified_document_or_exit
 from annual.interchange import write_document
 from annual.models import Report
 from annual.placement import PlacementError, place_agency
@@ -17,9 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--agency", required=True, help="机关名称（不存在则新建）")
         parser.add_argument("--parent", help="上级机关名称：新建的机关放在它之下（上级机关不存在则新建）")
         parser.add_argument("--replace", action="store_true", help="覆盖该机关该年度已有的报告（仅限草稿或已退回）")
+        add_signature_flag(parser)
 
-    def handle(self, *args, file, agency, parent=None, replace=False, **options):
-        doc = load_document_or_exit(file)
+    def handle(self, *args, file, agency, parent=None, replace=False, accept_unverified=False, **options):
+        doc = load_verified_document_or_exit(file, accept_unverified=accept_unverified, say=self.stderr.write)
         with transaction.atomic():
             try:
                 target, done = place_agency(agency, parent)
