@@ -4,9 +4,10 @@ text was copied (内容雷同).
 - `compare(a, b)`: every value cell of 二, 三 and 四 that differs, with its change, and each
   narrative section's similarity, paragraph by paragraph (difflib). Reports of different template
   versions compare the cells they share, and say so.
-- `year_on_year_findings(doc, last)`: warnings for cells whose change passes the thresholds below.
-- `copied_share(text, sources)` and `copied_text_findings(doc, last)`: the share of a section's
-  text that also stands in another report, statutory boilerplate excluded.
+- `unusual_change(kind, last, this)`: why a cell's change passes the thresholds below (the
+  rules' `year_on_year` warnings).
+- `copied(text, sources)`: the share of a section's text that also stands in another report,
+  statutory boilerplate excluded (the rules' `copied_text` warnings; `copied_across` for a county).
 
 Thresholds, and how they were set (README, 校验规则, repeats them):
 - YOY_FACTOR = 10: a count that grew or fell tenfold, from at least YOY_FLOOR on the larger
@@ -31,8 +32,6 @@ from itertools import chain
 
 from . import template_spec as spec
 from .document import value_at
-from .rollup import cell_paths
-from .rules import WARNING, Finding
 
 YOY_FACTOR = 10
 YOY_FLOOR = 20
@@ -59,8 +58,8 @@ def _plain(value: Decimal, kind: str) -> int | str:
 
 def shared_paths(a: dict, b: dict) -> list[tuple[str, str]]:
     """(path, kind) of the value cells both reports' templates have, in `b`'s order."""
-    theirs = {path for path, _ in cell_paths(a["template"])}
-    return [(path, kind) for path, kind in cell_paths(b["template"]) if path in theirs]
+    theirs = {path for path, _ in spec.value_cells(a["template"])}
+    return [(path, kind) for path, kind in spec.value_cells(b["template"]) if path in theirs]
 
 
 def cell_changes(a: dict, b: dict) -> list[dict]:
@@ -158,7 +157,7 @@ def template_note(a: dict, b: dict) -> str:
 # --- Year-on-year warnings ----------------------------------------------------------------------
 
 
-def _unusual(path: str, kind: str, last, this) -> str:
+def unusual_change(kind: str, last, this) -> str:
     """Why the change from `last` to `this` deserves an explanation ("" when it does not)."""
     na, nb = _number(last), _number(this)
     if na is None or nb is None:
@@ -169,27 +168,6 @@ def _unusual(path: str, kind: str, last, this) -> str:
     if large >= YOY_FLOOR and (small == 0 or large / small >= YOY_FACTOR):
         return f"变化超过 {YOY_FACTOR} 倍" if small else "由 0 变为较大的数"
     return ""
-
-
-def year_on_year_findings(doc: dict, last: dict) -> list[Finding]:
-    """Warnings for this year's cells that changed unusually against last year's report."""
-    findings = []
-    version = doc["template"]
-    for path, kind in shared_paths(last, doc):
-        before, now = value_at(last, path), value_at(doc, path)
-        why = _unusual(path, kind, before, now)
-        if why:
-            findings.append(
-                Finding(
-                    "year_on_year",
-                    WARNING,
-                    (path,),
-                    None,
-                    None,
-                    f"{spec.describe_cell(version, path)}：上年 {before}，本年 {now}，{why}，请核对或说明原因",
-                )
-            )
-    return findings
 
 
 # --- 内容雷同 -----------------------------------------------------------------------------------
@@ -292,28 +270,6 @@ def _covered(norm: str, pool: set[str]) -> Copied:
             spans.append((start, i))
             start = None
     return Copied(round(hits / counted, 4), tuple(spans))
-
-
-def copied_text_findings(doc: dict, last: dict, *, source: str = "") -> list[Finding]:
-    """`copied_text` warnings: sections whose text stands, above the threshold, in `last`."""
-    findings = []
-    pool = shingles("\n".join(last.get(k) or "" for k in NARRATIVE_KEYS))
-    name = source or f"{last['agency']}{last['year']}年度报告"
-    for key in NARRATIVE_KEYS:
-        share = copied(doc.get(key), [pool]).share
-        if share > COPIED_THRESHOLD:
-            findings.append(
-                Finding(
-                    "copied_text",
-                    WARNING,
-                    (key,),
-                    COPIED_THRESHOLD,
-                    share,
-                    f"{spec.TEXT_LABELS[key]}：{share:.0%} 的文字与{name}相同（超过 {COPIED_THRESHOLD:.0%}），"
-                    "内容雷同，请按本年度实际情况撰写",
-                )
-            )
-    return findings
 
 
 # --- 内容雷同 across a county: every report's sections against every other report -------------------

@@ -242,19 +242,6 @@ def _value(doc: dict, path: str):
     return doc[section].get(row, {}).get(col)
 
 
-@cache
-def cell_paths(version: str) -> tuple[tuple[str, str], ...]:
-    """(dotted path, kind) of every value cell of tables 二, 三 and 四 in `version`."""
-    paths = []
-    for item, fields in spec.proactive_fields(version).items():
-        paths += [(spec.cell_path("proactive", item, f.key), f.kind) for f in fields]
-    for row in spec.application_rows(version):
-        paths += [(spec.cell_path("applications", row.key, c.key), spec.COUNT) for c in spec.APPLICATION_COLUMNS]
-    for group in spec.REVIEW_GROUPS:
-        paths += [(spec.cell_path("review_litigation", group.key, f.key), spec.COUNT) for f in spec.REVIEW_FIELDS]
-    return tuple(paths)
-
-
 def sum_documents(docs: list[dict], *, agency: str, year: int, version: str) -> dict:
     """The document whose every table cell is the sum of `docs`' cells (all of `version`).
 
@@ -262,7 +249,7 @@ def sum_documents(docs: list[dict], *, agency: str, year: int, version: str) -> 
     the most decimals any part wrote; texts are empty and `meta` is {}.
     """
     result = blank_document(agency=agency, year=year, version=version)
-    money = {path for path, kind in cell_paths(version) if kind == spec.MONEY}
+    money = {path for path, kind in spec.value_cells(version) if kind == spec.MONEY}
     for section in TABLE_KEYS:
         for row_key, cells in result[section].items():
             rows = [d[section].get(row_key) or {} for d in docs]

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from . import comparison
 from . import template_spec as spec
 from .document import value_at
 
@@ -325,12 +326,62 @@ def fee_findings(doc: dict) -> list[Finding]:
     ]
 
 
+def year_on_year_findings(doc: dict, previous: dict | None) -> list[Finding]:
+    """Cells that changed unusually since last year's report (thresholds: annual/comparison.py)."""
+    if previous is None:
+        return []
+    findings = []
+    version = doc["template"]
+    for path, kind in comparison.shared_paths(previous, doc):
+        before, now = value_at(previous, path), value_at(doc, path)
+        why = comparison.unusual_change(kind, before, now)
+        if why:
+            findings.append(
+                Finding(
+                    "year_on_year",
+                    WARNING,
+                    (path,),
+                    None,
+                    None,
+                    f"{spec.describe_cell(version, path)}：{_previous_name(previous)}为 {before}，本年为 {now}，{why}，"
+                    "请核对或说明原因",
+                )
+            )
+    return findings
+
+
+def copied_text_findings(doc: dict, previous: dict | None) -> list[Finding]:
+    """Sections whose text stands, above the threshold, in last year's report (内容雷同)."""
+    if previous is None:
+        return []
+    findings = []
+    pool = comparison.shingles("\n".join(previous.get(k) or "" for k in comparison.NARRATIVE_KEYS))
+    threshold = comparison.COPIED_THRESHOLD
+    for key in comparison.NARRATIVE_KEYS:
+        share = comparison.copied(doc.get(key), [pool]).share
+        if share > threshold:
+            findings.append(
+                Finding(
+                    "copied_text",
+                    WARNING,
+                    (key,),
+                    threshold,
+                    share,
+                    f"{spec.TEXT_LABELS[key]}：{share:.0%} 的文字与{_previous_name(previous)}相同（超过 {threshold:.0%}），"
+                    "内容雷同，请按本年度实际情况撰写或说明原因",
+                )
+            )
+    return findings
+
+
 def warning_findings(doc: dict, previous: dict | None) -> list[Finding]:
     return (
         carry_over_findings(doc, previous)
         + proactive_findings(doc, previous)
         + narrative_findings(doc)
         + fee_findings(doc)
+        + year_on_year_findings(doc, previous)
+        + copied_text_findings(doc, previous)
     )
 
 

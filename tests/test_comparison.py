@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
-from annual import comparison
+from annual import comparison, rules
 from annual.exports.comparison import comparison_pdf, comparison_workbook
 
 
@@ -63,14 +63,14 @@ def test_compare_different_templates_compares_shared_cells_and_says_so(seed_doc,
 
 
 def test_year_on_year_warns_tenfold_and_sign_flip(seed_doc, changed_seed):
-    findings = comparison.year_on_year_findings(changed_seed, seed_doc)
+    findings = rules.year_on_year_findings(changed_seed, seed_doc)
     assert [f.cells for f in findings] == [("applications.received.natural_person",)]
     assert "变化超过 10 倍" in findings[0].message and findings[0].severity == "warning"
     flipped = copy.deepcopy(seed_doc)
     last = copy.deepcopy(seed_doc)
     last["proactive"]["licensing"]["change"] = 5
     flipped["proactive"]["licensing"]["change"] = -3
-    (f,) = comparison.year_on_year_findings(flipped, last)
+    (f,) = rules.year_on_year_findings(flipped, last)
     assert f.cells == ("proactive.licensing.change",) and "正负号与上年相反" in f.message
 
 
@@ -78,7 +78,7 @@ def test_year_on_year_small_numbers_do_not_warn(seed_doc):
     last, this = copy.deepcopy(seed_doc), copy.deepcopy(seed_doc)
     last["applications"]["granted"]["commercial"] = 1
     this["applications"]["granted"]["commercial"] = 12
-    assert comparison.year_on_year_findings(this, last) == []
+    assert rules.year_on_year_findings(this, last) == []
 
 
 def test_copied_share_ignores_boilerplate(seed_doc):
@@ -90,7 +90,7 @@ def test_copied_share_ignores_boilerplate(seed_doc):
 
 
 def test_copied_text_findings_flag_copied_sections_only(seed_doc, changed_seed):
-    findings = comparison.copied_text_findings(changed_seed, seed_doc)
+    findings = rules.copied_text_findings(changed_seed, seed_doc)
     flagged = {f.cells[0]: f for f in findings}
     assert {"intro", "overview"} <= set(flagged)
     assert flagged["overview"].expected == comparison.COPIED_THRESHOLD

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from .. import comparison, report_cache
+from .. import comparison, report_cache, rules
 from ..exports import comparison as files
 from ..interchange import previous_report
 from ..models import Report
@@ -51,7 +51,7 @@ def report_compare(request, pk: int):
         write, content_type = DOWNLOADS[fmt]
         return _download(write(a, b), f"{files.title(a, b)}.{fmt}", content_type)
     result = comparison.compare(a, b)
-    unusual = {f.cells[0] for f in comparison.year_on_year_findings(b, a)}
+    unusual = {f.cells[0] for f in rules.year_on_year_findings(b, a)}
     rows = [
         {**dict(zip(("name", "a", "b", "delta", "ratio"), row, strict=True)), "unusual": change["path"] in unusual}
         for change, row in zip(result["cells"], files.cell_rows(result, b), strict=True)

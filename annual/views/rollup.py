@@ -25,7 +25,6 @@ from ..rollup import (
     RollupError,
     YearOnYear,
     build_rollup,
-    cell_paths,
     compare,
     county_year,
     narrative_draft,
@@ -56,7 +55,7 @@ def _shown_tables(doc: dict, yoy: YearOnYear | None) -> list[dict]:
     """The official tables of `doc`, each value cell with its year-on-year comparison over the
     matched agencies (`yoy`; none when no agency is in both years)."""
     previous = yoy.before if yoy else None
-    prev_paths = {p for p, _ in cell_paths(previous["template"])} if previous else set()
+    prev_paths = {p for p, _ in spec.value_cells(previous["template"])} if previous else set()
     tables = []
     for key, table in build_tables(doc).items():
         groups = []
@@ -122,7 +121,7 @@ def rollup_cell(request: HttpRequest, agency_id: int, year: int) -> HttpResponse
             request, "annual/rollup/cell.html", {"agency": agency, "year": year, "error": str(exc)}, status=409
         )
     path = request.GET.get("path", "")
-    kinds = dict(cell_paths(rollup.template))
+    kinds = dict(spec.value_cells(rollup.template))
     if path not in kinds:
         raise Http404("没有这个单元格")
     rows = rollup.contributions(path)

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from annual import comparison, culprit
+from annual import culprit
 from annual.cli import add_signature_flag, load_verified_document_or_exit
 from annual.interchange import previous_document
 from annual.rules import RULE_LABELS, SEVERITY_LABELS, WARNING, check_document, errors
@@ -41,9 +41,6 @@ class Command(BaseCommand):
                 # No database (or not migrated): the cross-year warnings stay silent, as specified.
                 previous = None
         findings = check_document(doc, previous)
-        if last is not None:
-            findings += comparison.year_on_year_findings(doc, last)
-            findings += comparison.copied_text_findings(doc, last)
         # Hints never change the exit code; they are looked for only where something is wrong.
         localisation = culprit.localise(doc) if errors(findings) else culprit.Localisation(())
         hints = culprit.hint_findings(doc, localisation)
