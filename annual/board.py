@@ -232,7 +232,7 @@ def due_dates(
 
 def agency_due(agency_id: int, year: int, tree: AgencyTree | None = None) -> datetime.date:
     """The date `agency_id`'s report of `year` is due (two queries at most)."""
-    tree = tree or AgencyTree.load()
+    tree = tree or Agency.objects.tree()
     ids = [agency_id, *tree.ancestor_ids(agency_id)]
     deadlines = {d.agency_id: d for d in RoundDeadline.objects.filter(agency_id__in=ids, year=year)}
     subordinates_due, own_due = due_dates(agency_id, year, tree, deadlines)
@@ -240,7 +240,7 @@ def agency_due(agency_id: int, year: int, tree: AgencyTree | None = None) -> dat
 
 
 def build_board(agency: Agency, year: int, *, today: datetime.date, tree: AgencyTree | None = None) -> Board:
-    tree = tree or AgencyTree.load()
+    tree = tree or Agency.objects.tree()
     walk = tree.walk(agency.pk)
     ids = [pk for pk, _ in walk]
     reports = _reports(ids, year)

@@ -28,18 +28,6 @@ def clean_name(raw: str, what: str = "--agency") -> str:
         raise PlacementError(f"{what}：{exc.message}") from None
 
 
-def _ancestor_ids(agency_id: int) -> list[int]:
-    """The chain of parents above `agency_id`, stopping at a repeat (one query)."""
-    parents = dict(Agency.objects.values_list("id", "parent_id"))
-    chain, seen = [], {agency_id}
-    current = parents.get(agency_id)
-    while current is not None and current not in seen:
-        chain.append(current)
-        seen.add(current)
-        current = parents.get(current)
-    return chain
-
-
 @transaction.atomic
 def place_agency(name: str, parent: str | None = None) -> tuple[Agency, list[str]]:
     """The agency called `name` (trimmed), created or found, under `parent` when one is given.
@@ -60,7 +48,7 @@ def place_agency(name: str, parent: str | None = None) -> tuple[Agency, list[str
         if agency.parent_id is not None and (parent_agency is None or agency.parent_id != parent_agency.pk):
             current = Agency.objects.get(pk=agency.parent_id).name
             raise PlacementError(f"机关“{name}”已隶属于“{current}”，不能再放到“{parent_name}”之下")
-        if parent_agency is not None and agency.pk in _ancestor_ids(parent_agency.pk):
+        if parent_agency is not None and agency.pk in Agency.objects.tree().ancestor_ids(parent_agency.pk):
             raise PlacementError(f"“{parent_name}”是“{name}”的下级机关，把它作为上级会使“{name}”成为自己的上级")
     if parent is not None and parent_agency is None:
         parent_agency = Agency.objects.create(name=parent_name)

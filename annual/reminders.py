@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from .board import NOT_SUBMITTED, due_dates
 from .models import Agency, Reminder, Report, ReportState, Role, RoundDeadline
-from .tree import AgencyTree
 
 
 @dataclass
@@ -57,7 +56,7 @@ def send_reminders(
     """
     today = today or timezone.localdate()
     outcome = ReminderOutcome()
-    tree = AgencyTree.load()
+    tree = Agency.objects.tree()
     allowed = {root.pk, *tree.descendant_ids(root.pk)}
     wanted = [pk for pk in dict.fromkeys(agency_ids)]
     outcome.not_below = [tree.name(pk) or str(pk) for pk in wanted if pk not in allowed]

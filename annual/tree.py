@@ -1,14 +1,16 @@
-"""The agency hierarchy, loaded whole in one query.
+"""The agency hierarchy, built from every (id, parent id, name) row at once.
 
-A county has 30-60 agencies and a city a few hundred, so reading every (id, parent, name) row
-at once is cheaper than one query per level, and it makes every walk safe: walks keep a set of
-visited ids, so even a loop written to the database behind the model's back cannot hang a
-request.
+A county has 30-60 agencies and a city a few hundred, so reading every row at once
+(`Agency.objects.tree()`, one query) is cheaper than one query per level, and it makes every
+walk safe: walks keep a set of visited ids, so even a loop written to the database behind the
+model's back cannot hang a request. Plain data on the ground floor: the model, the roll-up,
+permissions and the board all walk this one structure.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -19,12 +21,11 @@ class AgencyTree:
     children: dict[int | None, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def load(cls) -> AgencyTree:
-        from .models import Agency
-
-        rows = list(Agency.objects.order_by("name").values_list("pk", "parent_id", "name"))
+    def from_rows(cls, rows: Iterable[tuple[int, int | None, str]]) -> AgencyTree:
+        """The tree of (id, parent id, name) rows; siblings keep the rows' order."""
+        rows = list(rows)
         tree = cls(names={pk: name for pk, _, name in rows}, parents={pk: parent for pk, parent, _ in rows})
-        for pk, parent, _ in rows:  # ordered by name, so siblings come out alphabetically
+        for pk, parent, _ in rows:
             tree.children[parent].append(pk)
         return tree
 

@@ -52,11 +52,10 @@ from .models import (
     Transition,
     WarningExplanation,
 )
+from .models.report import EDITABLE_STATES
 from .rules import ERROR, WARNING, Finding, check_document
-from .tree import AgencyTree
 
 S = ReportState
-EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
 # An explanation of one warning is a few sentences; the cap keeps the review page and the audit
 # trail readable (250 000 characters used to be accepted).
 MAX_EXPLANATION_CHARS = 2000
@@ -163,7 +162,7 @@ def county_reviewed(report: Report) -> bool:
 
 def review_required_by(report: Report) -> Agency | None:
     """The agency above `report`'s whose setting makes publication wait for a county review."""
-    ancestors = AgencyTree.load().ancestor_ids(report.agency_id)
+    ancestors = Agency.objects.tree().ancestor_ids(report.agency_id)
     return Agency.objects.filter(pk__in=ancestors, publication_requires_review=True).order_by("pk").first()
 
 

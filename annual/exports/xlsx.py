@@ -34,6 +34,7 @@ from .. import template_spec as spec
 from ..audit import describe_path
 from ..document import blank_document
 from ..formatting import MONEY_UNIT, default_title
+from .grid import place
 
 WORKBOOK_LAYOUT = "gov-info-annual-report-xlsx/1"
 FORMAT_SHEET = "_format"
@@ -105,28 +106,13 @@ class SheetPlan:
         return TABLE_FIRST_ROW + self.head_rows
 
 
-def place(rows: list[layout.TableRow], first_row: int) -> list[Placed]:
-    """Lay rows of cells on a grid the way an HTML table does: a cell takes the next column not
-    covered by a rowspan from above."""
-    taken: set[tuple[int, int]] = set()
-    placed = []
-    for offset, table_row in enumerate(rows):
-        r = first_row + offset
-        c = 1
-        for cell in table_row.cells:
-            while (r, c) in taken:
-                c += 1
-            placed.append(Placed(cell, r, c))
-            taken.update((r + dr, c + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
-            c += cell.colspan
-    return placed
-
-
 def sheet_plans(doc: dict) -> list[SheetPlan]:
     """Where every label and value cell of the three tables sits in the workbook."""
     plans = []
     for key, table in layout.build_tables(doc).items():
-        placed = place(table.head + table.rows, TABLE_FIRST_ROW)
+        # The one placement (exports.grid), moved from its 0-based grid onto the sheet.
+        grid_rows, _ = place(table)
+        placed = [Placed(p.cell, TABLE_FIRST_ROW + p.row, 1 + p.col) for row in grid_rows for p in row]
         plans.append(
             SheetPlan(
                 key=key,

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from ..tree import AgencyTree
+
 NAME_MAX_LENGTH = 200
 
 
@@ -36,6 +38,12 @@ def _model_name(raw: str | None) -> str:
         raise ValidationError({"name": exc.message}) from None
 
 
+class AgencyManager(models.Manager["Agency"]):
+    def tree(self) -> AgencyTree:
+        """Every agency as one tree (one query), siblings by name."""
+        return AgencyTree.from_rows(self.order_by("name").values_list("pk", "parent_id", "name"))
+
+
 class Agency(models.Model):
     """A reporting agency. A county government is the parent of its departments and townships.
 
@@ -64,6 +72,8 @@ class Agency(models.Model):
         help_text="勾选后，下级机关的报告须经本机关审核人“复核通过”才能登记发布",
     )
 
+    objects = AgencyManager()
+
     class Meta:
         verbose_name = "机关"
         verbose_name_plural = "机关"
@@ -85,10 +95,9 @@ class Agency(models.Model):
         """Refuse a parent that is this agency or one of its descendants (ValidationError)."""
         if self.parent_id is None or self.pk is None:
             return
-        from ..tree import AgencyTree  # the tree loads every agency in one query
-
-        if self.parent_id == self.pk or self.parent_id in AgencyTree.load().descendant_ids(self.pk):
-            parent = AgencyTree.load().name(self.parent_id)
+        tree = Agency.objects.tree()
+        if self.parent_id == self.pk or self.parent_id in tree.descendant_ids(self.pk):
+            parent = tree.name(self.parent_id)
             raise ValidationError(
                 {
                     "parent": (
@@ -100,9 +109,7 @@ class Agency(models.Model):
 
     def descendants(self) -> list[Agency]:
         """Every agency below this one (children, their children, …), in tree order."""
-        from ..tree import AgencyTree
-
-        ids = AgencyTree.load().descendant_ids(self.pk)
+        ids = Agency.objects.tree().descendant_ids(self.pk)
         by_id = Agency.objects.in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
 
