@@ -13,7 +13,17 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .models import Agency, Membership, Reminder, Report, ReportSnapshot, ReportState, RoundDeadline, Transition
+from .models import (
+    Agency,
+    AgencyFormerName,
+    Membership,
+    Reminder,
+    Report,
+    ReportSnapshot,
+    ReportState,
+    RoundDeadline,
+    Transition,
+)
 
 admin.site.site_header = "政府信息公开工作年度报告 · 管理"
 admin.site.site_title = "年度报告管理"
@@ -30,13 +40,19 @@ class ChildAgencyInline(admin.TabularInline):
     show_change_link = True
 
 
+class FormerNameInline(admin.TabularInline):
+    model = AgencyFormerName
+    extra = 0
+    fields = ("name", "until_year")
+
+
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
     list_display = ("name", "parent", "member_count", "publication_requires_review", "single_approver_exempt")
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter), "publication_requires_review")
-    search_fields = ("name",)
+    search_fields = ("name", "former_names__name")
     autocomplete_fields = ("parent",)
-    inlines = (ChildAgencyInline,)
+    inlines = (FormerNameInline, ChildAgencyInline)
 
     @admin.display(description="人员数")
     def member_count(self, agency: Agency) -> int:

@@ -31,6 +31,7 @@ def clean_name(raw: str, what: str = "--agency") -> str:
 @transaction.atomic
 def place_agency(name: str, parent: str | None = None) -> tuple[Agency, list[str]]:
     """The agency called `name` (trimmed), created or found, under `parent` when one is given.
+    An agency that was called `name` before a rename (`Agency.objects.named`) is found too.
 
     Returns the agency and what was done (Chinese lines, e.g. 已新建机关：…). Raises
     PlacementError, having written nothing, when the contract refuses the placement.
@@ -43,7 +44,11 @@ def place_agency(name: str, parent: str | None = None) -> tuple[Agency, list[str
         if parent_name == name:
             raise PlacementError(f"机关“{name}”不能作为自己的上级机关")
         parent_agency = Agency.objects.select_for_update().filter(name=parent_name).first()
-    agency = Agency.objects.select_for_update().filter(name=name).first()
+    agency, _former = Agency.objects.named(name)
+    if agency is not None:
+        # A former name (曾用名) finds the agency that now has it: the caller says so.
+        agency = Agency.objects.select_for_update().get(pk=agency.pk)
+        name = agency.name
     if agency is not None and parent is not None:
         if agency.parent_id is not None and (parent_agency is None or agency.parent_id != parent_agency.pk):
             current = Agency.objects.get(pk=agency.parent_id).name

@@ -202,7 +202,7 @@ def check_gate(report: Report, doc: dict | None = None) -> Gate:
     stored report) and collect the explanations of its warnings."""
     if doc is None:
         doc = report_to_document(load_report(report.pk))
-    findings = check_document(doc, previous_document(report.agency.name, report.year))
+    findings = check_document(doc, previous_document(report.agency_id, report.year))
     explanations = dict(WarningExplanation.objects.filter(report=report).values_list("finding_key", "text"))
     return Gate(
         errors=[f for f in findings if f.severity == ERROR],

@@ -74,6 +74,8 @@ def test_admin_refuses_a_loop_with_a_clear_message(client, chain):
             "parent": office.pk,
             "children-TOTAL_FORMS": "0",
             "children-INITIAL_FORMS": "0",
+            "former_names-TOTAL_FORMS": "0",
+            "former_names-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200

@@ -31,7 +31,7 @@ def export_xlsx(report: Report) -> bytes:
     from .xlsx import workbook_bytes
 
     doc = current_document(report)
-    return workbook_bytes(doc, findings=rules.check_document(doc, previous_document(report.agency.name, report.year)))
+    return workbook_bytes(doc, findings=rules.check_document(doc, previous_document(report.agency_id, report.year)))
 
 
 def export_docx(report: Report) -> bytes:

@@ -16,8 +16,10 @@ so the reader knows exactly which cell should hold which label or value.
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from .. import layout, rules
 from .. import template_spec as spec
@@ -401,11 +404,34 @@ def cell_refs(doc: dict) -> dict[str, str]:
     }
 
 
-def workbook_bytes(doc: dict, *, findings: list[rules.Finding] | None = None) -> bytes:
+class _DatedZip(zipfile.ZipFile):
+    """A zip whose every member carries one date: openpyxl dates each with the time of saving."""
+
+    date_time: tuple[int, int, int, int, int, int]
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.date_time)
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname.external_attr = 0o600 << 16  # as ZipFile.writestr gives a name
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl writes each sheet to a temporary file first, and a file's date is its mtime.
+        with open(filename, "rb") as sheet:
+            self.writestr(arcname or filename, sheet.read(), compress_type, compresslevel)
+
+
+def workbook_bytes(
+    doc: dict, *, findings: list[rules.Finding] | None = None, moment: datetime.datetime | None = None
+) -> bytes:
     """The .xlsx of a valid document (a report or a 汇总 roll-up).
 
     `findings` fills the 「校验结果」 sheet; by default the document's own rule findings (without
-    last year's report, which a document alone does not carry).
+    last year's report, which a document alone does not carry). `moment` dates the workbook
+    (its properties and every zip member) instead of the time of saving, so the same document
+    and moment give the same bytes: the approved PDF, which carries the workbook, re-renders to
+    the same file.
     """
     if findings is None:
         findings = rules.check_document(doc)
@@ -419,7 +445,14 @@ def workbook_bytes(doc: dict, *, findings: list[rules.Finding] | None = None) ->
         wb.properties.title = default_title(doc["agency"], doc["year"])
     wb.properties.creator = "政府信息公开工作年度报告编制工具"
     buffer = io.BytesIO()
-    wb.save(buffer)
+    if moment is None:
+        wb.save(buffer)
+        return buffer.getvalue()
+    utc = moment.astimezone(datetime.UTC).replace(tzinfo=None)
+    wb.properties.created = wb.properties.modified = utc
+    archive = _DatedZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    archive.date_time = (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
+    ExcelWriter(wb, archive).save()  # what Workbook.save does, but keeping the date set above
     return buffer.getvalue()
 
 
