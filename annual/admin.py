@@ -14,7 +14,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
 
-from .models import Agency, Membership, Reminder, Report, ReportSnapshot, ReportState, RoundDeadline, Transition
+from .models import (
+    Agency,
+    AgencyFormerName,
+    Membership,
+    Reminder,
+    Report,
+    ReportSnapshot,
+    ReportState,
+    RoundDeadline,
+    Transition,
+)
 
 admin.site.site_header = "政府信息公开工作年度报告 · 管理"
 admin.site.site_title = "年度报告管理"
@@ -31,6 +41,12 @@ class ChildAgencyInline(admin.TabularInline):
     show_change_link = True
 
 
+class FormerNameInline(admin.TabularInline):
+    model = AgencyFormerName
+    extra = 0
+    fields = ("name", "until_year")
+
+
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
     list_display = (
@@ -43,9 +59,9 @@ class AgencyAdmin(admin.ModelAdmin):
         "single_approver_exempt",
     )
     list_filter = ("kind", ("parent", admin.RelatedOnlyFieldListFilter), "publication_requires_review")
-    search_fields = ("name",)
+    search_fields = ("name", "former_names__name")
     autocomplete_fields = ("parent",)
-    inlines = (ChildAgencyInline,)
+    inlines = (FormerNameInline, ChildAgencyInline)
 
     def get_changeform_initial_data(self, request):
         # A new agency is set up now unless the administrator says otherwise: past years'

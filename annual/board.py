@@ -388,12 +388,12 @@ def load_deadlines(ids: list[int], year: int, tree: AgencyTree) -> dict[int, Rou
 
 def agency_due(agency_id: int, year: int, tree: AgencyTree | None = None) -> datetime.date:
     """The date `agency_id`'s report of `year` is due (two queries at most)."""
-    tree = tree or AgencyTree.load()
+    tree = tree or Agency.objects.tree()
     return report_due(agency_id, year, tree, load_deadlines([agency_id], year, tree))
 
 
 def build_board(agency: Agency, year: int, *, today: datetime.date, tree: AgencyTree | None = None) -> Board:
-    tree = tree or AgencyTree.load()
+    tree = tree or Agency.objects.tree()
     walk = tree.walk(agency.pk)
     ids = [pk for pk, _ in walk]
     reports = _reports(ids, year)

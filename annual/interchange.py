@@ -222,15 +222,18 @@ def previous_report(report: Report) -> Report | None:
     return Report.objects.select_related("agency").filter(agency_id=report.agency_id, year=report.year - 1).first()
 
 
-def previous_document(agency_name: str, year: int) -> dict | None:
-    """Last year's report document of the agency named `agency_name`, if the database has it.
+def previous_document(agency_id: int, year: int) -> dict | None:
+    """Last year's report document of the agency `agency_id`, if the database has it.
+
+    The same agency by its key, never by name: agencies are renamed (曾用名), and a report
+    keeps the name it was published under.
 
     The approved figures when it was ever approved (its latest frozen snapshot, even if it has
     been reopened since); otherwise its current values. Either way `doc[BASIS]` names what they
     are, e.g. "已审核通过的定稿" or "尚未审核通过，状态为“草稿”".
     """
     previous = (
-        Report.objects.filter(agency__name=agency_name, year=year - 1)
+        Report.objects.filter(agency_id=agency_id, year=year - 1)
         .prefetch_related("proactive_items", "application_rows", "review_groups")
         .first()
     )

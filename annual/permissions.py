@@ -19,7 +19,6 @@ from django.http import Http404
 
 from .audit import audit_trail, last_return
 from .models import Agency, Membership, Report, ReportState, Role
-from .rollup import agency_tree
 from .tree import AgencyTree
 
 
@@ -46,7 +45,7 @@ def visible_agency_ids(user) -> set[int] | None:
         return set()
     ids = {m.agency_id}
     if m.role == Role.APPROVER:
-        ids |= set(AgencyTree.load().descendant_ids(m.agency_id))
+        ids |= set(Agency.objects.tree().descendant_ids(m.agency_id))
     return ids
 
 
@@ -124,14 +123,14 @@ def is_county_reviewer(user, report: Report, tree: AgencyTree | None = None) -> 
     m = membership(user)
     if m is None or m.role != Role.APPROVER or m.agency_id == report.agency_id:
         return False
-    tree = tree or AgencyTree.load()
+    tree = tree or Agency.objects.tree()
     return m.agency_id in tree.ancestor_ids(report.agency_id)
 
 
 def can_view_board(user, agency: Agency, tree: AgencyTree | None = None) -> bool:
     """The round board of `agency`: administrators, and approvers of it or of an agency above it,
     when it has subordinates (an agency without any has no round to run)."""
-    tree = tree or AgencyTree.load()
+    tree = tree or Agency.objects.tree()
     if not tree.has_children(agency.pk):
         return False
     if is_admin(user):
@@ -154,7 +153,7 @@ def board_agency(user, tree: AgencyTree | None = None) -> Agency | None:
     """The agency whose board `user` sees first: their own when it has subordinates; for an
     administrator whose own agency has none, the first top-level agency that has some."""
     m = membership(user)
-    tree = tree or AgencyTree.load()
+    tree = tree or Agency.objects.tree()
     if m is not None and m.role in (Role.APPROVER, Role.ADMIN) and tree.has_children(m.agency_id):
         return m.agency
     if is_admin(user):
@@ -194,7 +193,7 @@ def can_view_rollup(user, agency: Agency) -> bool:
     if m is None or m.role != Role.APPROVER or not has_subordinates(m.agency_id):
         return False
     # One query, and safe even if a parent link loops.
-    return agency.pk in {node.id for node in agency_tree(m.agency)}
+    return agency.pk in {pk for pk, _ in Agency.objects.tree().walk(m.agency_id)}
 
 
 def can_generate_from_rollup(user, agency: Agency) -> bool:

@@ -28,22 +28,11 @@ def clean_name(raw: str, what: str = "--agency") -> str:
         raise PlacementError(f"{what}：{exc.message}") from None
 
 
-def _ancestor_ids(agency_id: int) -> list[int]:
-    """The chain of parents above `agency_id`, stopping at a repeat (one query)."""
-    parents = dict(Agency.objects.values_list("id", "parent_id"))
-    chain, seen = [], {agency_id}
-    current = parents.get(agency_id)
-    while current is not None and current not in seen:
-        chain.append(current)
-        seen.add(current)
-        current = parents.get(current)
-    return chain
-
-
 @transaction.atomic
 def place_agency(name: str, parent: str | None = None, kind: str = AgencyKind.DEPARTMENT) -> tuple[Agency, list[str]]:
     """The agency called `name` (trimmed), created or found, under `parent` when one is given.
     `kind` (an AgencyKind) applies when the agency is created here; an existing one keeps its own.
+    An agency that was called `name` before a rename (`Agency.objects.named`) is found too.
 
     Returns the agency and what was done (Chinese lines, e.g. 已新建机关：…). Raises
     PlacementError, having written nothing, when the contract refuses the placement.
@@ -56,12 +45,16 @@ def place_agency(name: str, parent: str | None = None, kind: str = AgencyKind.DE
         if parent_name == name:
             raise PlacementError(f"机关“{name}”不能作为自己的上级机关")
         parent_agency = Agency.objects.select_for_update().filter(name=parent_name).first()
-    agency = Agency.objects.select_for_update().filter(name=name).first()
+    agency, _former = Agency.objects.named(name)
+    if agency is not None:
+        # A former name (曾用名) finds the agency that now has it: the caller says so.
+        agency = Agency.objects.select_for_update().get(pk=agency.pk)
+        name = agency.name
     if agency is not None and parent is not None:
         if agency.parent_id is not None and (parent_agency is None or agency.parent_id != parent_agency.pk):
             current = Agency.objects.get(pk=agency.parent_id).name
             raise PlacementError(f"机关“{name}”已隶属于“{current}”，不能再放到“{parent_name}”之下")
-        if parent_agency is not None and agency.pk in _ancestor_ids(parent_agency.pk):
+        if parent_agency is not None and agency.pk in Agency.objects.tree().ancestor_ids(parent_agency.pk):
             raise PlacementError(f"“{parent_name}”是“{name}”的下级机关，把它作为上级会使“{name}”成为自己的上级")
     if parent is not None and parent_agency is None:
         parent_agency = Agency.objects.create(name=parent_name)

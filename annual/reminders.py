@@ -20,7 +20,6 @@ from django.utils import timezone
 from . import jobs
 from .board import NOT_SUBMITTED, load_deadlines, report_due
 from .models import Agency, Job, JobKind, Reminder, Report, ReportState, Role
-from .tree import AgencyTree
 
 # Reminders per agency per day, insisted ones included: "again today" is for a mail that went
 # astray, not a way to send the same mail thirty times.
@@ -77,7 +76,7 @@ def send_reminders(
     """
     today = today or timezone.localdate()
     outcome = ReminderOutcome()
-    tree = AgencyTree.load()
+    tree = Agency.objects.tree()
     allowed = set(tree.descendant_ids(root.pk))
     wanted = [pk for pk in dict.fromkeys(agency_ids)]
     outcome.own = [root.name] if root.pk in wanted else []

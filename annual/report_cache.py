@@ -90,7 +90,7 @@ def page_reports() -> QuerySet[Report]:
     """Reports with what a report page would otherwise ask in queries of its own: the agency,
     the stamp of last year's report (for `previous_document`) and whether any review comment
     is open (the comments box asks for them only then)."""
-    last = Report.objects.filter(agency__name=OuterRef("agency__name"), year=OuterRef("year") - 1)
+    last = Report.objects.filter(agency_id=OuterRef("agency_id"), year=OuterRef("year") - 1)
     return Report.objects.select_related("agency").annotate(
         previous_stamp=Subquery(last.annotate(stamp=_database_stamp()).values("stamp")[:1]),
         has_open_comments=Exists(ReviewComment.objects.filter(report=OuterRef("pk"), resolved_at__isnull=True)),
@@ -102,7 +102,7 @@ def _previous_stamp(report: Report) -> str | None:
         found = report.previous_stamp
     else:
         found = (
-            Report.objects.filter(agency__name=report.agency.name, year=report.year - 1)
+            Report.objects.filter(agency_id=report.agency_id, year=report.year - 1)
             .annotate(stamp=_database_stamp())
             .values_list("stamp", flat=True)
             .first()
@@ -118,7 +118,7 @@ def previous_document(report: Report) -> dict | None:
     if last is None:
         return None
     return cache.get_or_set(
-        f"previous:{RELEASE}:{last}", lambda: interchange.previous_document(report.agency.name, report.year), TIMEOUT
+        f"previous:{RELEASE}:{last}", lambda: interchange.previous_document(report.agency_id, report.year), TIMEOUT
     )
 
 

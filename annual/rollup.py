@@ -27,8 +27,9 @@ from . import rules
 from . import template_spec as spec
 from .document import blank_document
 from .formatting import default_title, format_count
-from .models import Agency, ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
-from .money import from_stored
+from .interchange import documents_of
+from .models import Agency, Report, ReportState
+from .tree import AgencyTree
 
 INCLUDED_STATES = frozenset({ReportState.APPROVED, ReportState.PUBLISHED})
 TABLE_KEYS = ("proactive", "applications", "review_litigation")
@@ -129,79 +130,31 @@ class Rollup:
 # --- The agency tree -------------------------------------------------------------------------
 
 
-def _subtree(root_id: int) -> list[Node]:
-    """The agency `root_id` and all its descendants in tree order (one query).
-
-    Private on purpose: the agency tree will get its own fast query; this is the one place to
-    swap. A loop in the parent links (which the admin should refuse anyway) cannot hang it: each
-    agency is visited once.
-    """
-    rows = list(Agency.objects.order_by("name").values_list("id", "parent_id", "name"))
-    children: dict[int | None, list[tuple[int, str]]] = {}
-    names = {}
-    for pk, parent_id, name in rows:
-        children.setdefault(parent_id, []).append((pk, name))
-        names[pk] = name
-    if root_id not in names:
+def nodes(tree: AgencyTree, root_id: int) -> list[Node]:
+    """The agency `root_id` and all its descendants in tree order; [] when there is no such agency."""
+    if root_id not in tree.names:
         return []
-    result: list[Node] = []
-    seen: set[int] = set()
-    stack = [(root_id, 0)]
-    while stack:
-        pk, depth = stack.pop()
-        if pk in seen:
-            continue
-        seen.add(pk)
-        result.append(Node(pk, names[pk], depth))
-        stack.extend((child, depth + 1) for child, _ in reversed(children.get(pk, [])))
-    return result
+    return [Node(pk, tree.name(pk), depth) for pk, depth in tree.walk(root_id)]
 
 
 # --- Loading the reports ------------------------------------------------------------------------
 
 
 def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[int, int], Entry]:
-    """The table documents of every report of `agency_ids` in `years`, keyed (agency id, year).
+    """The documents of every report of `agency_ids` in `years`, keyed (agency id, year).
 
-    Four queries whatever the number of reports; rows are read as values, not model instances.
+    Four queries whatever the number of reports: the reports, then each table's rows for all of
+    them at once (`interchange.documents_of`, the loader the board uses too).
     """
-    reports = list(
-        Report.objects.filter(agency_id__in=list(agency_ids), year__in=list(years)).values_list(
-            "id", "agency_id", "year", "template", "state", "revision"
+    reports = list(Report.objects.filter(agency_id__in=list(agency_ids), year__in=list(years)))
+    documents = documents_of(reports)
+    entries = {}
+    for r in reports:
+        doc = documents[r.pk]
+        entries[(r.agency_id, r.year)] = Entry(
+            r.pk, r.agency_id, r.year, r.template, r.state, r.revision, doc, blocking_error_count(doc)
         )
-    )
-    by_id: dict[int, Entry] = {}
-    for pk, agency_id, year, template, state, revision in reports:
-        doc = blank_document(agency="-", year=year, version=template)
-        by_id[pk] = Entry(pk, agency_id, year, template, state, revision, doc)
-    ids = list(by_id)
-    if ids:
-        # The one money column keeps the decimals the office wrote (amount_places).
-        p_fields = [f for f in spec.PROACTIVE_FIELD_KEYS if f != "amount_wan_yuan"]
-        index = {f: i for i, f in enumerate(p_fields)}
-        for report_id, key, amount, places, *values in ProactiveItem.objects.filter(report_id__in=ids).values_list(
-            "report_id", "key", "amount_wan_yuan", "amount_places", *p_fields
-        ):
-            item = by_id[report_id].document["proactive"].get(key)
-            if item is None:
-                continue
-            for f in item:
-                item[f] = from_stored(amount, places) if f == "amount_wan_yuan" else values[index[f]]
-        columns = [c.key for c in spec.APPLICATION_COLUMNS]
-        for report_id, key, *values in ApplicationRow.objects.filter(report_id__in=ids).values_list(
-            "report_id", "key", *columns
-        ):
-            apps = by_id[report_id].document["applications"]
-            if key in apps:
-                apps[key] = dict(zip(columns, values, strict=True))
-        fields = [f.key for f in spec.REVIEW_FIELDS]
-        for report_id, key, *values in ReviewLitigationGroup.objects.filter(report_id__in=ids).values_list(
-            "report_id", "key", *fields
-        ):
-            by_id[report_id].document["review_litigation"][key] = dict(zip(fields, values, strict=True))
-    for entry in by_id.values():
-        entry.error_count = blocking_error_count(entry.document)
-    return {(e.agency_id, e.year): e for e in by_id.values()}
+    return entries
 
 
 @cache
@@ -309,7 +262,7 @@ def rollup_from(
 
 
 def agency_tree(agency: Agency) -> list[Node]:
-    return _subtree(agency.pk)
+    return nodes(Agency.objects.tree(), agency.pk)
 
 
 def build_rollup(

@@ -54,7 +54,7 @@ def generate_county_report(agency: Agency, year: int, *, user) -> tuple[Report, 
                 f"本级报告使用 {doc['template']} 年版模板，下级报告使用 {rollup.template} 年版，不能填入。"
             )
     else:
-        doc = new_document(agency, year, previous_document(agency.name, year))
+        doc = new_document(agency, year, previous_document(agency.pk, year))
         if doc["template"] != rollup.template:
             base = blank_document(agency=doc["agency"], year=year, version=rollup.template)
             doc = dict(base, meta=doc["meta"])

@@ -213,7 +213,7 @@ def overview(
     if doc is None:
         doc = report_to_document(report)
     if isinstance(previous, bool):
-        previous = previous_document(report.agency.name, report.year)
+        previous = previous_document(report.agency_id, report.year)
     if findings is None:
         findings = rules.check_document(doc, previous)
     result = ReportOverview(report, doc, previous, findings)
@@ -417,11 +417,13 @@ def new_document(agency: Agency, year: int, previous: dict | None) -> dict:
 
     二、上年结转 (every column) takes last year's 四、结转下年度继续办理; in the 2019 format each
     上一年项目数量 takes last year's 上一年项目数量 + 本年增/减 (the arithmetic
-    `rules.proactive_findings` checks). Stable header facts and the agency label carry over too.
+    `rules.proactive_findings` checks). Stable header facts and the agency label carry over too,
+    except a name the agency has since given up (曾用名): a renamed agency reports under its new name.
     """
-    doc = blank_document(agency=previous["agency"] if previous else agency.name, year=year)
     if previous is None:
-        return doc
+        return blank_document(agency=agency.name, year=year)
+    renamed = agency.former_names.filter(name=previous["agency"]).exists()
+    doc = blank_document(agency=agency.name if renamed else previous["agency"], year=year)
     for col in spec.APPLICATION_COLUMNS:
         doc["applications"]["carried_over"][col.key] = value_at(previous, f"applications.carried_forward.{col.key}")
     if doc["template"] == spec.V2019 and previous["template"] == spec.V2019:
@@ -432,6 +434,8 @@ def new_document(agency: Agency, year: int, previous: dict | None) -> dict:
             if last.get("previous") is not None or last.get("change") is not None:
                 doc["proactive"][item_key]["previous"] = max(0, (last.get("previous") or 0) + (last.get("change") or 0))
     meta = {k: previous["meta"][k] for k in _CARRIED_META if k in previous.get("meta", {})}
+    if renamed and meta.get("signed_by") == previous["agency"]:
+        meta["signed_by"] = agency.name
     if "contact" in previous.get("meta", {}):
         meta["contact"] = dict(previous["meta"]["contact"])
     doc["meta"] = meta
@@ -453,7 +457,7 @@ def create_report(agency: Agency, year: int, user) -> Report:
         raise ValidationError("年度应在 2000 至 2100 之间")
     if Report.objects.filter(agency=agency, year=year).exists():
         raise ReportExists(f"{agency.name} {year} 年度的报告已存在")
-    doc = new_document(agency, year, previous_document(agency.name, year))
+    doc = new_document(agency, year, previous_document(agency.pk, year))
     try:
         with transaction.atomic():
             report = write_document(doc, agency)

@@ -5,7 +5,9 @@ transaction. The final PDF is rendered from exactly those values by a job (kind 
 whose body is `final_pdf` below) and stored, with its SHA-256, through Django's storage API; until then the
 report shows 「定稿生成中」. From then on the download serves the stored bytes, checked against
 that SHA-256, so the stamped paper copy and the portal copy are provably the same file. The
-approve transition calls `freeze_report`; nothing else does.
+approve transition calls `freeze_report`; nothing else does. The snapshot also freezes the
+last-year figures the approval was checked against, so the PDF (whose embedded workbook lists
+the rules' findings, cross-year ones included) renders to the same bytes forever.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def freeze_report(report: Report, *, user, approval=None, document: dict | None 
         report=fresh,
         approval=approval,
         document=document if document is not None else report_to_document(fresh),
+        last_year=previous_document(fresh.agency_id, fresh.year) or {},
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     start_final_pdf(snapshot, user=user, title=fresh.display_title)
@@ -55,10 +58,9 @@ def render_final_pdf(snapshot: ReportSnapshot, *, title: str) -> tuple[bytes, st
     from .pdf.signing import sign_pdf  # noqa: PLC0415
     from .rules import check_document  # noqa: PLC0415
 
-    report = snapshot.report
     document = snapshot.document
-    findings = check_document(document, previous_document(report.agency.name, report.year))
-    workbook = workbook_attachment(workbook_bytes(document, findings=findings))
+    findings = check_document(document, checked_last_year(snapshot))
+    workbook = workbook_attachment(workbook_bytes(document, findings=findings, moment=snapshot.created_at))
     pdf = sign_pdf(render_archival_pdf(document, title=title, extra_files=[workbook], moment=snapshot.created_at))
     return pdf, hashlib.sha256(document_attachment(document).data).hexdigest()
 
@@ -100,6 +102,15 @@ def final_pdf(job: Job) -> None:
                 locked.save(update_fields=["file", "sha256", "size", "document_sha256"])
         snapshot.refresh_from_db()
     job.output.name, job.output_sha256, job.output_size = snapshot.file.name, snapshot.sha256, snapshot.size
+
+
+def checked_last_year(snapshot: ReportSnapshot) -> dict | None:
+    """The last-year document `snapshot` was checked against when it was approved, as frozen
+    with it (None when there was none). Snapshots older than that freeze read last year's
+    report as it is now."""
+    if snapshot.last_year is not None:
+        return snapshot.last_year or None
+    return previous_document(snapshot.report.agency_id, snapshot.report.year)
 
 
 def final_pdf_job(snapshot: ReportSnapshot) -> Job | None:

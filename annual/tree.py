@@ -1,15 +1,38 @@
-"""The agency hierarchy, loaded whole in one query.
+"""The agency hierarchy, built from every (id, parent id, name, kind) row at once, siblings in
+official order.
 
-A county has 30-60 agencies and a city a few hundred, so reading every (id, parent, name) row
-at once is cheaper than one query per level, and it makes every walk safe: walks keep a set of
-visited ids, so even a loop written to the database behind the model's back cannot hang a
-request.
+A county has 30-60 agencies and a city a few hundred, so reading every row at once
+(`Agency.objects.tree()`, one query) is cheaper than one query per level, and it makes every
+walk safe: walks keep a set of visited ids, so even a loop written to the database behind the
+model's back cannot hang a request. Plain data on the ground floor: the model, the roll-up,
+permissions and the board all walk this one structure.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+# Names of townships and street offices: in an official list they follow the departments.
+TOWNSHIP_ENDINGS = ("乡", "镇", "街道", "街道办事处", "乡人民政府", "镇人民政府")
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(name: str) -> tuple[str, ...]:
+    # Tone numbers after each syllable break ties between syllables spelt alike (市/石).
+    return tuple(lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True))
+
+
+def official_order_key(name: str, order: int | None) -> tuple:
+    """Sibling order on the board and in the roll-up: the explicit order number first (agencies
+    without one after those with one), then departments before townships, then the name's
+    pinyin. Code-point order scattered the townships among the departments."""
+    township = name.endswith(TOWNSHIP_ENDINGS)
+    return (order is None, order or 0, township, _pinyin(name), name)
 
 
 @dataclass
@@ -20,18 +43,15 @@ class AgencyTree:
     kinds: dict[int, str] = field(default_factory=dict)  # AgencyKind values: what sets each due date
 
     @classmethod
-    def load(cls) -> AgencyTree:
-        from .agencies import official_order_key
-        from .models import Agency
-
-        rows = list(Agency.objects.values_list("pk", "parent_id", "name", "kind", "order"))
-        rows.sort(key=lambda row: official_order_key(row[2], row[4]))
+    def from_rows(cls, rows: Iterable[tuple[int, int | None, str, str]]) -> AgencyTree:
+        """The tree of (id, parent id, name, kind) rows; siblings keep the rows' order."""
+        rows = list(rows)
         tree = cls(
-            names={row[0]: row[2] for row in rows},
-            parents={row[0]: row[1] for row in rows},
-            kinds={row[0]: row[3] for row in rows},
+            names={pk: name for pk, _, name, _ in rows},
+            parents={pk: parent for pk, parent, _, _ in rows},
+            kinds={pk: kind for pk, _, _, kind in rows},
         )
-        for pk, parent, *_ in rows:  # in official order, so siblings come out that way
+        for pk, parent, _, _ in rows:
             tree.children[parent].append(pk)
         return tree
 

@@ -49,6 +49,7 @@ from .models import (
     Transition,
     WarningExplanation,
 )
+from .models.report import EDITABLE_STATES
 from .rules import ERROR, WARNING, Finding, check_document
 from .transitions import APPROVE, COUNTY_APPROVE, PUBLISH, RETURN, TRANSITIONS, Rule, rule_for
 
@@ -57,10 +58,8 @@ from .transitions import COUNTY_RETURN as COUNTY_RETURN
 from .transitions import REOPEN as REOPEN
 from .transitions import SUBMIT as SUBMIT
 from .transitions import WITHDRAW as WITHDRAW
-from .tree import AgencyTree
 
 S = ReportState
-EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
 # An explanation of one warning is a few sentences; the cap keeps the review page and the audit
 # trail readable (250 000 characters used to be accepted).
 MAX_EXPLANATION_CHARS = 2000
@@ -99,7 +98,7 @@ def county_reviewed(report: Report) -> bool:
 
 def review_required_by(report: Report) -> Agency | None:
     """The agency above `report`'s whose setting makes publication wait for a county review."""
-    ancestors = AgencyTree.load().ancestor_ids(report.agency_id)
+    ancestors = Agency.objects.tree().ancestor_ids(report.agency_id)
     return Agency.objects.filter(pk__in=ancestors, publication_requires_review=True).order_by("pk").first()
 
 
@@ -139,7 +138,7 @@ def check_gate(report: Report, doc: dict | None = None) -> Gate:
     stored report) and collect the explanations of its warnings."""
     if doc is None:
         doc = report_to_document(load_report(report.pk))
-    findings = check_document(doc, previous_document(report.agency.name, report.year))
+    findings = check_document(doc, previous_document(report.agency_id, report.year))
     explanations = dict(WarningExplanation.objects.filter(report=report).values_list("finding_key", "text"))
     return Gate(
         errors=[f for f in findings if f.severity == ERROR],

@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from annual.interchange import write_document
 from annual.models import Agency, Report, Transition
-from annual.tree import AgencyTree
 from tests.personas import make_user
 
 
@@ -41,7 +40,7 @@ def test_an_agency_cannot_become_its_own_ancestor(chain):
 def test_tree_walks_survive_a_loop_written_behind_the_models_back(chain):
     city, county, bureau, office = chain
     Agency.objects.filter(pk=city.pk).update(parent=office)  # what the guard prevents
-    tree = AgencyTree.load()
+    tree = Agency.objects.tree()
     assert sorted(tree.descendant_ids(city.pk)) == sorted([county.pk, bureau.pk, office.pk])
     assert set(tree.ancestor_ids(bureau.pk)) == {county.pk, city.pk, office.pk}
 
@@ -49,11 +48,11 @@ def test_tree_walks_survive_a_loop_written_behind_the_models_back(chain):
 def test_descendants_in_tree_order_with_depth(chain):
     _city, county, bureau, office = chain
     sibling = Agency.objects.create(name="苍南县财政局", parent=county)
-    walk = AgencyTree.load().walk(county.pk)
+    walk = Agency.objects.tree().walk(county.pk)
     assert walk[0] == (county.pk, 0)
     assert set(walk) == {(county.pk, 0), (sibling.pk, 1), (bureau.pk, 1), (office.pk, 2)}
     assert walk.index((office.pk, 2)) == walk.index((bureau.pk, 1)) + 1  # a subtree stays together
-    assert [a.pk for a in county.descendants()] == AgencyTree.load().descendant_ids(county.pk)
+    assert [a.pk for a in county.descendants()] == Agency.objects.tree().descendant_ids(county.pk)
 
 
 def test_names_are_trimmed_and_an_empty_name_refused(db):
@@ -75,6 +74,8 @@ def test_admin_refuses_a_loop_with_a_clear_message(client, chain):
             "parent": office.pk,
             "children-TOTAL_FORMS": "0",
             "children-INITIAL_FORMS": "0",
+            "former_names-TOTAL_FORMS": "0",
+            "former_names-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200
@@ -95,7 +96,7 @@ def test_moving_an_agency_keeps_its_reports_and_history(chain, doc_2021, django_
     report.refresh_from_db()
     assert report.agency_id == bureau.pk and report.history.count() == history
     assert Report.objects.filter(agency=bureau).count() == 1
-    tree = AgencyTree.load()
+    tree = Agency.objects.tree()
     assert bureau.pk in tree.descendant_ids(other.pk) and bureau.pk not in tree.descendant_ids(county.pk)
     assert office.pk in tree.descendant_ids(other.pk)  # the agency's own subordinates move with it
     assert not Transition.objects.exclude(report=report).exists()

@@ -33,7 +33,7 @@ def test_compares_with_last_years_approved_values_not_its_later_draft(personas, 
     row = seed_report.application_rows.get(key="carried_forward")
     row.natural_person = 9
     row.save()
-    previous = previous_document(personas.agency_a.name, 2021)
+    previous = previous_document(personas.agency_a.pk, 2021)
     assert previous["applications"]["carried_forward"]["natural_person"] == 7
     assert not [
         f
@@ -49,7 +49,7 @@ def test_compares_with_last_years_approved_values_not_its_later_draft(personas, 
 
 
 def test_unapproved_last_year_is_named_in_the_warning(personas, seed_report):
-    previous = previous_document(personas.agency_a.name, 2021)
+    previous = previous_document(personas.agency_a.pk, 2021)
     (finding,) = [
         f
         for f in _carry(check_document(_this_year(personas, 12345), previous))

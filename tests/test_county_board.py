@@ -30,7 +30,7 @@ def test_board_has_a_row_per_agency_in_tree_order_including_unstarted(client, do
     response = _board(client, county)
     assert response.status_code == 200
     rows = response.context["rows"]
-    assert [r.agency_id for r in rows] == [pk for pk, _ in AgencyTree.load().walk(county.county.pk)]
+    assert [r.agency_id for r in rows] == [pk for pk, _ in Agency.objects.tree().walk(county.county.pk)]
     assert rows[0].agency_id == county.county.pk and rows[0].state == board.NOT_STARTED
     nested = [r for r in rows if r.depth == 2]
     assert nested and all(r.name.startswith("测试县") for r in nested)
@@ -139,7 +139,7 @@ def test_board_is_404_for_an_agency_without_subordinates_or_outside(client, doc_
     assert client.get(reverse("county-board", args=[county.agencies[0].pk, 2021])).status_code == 404
     assert client.get(reverse("county-home")).status_code == 302
     leaf = Agency.objects.get(pk=county.agencies[1].pk)
-    assert not AgencyTree.load().has_children(leaf.pk)
+    assert not Agency.objects.tree().has_children(leaf.pk)
 
 
 @pytest.mark.django_db

@@ -48,6 +48,8 @@ def test_admin_creates_agency_under_county(client, personas):
             "parent": personas.county.pk,
             "children-TOTAL_FORMS": "0",
             "children-INITIAL_FORMS": "0",
+            "former_names-TOTAL_FORMS": "0",
+            "former_names-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302

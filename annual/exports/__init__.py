@@ -33,7 +33,7 @@ def export_xlsx(report: Report) -> bytes:
     from .xlsx import workbook_bytes
 
     doc = current_document(report)
-    findings = rules.check_document(doc, previous_document(report.agency.name, report.year))
+    findings = rules.check_document(doc, previous_document(report.agency_id, report.year))
     return workbook_bytes(doc, findings=culprit.with_hints(doc, findings))
 
 

@@ -16,8 +16,10 @@ so the reader knows exactly which cell should hold which label or value.
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,12 +30,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from .. import culprit, layout, rules
 from .. import template_spec as spec
 from ..document import blank_document
 from ..formatting import MONEY_UNIT, default_title
 from ..path_labels import describe_path
+from .grid import place
 
 WORKBOOK_LAYOUT = "gov-info-annual-report-xlsx/1"
 FORMAT_SHEET = "_format"
@@ -105,28 +109,13 @@ class SheetPlan:
         return TABLE_FIRST_ROW + self.head_rows
 
 
-def place(rows: list[layout.TableRow], first_row: int) -> list[Placed]:
-    """Lay rows of cells on a grid the way an HTML table does: a cell takes the next column not
-    covered by a rowspan from above."""
-    taken: set[tuple[int, int]] = set()
-    placed = []
-    for offset, table_row in enumerate(rows):
-        r = first_row + offset
-        c = 1
-        for cell in table_row.cells:
-            while (r, c) in taken:
-                c += 1
-            placed.append(Placed(cell, r, c))
-            taken.update((r + dr, c + dc) for dr in range(cell.rowspan) for dc in range(cell.colspan))
-            c += cell.colspan
-    return placed
-
-
 def sheet_plans(doc: dict) -> list[SheetPlan]:
     """Where every label and value cell of the three tables sits in the workbook."""
     plans = []
     for key, table in layout.build_tables(doc).items():
-        placed = place(table.head + table.rows, TABLE_FIRST_ROW)
+        # The one placement (exports.grid), moved from its 0-based grid onto the sheet.
+        grid_rows, _ = place(table)
+        placed = [Placed(p.cell, TABLE_FIRST_ROW + p.row, 1 + p.col) for row in grid_rows for p in row]
         plans.append(
             SheetPlan(
                 key=key,
@@ -417,11 +406,34 @@ def cell_refs(doc: dict) -> dict[str, str]:
     }
 
 
-def workbook_bytes(doc: dict, *, findings: list[rules.Finding] | None = None) -> bytes:
+class _DatedZip(zipfile.ZipFile):
+    """A zip whose every member carries one date: openpyxl dates each with the time of saving."""
+
+    date_time: tuple[int, int, int, int, int, int]
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if isinstance(zinfo_or_arcname, str):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.date_time)
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname.external_attr = 0o600 << 16  # as ZipFile.writestr gives a name
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl writes each sheet to a temporary file first, and a file's date is its mtime.
+        with open(filename, "rb") as sheet:
+            self.writestr(arcname or filename, sheet.read(), compress_type, compresslevel)
+
+
+def workbook_bytes(
+    doc: dict, *, findings: list[rules.Finding] | None = None, moment: datetime.datetime | None = None
+) -> bytes:
     """The .xlsx of a valid document (a report or a 汇总 roll-up).
 
     `findings` fills the 「校验结果」 sheet; by default the document's own rule findings (without
-    last year's report, which a document alone does not carry).
+    last year's report, which a document alone does not carry). `moment` dates the workbook
+    (its properties and every zip member) instead of the time of saving, so the same document
+    and moment give the same bytes: the approved PDF, which carries the workbook, re-renders to
+    the same file.
     """
     if findings is None:
         findings = culprit.with_hints(doc, rules.check_document(doc))
@@ -435,7 +447,14 @@ def workbook_bytes(doc: dict, *, findings: list[rules.Finding] | None = None) ->
         wb.properties.title = default_title(doc["agency"], doc["year"])
     wb.properties.creator = "政府信息公开工作年度报告编制工具"
     buffer = io.BytesIO()
-    wb.save(buffer)
+    if moment is None:
+        wb.save(buffer)
+        return buffer.getvalue()
+    utc = moment.astimezone(datetime.UTC).replace(tzinfo=None)
+    wb.properties.created = wb.properties.modified = utc
+    archive = _DatedZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    archive.date_time = (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second)
+    ExcelWriter(wb, archive).save()  # what Workbook.save does, but keeping the date set above
     return buffer.getvalue()
 
 

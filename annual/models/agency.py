@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+from ..tree import AgencyTree, official_order_key
 
 NAME_MAX_LENGTH = 200
 
@@ -46,6 +49,24 @@ class AgencyKind(models.TextChoices):
 
     DEPARTMENT = "department", "部门/乡镇"
     GOVERNMENT = "government", "人民政府（本级政府）"
+
+
+class AgencyManager(models.Manager["Agency"]):
+    def tree(self) -> AgencyTree:
+        """Every agency as one tree (one query), siblings in official order (`tree.official_order_key`)."""
+        rows = list(self.values_list("pk", "parent_id", "name", "kind", "order"))
+        rows.sort(key=lambda row: official_order_key(row[2], row[4]))
+        return AgencyTree.from_rows((pk, parent, name, kind) for pk, parent, name, kind, _ in rows)
+
+    def named(self, name: str) -> tuple[Agency | None, AgencyFormerName | None]:
+        """The agency called `name` now, or else the one that was called so (with that former
+        name); (None, None) when no agency has or had the name. A current name wins: a name an
+        agency gave up may since have been taken by another."""
+        agency = self.filter(name=name).first()
+        if agency is not None:
+            return agency, None
+        former = AgencyFormerName.objects.select_related("agency").filter(name=name).order_by("-until_year").first()
+        return (former.agency, former) if former is not None else (None, None)
 
 
 class Agency(models.Model):
@@ -95,6 +116,8 @@ class Agency(models.Model):
         help_text="勾选后，下级机关的报告须经本机关审核人“复核通过”才能登记发布",
     )
 
+    objects = AgencyManager()
+
     class Meta:
         verbose_name = "机关"
         verbose_name_plural = "机关"
@@ -116,10 +139,9 @@ class Agency(models.Model):
         """Refuse a parent that is this agency or one of its descendants (ValidationError)."""
         if self.parent_id is None or self.pk is None:
             return
-        from ..tree import AgencyTree  # the tree loads every agency in one query
-
-        if self.parent_id == self.pk or self.parent_id in AgencyTree.load().descendant_ids(self.pk):
-            parent = AgencyTree.load().name(self.parent_id)
+        tree = Agency.objects.tree()
+        if self.parent_id == self.pk or self.parent_id in tree.descendant_ids(self.pk):
+            parent = tree.name(self.parent_id)
             raise ValidationError(
                 {
                     "parent": (
@@ -131,11 +153,47 @@ class Agency(models.Model):
 
     def descendants(self) -> list[Agency]:
         """Every agency below this one (children, their children, …), in tree order."""
-        from ..tree import AgencyTree
-
-        ids = AgencyTree.load().descendant_ids(self.pk)
+        ids = Agency.objects.tree().descendant_ids(self.pk)
         by_id = Agency.objects.in_bulk(ids)
         return [by_id[i] for i in ids if i in by_id]
+
+
+class AgencyFormerName(models.Model):
+    """A name the agency reported under before a rename (曾用名), and the last year it did.
+
+    Reports keep the name they were published under (`Report.agency_label`); this only lets a
+    file or a command that names the agency the old way find it (`AgencyManager.named`), so a
+    renamed agency's reports stay one agency's, year after year.
+    """
+
+    agency = models.ForeignKey(Agency, verbose_name="机关", on_delete=models.CASCADE, related_name="former_names")
+    name = models.CharField("曾用名", max_length=NAME_MAX_LENGTH)
+    until_year = models.PositiveSmallIntegerField(
+        "使用至年度",
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text="以此名称报送的最后一个年度报告的年度（其后的年度报告使用新名称）",
+    )
+
+    class Meta:
+        verbose_name = "曾用名"
+        verbose_name_plural = "曾用名"
+        ordering = ["agency", "-until_year"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="one_former_name_per_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（使用至 {self.until_year} 年）"
+
+    def save(self, *args, **kwargs) -> None:
+        self.name = _model_name(self.name)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.name = _model_name(self.name)
+        if (
+            self.agency_id is not None
+            and self.name == Agency.objects.filter(pk=self.agency_id).values_list("name", flat=True).first()
+        ):
+            raise ValidationError({"name": f"“{self.name}”是该机关的现用名称，不是曾用名"})
 
 
 class Role(models.TextChoices):

@@ -56,6 +56,11 @@ class ReportState(models.TextChoices):
     PUBLISHED = "published", "已发布"
 
 
+# The one editability rule: a report's values change only in these states. The workflow's lock
+# guard refuses a save in any other state by the same set.
+EDITABLE_STATES = frozenset({ReportState.DRAFT, ReportState.RETURNED})
+
+
 def _count(label: str) -> models.PositiveBigIntegerField:
     # Blank (None) and 0 differ on paper: blank prints nothing, 0 prints 0.
     return models.PositiveBigIntegerField(label, null=True, blank=True)
@@ -136,7 +141,7 @@ class Report(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.state in (ReportState.DRAFT, ReportState.RETURNED)
+        return self.state in EDITABLE_STATES
 
 
 class ProactiveItem(models.Model):

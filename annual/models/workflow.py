@@ -95,6 +95,11 @@ class ReportSnapshot(models.Model):
         related_name="snapshot",
     )
     document = models.JSONField("冻结数据")
+    # The last-year document the approval was checked against (`interchange.previous_document`),
+    # frozen with it so that a re-render of the PDF (whose workbook carries the findings) gives
+    # the same bytes whatever happens to last year's report later. {} when there was none; NULL
+    # on snapshots made before it was frozen (those are checked against last year's as it is).
+    last_year = models.JSONField("核对时的上年度数据", null=True, blank=True, editable=False)
     file = models.FileField("PDF 文件", blank=True, max_length=300)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     size = models.BigIntegerField("字节数", default=0)

@@ -46,7 +46,7 @@ def _board_agency(request: HttpRequest, agency_id: int, year: int) -> tuple[Agen
     if not 2000 <= year <= 2100:
         raise Http404("没有这个年度")
     agency = get_object_or_404(Agency, pk=agency_id)
-    tree = AgencyTree.load()
+    tree = Agency.objects.tree()
     if not permissions.can_view_board(request.user, agency, tree):
         raise Http404("没有找到该机关的工作台")
     return agency, tree

@@ -28,10 +28,9 @@ from ..document import blank_document
 from ..forms import NewReportForm, form_class_for
 from ..forms.sections import TEXT_HINT, grid_config
 from ..layout import build_table
-from ..models import Report, ReportState, Transition
+from ..models import Agency, Report, ReportState, Transition
 from ..normalize import format_value
 from ..pdf.context import build_context
-from ..tree import AgencyTree
 
 
 class Utf8JSONEncoder(DjangoJSONEncoder):
@@ -88,7 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
     can_create = member is not None and permissions.can_create_report(user, member.agency)
     default_year = sections.default_new_year(today, {r.year for r in reports})
     year = board.compiling_year(today)
-    tree = AgencyTree.load()
+    tree = Agency.objects.tree()
     due = board.agency_due(member.agency_id, year, tree) if member is not None else None
     board_agency = permissions.board_agency(user, tree)
     return render(

@@ -6,6 +6,7 @@ from django.db import DatabaseError
 from annual import culprit
 from annual.cli import add_signature_flag, load_verified_document_or_exit
 from annual.interchange import previous_document
+from annual.models import Agency
 from annual.rules import RULE_LABELS, SEVERITY_LABELS, WARNING, check_document, errors
 
 
@@ -36,7 +37,9 @@ class Command(BaseCommand):
             previous = last
         else:
             try:
-                previous = previous_document(doc["agency"], doc["year"])
+                # The file names its agency as printed that year: the current name or a former one.
+                agency, _former = Agency.objects.named(doc["agency"])
+                previous = previous_document(agency.pk, doc["year"]) if agency is not None else None
             except DatabaseError:
                 # No database (or not migrated): the cross-year warnings stay silent, as specified.
                 previous = None

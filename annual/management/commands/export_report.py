@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annual.cli import INVALID_DOCUMENT
 from annual.exports import EXPORTERS, ExportRefused, export_json
-from annual.models import Report
+from annual.models import Agency, Report
 
 
 class Command(BaseCommand):
@@ -26,7 +26,9 @@ class Command(BaseCommand):
                     returncode=INVALID_DOCUMENT,
                 )
             exporter = EXPORTERS[extension]
-        report = Report.objects.select_related("agency").filter(agency__name=agency, year=year).first()
+        # The agency by its current name or a former one (曾用名): its report of `year` either way.
+        target, _former = Agency.objects.named(agency.strip())
+        report = Report.objects.select_related("agency").filter(agency=target, year=year).first() if target else None
         if report is None:
             raise CommandError(f"没有找到 {agency} 的 {year} 年度报告", returncode=1)
         try:

@@ -61,6 +61,13 @@ class Command(BaseCommand):
                         returncode=1,
                     )
             report = write_document(doc, target, report=report)
+        if target.name != agency.strip():
+            former = target.former_names.filter(name=agency.strip()).first()
+            if former is not None:
+                self.stderr.write(
+                    f"“{former.name}”是“{target.name}”的曾用名（使用至 {former.until_year} 年），"
+                    f"报告归入现名“{target.name}”"
+                )
         for line in done:
             self.stdout.write(line)
         self.stdout.write(f"已导入：{report.display_title}（{report.get_template_display()}）")
