@@ -1,10 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from annual.cli import INVALID_DOCUMENT, load_document_or_exit
+from annual.cli import INVALID_DOCUMENT, load_document_and_origin_or_exit
 from annual.interchange import write_document
 from annual.models import Report
 from annual.placement import PlacementError, place_agency
+from annual.workbook_import import foreign_workbook
 
 
 class Command(BaseCommand):
@@ -17,15 +18,23 @@ class Command(BaseCommand):
         parser.add_argument("--agency", required=True, help="机关名称（不存在则新建）")
         parser.add_argument("--parent", help="上级机关名称：新建的机关放在它之下（上级机关不存在则新建）")
         parser.add_argument("--replace", action="store_true", help="覆盖该机关该年度已有的报告（仅限草稿或已退回）")
+        parser.add_argument(
+            "--allow-other-agency",
+            action="store_true",
+            help="允许导入从其他机关的报告导出的 .xlsx 工作簿（默认拒绝，以免用别的机关的数字和名称覆盖本机关的报告）",
+        )
 
-    def handle(self, *args, file, agency, parent=None, replace=False, **options):
-        doc = load_document_or_exit(file)
+    def handle(self, *args, file, agency, parent=None, replace=False, allow_other_agency=False, **options):
+        doc, exported_from = load_document_and_origin_or_exit(file)
         with transaction.atomic():
             try:
                 target, done = place_agency(agency, parent)
             except PlacementError as exc:
                 raise CommandError(str(exc), returncode=INVALID_DOCUMENT) from None
             name = target.name
+            foreign = None if allow_other_agency else foreign_workbook(exported_from, target, name)
+            if foreign:  # raised inside the transaction: an agency created above is rolled back
+                raise CommandError(f"{foreign}。确需导入时加 --allow-other-agency", returncode=INVALID_DOCUMENT)
             report = Report.objects.select_for_update().filter(agency=target, year=doc["year"]).first()
             if report is not None:
                 if not replace:
