@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that lockouts see the authenticated user and the request.
     "axes.middleware.AxesMiddleware",
+    # Before any view or process_view (CSRF reads the form) touches a body Django would refuse.
+    "annual.views.errors.reject_undecodable_forms",
 ]
 
 ROOT_URLCONF = "reportsite.urls"

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from ..document import control_character_problem
+
 NAME_MAX_LENGTH = 200
 
 
@@ -19,13 +21,17 @@ class AgencyNameError(ValueError):
 def clean_agency_name(raw: str | None) -> str:
     """The one rule for agency names, wherever one is typed (form, admin, import, command line):
     leading and trailing spaces (full-width ones too) removed; AgencyNameError when nothing is
-    left or the name is longer than the column. A trailing space used to create a second agency
+    left, the name is longer than the column, or it holds a line break or another control
+    character (a name is one line on every page and in every mail header). A trailing space used to create a second agency
     with the same visible name, outside its county."""
     name = (raw or "").strip()
     if not name:
         raise AgencyNameError("机关名称不能为空（去掉首尾空格后为空）")
     if len(name) > NAME_MAX_LENGTH:
         raise AgencyNameError(f"机关名称过长：{len(name)} 字，上限为 {NAME_MAX_LENGTH} 字")
+    problem = control_character_problem(name)
+    if problem:
+        raise AgencyNameError(problem)
     return name
 
 
