@@ -245,7 +245,7 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         doc = report_cache.document(report)
         if form.has_error(NON_FIELD_ERRORS, "incomplete"):
             # Not the page's own post: show the saved values, not the blanks it would have meant.
-            messages.error(request, form.non_field_errors()[0])
+            messages.error(request, str(form.non_field_errors()[0]))
             form = form_class(report=report, doc=doc)
     else:
         report = permissions.get_visible_report(request.user, pk, queryset=report_cache.page_reports())
