@@ -60,7 +60,7 @@ def read_for_report(report: Report, data: bytes) -> dict:
         raise ImportRefused(_document_lines(exc)) from None
     doc = source.document
     problems = []
-    foreign = foreign_workbook(source.exported_from, report.agency, report.agency.name)
+    foreign = foreign_workbook(source.exported_from, report.agency)
     if foreign:
         problems.append(foreign)
     if doc["year"] != report.year:
@@ -81,24 +81,20 @@ def read_for_report(report: Report, data: bytes) -> dict:
     return doc
 
 
-def foreign_workbook(exported_from: str, agency: Agency | None, name: str) -> str | None:
-    """Why a workbook exported from another agency's report may not become `name`'s report, or
-    None. Only year and template were checked once, so another agency's workbook replaced every
-    figure and the printed agency name. `agency` is the target (None: not created yet); its own
-    name and every name its reports print are its own. A blank template (no origin) may be
-    filled in for anyone."""
+def foreign_workbook(exported_from: str, agency: Agency) -> str | None:
+    """Why a workbook exported from another agency's report may not become `agency`'s report,
+    or None. Only year and template were checked once, so another agency's workbook replaced
+    every figure and the printed agency name. The agency's own name and every name its reports
+    print are its own; a blank template (no origin) may be filled in for anyone."""
     exported_from = exported_from.strip()
     if not exported_from:
         return None
-    names = {name.strip()}
-    if agency is not None:
-        names.add(agency.name)
-        names.update(Report.objects.filter(agency=agency).values_list("agency_label", flat=True))
+    names = {agency.name, *Report.objects.filter(agency=agency).values_list("agency_label", flat=True)}
     if exported_from in {n.strip() for n in names}:
         return None
     return (
-        f"工作簿导出自“{exported_from}”的报告，不是“{name}”的报告：导入会用其他机关的数字和名称覆盖本报告，已拒绝。"
-        f"请上传从“{name}”的报告导出的工作簿，或下载空白模板填写"
+        f"工作簿导出自“{exported_from}”的报告，不是“{agency.name}”的报告：导入会用其他机关的数字和名称覆盖本报告，"
+        f"已拒绝。请上传从“{agency.name}”的报告导出的工作簿，或下载空白模板填写"
     )
 
 

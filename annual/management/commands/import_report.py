@@ -32,7 +32,7 @@ class Command(BaseCommand):
             except PlacementError as exc:
                 raise CommandError(str(exc), returncode=INVALID_DOCUMENT) from None
             name = target.name
-            foreign = None if allow_other_agency else foreign_workbook(exported_from, target, name)
+            foreign = None if allow_other_agency else foreign_workbook(exported_from, target)
             if foreign:  # raised inside the transaction: an agency created above is rolled back
                 raise CommandError(f"{foreign}。确需导入时加 --allow-other-agency", returncode=INVALID_DOCUMENT)
             report = Report.objects.select_for_update().filter(agency=target, year=doc["year"]).first()
