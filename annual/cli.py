@@ -3,22 +3,50 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.management.base import CommandError
 
+from . import template_spec as spec
 from .document import DocumentError
-from .imports import read_document
+from .imports import read_document, read_document_and_origin
 
 INVALID_DOCUMENT = 2
 # Reads the data of an approved PDF that this deployment did not sign (README 「定稿 PDF 的电子签名」).
 ACCEPT_UNVERIFIED_FLAG = "--accept-unsigned-or-foreign"
+T = TypeVar("T")
 
 
 def load_document_or_exit(path: str) -> dict:
     """The valid document in the file at `path` (read by its extension: `annual.imports.READERS`);
     otherwise a CommandError (exit 2) naming each bad path or 「sheet」!cell."""
+    return _or_exit(path, lambda p: _template_fits(read_document(p)))
+
+
+def load_document_and_origin_or_exit(path: str) -> tuple[dict, str]:
+    """`load_document_or_exit`, with the agency the file was exported from, if it says
+    (`annual.imports.read_document_and_origin`)."""
+
+    def read(p: str) -> tuple[dict, str]:
+        doc, origin = read_document_and_origin(p)
+        return _template_fits(doc), origin
+
+    return _or_exit(path, read)
+
+
+def _template_fits(doc: dict) -> dict:
+    """A file whose template is not its year's is refused: the format allows both values, but
+    a report has one template by its year (spec.TEMPLATE_RULE)."""
+    problem = spec.template_year_mismatch(doc["year"], doc["template"])
+    if problem:
+        raise DocumentError([("template", problem)])
+    return doc
+
+
+def _or_exit(path: str, read: Callable[[str], T]) -> T:
     try:
-        return read_document(path)
+        return read(path)
     except DocumentError as exc:
         lines = exc.lines()
         shown = lines[:50]
@@ -47,15 +75,21 @@ def load_verified_document_or_exit(path: str, *, accept_unverified: bool, say) -
     output stays a JSON array). PDFs without `report.json` pass to the readers untouched.
     """
     doc = load_document_or_exit(path)
+    verify_signature_or_exit(path, accept_unverified=accept_unverified, say=say)
+    return doc
+
+
+def verify_signature_or_exit(path: str, *, accept_unverified: bool, say) -> None:
+    """The signature check of `load_verified_document_or_exit`, for a file already read."""
     if os.path.splitext(path)[1].lower() != ".pdf":
-        return doc
+        return
     from .pdf.archival import DOCUMENT_NAME, embedded_files
     from .pdf.signing import check_signature
     from .safe_input import MAX_PDF_BYTES, read_file
 
     raw = read_file(path, limit=MAX_PDF_BYTES, what="定稿 PDF")  # read just now by the reader
     if DOCUMENT_NAME not in embedded_files(raw):
-        return doc
+        return
     check = check_signature(raw)
     if check.state == "broken":
         raise CommandError(
@@ -70,4 +104,3 @@ def load_verified_document_or_exit(path: str, *, accept_unverified: bool, say) -
             returncode=INVALID_DOCUMENT,
         )
     say(check.summary if trusted else f"警告：{check.summary}；按 {ACCEPT_UNVERIFIED_FLAG} 读取其内嵌数据。")
-    return doc

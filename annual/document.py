@@ -26,6 +26,24 @@ from .safe_input import MAX_JSON_BYTES, MAX_JSON_DEPTH, InputFileError, json_dep
 # took 25 s (660 pages), too long for a web worker.
 MAX_TEXT_CHARS = 30_000
 MAX_COUNT = 10**12
+# A report's dates (published, signed) fall in the years a report may be about, 2000-2100, or
+# just after: 0001-01-01 is a slip, not a date anyone signed on.
+MIN_DATE = datetime.date(2000, 1, 1)
+MAX_DATE = datetime.date(2101, 12, 31)
+DATE_RANGE_MESSAGE = f"日期应在 {MIN_DATE.isoformat()} 至 {MAX_DATE.isoformat()} 之间"
+
+# Line breaks and other control characters in a name: a name is one line wherever it is printed,
+# and in a mail header a line break ends the header (the reminders to such an agency failed).
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def control_character_problem(name: str) -> str | None:
+    """Why `name` (an agency's name) may not be used as it is, or None."""
+    found = _CONTROL_CHARACTERS.search(name)
+    if found is None:
+        return None
+    what = "换行符" if found.group() in "\r\n\u2028\u2029" else "控制字符"
+    return f"机关名称不能包含{what}（第 {found.start() + 1} 个字符）：名称只能是一行文字"
 
 
 class DocumentError(Exception):
@@ -121,6 +139,8 @@ class _Validator:
         else:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 self.fail(path, f'应为 ISO 日期（如 "2021-01-29"），实际为{_describe(value)}')
+            elif not MIN_DATE <= datetime.date.fromisoformat(value) <= MAX_DATE:
+                self.fail(path, f"{DATE_RANGE_MESSAGE}，实际为 {value}")
 
 
 def _join(path: str, key: str) -> str:
@@ -162,6 +182,8 @@ def validate(doc: Any) -> dict:
         v.fail("agency", f"应为非空的机关名称，实际为{_describe(agency)}")
     elif isinstance(agency, str) and len(agency) > 200:
         v.fail("agency", "机关名称过长（上限 200 字）")
+    elif isinstance(agency, str) and control_character_problem(agency):
+        v.fail("agency", str(control_character_problem(agency)))
     for key in spec.TEXT_FIELDS:
         if key in doc:
             v.text(doc[key], key)

@@ -44,12 +44,21 @@ _REASONS = {
     errno.ENAMETOOLONG: "文件名过长",
     errno.ELOOP: "符号链接循环",
     errno.ENOTDIR: "路径中有一段不是目录",
+    errno.EISDIR: "这是目录，不是文件",
+    errno.ENOSPC: "磁盘空间已满",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.EROFS: "文件系统只读",
+    errno.EPIPE: "输出管道已关闭",
+    errno.EIO: "输入输出错误",
+    errno.EFBIG: "文件过大",
+    errno.EEXIST: "文件已存在",
 }
 
 
-def _reason(exc: OSError) -> str:
+def os_error_reason(exc: OSError) -> str:
+    """The reason for an OSError, in Chinese (the errno's own words only for a rare one)."""
     reason = _REASONS.get(exc.errno) if exc.errno is not None else None
-    return reason or exc.strerror or str(exc)
+    return reason or f"系统错误 {exc.errno}（{exc.strerror or exc}）"
 
 
 def _size(n: int) -> str:
@@ -64,7 +73,7 @@ def read_file(path: str, *, limit: int, what: str) -> bytes:
     try:
         info = os.stat(path)
     except OSError as exc:
-        raise InputFileError(f"无法读取文件 {path}（{what}）：{_reason(exc)}") from None
+        raise InputFileError(f"无法读取文件 {path}（{what}）：{os_error_reason(exc)}") from None
     if stat.S_ISDIR(info.st_mode):
         raise InputFileError(f"无法读取文件 {path}（{what}）：这是目录，不是文件")
     if not stat.S_ISREG(info.st_mode):
@@ -75,7 +84,7 @@ def read_file(path: str, *, limit: int, what: str) -> bytes:
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
-        raise InputFileError(f"无法读取文件 {path}（{what}）：{_reason(exc)}") from None
+        raise InputFileError(f"无法读取文件 {path}（{what}）：{os_error_reason(exc)}") from None
     if len(data) > limit:
         raise InputFileError(f"无法读取文件 {path}（{what}）：文件过大，上限为 {_size(limit)}")
     return data

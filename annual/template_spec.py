@@ -28,6 +28,18 @@ def version_for_year(year: int) -> str:
     return V2019 if year <= 2020 else V2021
 
 
+TEMPLATE_RULE = "2019年版用于 2019–2020 年度的报告，2021年版用于 2021 年度起的报告"
+
+
+def template_year_mismatch(year: int, version: str) -> str | None:
+    """Why `version` is the wrong template for a report on `year`, in Chinese; None if right."""
+    expected = version_for_year(year)
+    if version == expected:
+        return None
+    labels = dict(VERSION_CHOICES)
+    return f"{year} 年度的报告应使用{labels[expected]}，文档使用的是{labels[version]}（{TEMPLATE_RULE}）"
+
+
 # --- Sections of the report, in official order -------------------------------------------
 
 

@@ -1,7 +1,8 @@
 """Importing an edited workbook into a report on the web: stage, preview, apply.
 
 1. `stage_upload` reads and validates the uploaded file (`annual.imports.xlsx.read_workbook`),
-   checks it belongs to this report's year and template, and stores file and document in a
+   checks it belongs to this report (exported from this agency's report, or a blank template)
+   and its year and template, and stores file and document in a
    `WorkbookImport` row. Nothing in the report changes.
 2. `changes` lists what applying would change (label, old → new), against the report as stored.
 3. `apply_import` writes the document through the one writer (`interchange.write_document`) in
@@ -21,9 +22,9 @@ from django.utils import timezone
 from .audit import Change, document_changes
 from .document import DocumentError
 from .exports.xlsx import VERSION_LABELS
-from .imports.xlsx import MAX_WORKBOOK_BYTES, read_workbook, too_large
+from .imports.xlsx import MAX_WORKBOOK_BYTES, read_workbook_source, too_large
 from .interchange import apply_document, load_report, report_to_document, write_document
-from .models import Report, WorkbookImport
+from .models import Agency, Report, WorkbookImport
 
 # A preview nobody confirmed is dropped when the same person uploads again or after a day.
 STALE_AFTER = timedelta(days=1)
@@ -54,10 +55,14 @@ def read_for_report(report: Report, data: bytes) -> dict:
     if len(data) > MAX_WORKBOOK_BYTES:
         raise ImportRefused([too_large(len(data))])
     try:
-        doc = read_workbook(data)
+        source = read_workbook_source(data)
     except DocumentError as exc:
         raise ImportRefused(_document_lines(exc)) from None
+    doc = source.document
     problems = []
+    foreign = foreign_workbook(source.exported_from, report.agency)
+    if foreign:
+        problems.append(foreign)
     if doc["year"] != report.year:
         problems.append(f"工作簿是 {doc['year']} 年度的报告，本报告是 {report.year} 年度：请上传本报告导出的工作簿")
     if doc["template"] != report.template:
@@ -74,6 +79,23 @@ def read_for_report(report: Report, data: bytes) -> dict:
             [f"{_field_label(name)}：{'；'.join(messages)}" for name, messages in exc.message_dict.items()]
         ) from None
     return doc
+
+
+def foreign_workbook(exported_from: str, agency: Agency) -> str | None:
+    """Why a workbook exported from another agency's report may not become `agency`'s report,
+    or None. Only year and template were checked once, so another agency's workbook replaced
+    every figure and the printed agency name. The agency's own name and every name its reports
+    print are its own; a blank template (no origin) may be filled in for anyone."""
+    exported_from = exported_from.strip()
+    if not exported_from:
+        return None
+    names = {agency.name, *Report.objects.filter(agency=agency).values_list("agency_label", flat=True)}
+    if exported_from in {n.strip() for n in names}:
+        return None
+    return (
+        f"工作簿导出自“{exported_from}”的报告，不是“{agency.name}”的报告：导入会用其他机关的数字和名称覆盖本报告，"
+        f"已拒绝。请上传从“{agency.name}”的报告导出的工作簿，或下载空白模板填写"
+    )
 
 
 def stage_upload(report: Report, user, filename: str, data: bytes) -> WorkbookImport:

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from annual.client_ip import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that lockouts see the authenticated user and the request.
     "axes.middleware.AxesMiddleware",
+    # Before any view or process_view (CSRF reads the form) touches a body Django would refuse.
+    "annual.views.errors.reject_undecodable_forms",
 ]
 
 ROOT_URLCONF = "reportsite.urls"
@@ -177,12 +181,11 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "annual/workflow/lockout.html"  # Chinese, in the site's layout
-# How many reverse proxies stand in front of the app, each appending to X-Forwarded-For; the
-# lockout then keys on the address the outermost one saw (annual/client_ip.py). 0: none, the
-# header is ignored (a client could write any address into it).
-TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "0"))
-if TRUSTED_PROXIES < 0:
-    raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES must be 0 or more, got {TRUSTED_PROXIES}")
+# The reverse proxies in front of the app (addresses or networks, comma-separated): only a
+# connection from one of them may say, in X-Forwarded-For, whom it forwards; the lockout then keys
+# on that address (annual/client_ip.py). Empty: none, the header is ignored (a client could write
+# any address into it).
+TRUSTED_PROXIES = parse_trusted_proxies(os.environ.get("DJANGO_TRUSTED_PROXIES", ""))
 AXES_CLIENT_IP_CALLABLE = "annual.client_ip.client_ip"
 
 CSRF_FAILURE_VIEW = "annual.views.errors.csrf_failure"

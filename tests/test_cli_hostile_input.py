@@ -8,13 +8,18 @@ or recurses fails the test instead of hanging it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import tracemalloc
+import zlib
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from annual import safe_input
 from annual.document import DocumentError, parse
@@ -116,3 +121,75 @@ def test_parse_refuses_duplicate_keys_anywhere(seed_doc):
 
 def test_legitimate_file_is_read(tmp_path):
     assert safe_input.read_file(str(SEED), limit=safe_input.MAX_JSON_BYTES, what="报告 JSON 文件") == SEED.read_bytes()
+
+
+def _pdf_with_attachments(files: list[tuple[str, bytes, bool]]) -> bytes:
+    """A PDF whose EmbeddedFiles name tree holds `files` (name, bytes, already deflated?)."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    names = pikepdf.Array()
+    for name, data, deflated in files:
+        stream = pikepdf.Stream(pdf, b"")
+        stream.write(data, filter=pikepdf.Name.FlateDecode if deflated else None)
+        stream.Type = pikepdf.Name.EmbeddedFile
+        names.append(pikepdf.String(name))
+        names.append(
+            pdf.make_indirect(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.Filespec, F=name, UF=name, EF=pikepdf.Dictionary(F=stream, UF=stream)
+                )
+            )
+        )
+    pdf.Root.Names = pikepdf.Dictionary(EmbeddedFiles=pikepdf.Dictionary(Names=names))
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("command", ["check_report", "import_report"])
+def test_pdf_embedded_json_inflating_to_a_gigabyte_exits_2(tmp_path, command):
+    deflate = zlib.compressobj()
+    bomb = b"".join(deflate.compress(b" " * (1 << 20)) for _ in range(1024)) + deflate.flush()
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(_pdf_with_attachments([("report.json", bomb, True)]))
+    tracemalloc.start()
+    try:
+        with pytest.raises(CommandError) as caught:
+            call_command(*COMMANDS[command](str(path), tmp_path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert caught.value.returncode == 2 and "解压后超过" in str(caught.value)
+    assert peak < 64 * 1024 * 1024  # the gigabyte is never inflated
+
+
+@pytest.mark.django_db
+def test_pdf_with_a_thousand_embedded_files_is_refused_for_that(tmp_path):
+    files = [(f"f{i}.txt", b"x", False) for i in range(999)] + [("report.json", SEED.read_bytes(), False)]
+    path = tmp_path / "many.pdf"
+    path.write_bytes(_pdf_with_attachments(files))
+    with pytest.raises(CommandError) as caught:
+        call_command("check_report", str(path))
+    assert caught.value.returncode == 2 and "内嵌的文件超过" in str(caught.value)
+    # An approved PDF's own pair is read as before.
+    two = tmp_path / "two.pdf"
+    two.write_bytes(_pdf_with_attachments([("report.xlsx", b"PK", False), ("report.json", SEED.read_bytes(), False)]))
+    with pytest.raises(SystemExit) as done:  # the seed breaks blocking rules: exit 1, read fine
+        call_command("check_report", str(two))
+    assert done.value.code == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("command", COMMANDS)
+def test_document_year_with_the_other_template_exits_2_naming_the_rule(tmp_path, doc_2021, command):
+    mismatched = dict(doc_2021, year=2020)  # a 2020 report in the 2021 template
+    path = tmp_path / "mismatch.json"
+    path.write_text(json.dumps(mismatched, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        call_command(*COMMANDS[command](str(path), tmp_path))
+    message = str(caught.value)
+    assert caught.value.returncode == 2
+    assert "2020 年度的报告应使用2019年版" in message and "2021年版用于 2021 年度起" in message
+    assert not (tmp_path / "out.pdf").exists()

@@ -55,8 +55,17 @@ def test_unknown_option_is_refused():
 
 def test_server_command_uses_the_chosen_address():
     text = (ROOT / "dev").read_text(encoding="utf-8")
-    # The demo server (cmd_run) listens where --lan says; `./dev serve` is the production stack,
-    # which listens on every interface on purpose (behind the README's reverse proxy).
+    # The demo server (cmd_run) listens where --lan says.
     run = text[text.index("cmd_run() {") : text.index("\n}\n", text.index("cmd_run() {"))]
     assert 'runserver --noreload "$RUN_BIND:$port"' in run
     assert "0.0.0.0" not in run
+
+
+def test_serve_binds_gunicorn_to_localhost_unless_told():
+    # `./dev serve` is the production stack: gunicorn belongs behind the reverse proxy, and a
+    # client reaching it directly could forge X-Forwarded-For.
+    text = (ROOT / "dev").read_text(encoding="utf-8")
+    stack = text[text.index("start_stack() {") : text.index("\n}\n", text.index("start_stack() {"))]
+    assert '--bind "${SERVE_BIND:-127.0.0.1}:$port"' in stack
+    assert "0.0.0.0" not in stack
+    assert "SERVE_BIND" in (ROOT / "README.md").read_text(encoding="utf-8")

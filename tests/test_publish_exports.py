@@ -10,11 +10,14 @@ import copy
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -33,6 +36,8 @@ from annual.layout import build_tables
 from annual.models import Agency, ApplicationRow, Report, ReportState
 from annual.pdf.archival import embedded_files
 from annual.snapshots import freeze_report
+
+ROOT = Path(__file__).resolve().parent.parent
 
 NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -287,6 +292,51 @@ def test_export_report_zip_of_approved_report(tmp_path, approved, doc_2021):
     call_command("export_report", agency=report.agency.name, year=2021, output=str(out), stderr=io.StringIO())
     with zipfile.ZipFile(out) as zf:
         assert zf.read("report.pdf") == bytes(snapshot.pdf)
+
+
+@pytest.mark.pdf
+def test_export_report_zip_of_reopened_report_exits_2_as_the_web_refuses(tmp_path, approved, client):
+    report, _ = approved
+    Report.objects.filter(pk=report.pk).update(state=ReportState.DRAFT)  # reopened: the snapshot is superseded
+    out = tmp_path / "pkg.zip"
+    with pytest.raises(CommandError) as err:
+        call_command("export_report", agency=report.agency.name, year=2021, output=str(out), stderr=io.StringIO())
+    assert err.value.returncode == 2 and "已重新打开" in str(err.value) and "已失效" in str(err.value)
+    assert not out.exists() and not (tmp_path / "pkg.zip.partial").exists()
+
+
+def test_export_report_to_a_full_stdout_exits_1_in_chinese(tmp_path, doc_2021):
+    db = tmp_path / "cli.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PYTHONIOENCODING": "utf-8"}
+    run = [sys.executable, "manage.py"]
+    subprocess.run([*run, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
+    source = tmp_path / "doc.json"
+    source.write_text(json.dumps(doc_2021, ensure_ascii=False), encoding="utf-8")
+    subprocess.run(
+        [*run, "import_report", str(source), "--agency", "某机关"], cwd=ROOT, env=env, check=True, timeout=120
+    )
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [*run, "export_report", "--agency", "某机关", "--year", "2021"],
+            cwd=ROOT,
+            env=env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 1, result.stderr
+    assert "无法写入标准输出：磁盘空间已满" in result.stderr and "Traceback" not in result.stderr
+    unwritable = subprocess.run(
+        [*run, "export_report", "--agency", "某机关", "--year", "2021", "-o", str(tmp_path / "no" / "x.json")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert unwritable.returncode == 1 and "文件不存在" in unwritable.stderr
+    assert "No such file" not in unwritable.stderr
 
 
 def test_a_document_with_tables_only_exports_without_texts_or_charts(doc):

@@ -10,6 +10,7 @@ import copy
 import io
 import json
 import os
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -373,7 +374,7 @@ def test_cli_export_xlsx_import_export_json_is_identical(tmp_path):
     call_command("import_report", str(source), agency="苍南县人民政府办公室")
     xlsx = tmp_path / "report.xlsx"
     call_command("export_report", agency="苍南县人民政府办公室", year=2020, output=str(xlsx))
-    call_command("import_report", str(xlsx), agency="另一机关")
+    call_command("import_report", str(xlsx), agency="另一机关", allow_other_agency=True)
     back = tmp_path / "back.json"
     call_command("export_report", agency="另一机关", year=2020, output=str(back))
     assert load(back) == load(source)
@@ -411,3 +412,135 @@ def test_control_characters_in_a_text_do_not_break_the_export():
     doc = load(EXAMPLES[1])
     doc["problems"] = "第一段\x01\x0b。\n\n第二段\t有制表符。"
     assert read_workbook(workbook_bytes(doc))["problems"] == "第一段。\n\n第二段\t有制表符。"
+
+
+def _sheet_renamed_and_padded(data: bytes, *, name: str, padding: int) -> bytes:
+    """The workbook with its first table sheet stored as `name` (relationships and content types
+    updated, so openpyxl still reads it) and `padding` bytes of XML comment inside it."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    old = "xl/worksheets/sheet2.xml"
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == old:
+                with z.open(name, "w") as part:
+                    part.write(b"<!--")
+                    chunk = b" " * (1024 * 1024)
+                    for _ in range(padding // len(chunk)):
+                        part.write(chunk)
+                    part.write(b"-->" + body)
+                continue
+            body = body.replace(b"/" + old.encode(), b"/" + name.encode())
+            body = body.replace(b"worksheets/sheet2.xml", name.removeprefix("xl/").encode())
+            z.writestr(info.filename, body)
+    return out.getvalue()
+
+
+def test_workbook_xml_cap_counts_parts_whatever_their_name():
+    data = workbook_bytes(load(EXAMPLES[1]))
+    # Named .bin, the sheet is still parsed as XML: the cap must see it.
+    renamed = _sheet_renamed_and_padded(data, name="xl/worksheets/sheet2.bin", padding=0)
+    assert read_workbook(renamed) == read_workbook(data)
+    bomb = _sheet_renamed_and_padded(data, name="xl/worksheets/sheet2.bin", padding=12 * 1024 * 1024)
+    assert len(bomb) < MAX_WORKBOOK_BYTES
+    tracemalloc.start()
+    try:
+        ((where, message),) = problems(bomb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "压缩炸弹" in message and "XML" in message
+    assert peak < 8 * 1024 * 1024  # refused while inflating in chunks, never holding the part
+
+
+def test_workbook_pictures_count_towards_the_whole_not_the_xml():
+    archive = io.BytesIO(workbook_bytes(load(EXAMPLES[1])))
+    with zipfile.ZipFile(archive, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (12 * 1024 * 1024))
+    assert read_workbook(archive.getvalue())["agency"]
+    with zipfile.ZipFile(archive, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/media/image2.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (30 * 1024 * 1024))
+    assert "压缩炸弹" in problems(archive.getvalue())[0][1]
+
+
+def test_workbook_lying_size_header_is_refused():
+    """A part whose declared size understates what it inflates to: read with a running count,
+    it is refused instead of being inflated whole."""
+    archive = io.BytesIO(workbook_bytes(load(EXAMPLES[1])))
+    with zipfile.ZipFile(archive, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/padding.xml", b"<a>" + b" " * (30 * 1024 * 1024) + b"</a>")
+    raw = bytearray(archive.getvalue())
+    real = 30 * 1024 * 1024 + 7
+    # Patch the declared uncompressed size in the local header and the central directory.
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = raw.find(signature)
+        while at != -1:
+            if int.from_bytes(raw[at + offset : at + offset + 4], "little") == real:
+                raw[at + offset : at + offset + 4] = (1000).to_bytes(4, "little")
+            at = raw.find(signature, at + 4)
+    ((where, message),) = problems(bytes(raw))
+    assert "损坏" in message or "压缩炸弹" in message
+
+
+@pytest.mark.django_db
+def test_cli_workbook_bomb_in_a_bin_part_exits_2(tmp_path):
+    bomb = tmp_path / "bomb.xlsx"
+    bomb.write_bytes(
+        _sheet_renamed_and_padded(
+            workbook_bytes(load(EXAMPLES[1])), name="xl/worksheets/sheet2.bin", padding=12 * 1024 * 1024
+        )
+    )
+    with pytest.raises(CommandError) as caught:
+        call_command("import_report", str(bomb), agency="苍南县教育局")
+    assert caught.value.returncode == 2 and "压缩炸弹" in str(caught.value)
+    assert not Report.objects.exists()
+
+
+def _with_content_type(data: bytes, old: bytes, new: bytes, extra: dict[str, bytes] | None = None) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                body = body.replace(old, new)
+            z.writestr(info.filename, body)
+        for name, body in (extra or {}).items():
+            z.writestr(name, body)
+    return out.getvalue()
+
+
+XLSX_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
+def test_workbook_macro_enabled_or_template_is_refused():
+    data = workbook_bytes(load(EXAMPLES[1]))
+    xlsm = _with_content_type(
+        data,
+        XLSX_MAIN,
+        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 512},
+    )
+    assert "启用宏" in problems(xlsm)[0][1]
+    xltx = _with_content_type(
+        data, XLSX_MAIN, b"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml"
+    )
+    assert "模板" in problems(xltx)[0][1]
+
+
+@pytest.mark.django_db
+def test_cli_workbook_of_another_agency_is_refused_unless_allowed(tmp_path):
+    call_command("import_report", str(EXAMPLES[1]), agency="苍南县教育局")
+    xlsx = tmp_path / "education.xlsx"
+    call_command("export_report", agency="苍南县教育局", year=2021, output=str(xlsx))
+    with pytest.raises(CommandError) as caught:
+        call_command("import_report", str(xlsx), agency="苍南县财政局")
+    assert caught.value.returncode == 2
+    assert "苍南县教育局" in str(caught.value) and "苍南县财政局" in str(caught.value)
+    assert "--allow-other-agency" in str(caught.value)
+    assert not Agency.objects.filter(name="苍南县财政局").exists()
+    # Its own agency takes it back (with --replace), and the deliberate option imports it elsewhere.
+    call_command("import_report", str(xlsx), agency="苍南县教育局", replace=True)
+    call_command("import_report", str(xlsx), agency="苍南县财政局", allow_other_agency=True)
+    assert Report.objects.get(agency__name="苍南县财政局").agency_label == "苍南县教育局"

@@ -7,6 +7,7 @@ only if nobody saved since the preview; a refused upload or apply changes nothin
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -158,6 +159,47 @@ def test_workbook_of_another_year_is_refused(client, personas, seed_doc):
     response = upload(client, personas.report_a, workbook_bytes(seed_doc))
     assert response.status_code == 422
     assert "2020 年度" in response.content.decode() and not WorkbookImport.objects.exists()
+
+
+def test_workbook_of_another_agency_is_refused_naming_both(client, personas):
+    other = current_doc(personas.report_a) | {"agency": "别的机关"}
+    client.force_login(personas.preparer_a)
+    response = upload(client, personas.report_a, workbook_bytes(other))
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "别的机关" in page and personas.report_a.agency.name in page and "不是" in page
+    assert not WorkbookImport.objects.exists()
+    assert Report.objects.get(pk=personas.report_a.pk).agency_label == personas.report_a.agency_label
+
+
+def test_workbook_macro_enabled_upload_is_not_stored(client, personas):
+    data = workbook_bytes(current_doc(personas.report_a))
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                body = body.replace(b"spreadsheetml.sheet.main+xml", b"x").replace(
+                    b'ContentType="application/vnd.openxmlformats-officedocument.x"',
+                    b'ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"',
+                )
+            z.writestr(info.filename, body)
+    client.force_login(personas.preparer_a)
+    response = upload(client, personas.report_a, out.getvalue(), name="宏.xlsm")
+    assert response.status_code == 422 and "启用宏" in response.content.decode()
+    assert not WorkbookImport.objects.exists()
+
+
+def test_workbook_bomb_upload_shows_a_message(client, personas):
+    data = workbook_bytes(current_doc(personas.report_a))
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet9.bin", b"<a>" + b" " * (12 * 1024 * 1024) + b"</a>")
+    client.force_login(personas.preparer_a)
+    response = upload(client, personas.report_a, out.getvalue())
+    assert response.status_code == 422 and "压缩炸弹" in response.content.decode()
+    assert not WorkbookImport.objects.exists()
 
 
 def test_discard_drops_the_upload(client, personas):

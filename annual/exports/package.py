@@ -18,6 +18,8 @@ from django.utils import timezone
 from ..document import dumps
 from ..models import Report, ReportSnapshot
 from ..pdf.archival import DOCUMENT_NAME, WORKBOOK_NAME, embedded_files
+from ..snapshots import latest_snapshot
+from ..transitions import FROZEN_STATES
 from .html import page_bytes
 from .text import page_text_bytes
 from .xlsx import workbook_bytes
@@ -80,10 +82,18 @@ def snapshot_package(snapshot: ReportSnapshot, *, title: str) -> bytes:
 
 
 def report_package(report: Report) -> bytes:
-    """The package of `report`'s latest approved snapshot; NotApproved if it was never approved."""
-    snapshot = report.snapshots.first()  # the newest: snapshots are ordered newest first
-    if snapshot is None:
-        raise NotApproved(f"{report.agency.name} 的 {report.year} 年度报告尚未审核通过，没有定稿，不能生成发布包。")
+    """The package of `report`'s latest approved snapshot; NotApproved unless the report is
+    approved or published now. A reopened report's last snapshot is superseded (what it says
+    is being changed): the web and `export_report` both refuse it here."""
+    never = f"{report.agency.name} 的 {report.year} 年度报告尚未审核通过，没有定稿，不能生成发布包。"
+    snapshot = latest_snapshot(report)
+    if report.state not in FROZEN_STATES and snapshot is not None:
+        raise NotApproved(
+            f"{report.agency.name} 的 {report.year} 年度报告已重新打开（当前状态“{report.get_state_display()}”），"
+            "此前的定稿已失效，不能生成发布包；重新审核通过后再导出。"
+        )
+    if report.state not in FROZEN_STATES or snapshot is None:
+        raise NotApproved(never)
     return snapshot_package(snapshot, title=report.display_title)
 
 

@@ -19,7 +19,14 @@ from django.db import models
 
 from .. import rules
 from .. import template_spec as spec
-from ..document import MAX_TEXT_CHARS, blank_document
+from ..document import (
+    DATE_RANGE_MESSAGE,
+    MAX_DATE,
+    MAX_TEXT_CHARS,
+    MIN_DATE,
+    blank_document,
+    control_character_problem,
+)
 from ..layout import Cell, Table, TableRow, build_table, unit_after_value
 from ..models import Report
 from ..normalize import BLANK_TOKENS, PATTERNS, RULE_HINTS, format_value
@@ -31,8 +38,26 @@ class SectionForm(forms.Form):
     """Base of every step's form: initial values from the document, plus the loaded revision."""
 
     key = ""
-    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    report_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+    revision = forms.IntegerField(
+        label="页面版本号",
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={
+            "required": "页面版本号（revision）缺失：页面不完整，请刷新页面后重新保存",
+            "invalid": "页面版本号（revision）应为整数：请刷新页面后重新保存",
+            "min_value": "页面版本号（revision）不能为负数：请刷新页面后重新保存",
+        },
+    )
+    report_revision = forms.IntegerField(
+        label="报告版本号",
+        widget=forms.HiddenInput,
+        min_value=0,
+        required=False,
+        error_messages={
+            "invalid": "报告版本号（report_revision）应为整数：请刷新页面后重新保存",
+            "min_value": "报告版本号（report_revision）不能为负数：请刷新页面后重新保存",
+        },
+    )
 
     def __init__(self, data=None, *, report: Report, doc: dict | None, readonly: bool = False):
         """`doc` gives the saved values shown by an unbound form; a bound form to be saved
@@ -51,6 +76,23 @@ class SectionForm(forms.Form):
     @property
     def value_names(self) -> list[str]:
         return [name for name in self.fields if name not in ("revision", "report_revision")]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_bound and not self.readonly:
+            # The page always submits every input of its section, blank ones as "" (none is
+            # ever disabled). A post without some of them is not the page: saving it would
+            # blank those cells, so nothing is saved.
+            missing = [name for name in self.value_names if name not in self.data]
+            if missing:
+                labels = "、".join(str(self.fields[n].label) for n in missing[:3])
+                more = f"等 {len(missing)} 项" if len(missing) > 3 else ""
+                raise forms.ValidationError(
+                    f"提交的内容不完整：缺少{labels}{more}。为免清空已保存的数据，本次没有保存任何内容，"
+                    "请刷新页面后重新填写保存",
+                    code="incomplete",
+                )
+        return cleaned
 
     def section_values(self) -> dict:
         """The cleaned values, keyed by cell path, for `sections.save_section`."""
@@ -78,6 +120,11 @@ class SectionForm(forms.Form):
 
 
 # --- 基本信息 ----------------------------------------------------------------------------------
+
+
+def _date_in_range(value) -> None:
+    if value is not None and not MIN_DATE <= value <= MAX_DATE:
+        raise forms.ValidationError(f"{DATE_RANGE_MESSAGE}，实际为 {value.isoformat()}")
 
 
 def _max_length(column: str) -> int:
@@ -129,7 +176,11 @@ class BasicForm(SectionForm):
                 fields[f"meta.{key}"] = forms.DateField(
                     label=label,
                     required=False,
-                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                    validators=[_date_in_range],
+                    widget=forms.DateInput(
+                        attrs={"type": "date", "min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()},
+                        format="%Y-%m-%d",
+                    ),
                 )
             else:
                 fields[f"meta.{key}"] = forms.CharField(
@@ -153,6 +204,13 @@ class BasicForm(SectionForm):
             help_text="写明编制依据、统计期限、电子版下载网址和联系方式。",
         )
         return fields
+
+    def clean_agency(self):
+        name = self.cleaned_data["agency"]
+        problem = control_character_problem(name)
+        if problem:
+            raise forms.ValidationError(problem)
+        return name
 
     def clean_intro(self):
         return _newlines(self.cleaned_data["intro"])

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from ..document import DocumentError, load_file
 from ..pdf.archival import read_embedded_document
 from ..safe_input import MAX_PDF_BYTES, InputFileError, read_file
-from .xlsx import read_workbook_file
+from .xlsx import read_workbook_file, read_workbook_file_source
 
 
 def read_pdf_file(path: str) -> dict:
@@ -33,3 +33,12 @@ READERS: dict[str, Callable[[str], dict]] = {
 def read_document(path: str) -> dict:
     """The valid document in the file at `path`, read according to its extension."""
     return READERS.get(os.path.splitext(path)[1].lower(), load_file)(path)
+
+
+def read_document_and_origin(path: str) -> tuple[dict, str]:
+    """`read_document`, with the agency whose report the file was exported from when the file
+    records it (a workbook exported from a report); "" when it does not."""
+    if os.path.splitext(path)[1].lower() == ".xlsx":
+        source = read_workbook_file_source(path)
+        return source.document, source.exported_from
+    return read_document(path), ""

@@ -1,8 +1,9 @@
 """Reading back the workbook `annual.exports.xlsx` writes, after editing in Excel, WPS or Calc.
 
-The reader trusts nothing: the byte size is capped before opening, the zip's declared sizes
-are capped before any XML is parsed (Python's zipfile never inflates a member past its declared
-size, so the declared sizes bound the work), XML is parsed by defusedxml (openpyxl uses it when
+The reader trusts nothing: the byte size is capped before opening; before any XML is parsed,
+the zip's declared sizes are capped and then every part is inflated with a running count, so
+at most 40 MB in all and 10 MB of XML (any part that is not a picture or an embedded binary,
+whatever its name) reach the parser; XML is parsed by defusedxml (openpyxl uses it when
 installed). Then every label of the official tables must be where `sheet_plans` puts it (a
 shifted row or column is refused, not misread), every merge must still be there, and each value
 is read as the web form reads it: numbers typed as text, full-width digits, thousands
@@ -18,12 +19,15 @@ import datetime
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml import constants as xml_types
+from openpyxl.xml.functions import fromstring
 
 from .. import template_spec as spec
 from ..document import DocumentError, blank_document, validate
@@ -310,8 +314,45 @@ def _read_table(reader: WorkbookReader, doc: dict, plan: layout_xlsx.SheetPlan) 
         doc[plan.key][row][col] = parsed
 
 
+# Parts that are not XML, told apart by their first bytes (never by their name, which the file
+# chooses): pictures, and the OLE or zip containers of embedded objects and macros. Every other
+# part may be handed to the XML parser (openpyxl follows the package's relationships, whatever a
+# part is called), so it counts towards MAX_XML_BYTES.
+_BINARY_MAGIC = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF8",
+    b"BM",
+    b"\x01\x00\x00\x00",  # EMF
+    b"\xd7\xcd\xc6\x9a",  # placeable WMF
+    b"II*\x00",  # TIFF
+    b"MM\x00*",
+    b"\xd0\xcf\x11\xe0",  # OLE: vbaProject.bin, embedded objects
+    b"PK\x03\x04",  # an embedded package
+)
+_CHUNK = 64 * 1024
+
+
+def _bomb(total: int, xml: int, members: int) -> DocumentError:
+    return DocumentError(
+        [
+            (
+                "",
+                f"工作簿解压后过大（共 {total / MB:.1f} MB，其中 XML {xml / MB:.1f} MB，{members} 个部件；"
+                f"上限为共 {MAX_UNCOMPRESSED_BYTES // MB} MB、XML {MAX_XML_BYTES // MB} MB）："
+                "疑似压缩炸弹，已拒绝；导出的工作簿解压后不足 1 MB",
+            )
+        ]
+    )
+
+
 def check_container(data: bytes) -> None:
-    """Refuse, before parsing anything, a file that is not a zip or would inflate too far."""
+    """Refuse, before parsing anything, a file that is not a zip or would inflate too far.
+
+    The central directory's declared sizes are checked first (nothing inflated); then every part
+    is inflated in chunks and counted as it comes, so a header that understates a part's size
+    cannot make the parser do more work than the caps allow. Memory stays at one chunk.
+    """
     if len(data) > MAX_WORKBOOK_BYTES:
         raise DocumentError([("", too_large(len(data)))])
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -327,24 +368,67 @@ def check_container(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+            declared = sum(m.file_size for m in members)
+            if len(members) > MAX_MEMBERS or declared > MAX_UNCOMPRESSED_BYTES:
+                raise _bomb(declared, 0, len(members))
+            total = xml = 0
+            for member in members:
+                with archive.open(member) as part:
+                    head = part.read(_CHUNK)
+                    size = len(head)
+                    is_xml = not head.startswith(_BINARY_MAGIC)
+                    while chunk := part.read(_CHUNK):
+                        size += len(chunk)
+                        if total + size > MAX_UNCOMPRESSED_BYTES or (is_xml and xml + size > MAX_XML_BYTES):
+                            raise _bomb(total + size, xml + (size if is_xml else 0), len(members))
+                total += size
+                xml += size if is_xml else 0
+                if total > MAX_UNCOMPRESSED_BYTES or xml > MAX_XML_BYTES:
+                    raise _bomb(total, xml, len(members))
+            if CONTENT_TYPES in archive.namelist():
+                _check_content_types(archive.read(CONTENT_TYPES))
+    except DocumentError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, ValueError, EOFError):
+        # A damaged part, a CRC that does not match (a header that lied about the size), an
+        # unsupported compression or an encrypted part.
         raise DocumentError([("", "文件不是有效的 Excel 工作簿（压缩包已损坏）")]) from None
-    total = sum(m.file_size for m in members)
-    xml = sum(m.file_size for m in members if m.filename.lower().endswith((".xml", ".rels", ".vml")))
-    if len(members) > MAX_MEMBERS or total > MAX_UNCOMPRESSED_BYTES or xml > MAX_XML_BYTES:
-        raise DocumentError(
-            [
-                (
-                    "",
-                    f"工作簿解压后过大（{total / MB:.0f} MB，{len(members)} 个部件）："
-                    "疑似压缩炸弹，已拒绝；导出的工作簿解压后不足 1 MB",
-                )
-            ]
-        )
+
+
+CONTENT_TYPES = "[Content_Types].xml"
+_SAVE_AS_XLSX = "请在 Excel 或 WPS 中“另存为”Excel 工作簿（.xlsx）后再上传"
+
+
+def _check_content_types(raw: bytes) -> None:
+    """Only a plain workbook is kept: openpyxl would read a macro-enabled one (.xlsm) or a
+    template (.xltx) alike, and the upload would be stored with its macros."""
+    try:
+        root = fromstring(raw)  # openpyxl's parser: defusedxml, as for the sheets
+    except Exception:  # defusedxml refuses entities; a broken manifest is a broken workbook
+        raise DocumentError([("", "文件不是有效的 Excel 工作簿（内容类型清单已损坏）")]) from None
+    types = {element.get("ContentType", "") for element in root}
+    if any("macroEnabled" in t or t == xml_types.VBA for t in types):
+        raise DocumentError([("", f"文件是启用宏的工作簿（.xlsm 或 .xltm），出于安全不予接收：{_SAVE_AS_XLSX}")])
+    if xml_types.XLSX not in types:
+        kind = "Excel 模板（.xltx）" if xml_types.XLTX in types else "不是 Excel 工作簿（.xlsx）"
+        raise DocumentError([("", f"文件是{kind}，只接受 .xlsx 工作簿：{_SAVE_AS_XLSX}")])
+
+
+@dataclass(frozen=True)
+class WorkbookSource:
+    document: dict
+    # The agency (as printed in its report) whose report the workbook was exported from, from
+    # the hidden format sheet: the user cannot edit it in Excel. "" for a blank template.
+    exported_from: str
 
 
 def read_workbook(data: bytes) -> dict:
     """The valid document a workbook holds; DocumentError naming 「sheet」!cell otherwise."""
+    return read_workbook_source(data).document
+
+
+def read_workbook_source(data: bytes) -> WorkbookSource:
+    """`read_workbook`, with the agency the workbook was exported from."""
     check_container(data)
     try:
         values = load_workbook(io.BytesIO(data), data_only=True)
@@ -365,8 +449,9 @@ def read_workbook(data: bytes) -> dict:
     if reader.problems:
         raise DocumentError(reader.problems)
     refs = layout_xlsx.cell_refs(doc)
+    exported_from = facts.get("agency")
     try:
-        return validate(doc)
+        return WorkbookSource(validate(doc), exported_from if isinstance(exported_from, str) else "")
     except DocumentError as exc:
         # Name the cell, not the document path, so the user can find it in the workbook.
         raise DocumentError([(refs.get(path, _info_ref(path)), message) for path, message in exc.problems]) from None
@@ -381,11 +466,15 @@ def _info_ref(path: str) -> str:
 
 def read_workbook_file(path: str) -> dict:
     """`read_workbook` of a file, read through `safe_input` (no device, FIFO or oversized file)."""
+    return read_workbook_file_source(path).document
+
+
+def read_workbook_file_source(path: str) -> WorkbookSource:
     try:
         data = read_file(path, limit=MAX_WORKBOOK_BYTES, what="Excel 工作簿")
     except InputFileError as exc:
         raise DocumentError([("", exc.message)]) from None
-    return read_workbook(data)
+    return read_workbook_source(data)
 
 
 def too_large(size: int) -> str:

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from ..document import control_character_problem
 from ..tree import AgencyTree, official_order_key
 
 NAME_MAX_LENGTH = 200
@@ -22,17 +23,17 @@ class AgencyNameError(ValueError):
 def clean_agency_name(raw: str | None) -> str:
     """The one rule for agency names, wherever one is typed (form, admin, import, command line):
     leading and trailing spaces (full-width ones too) removed; AgencyNameError when nothing is
-    left, the name holds a line break or another control character, or it is longer than the
-    column. A trailing space used to create a second agency
+    left, the name is longer than the column, or it holds a line break or another control
+    character (a name is one line on every page and in every mail header). A trailing space used to create a second agency
     with the same visible name, outside its county."""
     name = (raw or "").strip()
     if not name:
         raise AgencyNameError("机关名称不能为空（去掉首尾空格后为空）")
-    if any(ch in name for ch in "\r\n\t\v\f\x00\x85\u2028\u2029"):
-        # A line break in a name ends up in mail subjects and file names, where it breaks them.
-        raise AgencyNameError("机关名称不能包含换行符、制表符等控制字符")
     if len(name) > NAME_MAX_LENGTH:
         raise AgencyNameError(f"机关名称过长：{len(name)} 字，上限为 {NAME_MAX_LENGTH} 字")
+    problem = control_character_problem(name)
+    if problem:
+        raise AgencyNameError(problem)
     return name
 
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import datetime
 import io
+import zlib
 from dataclasses import dataclass
 from functools import cache
 
 from ..document import DocumentError, dumps, parse
+from ..safe_input import MAX_JSON_BYTES
 
 PDF_VARIANT = "pdf/a-3a"
 DOCUMENT_NAME = "report.json"
@@ -217,11 +219,62 @@ def embedded_files(raw: bytes) -> dict[str, bytes]:
         return {}
 
 
+# An approved PDF of this app carries two files; a few more leave room for a PDF tool that adds
+# its own, and anything beyond is not ours: refused before any of them is read.
+MAX_ATTACHMENTS = 8
+
+
+def _attachment_entries(reader) -> dict:
+    """Name -> pypdf's EmbeddedFile, counted as the name tree is walked (nothing inflated)."""
+    entries: dict = {}
+    for entry in reader.attachment_list:
+        entries.setdefault(entry.name, entry)
+        if len(entries) > MAX_ATTACHMENTS:
+            raise DocumentError(
+                [
+                    (
+                        "",
+                        f"此 PDF 内嵌的文件超过 {MAX_ATTACHMENTS} 个：本系统的定稿 PDF 只内嵌 {DOCUMENT_NAME} 和 "
+                        f"{WORKBOOK_NAME}，这不是本系统生成的定稿 PDF",
+                    )
+                ]
+            )
+    return entries
+
+
+def _bounded_content(entry, limit: int) -> bytes:
+    """The attachment's bytes, inflated at most to `limit` + 1: a stream that would inflate
+    further (a few KB of zeros can claim a gigabyte) is refused before it is held in memory."""
+    too_large = DocumentError(
+        [("", f"内嵌的 {DOCUMENT_NAME} 解压后超过 {limit // (1024 * 1024)} MB 上限：不是本系统生成的报告数据")]
+    )
+    stream = entry.pdf_object["/EF"].get("/UF", entry.pdf_object["/EF"].get("/F")).get_object()
+    filters = stream.get("/Filter")
+    encoded = getattr(stream, "_data", b"")  # pypdf keeps the stream's bytes as stored here
+    if filters in (None, "/FlateDecode", ["/FlateDecode"]) and not stream.get("/DecodeParms"):
+        if filters is None:
+            data = encoded
+        else:
+            try:
+                data = zlib.decompressobj().decompress(encoded, limit + 1)
+            except zlib.error:
+                raise DocumentError([("", f"内嵌的 {DOCUMENT_NAME} 已损坏，无法解压")]) from None
+        if len(data) > limit:
+            raise too_large
+        return data
+    # Other filters (not what this app writes): pypdf decodes them under its own output limits.
+    data = stream.get_data()
+    if len(data) > limit:
+        raise too_large
+    return data
+
+
 def read_embedded_document(raw: bytes) -> dict:
     """The valid report document embedded in an approved PDF of this app.
 
     Raises DocumentError (in Chinese) when the file is not a readable PDF, carries no
-    `report.json`, or carries one that is not a valid document (its own path messages then say
+    `report.json`, carries more files than an approved PDF does, carries one that would inflate
+    past the JSON cap, or one that is not a valid document (its own path messages then say
     what is wrong, prefixed with the attachment's name).
     """
     from pypdf import PdfReader
@@ -231,18 +284,20 @@ def read_embedded_document(raw: bytes) -> dict:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted:
             raise DocumentError([("", "PDF 已加密，无法读取其中的报告数据")])
-        attachments = reader.attachments
+        entry = _attachment_entries(reader).get(DOCUMENT_NAME)
+        if entry is None:
+            raise DocumentError(
+                [("", f"此 PDF 没有内嵌报告数据（{DOCUMENT_NAME}）：只有本系统生成的定稿 PDF 才带有数据")]
+            )
+        contents = _bounded_content(entry, MAX_JSON_BYTES)
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise DocumentError([("", f"不是可读取的 PDF 文件（{type(exc).__name__}）")]) from None
     except Exception as exc:  # pypdf raises many kinds on damaged files; none may become a traceback
         raise DocumentError([("", f"不是可读取的 PDF 文件（{type(exc).__name__}）")]) from None
-    contents = attachments.get(DOCUMENT_NAME)
-    if not contents:
-        raise DocumentError([("", f"此 PDF 没有内嵌报告数据（{DOCUMENT_NAME}）：只有本系统生成的定稿 PDF 才带有数据")])
     try:
-        return parse(contents[0])
+        return parse(contents)
     except DocumentError as exc:
         raise DocumentError(
             [(f"{DOCUMENT_NAME}:{path}" if path else DOCUMENT_NAME, message) for path, message in exc.problems]

@@ -11,16 +11,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import json_script
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import board, permissions, report_cache, rules, sections
 from .. import template_spec as spec
@@ -194,11 +194,14 @@ def _offer_merged(form, conflict: sections.SectionConflict) -> None:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     current = sections.STEPS_BY_SLUG.get(step)
     if current is None:
         raise Http404("没有这一步")
     if current is sections.REVIEW:
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])  # a read-only page: nothing to save
         return _review(request, permissions.get_visible_report(request.user, pk, queryset=report_cache.page_reports()))
     conflict = None
     status = 200
@@ -208,7 +211,7 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         editable = permissions.can_edit(request.user, report)
         form_class = form_class_for(current.key, report.template)
         if not editable:
-            messages.error(request, f"此报告当前为“{report.get_state_display()}”，不能修改。")
+            messages.error(request, _not_editable_reason(request.user, report))
             return redirect(_step_url(report, current))
         form = form_class(request.POST, report=report, doc=None)
         if form.is_valid():
@@ -242,6 +245,10 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             status = 422
         report = permissions.get_visible_report(request.user, pk, queryset=report_cache.page_reports())
         doc = report_cache.document(report)
+        if form.has_error(NON_FIELD_ERRORS, "incomplete"):
+            # Not the page's own post: show the saved values, not the blanks it would have meant.
+            messages.error(request, str(form.non_field_errors()[0]))
+            form = form_class(report=report, doc=doc)
     else:
         report = permissions.get_visible_report(request.user, pk, queryset=report_cache.page_reports())
         editable = permissions.can_edit(request.user, report)
@@ -253,6 +260,14 @@ def report_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         _step_context(request, report, current, form, doc, editable, conflict),
         status=status,
     )
+
+
+def _not_editable_reason(user, report: Report) -> str:
+    """Why a save was refused: a reader (a county approver, another agency's staff) lacks the
+    permission whatever the state; the report's own people are stopped by its state."""
+    if not permissions.works_on(user, report):
+        return "您没有修改此报告的权限：只有本机关的填报人和审核人可以修改，您只能查看，未保存。"
+    return f"此报告当前为“{report.get_state_display()}”，不能修改，未保存。"
 
 
 def _template(step: sections.Step) -> str:

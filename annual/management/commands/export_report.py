@@ -1,4 +1,6 @@
+import contextlib
 import os
+import sys
 from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandError
@@ -6,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from annual.cli import INVALID_DOCUMENT
 from annual.exports import EXPORTERS, ExportRefused, export_json
 from annual.models import Agency, Report
+from annual.safe_input import os_error_reason
 
 
 class Command(BaseCommand):
@@ -36,7 +39,7 @@ class Command(BaseCommand):
         except ExportRefused as exc:
             raise CommandError(str(exc), returncode=INVALID_DOCUMENT) from None
         if not output:
-            self.stdout.write(data.decode("utf-8"), ending="")
+            _write_stdout(self.stdout, data)
             return
         # Write beside the target and rename, so a failed export never leaves half a file.
         partial = f"{output}.partial"
@@ -45,5 +48,22 @@ class Command(BaseCommand):
                 fh.write(data)
             os.replace(partial, output)
         except OSError as exc:
-            raise CommandError(f"无法写入 {output}：{exc.strerror}", returncode=1) from None
+            with contextlib.suppress(OSError):
+                os.remove(partial)
+            raise CommandError(f"无法写入 {output}：{os_error_reason(exc)}", returncode=1) from None
         self.stderr.write(f"已导出到 {output}")
+
+
+def _write_stdout(stdout, data: bytes) -> None:
+    """The document to standard output, flushed here so that a full disk or a closed pipe is a
+    message and exit 1, not a traceback (or an error at interpreter exit)."""
+    try:
+        stdout.write(data.decode("utf-8"), ending="")
+        stdout.flush()
+    except OSError as exc:
+        if stdout._out is sys.stdout:
+            # What is still buffered cannot be written either; drop it so the exit does not retry.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        raise CommandError(f"无法写入标准输出：{os_error_reason(exc)}", returncode=1) from None

@@ -1,10 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from annual.cli import INVALID_DOCUMENT, add_signature_flag, load_verified_document_or_exit
+from annual.cli import INVALID_DOCUMENT, add_signature_flag, load_document_and_origin_or_exit, verify_signature_or_exit
 from annual.interchange import write_document
 from annual.models import AgencyKind, Report
 from annual.placement import PlacementError, place_agency
+from annual.workbook_import import foreign_workbook
 
 KINDS = [k.value for k in AgencyKind]
 
@@ -24,6 +25,11 @@ class Command(BaseCommand):
             help="新建机关的类别：government（本级人民政府，报告截止 3 月 31 日）或 department（部门、乡镇，1 月 31 日）；默认 department",
         )
         parser.add_argument("--replace", action="store_true", help="覆盖该机关该年度已有的报告（仅限草稿或已退回）")
+        parser.add_argument(
+            "--allow-other-agency",
+            action="store_true",
+            help="允许导入从其他机关的报告导出的 .xlsx 工作簿（默认拒绝，以免用别的机关的数字和名称覆盖本机关的报告）",
+        )
         add_signature_flag(parser)
 
     def handle(
@@ -35,6 +41,7 @@ class Command(BaseCommand):
         replace=False,
         kind=AgencyKind.DEPARTMENT.value,
         accept_unverified=False,
+        allow_other_agency=False,
         **options,
     ):
         if kind not in KINDS:
@@ -42,13 +49,17 @@ class Command(BaseCommand):
                 f"--kind 的值“{kind}”无效：应为 government（本级人民政府）或 department（部门、乡镇）",
                 returncode=INVALID_DOCUMENT,
             )
-        doc = load_verified_document_or_exit(file, accept_unverified=accept_unverified, say=self.stderr.write)
+        doc, exported_from = load_document_and_origin_or_exit(file)
+        verify_signature_or_exit(file, accept_unverified=accept_unverified, say=self.stderr.write)
         with transaction.atomic():
             try:
                 target, done = place_agency(agency, parent, kind)
             except PlacementError as exc:
                 raise CommandError(str(exc), returncode=INVALID_DOCUMENT) from None
             name = target.name
+            foreign = None if allow_other_agency else foreign_workbook(exported_from, target)
+            if foreign:  # raised inside the transaction: an agency created above is rolled back
+                raise CommandError(f"{foreign}。确需导入时加 --allow-other-agency", returncode=INVALID_DOCUMENT)
             report = Report.objects.select_for_update().filter(agency=target, year=doc["year"]).first()
             if report is not None:
                 if not replace:

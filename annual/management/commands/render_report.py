@@ -8,6 +8,7 @@ from django.utils import timezone
 from annual.cli import INVALID_DOCUMENT, load_document_or_exit
 from annual.formatting import default_title
 from annual.pdf import DraftMark, PdfRenderError, render_html, render_pdf
+from annual.safe_input import os_error_reason
 
 # A bare file has no workflow state: it prints as a draft unless --final says it is the
 # approved text (the app's approved copies come from stored snapshots, not from here).
@@ -71,7 +72,7 @@ class Command(BaseCommand):
         try:
             out.write_bytes(data)
         except OSError as exc:
-            raise CommandError(f"无法写入 {out}：{exc.strerror}") from None
+            raise CommandError(f"无法写入 {out}：{os_error_reason(exc)}") from None
         self.stdout.write(f"已生成 {out}（{len(data)} 字节）")
 
     def _render_many(self, files: list[str], out_dir: Path, title: str | None, final: bool) -> None:
@@ -91,7 +92,7 @@ class Command(BaseCommand):
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise CommandError(f"无法创建输出目录 {out_dir}：{exc.strerror}") from None
+            raise CommandError(f"无法创建输出目录 {out_dir}：{os_error_reason(exc)}") from None
         invalid, failed = [], []
         for name, file in targets.items():
             try:
@@ -105,7 +106,8 @@ class Command(BaseCommand):
                 data = render_pdf(doc, title=title, draft=self._draft(final))
                 _write_atomically(out, data)
             except (PdfRenderError, OSError) as exc:
-                self.stderr.write(f"{file} 生成失败：{getattr(exc, 'strerror', None) or exc}")
+                reason = os_error_reason(exc) if isinstance(exc, OSError) else str(exc)
+                self.stderr.write(f"{file} 生成失败：{reason}")
                 failed.append(file)
                 continue
             self.stdout.write(f"已生成 {out}（{len(data)} 字节）")

@@ -8,6 +8,7 @@ from annual.cli import INVALID_DOCUMENT
 from annual.models import Agency
 from annual.pdf import PdfRenderError
 from annual.rollup import RollupError, build_rollup, render_rollup_pdf
+from annual.safe_input import os_error_reason
 
 NOTHING_TO_SUM = 1
 
@@ -62,5 +63,5 @@ class Command(BaseCommand):
         try:
             out.write_bytes(data)
         except OSError as exc:
-            raise CommandError(f"无法写入 {output}：{exc.strerror}", returncode=INVALID_DOCUMENT) from None
+            raise CommandError(f"无法写入 {output}：{os_error_reason(exc)}", returncode=INVALID_DOCUMENT) from None
         self.stdout.write(f"已生成 {output}（{len(data)} 字节）")
