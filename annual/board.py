@@ -14,8 +14,9 @@ across all of them, never one query per report.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import TypedDict, cast
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -24,6 +25,8 @@ from django.utils import timezone
 from django_stubs_ext import WithAnnotations
 
 from . import sections
+from . import template_spec as spec
+from .comparison import COPIED_THRESHOLD, CopyShare, county_copied
 from .formatting import person_name
 from .interchange import documents_of
 from .models import Agency, AgencyKind, Reminder, Report, ReportState, RoundDeadline, Transition
@@ -63,6 +66,7 @@ COLUMNS = (
     ("review", "复核"),
     ("filled", "已填"),
     ("checks", "检查"),
+    ("copied", "雷同率"),
     ("last_change", "最后修改"),
     ("deadline", "截止"),
     ("portal", "发布"),
@@ -138,6 +142,7 @@ class BoardRow:
     last_change_by: str = ""
     last_reminder: Reminder | None = None
     county_reviewed: bool = False
+    copied: CopyShare | None = None
 
     @property
     def state(self) -> str:
@@ -177,6 +182,19 @@ class BoardRow:
             return ""
         parts = [f"{self.errors} 错误"] * bool(self.errors) + [f"{self.warnings} 提示"] * bool(self.warnings)
         return " ".join(parts) or "通过"
+
+    @property
+    def copied_text(self) -> str:
+        """「62%（一、总体情况）」: the most-copied section's share (内容雷同, annual/comparison.py)."""
+        if self.copied is None or self.report is None:
+            return ""
+        if not self.copied.section:
+            return "0%"
+        return f"{self.copied.share:.0%}（{spec.TEXT_LABELS[self.copied.section]}）"
+
+    @property
+    def copied_flagged(self) -> bool:
+        return self.copied is not None and self.copied.share > COPIED_THRESHOLD
 
     @property
     def portal_text(self) -> str:
@@ -257,6 +275,7 @@ class Board:
         laggards: bool = False,
         review: str = "",
         query: str = "",
+        by_copied: bool = False,
     ) -> list[BoardRow]:
         needle = query.strip().casefold()
         rows = [
@@ -270,6 +289,8 @@ class Board:
         if laggards:
             # Stable: least progress first, then nearest (or most overdue) due date, then tree order.
             rows = sorted(rows, key=lambda r: (not r.behind, r.progress, r.deadline.days_left))
+        elif by_copied:
+            rows = sorted(rows, key=lambda r: -(r.copied.share if r.copied else -1))
         return rows
 
 
@@ -346,6 +367,31 @@ def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetim
     return result
 
 
+def copied_shares(
+    reports: list[Report], previous: dict[int, tuple[int, int, datetime.datetime]]
+) -> dict[int, CopyShare]:
+    """内容雷同 of a board's reports, by report id: each one's most-copied section against the
+    others of the year and its own agency's last year (`comparison.county_copied`). Depends on
+    every one of those reports, so it is cached under all their stamps at once: one change
+    anywhere recomputes it (a fraction of a second for a county of 60)."""
+    if not reports:
+        return {}
+    stamps = sorted(stamp(r.pk, r.revision, r.updated_at) for r in reports)
+    stamps += sorted(stamp(*before) for before in previous.values())
+    key = "board-copied:" + RELEASE + ":" + hashlib.sha256("|".join(stamps).encode()).hexdigest()
+
+    def compute() -> dict[int, CopyShare]:
+        last_ids = {agency_id: before[0] for agency_id, before in previous.items()}
+        full = Report.objects.filter(pk__in=[r.pk for r in reports] + list(last_ids.values()))
+        docs = documents_of(list(full))
+        this_year = {str(r.agency_id): docs[r.pk] for r in reports}
+        last_year = {str(a): docs[pk] for a, pk in last_ids.items() if str(a) in this_year}
+        shares = county_copied(this_year, last_year)
+        return {r.pk: shares[str(r.agency_id)] for r in reports}
+
+    return cast(dict[int, CopyShare], cache.get_or_set(key, compute, SUMMARY_TIMEOUT))
+
+
 def due_dates(
     agency_id: int, year: int, tree: AgencyTree, deadlines: dict[int, RoundDeadline]
 ) -> tuple[datetime.date, datetime.date]:
@@ -404,6 +450,7 @@ def build_board(agency: Agency, year: int, *, today: datetime.date, tree: Agency
         )
     }
     summaries = summarize(list(reports.values()), previous)
+    copied = copied_shares(list(reports.values()), previous)
     deadlines = load_deadlines(ids, year, tree)
     reminders: dict[int, Reminder] = {}
     for reminder in Reminder.objects.filter(agency_id__in=ids, year=year).select_related("sender"):
@@ -438,6 +485,7 @@ def build_board(agency: Agency, year: int, *, today: datetime.date, tree: Agency
             user = users.get(report.last_user_id)
             row.last_change_by = person_name(user) if user else ""
             row.county_reviewed = report.pk in reviewed
+            row.copied = copied.get(report.pk)
         rows.append(row)
     own = deadlines.get(agency.pk)
     subordinates_due, _ = due_dates(agency.pk, year, tree, deadlines)

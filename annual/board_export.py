@@ -12,7 +12,16 @@ from openpyxl.utils import get_column_letter
 
 from .board import COLUMNS, Board, BoardRow
 
-WIDTHS = {"agency": 40, "state": 10, "review": 10, "filled": 8, "checks": 14, "last_change": 22, "deadline": 16}
+WIDTHS = {
+    "agency": 40,
+    "state": 10,
+    "review": 10,
+    "filled": 8,
+    "checks": 14,
+    "copied": 22,
+    "last_change": 22,
+    "deadline": 16,
+}
 
 
 def _values(row: BoardRow) -> dict[str, str]:
@@ -29,6 +38,7 @@ def _values(row: BoardRow) -> dict[str, str]:
         "review": row.review_label,
         "filled": row.filled_text,
         "checks": row.checks_text,
+        "copied": row.copied_text,
         "last_change": change,
         "deadline": deadline,
         "portal": (row.portal_text + " " + row.report.portal_url).strip() if row.portal_text and row.report else "",

@@ -358,3 +358,35 @@ def candidate_pairs(reports: dict[str, dict], *, threshold: float = 0.3, num_per
 
 def _hash(shingle: str) -> int:
     return hash(shingle) & 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class CopyShare:
+    """A report's most-copied section: its share (0–1), the section, and where the text stands."""
+
+    share: float
+    section: str
+    source: str
+
+
+def county_copied(this_year: dict[str, dict], last_year: dict[str, dict]) -> dict[str, CopyShare]:
+    """For each report of a county's year (by key): the section with the largest share of text
+    that also stands in another report of that year, or in the same agency's report of last
+    year (`last_year`, by the same key). Per section the larger of the two shares counts, so a
+    passage found in both is not counted twice."""
+    across = copied_across(this_year)
+    result = {}
+    for key, doc in this_year.items():
+        last = last_year.get(key)
+        pool = shingles("\n".join(last.get(k) or "" for k in NARRATIVE_KEYS)) if last else set()
+        best = CopyShare(0.0, "", "")
+        for section in NARRATIVE_KEYS:
+            other = across[key][section]
+            if other.share > best.share and other.source is not None:
+                best = CopyShare(other.share, section, f"{this_year[other.source]['agency']}{doc['year']}年度报告")
+            if last is not None:
+                own = copied(doc.get(section), [pool]).share
+                if own > best.share:
+                    best = CopyShare(own, section, f"本机关{last['year']}年度报告")
+        result[key] = best
+    return result

@@ -75,8 +75,20 @@ def _row(row: BoardRow, can_run: bool, approval: tuple[str, str]) -> str:
             )
         shown = " ".join(checks) or PASSED
         cells.append(f'<td class="text-nowrap">{shown}</td>')
+        share = row.copied.share if row.copied else 0.0
+        if row.copied_flagged and row.copied:
+            copied = (
+                f'<span class="badge text-bg-warning" title="与{_e(row.copied.source)}相同的文字所占比例">'
+                f"{_e(row.copied_text)}</span>"
+            )
+        else:
+            copied = f'<span class="text-body-secondary">{_e(row.copied_text) or NONE}</span>'
+        cells.append(f'<td class="text-nowrap small" data-copied="{share:.4f}">{copied}</td>')
     else:
-        cells.append(f'<td class="text-center text-nowrap">{NONE}</td><td class="text-nowrap">{NONE}</td>')
+        cells.append(
+            f'<td class="text-center text-nowrap">{NONE}</td><td class="text-nowrap">{NONE}</td>'
+            f'<td class="text-nowrap small">{NONE}</td>'
+        )
     if row.last_change_at:
         when = timezone.localtime(row.last_change_at).strftime("%m-%d %H:%M")
         change = f"{_e(row.last_change_by)} · {when}" if row.last_change_by else when

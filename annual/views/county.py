@@ -83,9 +83,20 @@ def _shown(request: HttpRequest, data: Board) -> dict:
     level = request.GET.get("level", "")
     level_value = int(level) if level.isdigit() and int(level) in data.levels else None
     laggards = request.GET.get("sort") == "laggards"
+    by_copied = request.GET.get("sort") == "copied"
     query = request.GET.get("q", "").strip()[:100]
-    rows = data.filtered(state=state, level=level_value, laggards=laggards, review=review, query=query)
-    return {"state": state, "review": review, "level": level_value, "laggards": laggards, "q": query, "rows": rows}
+    rows = data.filtered(
+        state=state, level=level_value, laggards=laggards, review=review, query=query, by_copied=by_copied
+    )
+    return {
+        "state": state,
+        "review": review,
+        "level": level_value,
+        "laggards": laggards,
+        "by_copied": by_copied,
+        "q": query,
+        "rows": rows,
+    }
 
 
 @login_required
