@@ -399,3 +399,37 @@ def county_copied(this_year: dict[str, dict], last_year: dict[str, dict]) -> dic
                     best = CopyShare(own, section, f"本机关{last['year']}年度报告")
         result[key] = best
     return result
+
+
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
+
+
+def copied_sentences(text: str | None, pool: set[str]) -> list[tuple[str, bool]]:
+    """The text cut into sentences, each marked when at least half of it (boilerplate aside)
+    stands in `pool` (another report's shingles): what a reviewer reads as copied."""
+    return [
+        (m.group(0), copied(m.group(0), [pool]).share >= 0.5)
+        for m in _SENTENCE.finditer(text or "")
+        if m.group(0).strip()
+    ]
+
+
+def flagged_sections(doc: dict, previous: dict | None) -> list[dict]:
+    """The narrative sections of `doc` whose text stands in `previous` above the threshold, with
+    their sentences marked (`copied_sentences`) and the share: for the review page."""
+    if previous is None:
+        return []
+    pool = shingles("\n".join(previous.get(k) or "" for k in NARRATIVE_KEYS))
+    shown = []
+    for key in NARRATIVE_KEYS:
+        share = copied(doc.get(key), [pool]).share
+        if share > COPIED_THRESHOLD:
+            shown.append(
+                {
+                    "key": key,
+                    "label": spec.TEXT_LABELS[key],
+                    "share": share,
+                    "sentences": copied_sentences(doc.get(key), pool),
+                }
+            )
+    return shown

@@ -94,3 +94,16 @@ def test_culprit_not_shown_where_nothing_is_wrong(personas, pair):
     client = client_for(personas.preparer_a)
     for step in ("applications", "review_litigation", "review"):
         assert 'data-testid="culprit-hints"' not in client.get(f"/reports/{this.pk}/{step}/").content.decode()
+
+
+def test_review_page_marks_copied_sentences_of_last_year(personas, pair):
+    last, this = pair
+    from annual.interchange import load_report, report_to_document, write_document
+
+    doc = report_to_document(load_report(this.pk))
+    doc["overview"] = report_to_document(load_report(last.pk))["overview"]  # copied whole
+    write_document(doc, personas.agency_a, report=this)
+    html = client_for(personas.preparer_a).get(f"/reports/{this.pk}/review/").content.decode()
+    assert 'data-testid="review-copied"' in html
+    assert "一、总体情况：" in html and "<mark>" in html
+    assert "内容雷同" in html  # the warning too, asking for an explanation

@@ -22,7 +22,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import json_script
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import board, permissions, report_cache, rules, sections
+from .. import board, comparison, permissions, report_cache, rules, sections
 from .. import template_spec as spec
 from ..document import blank_document
 from ..forms import NewReportForm, form_class_for
@@ -362,6 +362,8 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
             "errors": [f for f in findings if f["finding"].severity == rules.ERROR],
             "warnings": [f for f in findings if f["finding"].severity == rules.WARNING],
             "hints": hint_items(report, doc, ov.findings),
+            "copied_sections": comparison.flagged_sections(doc, ov.previous),
+            "copied_source": f"{ov.previous['year']}年度报告" if ov.previous else "",
             "meta_rows": meta_rows,
             "intro_label": spec.INTRO_LABEL,
             # What prints, built by the print's own function: the page cannot show anything else.
