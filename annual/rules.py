@@ -31,6 +31,8 @@ RULE_LABELS = {
     "proactive_continuity": "主动公开数据衔接",
     "narrative_numbers": "正文数字与表格一致",
     "fee_report": "信息处理费情况",
+    # A published report's reader could not read a cell, row or section (annual/published).
+    "unreadable": "无法读取",
 }
 
 

@@ -1,35 +1,79 @@
 """Reading a report document from a file, by its extension.
 
-`READERS` maps an extension to a function path -> valid document (DocumentError otherwise);
-anything not listed is read as the JSON interchange document. Add a format with one line.
+`SOURCES` maps an extension to a function path -> `Source` (DocumentError otherwise); anything
+not listed is read as the JSON interchange document. Add a format with one line.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..document import DocumentError, load_file
-from ..pdf.archival import read_embedded_document
+from ..pdf.archival import carries_document, read_embedded_document
+from ..published import NotReadable, Reading, read_published_html, read_published_pdf
+from ..published.html import MAX_HTML_BYTES
+from ..rules import Finding
 from ..safe_input import MAX_PDF_BYTES, InputFileError, read_file
 from .xlsx import read_workbook_file
 
 
-def read_pdf_file(path: str) -> dict:
-    """The document an approved PDF of this app carries as its `report.json`."""
+@dataclass(frozen=True)
+class Source:
+    """A document read from a file, and how: `published` is the reader's account (where each
+    figure was printed, its warnings) when the file was a published report rather than data."""
+
+    document: dict
+    published: Reading | None = None
+    raw: bytes = b""
+
+    @property
+    def findings(self) -> list[Finding]:
+        return list(self.published.warnings) if self.published else []
+
+
+def _raw(path: str, limit: int, what: str) -> bytes:
     try:
-        raw = read_file(path, limit=MAX_PDF_BYTES, what="定稿 PDF")
+        return read_file(path, limit=limit, what=what)
     except InputFileError as exc:
         raise DocumentError([("", exc.message)]) from None
-    return read_embedded_document(raw)
 
 
-READERS: dict[str, Callable[[str], dict]] = {
-    ".xlsx": read_workbook_file,
-    ".pdf": read_pdf_file,
+def _published(read: Callable[[bytes], Reading], raw: bytes) -> Source:
+    try:
+        reading = read(raw)
+    except NotReadable as exc:
+        raise DocumentError([("", str(exc))]) from None
+    return Source(reading.document, reading, raw)
+
+
+def read_pdf_source(path: str) -> Source:
+    """An approved PDF of this app is read from the `report.json` it carries; any other PDF with
+    a text layer as a published report. The file tells which it is, not the user."""
+    raw = _raw(path, MAX_PDF_BYTES, "PDF 文件")
+    if carries_document(raw):
+        return Source(read_embedded_document(raw), None, raw)
+    return _published(read_published_pdf, raw)
+
+
+def read_html_source(path: str) -> Source:
+    return _published(read_published_html, _raw(path, MAX_HTML_BYTES, "网页文件"))
+
+
+SOURCES: dict[str, Callable[[str], Source]] = {
+    ".xlsx": lambda path: Source(read_workbook_file(path)),
+    ".pdf": read_pdf_source,
+    ".html": read_html_source,
+    ".htm": read_html_source,
 }
 
 
-def read_document(path: str) -> dict:
+def read_source(path: str) -> Source:
     """The valid document in the file at `path`, read according to its extension."""
-    return READERS.get(os.path.splitext(path)[1].lower(), load_file)(path)
+    reader = SOURCES.get(os.path.splitext(path)[1].lower())
+    return reader(path) if reader else Source(load_file(path))
+
+
+def read_document(path: str) -> dict:
+    return read_source(path).document

@@ -1,0 +1,100 @@
+"""A published report's PDF (made by WPS, Word, LibreOffice or another system) read through its
+text layer with pdfplumber: the tables as grids, the rest as lines."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from .narrative import Line
+from .tables import Grid, GridCell, Where
+
+# A report is a few pages; a file this long is something else, or a bomb.
+MAX_PAGES = 60
+# Characters on one page of a report: about 800. Far more is not a report page.
+MAX_CHARS_PER_PAGE = 20_000
+
+
+class NotReadable(Exception):
+    """The PDF cannot be read as a published report; the message (Chinese) says why."""
+
+
+def _inside(obj: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
+    cx = (obj["x0"] + obj["x1"]) / 2
+    cy = (obj["top"] + obj["bottom"]) / 2
+    return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+
+def _box(box) -> tuple[float, float, float, float]:
+    x0, top, x1, bottom = box
+    return float(x0), float(top), float(x1), float(bottom)
+
+
+def _outside(boxes: list[tuple[float, float, float, float]]) -> Callable[[dict], bool]:
+    def keep(obj: dict) -> bool:
+        return obj.get("object_type") != "char" or not _inside(obj, boxes)
+
+    return keep
+
+
+def _encrypted(raw: bytes) -> bool:
+    from pypdf import PdfReader
+
+    try:
+        return PdfReader(io.BytesIO(raw)).is_encrypted
+    except Exception:  # not a PDF pypdf can open: pdfplumber's reading says why
+        return False
+
+
+def read_pdf(raw: bytes) -> tuple[list[Grid], list[Line], int]:
+    """(table grids, lines outside the tables, page count) of a PDF's text layer."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    if _encrypted(raw):
+        raise NotReadable("PDF 已加密，无法读取")
+    try:
+        pdf = pdfplumber.open(io.BytesIO(raw))
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise NotReadable("PDF 已加密，无法读取") from None
+    except (PDFSyntaxError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise NotReadable(f"不是可读取的 PDF 文件（{type(exc).__name__}）") from None
+    except Exception as exc:  # pdfminer raises many kinds on damaged files; none may become a traceback
+        raise NotReadable(f"不是可读取的 PDF 文件（{type(exc).__name__}）") from None
+    grids: list[Grid] = []
+    lines: list[Line] = []
+    with pdf:
+        try:
+            pages = pdf.pages
+            if len(pages) > MAX_PAGES:
+                raise NotReadable(f"PDF 有 {len(pages)} 页，超过 {MAX_PAGES} 页：不像一份年度报告")
+            chars = 0
+            for number, page in enumerate(pages, start=1):
+                if len(page.chars) > MAX_CHARS_PER_PAGE:
+                    raise NotReadable(f"第 {number} 页有 {len(page.chars)} 个字符，不像年度报告的一页")
+                chars += len(page.chars)
+                tables = page.find_tables()
+                boxes = [t.bbox for t in tables]
+                for table in tables:
+                    texts = table.extract()
+                    grid: Grid = []
+                    for row, row_texts in zip(table.rows, texts, strict=False):
+                        grid.append(
+                            [
+                                None if box is None else GridCell(text or "", Where(number, _box(box)))
+                                for box, text in zip(row.cells, row_texts, strict=False)
+                            ]
+                        )
+                    grids.append(grid)
+                outside = page.filter(_outside(boxes))
+                for ln in outside.extract_text_lines(return_chars=True):
+                    size = max((c.get("size", 0) for c in ln["chars"]), default=0)
+                    lines.append(Line(number, ln["x0"], ln["x1"], ln["top"], round(size, 1), ln["text"]))
+            if chars == 0:
+                raise NotReadable("扫描件，没有可读取的文字")
+        except NotReadable:
+            raise
+        except Exception as exc:  # a damaged page: say so, never a traceback
+            raise NotReadable(f"PDF 内容无法解析（{type(exc).__name__}）") from None
+        return grids, lines, len(pages)
