@@ -81,10 +81,14 @@ class Rule:
     gated: bool = False  # the submission gate (no errors, every warning explained) must pass
     notify: str | None = None  # "approvers" or "preparers" of the agency
     county: bool = False  # acted on by an approver of an agency above, not by the own agency
+    # Performed only by the published-report import (annual.published_import), never offered as
+    # a button; the import may run from the command line, where there is no user.
+    imported: bool = False
 
 
 SUBMIT, WITHDRAW, RETURN, APPROVE, PUBLISH, REOPEN = "submit", "withdraw", "return", "approve", "publish", "reopen"
 COUNTY_RETURN, COUNTY_APPROVE = "county_return", "county_approve"
+IMPORT_PUBLISHED = "import_published"
 
 TRANSITIONS: dict[str, Rule] = {
     rule.action: rule
@@ -125,6 +129,16 @@ TRANSITIONS: dict[str, Rule] = {
             county=True,
         ),
         Rule(COUNTY_APPROVE, "复核通过", (S.APPROVED,), S.APPROVED, (Role.APPROVER,), notify="agency", county=True),
+        # A past year's report taken in from its published file: it was reviewed and published
+        # outside the app, so it is recorded as published as printed, errors included (not gated).
+        Rule(
+            IMPORT_PUBLISHED,
+            "导入已发布的报告",
+            (S.DRAFT, S.RETURNED),
+            S.PUBLISHED,
+            (Role.PREPARER, Role.APPROVER),
+            imported=True,
+        ),
     )
 }
 
@@ -144,7 +158,9 @@ def rule_for(transition: Transition) -> Rule | None:
 
 def may_act(user, report: Report, rule: Rule) -> bool:
     """`user` is whom `rule` is for: the own agency in its roles, or for a county rule an
-    approver of an agency above the report's."""
+    approver of an agency above the report's. `user` None is the command line."""
+    if user is None:
+        return rule.imported
     if rule.county:
         return permissions.is_county_reviewer(user, report)
     return permissions.acts_for(user, report, rule.roles)
@@ -152,7 +168,11 @@ def may_act(user, report: Report, rule: Rule) -> bool:
 
 def allowed_actions(user, report: Report) -> list[Rule]:
     """The transitions `user` may attempt on `report` in its current state (gate not evaluated)."""
-    return [rule for rule in TRANSITIONS.values() if report.state in rule.sources and may_act(user, report, rule)]
+    return [
+        rule
+        for rule in TRANSITIONS.values()
+        if not rule.imported and report.state in rule.sources and may_act(user, report, rule)
+    ]
 
 
 def county_reviewed(report: Report) -> bool:

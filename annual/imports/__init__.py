@@ -48,24 +48,34 @@ def _published(read: Callable[[bytes], Reading], raw: bytes) -> Source:
     return Source(reading.document, reading, raw)
 
 
-def read_pdf_source(path: str) -> Source:
+def pdf_source(raw: bytes) -> Source:
     """An approved PDF of this app is read from the `report.json` it carries; any other PDF with
     a text layer as a published report. The file tells which it is, not the user."""
-    raw = _raw(path, MAX_PDF_BYTES, "PDF 文件")
     if carries_document(raw):
         return Source(read_embedded_document(raw), None, raw)
     return _published(read_published_pdf, raw)
 
 
-def read_html_source(path: str) -> Source:
-    return _published(read_published_html, _raw(path, MAX_HTML_BYTES, "网页文件"))
+def html_source(raw: bytes) -> Source:
+    return _published(read_published_html, raw)
+
+
+# The published forms a report comes in, by extension: (reader of the bytes, size limit, what).
+PUBLISHED_FORMS: dict[str, tuple[Callable[[bytes], Source], int, str]] = {
+    ".pdf": (pdf_source, MAX_PDF_BYTES, "PDF 文件"),
+    ".html": (html_source, MAX_HTML_BYTES, "网页文件"),
+    ".htm": (html_source, MAX_HTML_BYTES, "网页文件"),
+}
+
+
+def _published_file(path: str) -> Source:
+    read, limit, what = PUBLISHED_FORMS[os.path.splitext(path)[1].lower()]
+    return read(_raw(path, limit, what))
 
 
 SOURCES: dict[str, Callable[[str], Source]] = {
     ".xlsx": lambda path: Source(read_workbook_file(path)),
-    ".pdf": read_pdf_source,
-    ".html": read_html_source,
-    ".htm": read_html_source,
+    **{ext: _published_file for ext in PUBLISHED_FORMS},
 }
 
 

@@ -1,6 +1,6 @@
 from .agency import Agency, Membership, Role
 from .county import Reminder, RoundDeadline
-from .imports import WorkbookImport
+from .imports import PublishedSource, WorkbookImport
 from .jobs import Job, JobKind, JobStatus
 from .report import ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
 from .rollup import RollupBasis, RollupSource
@@ -22,6 +22,7 @@ __all__ = [
     "Transition",
     "WarningExplanation",
     "WorkbookImport",
+    "PublishedSource",
     "Reminder",
     "RoundDeadline",
     "Job",

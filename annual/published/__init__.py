@@ -68,6 +68,8 @@ def reading_from(grids: list[Grid], lines: list[Line], pages: int, source: str) 
     if narrative.year is None or not narrative.agency:
         if not grids and not any(narrative.texts.values()):
             raise NotReadable("不是政府信息公开工作年度报告：找不到报告标题和统计表")
+        if "政府信息公开" not in (narrative.title or ""):
+            raise NotReadable(f"不是政府信息公开工作年度报告：标题读作「{narrative.title or '（无）'}」")
         raise NotReadable(
             "找不到报告标题中的机关名称和年度（应为「××2023年度政府信息公开工作年度报告」）"
             + (f"：标题读作「{narrative.title}」" if narrative.title else "")

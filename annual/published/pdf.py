@@ -13,6 +13,10 @@ from .tables import Grid, GridCell, Where
 MAX_PAGES = 60
 # Characters on one page of a report: about 800. Far more is not a report page.
 MAX_CHARS_PER_PAGE = 20_000
+# A report page's drawing instructions (content streams and the forms they draw) decompress to
+# some tens of kilobytes; a page past this is a decompression bomb, refused before pdfplumber
+# inflates it into memory.
+MAX_PAGE_CONTENT_BYTES = 4 * 1024 * 1024
 
 
 class NotReadable(Exception):
@@ -46,6 +50,82 @@ def _encrypted(raw: bytes) -> bool:
         return False
 
 
+def _inflated_size(stream, limit: int) -> int:
+    """The decoded size of a pikepdf stream, or `limit` + 1 once it passes `limit`, found
+    without ever holding more than `limit` bytes of it."""
+    import zlib
+
+    import pikepdf
+
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)] if filters else []
+    data = stream.read_raw_bytes()
+    if not names:
+        return len(data)
+    if names == ["/FlateDecode"] and "/DecodeParms" not in stream:
+        inflater = zlib.decompressobj()
+        size = 0
+        chunk = inflater.decompress(data, 64 * 1024)
+        while chunk:
+            size += len(chunk)
+            if size > limit:
+                return limit + 1
+            chunk = inflater.decompress(inflater.unconsumed_tail, 64 * 1024)
+        return size
+    # Other filter chains are rare in reports; a small encoded stream cannot become a bomb.
+    if len(data) * 1000 > limit:
+        return limit + 1
+    return len(stream.read_bytes())
+
+
+def _page_streams(page):
+    import pikepdf
+
+    contents = page.obj.get("/Contents")
+    if isinstance(contents, pikepdf.Array):
+        yield from contents
+    elif contents is not None:
+        yield contents
+    xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
+    for key in list(xobjects.keys())[:200]:
+        xobject = xobjects[key]
+        if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Form":
+            yield xobject
+
+
+def guard(raw: bytes) -> None:
+    """Refuse, cheaply and before any page is parsed, a PDF that is too long, encrypted or
+    whose pages decompress to far more than a report page (a PDF bomb)."""
+    import pikepdf
+
+    try:
+        pdf = pikepdf.open(io.BytesIO(raw))
+    except pikepdf.PasswordError:
+        raise NotReadable("PDF 已加密，无法读取") from None
+    except Exception as exc:  # damaged files raise many kinds: a message, never a traceback
+        raise NotReadable(f"不是可读取的 PDF 文件（{type(exc).__name__}）") from None
+    with pdf:
+        if pdf.is_encrypted:
+            raise NotReadable("PDF 已加密，无法读取")
+        count = len(pdf.pages)
+        if count > MAX_PAGES:
+            raise NotReadable(f"PDF 有 {count} 页，超过 {MAX_PAGES} 页：不像一份年度报告")
+        for number, page in enumerate(pdf.pages, start=1):
+            left = MAX_PAGE_CONTENT_BYTES
+            try:
+                for stream in _page_streams(page):
+                    left -= _inflated_size(stream, left)
+                    if left < 0:
+                        break
+            except Exception as exc:
+                raise NotReadable(f"第 {number} 页的内容无法解析（{type(exc).__name__}）") from None
+            if left < 0:
+                raise NotReadable(
+                    f"第 {number} 页的内容解压后超过 {MAX_PAGE_CONTENT_BYTES // (1024 * 1024)} MB，"
+                    "不像年度报告的一页（可能是恶意构造的文件），已拒绝读取"
+                )
+
+
 def read_pdf(raw: bytes) -> tuple[list[Grid], list[Line], int]:
     """(table grids, lines outside the tables, page count) of a PDF's text layer."""
     import pdfplumber
@@ -54,6 +134,7 @@ def read_pdf(raw: bytes) -> tuple[list[Grid], list[Line], int]:
 
     if _encrypted(raw):
         raise NotReadable("PDF 已加密，无法读取")
+    guard(raw)
     try:
         pdf = pdfplumber.open(io.BytesIO(raw))
     except (PDFPasswordIncorrect, PDFEncryptionError):
