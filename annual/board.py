@@ -19,13 +19,14 @@ from typing import TypedDict
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django_stubs_ext import WithAnnotations
 
 from . import sections
 from .interchange import documents_of
-from .models import Agency, Reminder, Report, ReportState, RoundDeadline, Transition
+from .models import Agency, PublishedSource, Reminder, Report, ReportState, RoundDeadline, Transition
 from .models.county import default_due_dates
+from .models.imports import IMPORTED_LABEL
 from .report_cache import CODE, stamp
 from .tree import AgencyTree
 
@@ -99,6 +100,8 @@ class BoardRow:
 
     @property
     def state_label(self) -> str:
+        if self.state == S.PUBLISHED and getattr(self.report, "imported", False):
+            return IMPORTED_LABEL
         return STATE_LABELS[self.state]
 
     @property
@@ -164,6 +167,7 @@ BOARD_FIELDS = (
 class _LastChange(TypedDict):
     last_at: datetime.datetime | None
     last_user_id: int | None
+    imported: bool
 
 
 def _reports(ids: list[int], year: int) -> dict[int, WithAnnotations[Report, _LastChange]]:
@@ -175,6 +179,7 @@ def _reports(ids: list[int], year: int) -> dict[int, WithAnnotations[Report, _La
         .annotate(
             last_at=Subquery(history.values("history_date")[:1]),
             last_user_id=Subquery(history.values("history_user_id")[:1]),
+            imported=Exists(PublishedSource.objects.filter(report=OuterRef("pk"))),
         )
     )
     return {r.agency_id: r for r in qs}

@@ -24,10 +24,9 @@ from .imports import PUBLISHED_FORMS
 from .interchange import write_document
 from .layout import MONEY, SIGNED, build_tables
 from .models import Agency, PublishedSource, Report
+from .models.imports import IMPORTED_LABEL
 from .normalize import InputError, format_value, parse_count, parse_money
 from .published import NotReadable, Reading, read_published_html, read_published_pdf
-
-IMPORTED_LABEL = "已发布（导入）"
 
 
 class ImportRefused(Exception):

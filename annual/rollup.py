@@ -28,6 +28,7 @@ from . import template_spec as spec
 from .document import blank_document
 from .formatting import default_title, format_count
 from .models import Agency, ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
+from .models.imports import IMPORTED_LABEL
 from .money import from_stored
 
 INCLUDED_STATES = frozenset({ReportState.APPROVED, ReportState.PUBLISHED})
@@ -64,9 +65,12 @@ class Entry:
     revision: int
     document: dict
     error_count: int = 0  # blocking rules broken
+    imported: bool = False  # its figures were read from a published file (annual.published_import)
 
     @property
     def state_label(self) -> str:
+        if self.imported and self.state == ReportState.PUBLISHED:
+            return IMPORTED_LABEL
         return ReportState(self.state).label
 
 
@@ -161,13 +165,13 @@ def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[
     """
     reports = list(
         Report.objects.filter(agency_id__in=list(agency_ids), year__in=list(years)).values_list(
-            "id", "agency_id", "year", "template", "state", "revision"
+            "id", "agency_id", "year", "template", "state", "revision", "published_source__id"
         )
     )
     by_id: dict[int, Entry] = {}
-    for pk, agency_id, year, template, state, revision in reports:
+    for pk, agency_id, year, template, state, revision, source_id in reports:
         doc = blank_document(agency="-", year=year, version=template)
-        by_id[pk] = Entry(pk, agency_id, year, template, state, revision, doc)
+        by_id[pk] = Entry(pk, agency_id, year, template, state, revision, doc, imported=source_id is not None)
     ids = list(by_id)
     if ids:
         # The one money column keeps the decimals the office wrote (amount_places).

@@ -191,3 +191,16 @@ def test_import_published_lists_each_hostile_file_with_its_reason(tmp_path):
         (line,) = [ln for ln in out.splitlines() if ln.startswith(name + "\t")]
         assert "无法读取" in line and message in line
     assert not Report.objects.exists()
+
+
+@pytest.mark.django_db
+def test_imported_report_counts_in_the_rollup_and_says_it_was_read_from_a_published_file():
+    from annual.rollup import build_rollup
+
+    _run("import_report", str(CORPUS / "education-2021-portal.html"), "--agency", "苍南县教育局", "--parent", COUNTY)
+    county = Agency.objects.get(name=COUNTY)
+    rollup = build_rollup(county, 2021)
+    (part,) = rollup.parts
+    assert part.entry.state_label == IMPORTED_LABEL
+    expected = json.loads((DEMO / "cangnan-education-2021.json").read_text(encoding="utf-8"))
+    assert rollup.document["applications"] == expected["applications"]

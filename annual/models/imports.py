@@ -35,6 +35,10 @@ class WorkbookImport(models.Model):
         return f"{self.filename}（{self.uploaded_at:%Y-%m-%d %H:%M}）"
 
 
+# How a published report that has a PublishedSource is shown wherever its state is.
+IMPORTED_LABEL = "已发布（导入）"
+
+
 class PublishedSource(models.Model):
     """The published file (PDF or portal page) a report was read from, kept as it was received.
 

@@ -83,9 +83,25 @@ def parse_date(text: str) -> str:
     return f"{int(m['y']):04d}-{int(m['m']):02d}-{int(m['d']):02d}"
 
 
+def _running(lines: list[Line]) -> set[str]:
+    """Texts of running headers and footers: the first or last line of a page, printed the same
+    on two pages or more (「苍南县教育局　2021年度政府信息公开工作年度报告」 at every page's top)."""
+    by_page: dict[int, list[Line]] = {}
+    for ln in lines:
+        by_page.setdefault(ln.page, []).append(ln)
+    seen: dict[str, set[int]] = {}
+    for page, on_page in by_page.items():
+        on_page.sort(key=lambda ln: ln.top)
+        for ln in {id(on_page[0]): on_page[0], id(on_page[-1]): on_page[-1]}.values():
+            seen.setdefault(re.sub(r"\s+", "", ln.text), set()).add(page)
+    return {text for text, pages in seen.items() if len(pages) >= 2}
+
+
 def read_narrative(lines: list[Line]) -> Narrative:
     result = Narrative()
     lines = [ln for ln in lines if ln.text.strip() and not _PAGE_NUMBER.match(unicodedata.normalize("NFKC", ln.text))]
+    running = _running(lines)
+    lines = [ln for ln in lines if re.sub(r"\s+", "", ln.text) not in running]
     if not lines:
         return result
     body_size = statistics.median(ln.size for ln in lines)

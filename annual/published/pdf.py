@@ -4,6 +4,7 @@ text layer with pdfplumber: the tables as grids, the rest as lines."""
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Callable
 
 from .narrative import Line
@@ -17,6 +18,17 @@ MAX_CHARS_PER_PAGE = 20_000
 # some tens of kilobytes; a page past this is a decompression bomb, refused before pdfplumber
 # inflates it into memory.
 MAX_PAGE_CONTENT_BYTES = 4 * 1024 * 1024
+
+
+# Chromium (Skia) and some WPS versions map CJK glyphs in their text layer to the Kangxi and
+# supplementary radicals (⼈ U+2F08 for 人): they look the same and mean the character. Each one
+# is read as the ideograph NFKC makes of it; nothing else of the text is normalised.
+_RADICALS = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2E80, 0x2FE0)}
+_RADICALS = {cp: text for cp, text in _RADICALS.items() if text != chr(cp)}
+
+
+def ideographs(text: str) -> str:
+    return text.translate(_RADICALS)
 
 
 class NotReadable(Exception):
@@ -163,7 +175,7 @@ def read_pdf(raw: bytes) -> tuple[list[Grid], list[Line], int]:
                     for row, row_texts in zip(table.rows, texts, strict=False):
                         grid.append(
                             [
-                                None if box is None else GridCell(text or "", Where(number, _box(box)))
+                                None if box is None else GridCell(ideographs(text or ""), Where(number, _box(box)))
                                 for box, text in zip(row.cells, row_texts, strict=False)
                             ]
                         )
@@ -171,7 +183,7 @@ def read_pdf(raw: bytes) -> tuple[list[Grid], list[Line], int]:
                 outside = page.filter(_outside(boxes))
                 for ln in outside.extract_text_lines(return_chars=True):
                     size = max((c.get("size", 0) for c in ln["chars"]), default=0)
-                    lines.append(Line(number, ln["x0"], ln["x1"], ln["top"], round(size, 1), ln["text"]))
+                    lines.append(Line(number, ln["x0"], ln["x1"], ln["top"], round(size, 1), ideographs(ln["text"])))
             if chars == 0:
                 raise NotReadable("扫描件，没有可读取的文字")
         except NotReadable:
