@@ -18,13 +18,16 @@ from django.db import transaction
 
 from . import rules
 from .document import DocumentError
-from .imports import PUBLISHED_FORMS
+from .imports import PUBLISHED_FORMS, Source
 from .models import Report
 from .placement import PlacementError, place_agency
 from .published_import import ImportRefused, has_source, import_published_source
 
 MAX_MEMBERS = 1000
 MAX_TOTAL_BYTES = 500 * 1024 * 1024
+# Starting a worker (a new interpreter that sets Django up) costs about as much as reading a few
+# files: a small folder is read in this process.
+POOL_FROM = 8
 
 IMPORTED, IMPORTED_WITH_ERRORS, ALREADY, NOT_READ, NOT_IMPORTED = (
     "已导入",
@@ -152,13 +155,22 @@ def _read_limited(full: str, name: str) -> bytes | str:
         return f"无法读取文件（{exc.strerror}）"
 
 
-def import_one(name: str, data: bytes, parent: str) -> Outcome:
-    """Read and import one file; whatever fails, nothing of it is saved."""
+def read_one(name: str, data: bytes) -> Source | str:
+    """The file read as a report, or why it cannot be (pure: runs in a worker process)."""
     read = PUBLISHED_FORMS[os.path.splitext(name)[1].lower()][0]
     try:
-        source = read(data)
+        return read(data)
     except DocumentError as exc:
-        return Outcome(name, NOT_READ, "；".join(exc.lines()[:3]))
+        return "；".join(exc.lines()[:3])
+
+
+def import_one(name: str, data: bytes, parent: str, source: Source | str | None = None) -> Outcome:
+    """Import one file (read here unless `source` is its reading); whatever fails, nothing of
+    it is saved."""
+    if source is None:
+        source = read_one(name, data)
+    if isinstance(source, str):
+        return Outcome(name, NOT_READ, source)
     doc = source.document
     reading = source.published
     if reading is None:
@@ -196,10 +208,35 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def import_folder(path: str, parent: str) -> Iterator[Outcome]:
-    """One Outcome per report file in the folder or zip at `path`, imported under `parent`."""
-    for name, data in files_in(path):
+def _readings(files: list[tuple[str, bytes | str]], workers: int) -> Iterator[Source | str | None]:
+    """Each file's reading, in order: read by `workers` processes (reading is pure Python and
+    CPU-bound; the database writes stay in this process, one transaction per file)."""
+    wanted = [(name, data) for name, data in files if isinstance(data, bytes)]
+    if workers < 2 or len(wanted) < POOL_FROM:
+        yield from (None for _ in files)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import django
+
+    # Spawned, not forked: a forked child would share this process's database connection.
+    with ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=django.setup
+    ) as pool:
+        read = pool.map(read_one, [n for n, _ in wanted], [d for _, d in wanted])
+        for _, data in files:
+            yield next(read) if isinstance(data, bytes) else None
+
+
+def import_folder(path: str, parent: str, workers: int | None = None) -> Iterator[Outcome]:
+    """One Outcome per report file in the folder or zip at `path`, imported under `parent`;
+    the files are read by `workers` processes (default: one per CPU, at most 4)."""
+    files = list(files_in(path))
+    if workers is None:
+        workers = min(4, os.cpu_count() or 1)
+    for (name, data), source in zip(files, _readings(files, workers), strict=True):
         if isinstance(data, str):
             yield Outcome(name, NOT_READ, data)
         else:
-            yield import_one(name, data, parent)
+            yield import_one(name, data, parent, source)

@@ -204,3 +204,19 @@ def test_imported_report_counts_in_the_rollup_and_says_it_was_read_from_a_publis
     assert part.entry.state_label == IMPORTED_LABEL
     expected = json.loads((DEMO / "cangnan-education-2021.json").read_text(encoding="utf-8"))
     assert rollup.document["applications"] == expected["applications"]
+
+
+@pytest.mark.django_db
+def test_import_published_reads_in_worker_processes_with_the_same_outcome(tmp_path, monkeypatch):
+    from annual import published_folder
+
+    monkeypatch.setattr(published_folder, "POOL_FROM", 2)
+    folder = _folder(tmp_path)
+    shutil.copy(CORPUS / "scanned.pdf", folder / "扫描.pdf")
+    outcomes = list(published_folder.import_folder(str(folder), COUNTY, workers=2))
+    assert [(o.file, o.outcome) for o in outcomes] == [
+        ("办公室2020.pdf", published_folder.IMPORTED_WITH_ERRORS),
+        ("扫描.pdf", published_folder.NOT_READ),
+        ("2021/教育局.pdf", published_folder.IMPORTED),
+    ]
+    assert Report.objects.count() == 2
