@@ -83,3 +83,11 @@ def test_published_web_county_approver_may_import_for_a_subordinate(client, pers
     response = _upload(client, personas.agency_a, CORPUS / "education-2021-portal.html")
     assert response.status_code == 302
     assert "网页文件没有页面图像" in client.get(response.url).content.decode()
+
+
+def test_published_web_import_transition_is_not_a_button(client, personas):  # noqa: F811
+    client.force_login(personas.approver_a)
+    response = client.post(reverse("report-transition", args=[personas.report_a.pk, "import_published"]))
+    assert response.status_code == 404
+    personas.report_a.refresh_from_db()
+    assert personas.report_a.state == ReportState.DRAFT
