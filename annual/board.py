@@ -20,7 +20,7 @@ from typing import TypedDict, cast
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.utils import timezone
 from django_stubs_ext import WithAnnotations
 
@@ -29,8 +29,9 @@ from . import template_spec as spec
 from .comparison import COPIED_THRESHOLD, CopyShare, county_copied
 from .formatting import person_name
 from .interchange import documents_of
-from .models import Agency, AgencyKind, Reminder, Report, ReportState, RoundDeadline, Transition
+from .models import Agency, AgencyKind, PublishedSource, Reminder, Report, ReportState, RoundDeadline, Transition
 from .models.county import default_due_dates
+from .models.imports import IMPORTED_LABEL
 from .report_cache import RELEASE, stamp
 from .tree import AgencyTree
 
@@ -152,6 +153,8 @@ class BoardRow:
 
     @property
     def state_label(self) -> str:
+        if self.state == S.PUBLISHED and getattr(self.report, "imported", False):
+            return IMPORTED_LABEL
         return STATE_LABELS[self.state]
 
     @property
@@ -317,6 +320,7 @@ BOARD_FIELDS = (
 class _LastChange(TypedDict):
     last_at: datetime.datetime | None
     last_user_id: int | None
+    imported: bool
 
 
 def _reports(ids: list[int], year: int) -> dict[int, WithAnnotations[Report, _LastChange]]:
@@ -328,6 +332,7 @@ def _reports(ids: list[int], year: int) -> dict[int, WithAnnotations[Report, _La
         .annotate(
             last_at=Subquery(history.values("history_date")[:1]),
             last_user_id=Subquery(history.values("history_user_id")[:1]),
+            imported=Exists(PublishedSource.objects.filter(report=OuterRef("pk"))),
         )
     )
     return {r.agency_id: r for r in qs}

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from . import template_spec as spec
 from .document import DocumentError
-from .imports import read_document, read_document_and_origin
+from .imports import Source, read_source
 
 INVALID_DOCUMENT = 2
 # Reads the data of an approved PDF that this deployment did not sign (README 「定稿 PDF 的电子签名」).
@@ -19,29 +19,30 @@ T = TypeVar("T")
 
 
 def load_document_or_exit(path: str) -> dict:
-    """The valid document in the file at `path` (read by its extension: `annual.imports.READERS`);
+    """The valid document in the file at `path` (read by its extension: `annual.imports.SOURCES`);
     otherwise a CommandError (exit 2) naming each bad path or 「sheet」!cell."""
-    return _or_exit(path, lambda p: _template_fits(read_document(p)))
+    return load_source_or_exit(path).document
+
+
+def load_source_or_exit(path: str) -> Source:
+    """`load_document_or_exit`, with how the file was read (a published report's warnings, the
+    agency a workbook was exported from)."""
+    return _or_exit(path, lambda p: _template_fits(read_source(p)))
 
 
 def load_document_and_origin_or_exit(path: str) -> tuple[dict, str]:
-    """`load_document_or_exit`, with the agency the file was exported from, if it says
-    (`annual.imports.read_document_and_origin`)."""
-
-    def read(p: str) -> tuple[dict, str]:
-        doc, origin = read_document_and_origin(p)
-        return _template_fits(doc), origin
-
-    return _or_exit(path, read)
+    """`load_document_or_exit`, with the agency the file was exported from, if it says."""
+    source = load_source_or_exit(path)
+    return source.document, source.exported_from
 
 
-def _template_fits(doc: dict) -> dict:
+def _template_fits(source: Source) -> Source:
     """A file whose template is not its year's is refused: the format allows both values, but
     a report has one template by its year (spec.TEMPLATE_RULE)."""
-    problem = spec.template_year_mismatch(doc["year"], doc["template"])
+    problem = spec.template_year_mismatch(source.document["year"], source.document["template"])
     if problem:
         raise DocumentError([("template", problem)])
-    return doc
+    return source
 
 
 def _or_exit(path: str, read: Callable[[str], T]) -> T:

@@ -203,8 +203,13 @@ def validate(doc: Any) -> dict:
 
 def _validate_meta(v: _Validator, meta: Any) -> None:
     keys = tuple(k for k, _ in spec.META_FIELDS)
-    if not v.obj(meta, "meta", (), keys + ("contact",)):
+    if not v.obj(meta, "meta", (), keys + ("contact", "printed_variants")):
         return
+    variants = meta.get("printed_variants")
+    if variants is not None and (
+        not isinstance(variants, list) or not all(isinstance(x, str) and x in spec.PRINTED_VARIANTS for x in variants)
+    ):
+        v.fail("meta.printed_variants", "应为以下值组成的列表：" + "、".join(spec.PRINTED_VARIANTS))
     for key in keys:
         if key not in meta:
             continue

@@ -177,6 +177,23 @@ def can_import_workbook(user, report: Report) -> bool:
     return can_edit(user, report)
 
 
+def can_import_published(user, agency: Agency, tree: AgencyTree | None = None) -> bool:
+    """Taking in a past year's published report of `agency`: whoever may create its reports
+    (its preparers and approvers), and the approvers of an agency above it (the county office
+    takes in its agencies' past reports when it adopts the app)."""
+    if can_create_report(user, agency):
+        return True
+    m = membership(user)
+    if m is None or m.role != Role.APPROVER:
+        return False
+    return m.agency_id in (tree or Agency.objects.tree()).ancestor_ids(agency.pk)
+
+
+def can_download_published_source(user, report: Report) -> bool:
+    """The published file a report was read from: whoever may see the report."""
+    return can_view(user, report)
+
+
 # --- The 汇总 (roll-up) of a county ---------------------------------------------------------------
 
 

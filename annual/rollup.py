@@ -23,12 +23,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
+from django.db.models import Exists, OuterRef
+
 from . import rules
 from . import template_spec as spec
 from .document import blank_document
 from .formatting import default_title, format_count
 from .interchange import documents_of
-from .models import Agency, Report, ReportState
+from .models import Agency, PublishedSource, Report, ReportState
+from .models.imports import IMPORTED_LABEL
 from .tree import AgencyTree
 
 INCLUDED_STATES = frozenset({ReportState.APPROVED, ReportState.PUBLISHED})
@@ -65,9 +68,12 @@ class Entry:
     revision: int
     document: dict
     error_count: int = 0  # blocking rules broken
+    imported: bool = False  # its figures were read from a published file (annual.published_import)
 
     @property
     def state_label(self) -> str:
+        if self.imported and self.state == ReportState.PUBLISHED:
+            return IMPORTED_LABEL
         return ReportState(self.state).label
 
 
@@ -146,13 +152,17 @@ def load_entries(agency_ids: Iterable[int], years: Iterable[int]) -> dict[tuple[
     Four queries whatever the number of reports: the reports, then each table's rows for all of
     them at once (`interchange.documents_of`, the loader the board uses too).
     """
-    reports = list(Report.objects.filter(agency_id__in=list(agency_ids), year__in=list(years)))
+    reports = list(
+        Report.objects.filter(agency_id__in=list(agency_ids), year__in=list(years)).annotate(
+            imported=Exists(PublishedSource.objects.filter(report=OuterRef("pk")))
+        )
+    )
     documents = documents_of(reports)
     entries = {}
     for r in reports:
         doc = documents[r.pk]
         entries[(r.agency_id, r.year)] = Entry(
-            r.pk, r.agency_id, r.year, r.template, r.state, r.revision, doc, blocking_error_count(doc)
+            r.pk, r.agency_id, r.year, r.template, r.state, r.revision, doc, blocking_error_count(doc), r.imported
         )
     return entries
 

@@ -37,6 +37,8 @@ RULE_LABELS = {
     "likely_error": "最可能的错误",
     "year_on_year": "与上年相比变化异常",
     "copied_text": "内容雷同",
+    # A published report's reader could not read a cell, row or section (annual/published).
+    "unreadable": "无法读取",
 }
 
 

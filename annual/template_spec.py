@@ -84,6 +84,11 @@ META_FIELDS = (
     ("website", "网站"),
 )
 META_DATE_FIELDS = ("published_on", "signed_on")
+# Where a published report departed from its template's printed form (meta.printed_variants): a
+# fact about the source, kept for the record; renderings print the template's own form.
+PRINTED_VARIANTS = {
+    "other_single_row": "表三“（六）其他处理”按 2019 年版印为一行，数字记入“3.其他”",
+}
 CONTACT_FIELDS = (
     ("address", "联系地址"),
     ("postcode", "邮编"),

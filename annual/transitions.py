@@ -29,10 +29,14 @@ class Rule:
     gated: bool = False  # the submission gate (no errors, every warning explained) must pass
     notify: str | None = None  # "approvers" or "preparers" of the agency
     county: bool = False  # acted on by an approver of an agency above, not by the own agency
+    # Performed only by the published-report import (annual.published_import), never offered as
+    # a button; the import may run from the command line, where there is no user.
+    imported: bool = False
 
 
 SUBMIT, WITHDRAW, RETURN, APPROVE, PUBLISH, REOPEN = "submit", "withdraw", "return", "approve", "publish", "reopen"
 COUNTY_RETURN, COUNTY_APPROVE = "county_return", "county_approve"
+IMPORT_PUBLISHED = "import_published"
 
 TRANSITIONS: dict[str, Rule] = {
     rule.action: rule
@@ -73,6 +77,16 @@ TRANSITIONS: dict[str, Rule] = {
             county=True,
         ),
         Rule(COUNTY_APPROVE, "复核通过", (S.APPROVED,), S.APPROVED, (Role.APPROVER,), notify="agency", county=True),
+        # A past year's report taken in from its published file: it was reviewed and published
+        # outside the app, so it is recorded as published as printed, errors included (not gated).
+        Rule(
+            IMPORT_PUBLISHED,
+            "导入已发布的报告",
+            (S.DRAFT, S.RETURNED),
+            S.PUBLISHED,
+            (Role.PREPARER, Role.APPROVER),
+            imported=True,
+        ),
     )
 }
 

@@ -55,6 +55,7 @@ from .transitions import APPROVE, COUNTY_APPROVE, PUBLISH, RETURN, TRANSITIONS, 
 
 # Re-exported: callers name the actions through the workflow that performs them.
 from .transitions import COUNTY_RETURN as COUNTY_RETURN
+from .transitions import IMPORT_PUBLISHED as IMPORT_PUBLISHED
 from .transitions import REOPEN as REOPEN
 from .transitions import SUBMIT as SUBMIT
 from .transitions import WITHDRAW as WITHDRAW
@@ -79,7 +80,9 @@ WORKFLOW_FIELDS = frozenset({"state", "portal_url", "portal_published_on", "upda
 
 def may_act(user, report: Report, rule: Rule) -> bool:
     """`user` is whom `rule` is for: the own agency in its roles, or for a county rule an
-    approver of an agency above the report's."""
+    approver of an agency above the report's. `user` None is the command line."""
+    if user is None:
+        return rule.imported
     if rule.county:
         return permissions.is_county_reviewer(user, report)
     return permissions.acts_for(user, report, rule.roles)
@@ -87,7 +90,11 @@ def may_act(user, report: Report, rule: Rule) -> bool:
 
 def allowed_actions(user, report: Report) -> list[Rule]:
     """The transitions `user` may attempt on `report` in its current state (gate not evaluated)."""
-    return [rule for rule in TRANSITIONS.values() if report.state in rule.sources and may_act(user, report, rule)]
+    return [
+        rule
+        for rule in TRANSITIONS.values()
+        if not rule.imported and report.state in rule.sources and may_act(user, report, rule)
+    ]
 
 
 def county_reviewed(report: Report) -> bool:

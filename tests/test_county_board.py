@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from annual import board
 from annual.models import Agency, AgencyKind, Job, Report, ReportState, RoundDeadline, Transition
-from annual.tree import AgencyTree
 from tests.county_fixtures import county_states, make_county
 
 S = ReportState
@@ -258,7 +257,7 @@ def test_siblings_in_official_order_order_field_then_pinyin_townships_last(db):
     made = {name: Agency.objects.create(name=name, parent=county) for name in names}
 
     def order():
-        tree = AgencyTree.load()
+        tree = Agency.objects.tree()
         return [tree.name(pk) for pk in tree.descendant_ids(county.pk)]
 
     assert order() == ["安监局", "财政局", "民政局", "北关街道", "灵溪镇人民政府", "钱库镇人民政府"]

@@ -286,8 +286,6 @@ def test_import_report_pdf_then_export_equals_the_document(archival, tmp_path):
 
 def _bad_pdfs(tmp_path, archival) -> dict[str, Path]:
     doc, raw = archival["2021"]
-    plain = tmp_path / "plain.pdf"
-    plain.write_bytes(html_to_pdf(render_html(doc, link_stylesheet=False)))
     truncated = tmp_path / "truncated.pdf"
     truncated.write_bytes(raw[: len(raw) // 3])
     broken = copy.deepcopy(doc)
@@ -306,13 +304,13 @@ def _bad_pdfs(tmp_path, archival) -> dict[str, Path]:
             **write_options([EmbeddedFile("report.json", b"{not json", "Source", "bad")], moment=MOMENT),
         )
     )
-    return {"plain": plain, "truncated": truncated, "invalid": invalid, "not_json": not_json}
+    return {"truncated": truncated, "invalid": invalid, "not_json": not_json}
 
 
 @pytest.mark.parametrize("command", ["check_report", "import_report"])
 def test_pdfs_without_a_valid_embedded_document_exit_2(archival, tmp_path, command):
+    # A PDF without embedded data is read as a published report (tests/test_published_reader.py).
     expected = {
-        "plain": "没有内嵌报告数据",
         "truncated": "",  # truncated: either unreadable or missing its attachment; both exit 2
         "invalid": "report.json:applications.received.total",
         "not_json": "report.json",

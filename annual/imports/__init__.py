@@ -1,44 +1,96 @@
 """Reading a report document from a file, by its extension.
 
-`READERS` maps an extension to a function path -> valid document (DocumentError otherwise);
-anything not listed is read as the JSON interchange document. Add a format with one line.
+`SOURCES` maps an extension to a function path -> `Source` (DocumentError otherwise); anything
+not listed is read as the JSON interchange document. Add a format with one line.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..document import DocumentError, load_file
-from ..pdf.archival import read_embedded_document
+from ..pdf.archival import carries_document, read_embedded_document
+from ..published import NotReadable, Reading, read_published_html, read_published_pdf
+from ..published.html import MAX_HTML_BYTES
+from ..rules import Finding
 from ..safe_input import MAX_PDF_BYTES, InputFileError, read_file
-from .xlsx import read_workbook_file, read_workbook_file_source
+from .xlsx import read_workbook_file_source
 
 
-def read_pdf_file(path: str) -> dict:
-    """The document an approved PDF of this app carries as its `report.json`."""
+@dataclass(frozen=True)
+class Source:
+    """A document read from a file, and how: `published` is the reader's account (where each
+    figure was printed, its warnings) when the file was a published report rather than data."""
+
+    document: dict
+    published: Reading | None = None
+    raw: bytes = b""
+    # The agency whose report a workbook was exported from, when it records one ("" otherwise).
+    exported_from: str = ""
+
+    @property
+    def findings(self) -> list[Finding]:
+        return list(self.published.warnings) if self.published else []
+
+
+def _raw(path: str, limit: int, what: str) -> bytes:
     try:
-        raw = read_file(path, limit=MAX_PDF_BYTES, what="定稿 PDF")
+        return read_file(path, limit=limit, what=what)
     except InputFileError as exc:
         raise DocumentError([("", exc.message)]) from None
-    return read_embedded_document(raw)
 
 
-READERS: dict[str, Callable[[str], dict]] = {
-    ".xlsx": read_workbook_file,
-    ".pdf": read_pdf_file,
+def _published(read: Callable[[bytes], Reading], raw: bytes) -> Source:
+    try:
+        reading = read(raw)
+    except NotReadable as exc:
+        raise DocumentError([("", str(exc))]) from None
+    return Source(reading.document, reading, raw)
+
+
+def pdf_source(raw: bytes) -> Source:
+    """An approved PDF of this app is read from the `report.json` it carries; any other PDF with
+    a text layer as a published report. The file tells which it is, not the user."""
+    if carries_document(raw):
+        return Source(read_embedded_document(raw), None, raw)
+    return _published(read_published_pdf, raw)
+
+
+def html_source(raw: bytes) -> Source:
+    return _published(read_published_html, raw)
+
+
+# The published forms a report comes in, by extension: (reader of the bytes, size limit, what).
+PUBLISHED_FORMS: dict[str, tuple[Callable[[bytes], Source], int, str]] = {
+    ".pdf": (pdf_source, MAX_PDF_BYTES, "PDF 文件"),
+    ".html": (html_source, MAX_HTML_BYTES, "网页文件"),
+    ".htm": (html_source, MAX_HTML_BYTES, "网页文件"),
 }
 
 
-def read_document(path: str) -> dict:
+def _published_file(path: str) -> Source:
+    read, limit, what = PUBLISHED_FORMS[os.path.splitext(path)[1].lower()]
+    return read(_raw(path, limit, what))
+
+
+def _workbook(path: str) -> Source:
+    workbook = read_workbook_file_source(path)
+    return Source(workbook.document, exported_from=workbook.exported_from)
+
+
+SOURCES: dict[str, Callable[[str], Source]] = {
+    ".xlsx": _workbook,
+    **{ext: _published_file for ext in PUBLISHED_FORMS},
+}
+
+
+def read_source(path: str) -> Source:
     """The valid document in the file at `path`, read according to its extension."""
-    return READERS.get(os.path.splitext(path)[1].lower(), load_file)(path)
+    reader = SOURCES.get(os.path.splitext(path)[1].lower())
+    return reader(path) if reader else Source(load_file(path))
 
 
-def read_document_and_origin(path: str) -> tuple[dict, str]:
-    """`read_document`, with the agency whose report the file was exported from when the file
-    records it (a workbook exported from a report); "" when it does not."""
-    if os.path.splitext(path)[1].lower() == ".xlsx":
-        source = read_workbook_file_source(path)
-        return source.document, source.exported_from
-    return read_document(path), ""
+def read_document(path: str) -> dict:
+    return read_source(path).document

@@ -1,6 +1,6 @@
 from .agency import Agency, AgencyFormerName, AgencyKind, Membership, Role
 from .county import Reminder, RoundDeadline
-from .imports import WorkbookImport
+from .imports import PublishedSource, WorkbookImport
 from .jobs import Job, JobKind, JobStatus
 from .report import ApplicationRow, ProactiveItem, Report, ReportState, ReviewLitigationGroup
 from .rollup import RollupBasis, RollupSource
@@ -24,6 +24,7 @@ __all__ = [
     "Transition",
     "WarningExplanation",
     "WorkbookImport",
+    "PublishedSource",
     "Reminder",
     "RoundDeadline",
     "Job",

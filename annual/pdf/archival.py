@@ -269,6 +269,18 @@ def _bounded_content(entry, limit: int) -> bytes:
     return data
 
 
+def carries_document(raw: bytes) -> bool:
+    """Whether a PDF carries this app's `report.json` (an approved PDF of ours), as opposed to
+    a report published from elsewhere. A file pypdf cannot open carries nothing."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        return not reader.is_encrypted and DOCUMENT_NAME in reader.attachments
+    except Exception:  # a damaged or hostile file: the reader that handles it says why
+        return False
+
+
 def read_embedded_document(raw: bytes) -> dict:
     """The valid report document embedded in an approved PDF of this app.
 

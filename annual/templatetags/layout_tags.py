@@ -32,10 +32,13 @@ def _label(cell: Cell) -> str:
     return f"<th{_spans(cell)}{css}>{escape(cell.text)}</th>"
 
 
-def _input(cell: Cell, editable: bool) -> str:
+def _input(cell: Cell, editable: bool, marks: dict[str, str] | None = None) -> str:
     error = getattr(cell, "error", "")
     unit = getattr(cell, "unit", "")
     attrs = [f'class="cell{" is-invalid" if error else ""}"', f'name="{escape(cell.path)}"']
+    if marks is not None:
+        # Where a published report printed the figure: "page,left%,top%,width%,height%".
+        attrs.append(f'data-where="{escape(marks.get(cell.path, ""))}"')
     if cell.text:
         attrs.append(f'value="{escape(cell.text)}"')
     attrs.append(f'aria-label="{escape(cell.label)}"')
@@ -54,9 +57,18 @@ def _value(cell: Cell) -> str:
 
 
 @register.simple_tag
-def layout_table(table: Table, *, inputs: bool = False, editable: bool = False, split: bool = False) -> SafeString:
+def layout_table(
+    table: Table,
+    *,
+    inputs: bool = False,
+    editable: bool = False,
+    split: bool = False,
+    marks: dict[str, str] | None = None,
+) -> SafeString:
     """The table's HTML. `inputs`: value cells are the entry grid's inputs (readonly unless
-    `editable`), else their printed text. `split`: one <table> per row group (二's blocks)."""
+    `editable`), else their printed text. `split`: one <table> per row group (二's blocks).
+    `marks`: where a published report printed each figure (the import preview links each input
+    to its place on the page image)."""
     opening = (
         f'<table class="grid-table {escape(table.css)}-table"><colgroup>'
         + "".join(f'<col class="{escape(c)}">' for c in table.columns)
@@ -76,7 +88,7 @@ def layout_table(table: Table, *, inputs: bool = False, editable: bool = False, 
         parts.append("<tbody>\n")
         for row in group:
             cells = "".join(
-                (_input(c, editable) if inputs else _value(c)) if c.is_value else _label(c) for c in row.cells
+                (_input(c, editable, marks) if inputs else _value(c)) if c.is_value else _label(c) for c in row.cells
             )
             css = f' class="{escape(row.css)}"' if row.css else ""
             parts.append(f"<tr{css}>{cells}</tr>\n")

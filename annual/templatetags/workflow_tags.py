@@ -6,7 +6,7 @@ transition table, so no page repeats the permission rules.
 
 from django import template
 
-from .. import permissions, workflow
+from .. import permissions, published_import, workflow
 from ..audit import annotate_comments, last_return
 from ..models import ReportState
 
@@ -53,6 +53,12 @@ def review_comments(report, section=""):
     if section:
         comments = [c for c in comments if c.target in ("", section) or c.target.startswith(section + ".")]
     return {"report": report, "comments": annotate_comments(report, comments)}
+
+
+@register.filter
+def state_label(report) -> str:
+    """The report's state as shown: 已发布（导入） when its figures were read from a published file."""
+    return published_import.state_label(report)
 
 
 @register.filter

@@ -1,10 +1,13 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from annual.cli import INVALID_DOCUMENT, add_signature_flag, load_document_and_origin_or_exit, verify_signature_or_exit
+from annual.cli import INVALID_DOCUMENT, add_signature_flag, load_source_or_exit, verify_signature_or_exit
 from annual.interchange import write_document
-from annual.models import AgencyKind, Report
+from annual.models import AgencyKind
 from annual.placement import PlacementError, place_agency
+from annual.published_import import IMPORTED_LABEL, ImportRefused, import_published_source, replaceable
 from annual.workbook_import import foreign_workbook
 
 KINDS = [k.value for k in AgencyKind]
@@ -12,11 +15,12 @@ KINDS = [k.value for k in AgencyKind]
 
 class Command(BaseCommand):
     help = (
-        "把年度报告文件（JSON 文档、导出的 .xlsx 工作簿或带内嵌数据的定稿 PDF）导入数据库，作为指定机关该年度的报告。"
+        "把年度报告文件（JSON 文档、导出的 .xlsx 工作簿、带内嵌数据的定稿 PDF，或已发布的报告 PDF/网页）导入数据库，"
+        "作为指定机关该年度的报告。已发布的报告导入为“已发布（导入）”，只读，并保存原文件及其 SHA-256。"
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="报告文件：.json、.xlsx 或定稿 .pdf")
+        parser.add_argument("file", help="报告文件：.json、.xlsx、.pdf 或已发布的网页 .html")
         parser.add_argument("--agency", required=True, help="机关名称（不存在则新建）")
         parser.add_argument("--parent", help="上级机关名称：新建的机关放在它之下（上级机关不存在则新建）")
         parser.add_argument(
@@ -49,29 +53,26 @@ class Command(BaseCommand):
                 f"--kind 的值“{kind}”无效：应为 government（本级人民政府）或 department（部门、乡镇）",
                 returncode=INVALID_DOCUMENT,
             )
-        doc, exported_from = load_document_and_origin_or_exit(file)
+        source = load_source_or_exit(file)
         verify_signature_or_exit(file, accept_unverified=accept_unverified, say=self.stderr.write)
+        doc = source.document
         with transaction.atomic():
             try:
                 target, done = place_agency(agency, parent, kind)
             except PlacementError as exc:
                 raise CommandError(str(exc), returncode=INVALID_DOCUMENT) from None
-            name = target.name
-            foreign = None if allow_other_agency else foreign_workbook(exported_from, target)
+            foreign = None if allow_other_agency else foreign_workbook(source.exported_from, target)
             if foreign:  # raised inside the transaction: an agency created above is rolled back
                 raise CommandError(f"{foreign}。确需导入时加 --allow-other-agency", returncode=INVALID_DOCUMENT)
-            report = Report.objects.select_for_update().filter(agency=target, year=doc["year"]).first()
-            if report is not None:
-                if not replace:
-                    raise CommandError(
-                        f"{name} 的 {doc['year']} 年度报告已存在；如需覆盖，请加 --replace", returncode=1
+            try:
+                if source.published is not None:
+                    report = import_published_source(
+                        source.published, source.raw, os.path.basename(file), target, replace=replace
                     )
-                if not report.is_editable:
-                    raise CommandError(
-                        f"{name} 的 {doc['year']} 年度报告状态为“{report.get_state_display()}”，已锁定，不能导入覆盖",
-                        returncode=1,
-                    )
-            report = write_document(doc, target, report=report)
+                else:
+                    report = write_document(doc, target, report=replaceable(target, doc["year"], replace=replace))
+            except ImportRefused as exc:
+                raise CommandError(str(exc), returncode=1) from None
         if target.name != agency.strip():
             former = target.former_names.filter(name=agency.strip()).first()
             if former is not None:
@@ -81,4 +82,14 @@ class Command(BaseCommand):
                 )
         for line in done:
             self.stdout.write(line)
-        self.stdout.write(f"已导入：{report.display_title}（{report.get_template_display()}）")
+        if source.published is not None:
+            for note in source.published.notes:
+                self.stdout.write(f"说明：{note}")
+            for finding in source.published.warnings:
+                self.stdout.write(f"[unreadable] {finding.message}")
+            self.stdout.write(
+                f"已导入：{report.display_title}（{report.get_template_display()}，{IMPORTED_LABEL}，"
+                f"读出 {source.published.cells_read}/{source.published.cells_expected} 格）"
+            )
+        else:
+            self.stdout.write(f"已导入：{report.display_title}（{report.get_template_display()}）")
