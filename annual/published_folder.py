@@ -19,7 +19,7 @@ from django.db import transaction
 from . import rules
 from .document import DocumentError
 from .imports import PUBLISHED_FORMS, Source
-from .models import Report
+from .models import AgencyKind, Report
 from .placement import PlacementError, place_agency
 from .published_import import ImportRefused, has_source, import_published_source
 
@@ -164,7 +164,9 @@ def read_one(name: str, data: bytes) -> Source | str:
         return "；".join(exc.lines()[:3])
 
 
-def import_one(name: str, data: bytes, parent: str, source: Source | str | None = None) -> Outcome:
+def import_one(
+    name: str, data: bytes, parent: str, source: Source | str | None = None, kind: str = AgencyKind.DEPARTMENT
+) -> Outcome:
     """Import one file (read here unless `source` is its reading); whatever fails, nothing of
     it is saved."""
     if source is None:
@@ -191,7 +193,7 @@ def import_one(name: str, data: bytes, parent: str, source: Source | str | None 
     )
     try:
         with transaction.atomic():
-            agency, _ = place_agency(doc["agency"], parent)
+            agency, _ = place_agency(doc["agency"], parent, kind)
             existing = Report.objects.filter(agency=agency, year=doc["year"]).select_related("published_source").first()
             if existing is not None and has_source(existing) and existing.published_source.sha256 == _digest(data):
                 outcome.outcome = ALREADY
@@ -229,7 +231,9 @@ def _readings(files: list[tuple[str, bytes | str]], workers: int) -> Iterator[So
             yield next(read) if isinstance(data, bytes) else None
 
 
-def import_folder(path: str, parent: str, workers: int | None = None) -> Iterator[Outcome]:
+def import_folder(
+    path: str, parent: str, workers: int | None = None, kind: str = AgencyKind.DEPARTMENT
+) -> Iterator[Outcome]:
     """One Outcome per report file in the folder or zip at `path`, imported under `parent`;
     the files are read by `workers` processes (default: one per CPU, at most 4)."""
     files = list(files_in(path))
@@ -239,4 +243,4 @@ def import_folder(path: str, parent: str, workers: int | None = None) -> Iterato
         if isinstance(data, str):
             yield Outcome(name, NOT_READ, data)
         else:
-            yield import_one(name, data, parent, source)
+            yield import_one(name, data, parent, source, kind)

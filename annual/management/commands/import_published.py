@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from annual.cli import INVALID_DOCUMENT
+from annual.models import AgencyKind
 from annual.placement import PlacementError, clean_name
 from annual.published_folder import HEADER, FolderError, import_folder
 
@@ -15,8 +16,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="文件夹，或 .zip 压缩包")
         parser.add_argument("--parent", required=True, help="县（上级机关）名称：新建的机关放在它之下")
+        parser.add_argument(
+            "--kind",
+            default=AgencyKind.DEPARTMENT.value,
+            help="新建机关的类别：government（本级人民政府）或 department（部门、乡镇，默认）",
+        )
 
-    def handle(self, *args, path, parent, **options):
+    def handle(self, *args, path, parent, kind=AgencyKind.DEPARTMENT.value, **options):
+        if kind not in AgencyKind.values:
+            raise CommandError(
+                f"--kind 的值“{kind}”无效：应为 government（本级人民政府）或 department（部门、乡镇）",
+                returncode=INVALID_DOCUMENT,
+            )
         try:
             parent = clean_name(parent, "--parent")
         except PlacementError as exc:
@@ -24,7 +35,7 @@ class Command(BaseCommand):
         self.stdout.write(HEADER)
         outcomes = []
         try:
-            for outcome in import_folder(path, parent):
+            for outcome in import_folder(path, parent, kind=kind):
                 outcomes.append(outcome)
                 self.stdout.write(outcome.line())
         except FolderError as exc:
