@@ -338,7 +338,11 @@ def _reports(ids: list[int], year: int) -> dict[int, WithAnnotations[Report, _La
     return {r.agency_id: r for r in qs}
 
 
-def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetime.datetime]]) -> dict[int, Summary]:
+def summarize(
+    reports: list[Report],
+    previous: dict[int, tuple[int, int, datetime.datetime]],
+    loaded: dict[int, dict] | None = None,
+) -> dict[int, Summary]:
     """Each report's `Summary`, by report id. `previous` maps an agency id to last year's report
     (id, revision, updated_at) of that agency. Cached; only the missing ones are computed."""
     keys = {}
@@ -355,6 +359,8 @@ def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetim
         before_ids = {previous[r.agency_id][0]: r.pk for r in missing if r.agency_id in previous}
         full = {r.pk: r for r in Report.objects.filter(pk__in=[r.pk for r in missing] + list(before_ids))}
         docs = documents_of(full.values())
+        if loaded is not None:
+            loaded.update(docs)
         computed = {}
         for report in missing:
             before = previous.get(report.agency_id)
@@ -373,12 +379,15 @@ def summarize(reports: list[Report], previous: dict[int, tuple[int, int, datetim
 
 
 def copied_shares(
-    reports: list[Report], previous: dict[int, tuple[int, int, datetime.datetime]]
+    reports: list[Report],
+    previous: dict[int, tuple[int, int, datetime.datetime]],
+    loaded: dict[int, dict] | None = None,
 ) -> dict[int, CopyShare]:
     """内容雷同 of a board's reports, by report id: each one's most-copied section against the
     others of the year and its own agency's last year (`comparison.county_copied`). Depends on
     every one of those reports, so it is cached under all their stamps at once: one change
-    anywhere recomputes it (a fraction of a second for a county of 60)."""
+    anywhere recomputes it (a fraction of a second for a county of 60). `loaded`: documents the
+    caller already read (by report id), so a board drawn from a cold cache reads each once."""
     if not reports:
         return {}
     stamps = sorted(stamp(r.pk, r.revision, r.updated_at) for r in reports)
@@ -387,8 +396,10 @@ def copied_shares(
 
     def compute() -> dict[int, CopyShare]:
         last_ids = {agency_id: before[0] for agency_id, before in previous.items()}
-        full = Report.objects.filter(pk__in=[r.pk for r in reports] + list(last_ids.values()))
-        docs = documents_of(list(full))
+        docs = dict(loaded or {})
+        missing = [pk for pk in [r.pk for r in reports] + list(last_ids.values()) if pk not in docs]
+        if missing:
+            docs.update(documents_of(list(Report.objects.filter(pk__in=missing))))
         this_year = {str(r.agency_id): docs[r.pk] for r in reports}
         last_year = {str(a): docs[pk] for a, pk in last_ids.items() if str(a) in this_year}
         shares = county_copied(this_year, last_year)
@@ -454,8 +465,9 @@ def build_board(agency: Agency, year: int, *, today: datetime.date, tree: Agency
             "pk", "agency_id", "revision", "updated_at"
         )
     }
-    summaries = summarize(list(reports.values()), previous)
-    copied = copied_shares(list(reports.values()), previous)
+    loaded: dict[int, dict] = {}
+    summaries = summarize(list(reports.values()), previous, loaded)
+    copied = copied_shares(list(reports.values()), previous, loaded)
     deadlines = load_deadlines(ids, year, tree)
     reminders: dict[int, Reminder] = {}
     for reminder in Reminder.objects.filter(agency_id__in=ids, year=year).select_related("sender"):
