@@ -22,7 +22,7 @@ from ..formatting import (
     title_lines,
 )
 from ..layout import Table, build_table
-from .fit import fit_css
+from .fit import Fit, fit
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ class Section:
     heading: str
     paragraphs: list[Paragraph] = field(default_factory=list)
     table: Table | None = None
+    fit: Fit = Fit()  # a table's widths and sizes, and whether it prints landscape
 
 
 def build_context(
@@ -102,10 +103,9 @@ def build_context(
             table = build_table(doc, s.key)
             for index in (splits or {}).get(s.key, ()):
                 table = table.split_at(index)
-            sections.append(Section(s.heading, table=table))
+            sections.append(Section(s.heading, table=table, fit=fit(table)))
     meta = doc.get("meta", {})
     signed_by = meta.get("signed_by") or doc["agency"]
-    fitted = [fit_css(s.table) for s in sections if s.table is not None]
     title = (title or "").strip() or default_title(doc["agency"], doc["year"])
     return {
         "title": title,
@@ -118,5 +118,5 @@ def build_context(
         "signed_by_lines": balanced_lines(signed_by, SIGNATURE_WIDTH),
         "signed_on": format_date(meta.get("signed_on")),
         "draft": draft,
-        "fit_css": "\n".join(css for css in fitted if css),
+        "fit_css": "\n".join(s.fit.css for s in sections if s.fit.css),
     }

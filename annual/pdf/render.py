@@ -152,9 +152,10 @@ def layout_report(doc: dict, *, title: str | None = None, draft: DraftMark | Non
     for _ in range(MAX_PASSES - 1):
         tables = {s.table.key: s.table for s in build_context(doc, splits=splits)["sections"] if s.table}
         added = False
+        heights = paginate.row_heights(document)
         for key, first_rows in paginate.page_first_rows(document).items():
             for index in paginate.spanned_breaks(tables[key], first_rows):
-                index = paginate.adjusted_break(tables[key], index)
+                index = paginate.adjusted_break(tables[key], index, heights)
                 if index and index not in splits.get(key, []):
                     splits.setdefault(key, []).append(index)
                     added = True
