@@ -203,6 +203,30 @@ def test_a_full_line_holds_28_characters_and_a_page_22_lines(renders, worst):
     assert min(running) >= 19 and sum(1 for n in running if n == 22) > len(running) / 2
 
 
+RARE = "䶮𠀾镕堃"  # outside GB 2312: from the fallback face (Noto Serif CJK SC), not the 仿宋
+
+
+def test_lines_with_fallback_font_characters_keep_the_22_line_grid(seed_doc):
+    """Characters that fall through to another face sit on the same 28.9 pt (10.2 mm) pitch as
+    the rest: the line height is fixed (pdf/justify.py); they made 10.8 mm lines."""
+    doc = {**seed_doc, "overview": seed_doc["overview"].replace("公开", RARE, 12)}
+    pdf = render_pdf(doc)
+    rare_lines = pitches = 0
+    with pdfplumber.open(io.BytesIO(pdf)) as plumber:
+        for page in plumber.pages[1:3]:  # running text of 一 and 二, below the title page
+            body = [c for c in page.chars if abs(c["size"] - BODY_PT) < 0.3 and TOP - 2 < c["top"] < BOTTOM]
+            baselines: dict[float, str] = {}
+            for c in body:
+                y = round(page.height - c["matrix"][5], 1)
+                key = next((b for b in baselines if abs(b - y) < 3), y)
+                baselines[key] = baselines.get(key, "") + c["text"]
+            rare_lines += sum(1 for text in baselines.values() if set(text) & set(RARE))
+            for above, below in pairwise(sorted(baselines)):
+                assert abs(below - above - 28.9) < 0.15, (page.page_number, round(below - above, 2))
+                pitches += 1
+    assert rare_lines >= 5 and pitches >= 35
+
+
 def test_no_line_starts_or_ends_against_the_chinese_line_breaking_rules(renders, worst):
     for _, pdf in all_cases(renders, worst):
         for page in body_lines(pdf):
