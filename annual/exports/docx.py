@@ -56,7 +56,7 @@ INDENT = Pt(32)  # two 3号 characters
 TEXT_WIDTH_MM = 210 - 28 - 26
 # Column widths in mm per layout column class; they add up to the 156 mm 版心.
 COLUMN_MM: dict[str, dict[str, float]] = {
-    "proactive": {"c-item": 48, "c-val": 36},
+    "proactive": {"c-item": 48, "c-val": 18},
     "applications": {"c-l1": 9, "c-l2": 16, "c-l3": 47, "c-num": 12},
     "review": {"c-review": 10.4},
 }

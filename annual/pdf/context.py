@@ -100,7 +100,7 @@ def build_context(
         if s.kind == "text":
             sections.append(Section(s.heading, paragraphs=section_paragraphs(doc.get(s.key, ""))))
         else:
-            table = build_table(doc, s.key)
+            table = build_table(doc, s.key, printed=True)
             for index in (splits or {}).get(s.key, ()):
                 table = table.split_at(index)
             sections.append(Section(s.heading, table=table, fit=fit(table)))
