@@ -32,6 +32,7 @@ from annual.layout import applications_table, review_table
 from annual.pdf import paginate, render_html, render_pdf
 from annual.pdf.fit import Fit, fit
 from annual.pdf.justify import install as install_justify
+from annual.pdf.render import layout
 from annual.rules import check_document
 
 from .conftest import DEMO_DIR
@@ -287,6 +288,19 @@ def test_split_applications_table_repeats_header_and_outcome_label_and_cuts_no_r
         for row in spec.application_rows(doc["template"]):
             assert sum(1 for label in labels if label.endswith(flat(row.label))) == 1, row.label
     assert split >= 2  # the seed (inside the merged outcome block) and the worst case
+
+
+def test_a_table_never_opens_with_fewer_than_three_rows_at_a_page_foot():
+    """The 2021 demo report with a shorter 一 opens 三 with two rows at the foot of page 2 in a
+    single layout; the report moves 三, heading and all, to the next page."""
+    doc = demo("cangnan-education-2021.json")
+    doc["overview"] = doc["overview"][:233]
+    assert paginate.stranded_tables(layout(render_html(doc, link_stylesheet=False))) == ["applications"]
+    pdf = render_pdf(doc)
+    parts = application_parts(pdf)
+    assert len(parts) == 1 and len(parts[0][1]) == 3 + len(spec.application_rows(doc["template"]))
+    heading = [p.number for p in analysed(pdf) if "三、收到和处理" in "".join(c["text"] for c in p.chars)]
+    assert heading == [parts[0][0]]
 
 
 def test_split_at_repeats_merged_labels_with_the_remaining_span(seed_doc):

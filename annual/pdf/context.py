@@ -83,6 +83,7 @@ class Section:
     paragraphs: list[Paragraph] = field(default_factory=list)
     table: Table | None = None
     fit: Fit = Fit()  # a table's widths and sizes, and whether it prints landscape
+    new_page: bool = False  # the section starts a page (its table would open at a page foot)
 
 
 def build_context(
@@ -93,7 +94,7 @@ def build_context(
     `title` is the report's own title (Report.display_title) and defaults to the official one;
     `draft` is None for the final (approved) print and a DraftMark otherwise. `splits` maps a
     table's key to the body rows that must open a new page, merged labels repeated
-    (paginate.py finds them from a first layout).
+    (paginate.py finds them from a first layout); row 0 starts the table's section on a page.
     """
     sections = []
     for s in spec.SECTIONS:
@@ -101,9 +102,11 @@ def build_context(
             sections.append(Section(s.heading, paragraphs=section_paragraphs(doc.get(s.key, ""))))
         else:
             table = build_table(doc, s.key, printed=True)
-            for index in (splits or {}).get(s.key, ()):
-                table = table.split_at(index)
-            sections.append(Section(s.heading, table=table, fit=fit(table)))
+            indexes = (splits or {}).get(s.key, ())
+            for index in indexes:
+                if index:
+                    table = table.split_at(index)
+            sections.append(Section(s.heading, table=table, fit=fit(table), new_page=0 in indexes))
     meta = doc.get("meta", {})
     signed_by = meta.get("signed_by") or doc["agency"]
     title = (title or "").strip() or default_title(doc["agency"], doc["year"])

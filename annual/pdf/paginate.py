@@ -88,6 +88,23 @@ def row_heights(document) -> dict[str, float]:
     return result
 
 
+# A table opens with at least this many body rows at a page foot, or starts the next page.
+LEAST_ROWS_AT_FOOT = 3
+
+
+def stranded_tables(document) -> list[str]:
+    """Keys of the tables that go on to another page after opening with fewer than
+    LEAST_ROWS_AT_FOOT body rows at the foot of their first."""
+    per_page: dict[str, list[int]] = {}
+    for page in document.pages:
+        counts: dict[str, int] = {}
+        for _, table, _ in _marked_rows(page):
+            counts[table] = counts.get(table, 0) + 1
+        for table, count in counts.items():
+            per_page.setdefault(table, []).append(count)
+    return [table for table, counts in per_page.items() if len(counts) > 1 and counts[0] < LEAST_ROWS_AT_FOOT]
+
+
 def spanned_breaks(table: Table, first_rows: list[str]) -> list[int]:
     """Body row indexes, among the rows that opened a page (`first_rows`, row keys), where a
     merged cell is cut: they need a split."""
