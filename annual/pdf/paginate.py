@@ -92,16 +92,34 @@ def row_heights(document) -> dict[str, float]:
 LEAST_ROWS_AT_FOOT = 3
 
 
+def _table_parts(page):
+    """(table key, body rows) of each part of a marked table laid out on `page`. Every body row
+    counts, marked or not: a block of 二 (its basis, header and items) is never stranded."""
+    stack = [page._page_box]
+    while stack:
+        box = stack.pop()
+        if type(box).__name__ == "TableBox":
+            key, rows = None, 0
+            for group in box.children:
+                if getattr(group, "is_header", False) or getattr(group, "is_footer", False):
+                    continue
+                for row in group.children:
+                    rows += 1
+                    mark = row.element.get("data-row") if row.element is not None else None
+                    key = key or (mark.split(".", 1)[0] if mark else None)
+            if key:
+                yield key, rows
+            continue
+        stack.extend(reversed(getattr(box, "children", ())))
+
+
 def stranded_tables(document) -> list[str]:
     """Keys of the tables that go on to another page after opening with fewer than
     LEAST_ROWS_AT_FOOT body rows at the foot of their first."""
     per_page: dict[str, list[int]] = {}
     for page in document.pages:
-        counts: dict[str, int] = {}
-        for _, table, _ in _marked_rows(page):
-            counts[table] = counts.get(table, 0) + 1
-        for table, count in counts.items():
-            per_page.setdefault(table, []).append(count)
+        for table, rows in _table_parts(page):
+            per_page.setdefault(table, []).append(rows)
     return [table for table, counts in per_page.items() if len(counts) > 1 and counts[0] < LEAST_ROWS_AT_FOOT]
 
 
