@@ -23,7 +23,17 @@ from docx.oxml.ns import qn
 from lxml import etree
 from lxml import html as lxml_html
 
-from annual.exports.docx import BODY_FONT, FALLBACKS, HEADING_FONT, SUBHEADING_FONT, TITLE_FONT, document_bytes
+from annual.exports.docx import (
+    BODY_FONT,
+    FALLBACKS,
+    HEADING_FONT,
+    STYLE_BODY,
+    STYLE_TABLE,
+    STYLE_TITLE,
+    SUBHEADING_FONT,
+    TITLE_FONT,
+    document_bytes,
+)
 from annual.exports.html import page_html
 from annual.exports.package import MANIFEST, snapshot_package
 from annual.exports.text import BLANK, page_text
@@ -171,6 +181,21 @@ def test_docx_layout_fonts_merges_and_page_numbers(doc):
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (libreoffice-writer-nogui) is not installed")
+def test_docx_keeps_the_22_line_grid_and_28_characters_a_line(seed_doc):
+    """文档网格 of 22 lines (linePitch 579 twips = 28.95 pt) and body characters 0.25 pt narrower
+    than 3号, so 28 fit the 156 mm 版心 and 29 do not; the title and table text stay off the grid."""
+    word = Document(io.BytesIO(document_bytes(seed_doc)))
+    grid = word.sections[0]._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:type")) == "lines" and int(
+        grid.get(qn("w:linePitch"))
+    ) * 22 / 20 * 25.4 / 72 == pytest.approx(225, abs=0.5)
+    body = word.styles[STYLE_BODY].element.rPr.find(qn("w:spacing"))
+    pitch = 16 + int(body.get(qn("w:val"))) / 20
+    assert 28 * pitch <= 156 * 72 / 25.4 < 29 * pitch
+    for name in (STYLE_TITLE, STYLE_TABLE):
+        assert word.styles[name].element.pPr.find(qn("w:snapToGrid")).get(qn("w:val")) == "0"
+
+
 def test_libreoffice_opens_docx_and_prints_every_figure(doc, tmp_path):
     source = tmp_path / "report.docx"
     source.write_bytes(document_bytes(doc))
