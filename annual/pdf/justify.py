@@ -24,7 +24,8 @@ line's strut, sticks out of it, and the line grows to 10.8 mm instead of 10.2: s
 20 or 21 lines. `split_text_box` is wrapped so that a text box with a fixed line height takes its
 baseline from the strut of its own first-choice font: its box then coincides with the strut's
 and the line keeps its height (the fallback glyphs keep their own baseline). A run set in its
-first-choice font alone already has the strut's extents and is unchanged.
+first-choice font alone already has the strut's extents and is unchanged. Write-up:
+docs/upstream/weasyprint-fixed-line-height-fallback-fonts.md.
 """
 
 from __future__ import annotations
