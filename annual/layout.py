@@ -25,6 +25,11 @@ MONEY = spec.MONEY
 VALUE_KINDS = (COUNT, SIGNED, MONEY)
 
 PROACTIVE_VALUE_COLUMNS = 3  # table 二 is one table: 信息内容 plus three value columns
+# The printed 二 (PDF, DOCX) gives each field of a block an equal share of the value width: six
+# columns, two a field of a three-field block, three of a two-field one (2019's (八) and (九)
+# printed 1:2). The entry grid and the workbook keep three: the workbook's cell positions are
+# its format, which earlier exports still use.
+PRINTED_VALUE_COLUMNS = 6
 ITEM_HEADER = spec.PROACTIVE_ITEM_HEADER
 
 
@@ -180,22 +185,20 @@ def money_text(field_label: str, value: str | None) -> str:
     return format_money(value, with_unit=bool(unit_after_value(MONEY, field_label)))
 
 
-def proactive_table(doc: dict) -> Table:
+def proactive_table(doc: dict, value_columns: int = PROACTIVE_VALUE_COLUMNS) -> Table:
     """二 as the official single table: per block, its legal basis, its header row, its items.
 
-    A block with fewer than three value columns widens its last column (the official form
-    merges those cells).
+    A block's fields share the `value_columns` evenly, the last taking what does not divide
+    (the official form merges those cells).
     """
     version = doc["template"]
     values = doc.get("proactive", {})
     groups = []
     for block in spec.PROACTIVE_BLOCKS[version]:
-        spans = [1] * len(block.fields)
-        spans[-1] += PROACTIVE_VALUE_COLUMNS - len(block.fields)
+        spans = [value_columns // len(block.fields)] * len(block.fields)
+        spans[-1] += value_columns % len(block.fields)
         rows = [
-            TableRow(
-                [Cell(block.basis, colspan=PROACTIVE_VALUE_COLUMNS + 1, header=True, css="basis", scope="colgroup")]
-            ),
+            TableRow([Cell(block.basis, colspan=value_columns + 1, header=True, css="basis", scope="colgroup")]),
             TableRow(
                 [Cell(ITEM_HEADER, header=True, scope="col")]
                 + [Cell(f.label, colspan=s, header=True, scope="col") for f, s in zip(block.fields, spans, strict=True)]
@@ -215,7 +218,7 @@ def proactive_table(doc: dict) -> Table:
             rows.append(TableRow(cells, key=item.key))
         groups.append(rows)
     return Table(
-        key="proactive", css="proactive", columns=["c-item", "c-val", "c-val", "c-val"], head=[], groups=groups
+        key="proactive", css="proactive", columns=["c-item"] + ["c-val"] * value_columns, head=[], groups=groups
     )
 
 
@@ -329,8 +332,11 @@ TABLE_BUILDERS = {
 }
 
 
-def build_table(doc: dict, key: str) -> Table:
-    """The official table of section `key` (proactive, applications or review_litigation)."""
+def build_table(doc: dict, key: str, *, printed: bool = False) -> Table:
+    """The official table of section `key` (proactive, applications or review_litigation);
+    `printed`: as the PDF and the DOCX print it (二's fields in even shares)."""
+    if printed and key == "proactive":
+        return proactive_table(doc, PRINTED_VALUE_COLUMNS)
     return TABLE_BUILDERS[key](doc)
 
 

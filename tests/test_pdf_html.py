@@ -112,9 +112,10 @@ def test_proactive_table_blocks_labels_and_spans(version):
     rows = body_rows(root, "proactive")
     expected = []
     for block in spec.PROACTIVE_BLOCKS[version]:
-        spans = [1] * len(block.fields)
-        spans[-1] += 3 - len(block.fields)
-        expected.append([(block.basis, 1, 4)])
+        # Six value columns, each block's fields in even shares: 2019's (八) and (九) print 1:1.
+        spans = [6 // len(block.fields)] * len(block.fields)
+        spans[-1] += 6 % len(block.fields)
+        expected.append([(block.basis, 1, 7)])
         expected.append([("信息内容", 1, 1)] + [(f.label, 1, s) for f, s in zip(block.fields, spans)])
         for item in block.items:
             expected.append([(item.label, 1, 1)] + [("", 1, s) for s in spans])
@@ -144,7 +145,7 @@ def test_money_2021_keeps_decimals_and_unit_stays_in_header(doc_2021):
     doc_2021["proactive"]["fees"]["amount_wan_yuan"] = "271.50"
     root = parse(render_html(doc_2021))
     fees = next(r for r in body_rows(root, "proactive") if r[0][0] == "行政事业性收费")
-    assert fees[1] == ("271.50", 1, 3)
+    assert fees[1] == ("271.50", 1, 6)  # the one field spans the six value columns
     assert "本年收费金额（单位：万元）" in [c[0] for c in cells(root, "table.proactive th")]
 
 

@@ -28,9 +28,11 @@ import pytest
 from annual import template_spec as spec
 from annual.document import blank_document
 from annual.formatting import EMPTY_SECTION, NO_LINE_END, NO_LINE_START, balanced_lines, title_lines
-from annual.layout import applications_table
+from annual.layout import applications_table, review_table
 from annual.pdf import paginate, render_html, render_pdf
+from annual.pdf.fit import Fit, fit
 from annual.pdf.justify import install as install_justify
+from annual.pdf.render import layout
 from annual.rules import check_document
 
 from .conftest import DEMO_DIR
@@ -40,6 +42,7 @@ pytestmark = pytest.mark.pdf
 
 MM = 72 / 25.4
 LEFT, RIGHT, TOP, BOTTOM = 28 * MM, 184 * MM, 37 * MM, 262 * MM  # the 版心 (156 × 225 mm)
+LANDSCAPE_TOP, LANDSCAPE_BOTTOM = 28 * MM, 184 * MM  # the landscape page's (225 × 156 mm)
 BODY_PT, TITLE_PT, FOLIO_PT = 16, 22, 14
 
 
@@ -85,6 +88,7 @@ class Page:
     words: list[dict]  # words (pages with tables only)
     tables: list[list[list]]  # extracted cell texts
     cell_rows: list[list]  # cell bounding boxes, row by row
+    landscape: bool  # a table too wide for portrait (pdf/fit.py), its 版心 225 × 156 mm
 
 
 @functools.cache
@@ -105,6 +109,7 @@ def analysed(pdf: bytes) -> list[Page]:
                     page.extract_words(x_tolerance=1.5) if ruled else [],
                     [t.extract() for t in found],
                     [[c for c in row.cells] for t in found for row in t.rows],
+                    page.width > page.height,
                 )
             )
     return result
@@ -199,6 +204,30 @@ def test_a_full_line_holds_28_characters_and_a_page_22_lines(renders, worst):
     assert min(running) >= 19 and sum(1 for n in running if n == 22) > len(running) / 2
 
 
+RARE = "䶮𠀾镕堃"  # outside GB 2312: from the fallback face (Noto Serif CJK SC), not the 仿宋
+
+
+def test_lines_with_fallback_font_characters_keep_the_22_line_grid(seed_doc):
+    """Characters that fall through to another face sit on the same 28.9 pt (10.2 mm) pitch as
+    the rest: the line height is fixed (pdf/justify.py); they made 10.8 mm lines."""
+    doc = {**seed_doc, "overview": seed_doc["overview"].replace("公开", RARE, 12)}
+    pdf = render_pdf(doc)
+    rare_lines = pitches = 0
+    with pdfplumber.open(io.BytesIO(pdf)) as plumber:
+        for page in plumber.pages[1:3]:  # running text of 一 and 二, below the title page
+            body = [c for c in page.chars if abs(c["size"] - BODY_PT) < 0.3 and TOP - 2 < c["top"] < BOTTOM]
+            baselines: dict[float, str] = {}
+            for c in body:
+                y = round(page.height - c["matrix"][5], 1)
+                key = next((b for b in baselines if abs(b - y) < 3), y)
+                baselines[key] = baselines.get(key, "") + c["text"]
+            rare_lines += sum(1 for text in baselines.values() if set(text) & set(RARE))
+            for above, below in pairwise(sorted(baselines)):
+                assert abs(below - above - 28.9) < 0.15, (page.page_number, round(below - above, 2))
+                pitches += 1
+    assert rare_lines >= 5 and pitches >= 35
+
+
 def test_no_line_starts_or_ends_against_the_chinese_line_breaking_rules(renders, worst):
     for _, pdf in all_cases(renders, worst):
         for page in body_lines(pdf):
@@ -229,10 +258,14 @@ def flat(cell) -> str:
 
 def test_tables_follow_the_text_and_no_page_but_the_last_is_40_percent_empty(renders, worst):
     for doc, pdf in all_cases(renders, worst):
-        for page in analysed(pdf)[:-1]:
-            ink = [c["bottom"] for c in page.chars if c["bottom"] < BOTTOM + 1 and c["size"] < 40]
-            ink += [e["bottom"] for e in page.edges if e["bottom"] < BOTTOM + 1]
-            empty = (BOTTOM - max(ink)) / (BOTTOM - TOP)
+        pages = analysed(pdf)
+        for page, following in pairwise(pages):
+            if page.landscape != following.landscape:
+                continue  # a landscape table starts and ends a page of its own
+            top, bottom = (LANDSCAPE_TOP, LANDSCAPE_BOTTOM) if page.landscape else (TOP, BOTTOM)
+            ink = [c["bottom"] for c in page.chars if c["bottom"] < bottom + 1 and c["size"] < 40]
+            ink += [e["bottom"] for e in page.edges if e["bottom"] < bottom + 1]
+            empty = (bottom - max(ink)) / (bottom - top)
             assert empty <= 0.40, (doc["agency"][:10], page.number, f"{empty:.0%} empty")
 
 
@@ -255,6 +288,19 @@ def test_split_applications_table_repeats_header_and_outcome_label_and_cuts_no_r
         for row in spec.application_rows(doc["template"]):
             assert sum(1 for label in labels if label.endswith(flat(row.label))) == 1, row.label
     assert split >= 2  # the seed (inside the merged outcome block) and the worst case
+
+
+def test_a_table_never_opens_with_fewer_than_three_rows_at_a_page_foot():
+    """The 2021 demo report with a shorter 一 opens 三 with two rows at the foot of page 2 in a
+    single layout; the report moves 三, heading and all, to the next page."""
+    doc = demo("cangnan-education-2021.json")
+    doc["overview"] = doc["overview"][:233]
+    assert paginate.stranded_tables(layout(render_html(doc, link_stylesheet=False))) == ["applications"]
+    pdf = render_pdf(doc)
+    parts = application_parts(pdf)
+    assert len(parts) == 1 and len(parts[0][1]) == 3 + len(spec.application_rows(doc["template"]))
+    heading = [p.number for p in analysed(pdf) if "三、收到和处理" in "".join(c["text"] for c in p.chars)]
+    assert heading == [parts[0][0]]
 
 
 def test_split_at_repeats_merged_labels_with_the_remaining_span(seed_doc):
@@ -342,6 +388,33 @@ def test_realistic_large_figures_print_at_9pt_or_more(renders, realistic):
         flat(cell) for page in analysed(realistic[1]) for table in page.tables for row in table for cell in row
     )
     assert "1808024" in compact and "12001" in compact and "123456.7890" in compact
+
+
+def test_no_figure_below_7pt_and_tables_too_wide_for_portrait_print_landscape(renders, worst, realistic):
+    """13-digit counts fit no portrait width of 三 (seven columns) or 四 (fifteen) at 7 pt: both
+    print on landscape pages, 四's figures over two lines; every figure at 7 pt or more. Reports
+    whose figures fit portrait stay portrait."""
+    pages = analysed(worst[1])
+    sizes = figure_sizes(worst[1])
+    assert len(sizes) > 2000 and min(sizes) >= 7, sorted(set(sizes))[:5]
+    tables = [(page, table) for page in pages for table in page.tables]
+    wide = [page for page, table in tables if any(flat(c) in ("申请人情况", "行政复议") for c in table[0])]
+    assert len(wide) >= 2 and all(page.landscape for page in wide)
+    assert not pages[0].landscape and not pages[-1].landscape
+    for _doc, pdf in [*renders.values(), realistic]:
+        assert not any(page.landscape for page in analysed(pdf))
+
+
+def test_fit_turns_a_table_landscape_only_when_portrait_cannot_hold_7pt(seed_doc):
+    worst = worst_case_document()
+    assert fit(review_table(worst)).landscape and fit(applications_table(worst)).landscape
+    assert fit(review_table(seed_doc)) == Fit()
+    realistic = realistic_large_document()
+    assert not fit(review_table(realistic)).landscape and fit(review_table(realistic)).css
+    # 四's 13-digit figures break over two lines at 7 pt or more in the landscape columns.
+    css = fit(review_table(worst)).css
+    assert "word-break: break-all" in css
+    assert min(float(size) for size in re.findall(r"font-size: ([\d.]+)pt", css)) >= 7
 
 
 def test_worst_case_prints_the_largest_values_whole(worst):
@@ -462,20 +535,22 @@ def test_page_numbers_dash_ink_7mm_below_the_text_block_one_character_in(renders
     for case, (_doc, pdf) in enumerate(all_cases(renders, worst)):
         path = tmp_path / f"case-{case}.pdf"
         path.write_bytes(pdf)
-        tops = set()
+        below = set()
         for page in analysed(pdf):
             number = page.number
-            folio = [c for c in page.chars if abs(c["size"] - FOLIO_PT) < 0.3 and c["top"] > BOTTOM]
+            # A landscape page's 版心 is turned (pdf/fit.py): 35 mm in from the left, 37 from the right.
+            left, right, bottom = (35 * MM, 260 * MM, LANDSCAPE_BOTTOM) if page.landscape else (LEFT, RIGHT, BOTTOM)
+            folio = [c for c in page.chars if abs(c["size"] - FOLIO_PT) < 0.3 and c["top"] > bottom]
             assert "".join(c["text"] for c in folio) == f"— {number} —"
-            tops.add(round(folio[0]["top"], 1))
+            below.add(round(folio[0]["top"] - bottom, 1))
             if number <= 2:
                 ink = dash_ink_top(path, number, folio[0])
                 assert abs(ink - (BOTTOM + 7 * MM)) <= 0.5 * MM, (number, (ink - BOTTOM) / MM)
             if number % 2:
-                assert abs(folio[-1]["x1"] - (RIGHT - FOLIO_PT)) <= 0.3 * MM, number
+                assert abs(folio[-1]["x1"] - (right - FOLIO_PT)) <= 0.3 * MM, number
             else:
-                assert abs(folio[0]["x0"] - (LEFT + FOLIO_PT)) <= 0.3 * MM, number
-        assert len(tops) == 1, tops
+                assert abs(folio[0]["x0"] - (left + FOLIO_PT)) <= 0.3 * MM, number
+        assert len(below) == 1, below
 
 
 # --- 6, 7. Empty sections, 二's captions, the blank line above the signature ------------------------

@@ -98,8 +98,12 @@ def test_render_figures_in_their_table_cells(fixture, doc_fixture, request):
         values = doc["applications"][row.key]
         assert printed[row.numbered_label] == [expected_value(values[c.key]) for c in spec.APPLICATION_COLUMNS], row.key
 
+    labels = {item.label for item, _ in spec.proactive_items(version)}
     proactive = {
-        flat(r[0]): [flat(c) for c in r[1:] if c is not None] for _, rows in tables(pdf) for r in rows if len(r) == 4
+        flat(r[0]): [flat(c) for c in r[1:] if c is not None]
+        for _, rows in tables(pdf)
+        for r in rows
+        if r and flat(r[0]) in labels
     }
     for item, block in spec.proactive_items(version):
         printed_values = proactive[item.label]

@@ -26,13 +26,23 @@ from docx.oxml.ns import qn
 from lxml import etree
 from lxml import html as lxml_html
 
-from annual.exports.docx import BODY_FONT, FALLBACKS, HEADING_FONT, SUBHEADING_FONT, TITLE_FONT, document_bytes
+from annual.exports.docx import (
+    BODY_FONT,
+    FALLBACKS,
+    HEADING_FONT,
+    STYLE_BODY,
+    STYLE_TABLE,
+    STYLE_TITLE,
+    SUBHEADING_FONT,
+    TITLE_FONT,
+    document_bytes,
+)
 from annual.exports.html import page_html
 from annual.exports.package import MANIFEST, snapshot_package
 from annual.exports.text import BLANK, page_text
 from annual.imports.xlsx import read_workbook
 from annual.interchange import write_document
-from annual.layout import build_tables
+from annual.layout import TABLE_BUILDERS, build_table, build_tables
 from annual.models import Agency, ApplicationRow, Report, ReportState
 from annual.pdf.archival import embedded_files
 from annual.snapshots import freeze_report
@@ -88,7 +98,8 @@ def test_html_page_has_every_figure_in_an_accessible_table(doc):
     tables = tree.xpath("//table")
     assert len(tables) == 3
     printed = []
-    for table, layout in zip(tables, build_tables(doc).values(), strict=True):
+    printed = [build_table(doc, key, printed=True) for key in TABLE_BUILDERS]  # as the PDF prints them
+    for table, layout in zip(tables, printed, strict=True):
         assert table.xpath("caption")[0].text_content()
         ids = set(table.xpath(".//th/@id"))
         assert all(th.get("scope") in ("col", "colgroup", "row", "rowgroup") for th in table.xpath(".//th"))
@@ -156,7 +167,8 @@ def test_docx_layout_fonts_merges_and_page_numbers(doc):
         assert "PAGE" in "".join(t.text for t in footer._p.iter(qn("w:instrText")))
     tables = word.tables
     assert len(tables) == 3
-    for table, layout in zip(tables, build_tables(doc).values(), strict=True):
+    printed = [build_table(doc, key, printed=True) for key in TABLE_BUILDERS]  # as the PDF prints them
+    for table, layout in zip(tables, printed, strict=True):
         assert len(table._tbl.tr_lst) == len(layout.head) + len(layout.rows)
         for r in range(len(layout.head)):
             assert table.rows[r]._tr.trPr.find(qn("w:tblHeader")) is not None
@@ -174,6 +186,21 @@ def test_docx_layout_fonts_merges_and_page_numbers(doc):
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (libreoffice-writer-nogui) is not installed")
+def test_docx_keeps_the_22_line_grid_and_28_characters_a_line(seed_doc):
+    """文档网格 of 22 lines (linePitch 579 twips = 28.95 pt) and body characters 0.25 pt narrower
+    than 3号, so 28 fit the 156 mm 版心 and 29 do not; the title and table text stay off the grid."""
+    word = Document(io.BytesIO(document_bytes(seed_doc)))
+    grid = word.sections[0]._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:type")) == "lines" and int(
+        grid.get(qn("w:linePitch"))
+    ) * 22 / 20 * 25.4 / 72 == pytest.approx(225, abs=0.5)
+    body = word.styles[STYLE_BODY].element.rPr.find(qn("w:spacing"))
+    pitch = 16 + int(body.get(qn("w:val"))) / 20
+    assert 28 * pitch <= 156 * 72 / 25.4 < 29 * pitch
+    for name in (STYLE_TITLE, STYLE_TABLE):
+        assert word.styles[name].element.pPr.find(qn("w:snapToGrid")).get(qn("w:val")) == "0"
+
+
 def test_libreoffice_opens_docx_and_prints_every_figure(doc, tmp_path):
     source = tmp_path / "report.docx"
     source.write_bytes(document_bytes(doc))

@@ -15,6 +15,7 @@ same print context as the PDF (`annual.pdf.context.build_context`), its tables f
 from __future__ import annotations
 
 import io
+import math
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -54,9 +55,11 @@ LINE = Pt(28.95)  # 22 lines on the 225 mm 版心
 INDENT = Pt(32)  # two 3号 characters
 
 TEXT_WIDTH_MM = 210 - 28 - 26
+CHARS_PER_LINE = 28
+CHAR_PITCH_PT = TEXT_WIDTH_MM * 72 / 25.4 / CHARS_PER_LINE  # 15.79 pt: 28 characters fill the 版心
 # Column widths in mm per layout column class; they add up to the 156 mm 版心.
 COLUMN_MM: dict[str, dict[str, float]] = {
-    "proactive": {"c-item": 48, "c-val": 36},
+    "proactive": {"c-item": 48, "c-val": 18},
     "applications": {"c-l1": 9, "c-l2": 16, "c-l3": 47, "c-num": 12},
     "review": {"c-review": 10.4},
 }
@@ -114,17 +117,65 @@ def _setup(doc) -> None:
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     section.footer_distance = Mm(25)  # the page number sits 7 mm below the 版心
+    _document_grid(section)
     normal = doc.styles["Normal"]
     _set_fonts(normal.font, BODY_FONT, SIZE_3)
     normal.paragraph_format.space_after = Pt(0)
-    _paragraph_style(doc, STYLE_TITLE, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(35))
+    _off_grid(_paragraph_style(doc, STYLE_TITLE, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(35)))
     heading = _paragraph_style(doc, STYLE_HEADING, HEADING_FONT, SIZE_3, indent=INDENT)
     heading.paragraph_format.keep_with_next = True
-    _paragraph_style(doc, STYLE_BODY, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=INDENT)
-    _paragraph_style(doc, STYLE_TABLE, BODY_FONT, Pt(10.5), align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
+    body = _paragraph_style(doc, STYLE_BODY, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=INDENT)
+    _character_pitch(body)
+    _off_grid(_paragraph_style(doc, STYLE_TABLE, BODY_FONT, Pt(10.5), align=WD_ALIGN_PARAGRAPH.CENTER, line=None))
     _paragraph_style(doc, STYLE_SIGNATURE, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _page_number_footer(doc, section)
     _declare_fallbacks(doc)
+
+
+def _document_grid(section) -> None:
+    """文档网格: 22 lines of LINE a page, so body lines sit where the PDF's do.
+
+    The line grid only (type "lines"), with 28 characters a line from the body's character
+    spacing (`_character_pitch`), not the character grid (type "linesAndChars", charSpace
+    −848): LibreOffice gives a 16 pt character two cells of a 15.79 pt grid, 14 characters a
+    line and 11 pages for the seed's 7. Word and WPS break the same 28 characters either way.
+    """
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(round(LINE.pt * 20)))  # twentieths of a point
+
+
+def _character_pitch(style) -> None:
+    """28 characters of 3号 a line: each gives up 0.25 pt (15.75 pt × 28 = 441 pt of the 442.2 pt
+    版心, 29 never fit), as the PDF's body gives up 0.21 pt (report.css)."""
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(math.floor((CHAR_PITCH_PT - SIZE_3.pt) * 20)))  # twentieths of a point
+    style.element.get_or_add_rPr().insert_element_before(spacing, *RPR_AFTER_SPACING)
+
+
+# What follows w:spacing in a run's properties (ECMA-376 CT_RPr order).
+RPR_AFTER_SPACING = (
+    "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd",
+    "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath",
+)  # fmt: skip
+# What follows w:snapToGrid in a paragraph's properties (ECMA-376 CT_PPrBase order).
+PPR_AFTER_SNAP_TO_GRID = (
+    "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+    "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+    "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+
+
+def _off_grid(style) -> None:
+    """Keep a style off the document grid: the 2号 title would take two grid characters a
+    character, and table text a grid line a line."""
+    ppr = style.element.get_or_add_pPr()
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    ppr.insert_element_before(snap, *PPR_AFTER_SNAP_TO_GRID)
 
 
 def _declare_fallbacks(doc) -> None:

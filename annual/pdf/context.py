@@ -22,7 +22,7 @@ from ..formatting import (
     title_lines,
 )
 from ..layout import Table, build_table
-from .fit import fit_css
+from .fit import Fit, fit
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,8 @@ class Section:
     heading: str
     paragraphs: list[Paragraph] = field(default_factory=list)
     table: Table | None = None
+    fit: Fit = Fit()  # a table's widths and sizes, and whether it prints landscape
+    new_page: bool = False  # the section starts a page (its table would open at a page foot)
 
 
 def build_context(
@@ -92,20 +94,21 @@ def build_context(
     `title` is the report's own title (Report.display_title) and defaults to the official one;
     `draft` is None for the final (approved) print and a DraftMark otherwise. `splits` maps a
     table's key to the body rows that must open a new page, merged labels repeated
-    (paginate.py finds them from a first layout).
+    (paginate.py finds them from a first layout); row 0 starts the table's section on a page.
     """
     sections = []
     for s in spec.SECTIONS:
         if s.kind == "text":
             sections.append(Section(s.heading, paragraphs=section_paragraphs(doc.get(s.key, ""))))
         else:
-            table = build_table(doc, s.key)
-            for index in (splits or {}).get(s.key, ()):
-                table = table.split_at(index)
-            sections.append(Section(s.heading, table=table))
+            table = build_table(doc, s.key, printed=True)
+            indexes = (splits or {}).get(s.key, ())
+            for index in indexes:
+                if index:
+                    table = table.split_at(index)
+            sections.append(Section(s.heading, table=table, fit=fit(table), new_page=0 in indexes))
     meta = doc.get("meta", {})
     signed_by = meta.get("signed_by") or doc["agency"]
-    fitted = [fit_css(s.table) for s in sections if s.table is not None]
     title = (title or "").strip() or default_title(doc["agency"], doc["year"])
     return {
         "title": title,
@@ -118,5 +121,5 @@ def build_context(
         "signed_by_lines": balanced_lines(signed_by, SIGNATURE_WIDTH),
         "signed_on": format_date(meta.get("signed_on")),
         "draft": draft,
-        "fit_css": "\n".join(css for css in fitted if css),
+        "fit_css": "\n".join(s.fit.css for s in sections if s.fit.css),
     }

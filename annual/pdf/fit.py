@@ -9,11 +9,20 @@ the third label column (which keeps at least LABEL_MIN_MM, its labels wrapping o
 in 四 narrow columns (small figures) give width to wide ones. Each figure then takes the largest
 size ≤ 10.5 pt that fits its column with 1 mm clear of both rules.
 
-The result is a small stylesheet (`fit_css`) printed in the HTML's head: WeasyPrint's input
-only, never served to a browser. A document whose figures fit the default columns gets none.
+When no width of the portrait text block lets every figure print at MIN_PT or more (13-digit
+counts in 四's fifteen columns, or in 三's seven), the table prints on a landscape page
+(report.css's `@page landscape`, a 225 mm text block), as the XLSX prints 四; and when even that
+is too narrow, a figure breaks over as few lines as keep it at MIN_PT or more, never smaller.
+
+The result (`fit`) is a small stylesheet printed in the HTML's head, WeasyPrint's input only,
+never served to a browser, and whether the table's section goes landscape. A document whose
+figures fit the default columns gets neither.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
 
 from ..layout import Table
 
@@ -23,6 +32,7 @@ MIN_PT = 7.0
 DIGIT_EM = 0.56  # the widest digit of the fallback face (FandolFang's are 0.5 em)
 CLEAR_MM = 2.3  # 1 mm clear of each rule, and the 0.3 mm rules themselves
 TEXT_BLOCK_MM = 156.0
+LANDSCAPE_BLOCK_MM = 225.0  # the 版心 turned: report.css's @page landscape
 
 # 三: the fixed label columns (c-l1, c-l2), and what the third keeps: at least 40 mm (its
 # longest labels in three lines) while the figures can have 9 pt or more; down to 28 mm
@@ -71,29 +81,62 @@ def _value_columns(table: Table) -> tuple[int, dict[int, list[tuple[int, int]]]]
     return first, columns
 
 
-def fit_css(table: Table) -> str:
-    """The stylesheet that fits `table`'s figures (三 or 四), or "" when the default fits them
-    (or when nothing can: then the default's smaller type stands)."""
+@dataclass(frozen=True)
+class Fit:
+    """How one table prints: its stylesheet ("" for the default) and whether it goes landscape."""
+
+    css: str = ""
+    landscape: bool = False
+
+
+def lines_for(units: int, width_mm: float) -> int:
+    """The fewest lines over which a figure `units` wide prints at MIN_PT or more in `width_mm`
+    (one, unless no single line of that width holds it)."""
+    lines = 1
+    while size_for(ceil(units / lines), width_mm) < MIN_PT and ceil(units / lines) > 1:
+        lines += 1
+    return lines
+
+
+def _widths(css: str, widest: list[int], block_mm: float) -> list[float] | None:
+    """Value column widths in a text block `block_mm` wide, figures on one line, or None."""
+    if css == "applications":
+        for label_mm, floor in LABEL_TIERS:
+            budget = block_mm - APPLICATION_LABELS_MM - label_mm
+            widths = column_widths(widest, least=APPLICATION_VALUE_MM, budget=budget, floor=floor)
+            if widths is not None:
+                return widths
+        return None
+    return column_widths(widest, least=REVIEW_MIN_MM, budget=block_mm)
+
+
+def _broken_widths(css: str, widest: list[int], block_mm: float) -> list[float]:
+    """Value column widths where figures may break: the fewest lines (the same for every
+    column) that let each column's widest figure print at MIN_PT."""
+    lines = 2
+    while True:
+        parts = [ceil(units / lines) for units in widest]
+        widths = _widths(css, parts, block_mm)
+        if widths is not None:
+            return widths
+        lines += 1
+
+
+def fit(table: Table) -> Fit:
+    """How `table` (三 or 四) prints so that its figures are as large as the page allows."""
     if table.css not in ("applications", "review"):
-        return ""
+        return Fit()
     first, columns = _value_columns(table)
     order = sorted(columns)
     widest = [max(units for _, units in columns[c]) for c in order]
-    if table.css == "applications":
-        default = APPLICATION_VALUE_MM
-        if all(needed_mm(units, BASE_PT) <= default for units in widest):
-            return ""
-        widths = None
-        for label_mm, floor in LABEL_TIERS:
-            budget = TEXT_BLOCK_MM - APPLICATION_LABELS_MM - label_mm
-            widths = widths or column_widths(widest, least=default, budget=budget, floor=floor)
-    else:
-        default = TEXT_BLOCK_MM / len(order)
-        if all(needed_mm(units, BASE_PT) <= default for units in widest):
-            return ""
-        widths = column_widths(widest, least=REVIEW_MIN_MM, budget=TEXT_BLOCK_MM)
+    default = APPLICATION_VALUE_MM if table.css == "applications" else TEXT_BLOCK_MM / len(order)
+    if all(needed_mm(units, BASE_PT) <= default for units in widest):
+        return Fit()
+    landscape = False
+    widths = _widths(table.css, widest, TEXT_BLOCK_MM)
     if widths is None:
-        return ""
+        landscape = True
+        widths = _widths(table.css, widest, LANDSCAPE_BLOCK_MM) or _broken_widths(table.css, widest, LANDSCAPE_BLOCK_MM)
     # `html body` outranks report.css's `table.applications col.c-num` and `td.wN` rules.
     scope = f"html body table.{table.css}"
     rules = []
@@ -102,13 +145,18 @@ def fit_css(table: Table) -> str:
     for c, width in zip(order, widths, strict=True):
         rules.append(f"{scope} col:nth-child({c + 1}) {{ width: {width:.2f}mm; }}")
     rows = table.rows
-    sizes: dict[tuple[str, int], float] = {}
+    cells: dict[tuple[str, int], tuple[float, int]] = {}
     for c, width in zip(order, widths, strict=True):
         for r, units in columns[c]:
-            sizes[(rows[r].key, c)] = size_for(units, width)
+            lines = lines_for(units, width)
+            cells[(rows[r].key, c)] = (size_for(ceil(units / lines), width), lines)
     total_columns = table.width
-    for (key, c), size in sorted(sizes.items()):
+    for (key, c), (size, lines) in sorted(cells.items()):
         row = f'tr[data-row="{table.key}.{key}"]' if key else "tbody tr"
         # Value cells close every row, so a cell's place from the row's end is its column.
-        rules.append(f"{scope} {row} > td:nth-last-child({total_columns - c}) {{ font-size: {size}pt; }}")
-    return "\n".join(rules)
+        style = f"font-size: {size}pt;"
+        if lines > 1:
+            # Each line holds at least units / lines digits at this size, so it takes `lines`.
+            style += " white-space: normal; word-break: break-all;"
+        rules.append(f"{scope} {row} > td:nth-last-child({total_columns - c}) {{ {style} }}")
+    return Fit("\n".join(rules), landscape)

@@ -1,4 +1,5 @@
-"""Inter-character justification of Chinese text in WeasyPrint 70 (a version-guarded patch).
+"""Chinese typesetting in WeasyPrint 70 (version-guarded patches): inter-character
+justification, and a fixed line height that fallback fonts cannot stretch.
 
 GB/T 9704 sets body text flush on both sides. WeasyPrint's `text-align: justify` only widens
 spaces (`layout.inline.justify_line` counts U+0020 and U+00A0), and Chinese has none, so every
@@ -14,6 +15,17 @@ of a paragraph, never centred or left-aligned text such as table cells) are affe
 The patch applies to WeasyPrint 70 only (checked against its source); another version keeps
 its own behaviour, and the tests of flush right margins say so. The upstream change is written
 up in docs/upstream/weasyprint-inter-character-justify.md.
+
+The line grid: GB/T 9704 sets 22 lines a page, 28.9 pt apart. WeasyPrint sizes a run of text
+from Pango's extents of its line, which grow when a character comes from another font (䶮 𠀾 镕
+堃 are outside the GB 2312 faces and fall through to Noto Serif CJK SC, whose ascent and descent
+differ). The run's box, still one line-height tall, is then centred on other extents than the
+line's strut, sticks out of it, and the line grows to 10.8 mm instead of 10.2: such a page held
+20 or 21 lines. `split_text_box` is wrapped so that a text box with a fixed line height takes its
+baseline from the strut of its own first-choice font: its box then coincides with the strut's
+and the line keeps its height (the fallback glyphs keep their own baseline). A run set in its
+first-choice font alone already has the strut's extents and is unchanged. Write-up:
+docs/upstream/weasyprint-fixed-line-height-fallback-fonts.md.
 """
 
 from __future__ import annotations
@@ -38,12 +50,14 @@ def install() -> bool:
     from weasyprint.layout import inline
     from weasyprint.text import line_break
     from weasyprint.text.ffi import TO_UNITS, ffi, pango
+    from weasyprint.text.line_break import strut
 
     if weasyprint.__version__ not in SUPPORTED_VERSIONS:
         return False
 
     original_justify_line = inline.justify_line
     original_set_text = line_break.Layout.set_text
+    original_split_text_box = inline.split_text_box
 
     def text_boxes(box):
         if isinstance(box, boxes.TextBox):
@@ -95,7 +109,20 @@ def install() -> bool:
         pango.pango_attr_list_change(attr_list, attr)
         pango.pango_layout_set_attributes(self.layout, attr_list)
 
+    def split_text_box(context, box, available_width, skip, is_line_start=True):
+        new_box, resume, preserved_line_break = original_split_text_box(
+            context, box, available_width, skip, is_line_start=is_line_start
+        )
+        if new_box is not None and new_box.style["line_height"] != "normal":
+            line_height, strut_baseline = strut(new_box.style)
+            content_baseline = new_box.baseline - new_box.margin_top
+            new_box.margin_top = strut_baseline - content_baseline
+            new_box.margin_bottom = line_height - new_box.height - new_box.margin_top
+            new_box.baseline = strut_baseline
+        return new_box, resume, preserved_line_break
+
     inline.justify_line = justify_line
+    inline.split_text_box = split_text_box
     line_break.Layout.set_text = set_text
     _installed = True
     return True

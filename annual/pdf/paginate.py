@@ -23,17 +23,26 @@ ROW_HEIGHT_PT = 16.0
 LABEL_LINE_PT = 13.65
 
 
-def rows_needed(cell_text: str, css: str) -> int:
-    """Body rows a part of a merged label cell needs so that its label does not stretch them."""
+def label_height(cell_text: str, css: str) -> float:
+    """The height (pt) a part of a merged label cell needs so that its label does not stretch
+    its rows."""
     per_line = 1 if "outcomes" in css else 3
-    lines = math.ceil(len(cell_text) / per_line)
-    return max(1, math.ceil(lines * LABEL_LINE_PT / ROW_HEIGHT_PT))
+    return math.ceil(len(cell_text) / per_line) * LABEL_LINE_PT
 
 
-def adjusted_break(table: Table, index: int) -> int:
+def adjusted_break(table: Table, index: int, heights: dict[str, float] | None = None) -> int:
     """The body row to open the next page at, no later than `index`, such that each merged cell
-    spanning the break keeps enough rows on both sides for its label; 0 when there is none
-    (the table then starts the next page as WeasyPrint placed it)."""
+    spanning the break keeps enough height on both sides for its label; 0 when there is none
+    (the table then starts the next page as WeasyPrint placed it).
+
+    `heights` are the rows' laid-out heights (pt, from `row_heights`): rows grow where a
+    narrower label column wraps (a landscape 三); a row not in it counts ROW_HEIGHT_PT.
+    """
+    tall = [(heights or {}).get(f"{table.key}.{row.key}", ROW_HEIGHT_PT) for row in table.rows]
+
+    def holds(first: int, end: int, need: float) -> bool:
+        return sum(tall[first:end]) >= need
+
     placed = [(r, cell) for r, _, cell in table.placed_cells() if cell.rowspan > 1]
     while index > 0:
         moved = index
@@ -41,15 +50,77 @@ def adjusted_break(table: Table, index: int) -> int:
             end = start + cell.rowspan
             if not start < index < end:
                 continue
-            need = rows_needed(cell.text, cell.css)
-            if index - start < need:
+            need = label_height(cell.text, cell.css)
+            if not holds(start, index, need):
                 moved = min(moved, start)
-            elif end - index < need:
-                moved = min(moved, end - need if end - need - start >= need else start)
+            elif not holds(index, end, need):
+                later = [i for i in range(index - 1, start, -1) if holds(i, end, need) and holds(start, i, need)]
+                moved = min(moved, later[0] if later else start)
         if moved == index:
             return index
         index = moved
     return 0
+
+
+def _marked_rows(page):
+    """(box, table key, row key) of each body row laid out on `page`, in document order (rows
+    carry data-row="<table>.<row>")."""
+    stack = [page._page_box]
+    while stack:
+        box = stack.pop()
+        if getattr(box, "element_tag", None) == "tr" and box.element is not None:
+            mark = box.element.get("data-row")
+            if mark:
+                table, row = mark.split(".", 1)
+                yield box, table, row
+                continue
+        stack.extend(reversed(getattr(box, "children", ())))
+
+
+def row_heights(document) -> dict[str, float]:
+    """The laid-out height (pt) of every body row of the tables, by its data-row mark
+    ("<table>.<row>"); a row cut by a page counts its tallest part."""
+    result: dict[str, float] = {}
+    for page in document.pages:
+        for box, table, row in _marked_rows(page):
+            mark = f"{table}.{row}"
+            result[mark] = max(result.get(mark, 0.0), box.height * 0.75)  # CSS px to pt
+    return result
+
+
+# A table opens with at least this many body rows at a page foot, or starts the next page.
+LEAST_ROWS_AT_FOOT = 3
+
+
+def _table_parts(page):
+    """(table key, body rows) of each part of a marked table laid out on `page`. Every body row
+    counts, marked or not: a block of 二 (its basis, header and items) is never stranded."""
+    stack = [page._page_box]
+    while stack:
+        box = stack.pop()
+        if type(box).__name__ == "TableBox":
+            key, rows = None, 0
+            for group in box.children:
+                if getattr(group, "is_header", False) or getattr(group, "is_footer", False):
+                    continue
+                for row in group.children:
+                    rows += 1
+                    mark = row.element.get("data-row") if row.element is not None else None
+                    key = key or (mark.split(".", 1)[0] if mark else None)
+            if key:
+                yield key, rows
+            continue
+        stack.extend(reversed(getattr(box, "children", ())))
+
+
+def stranded_tables(document) -> list[str]:
+    """Keys of the tables that go on to another page after opening with fewer than
+    LEAST_ROWS_AT_FOOT body rows at the foot of their first."""
+    per_page: dict[str, list[int]] = {}
+    for page in document.pages:
+        for table, rows in _table_parts(page):
+            per_page.setdefault(table, []).append(rows)
+    return [table for table, counts in per_page.items() if len(counts) > 1 and counts[0] < LEAST_ROWS_AT_FOOT]
 
 
 def spanned_breaks(table: Table, first_rows: list[str]) -> list[int]:
@@ -69,16 +140,8 @@ def page_first_rows(document) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for number, page in enumerate(document.pages):
         first_on_page: dict[str, str] = {}
-        stack = [page._page_box]
-        while stack:
-            box = stack.pop()
-            if getattr(box, "element_tag", None) == "tr" and box.element is not None:
-                mark = box.element.get("data-row")
-                if mark:
-                    table, row = mark.split(".", 1)
-                    first_on_page.setdefault(table, row)
-                    continue
-            stack.extend(reversed(getattr(box, "children", ())))
+        for _, table, row in _marked_rows(page):
+            first_on_page.setdefault(table, row)
         for table, row in first_on_page.items():
             if table in seen:
                 result.setdefault(table, []).append(row)

@@ -140,24 +140,34 @@ def html_to_pdf(html: str, **options) -> bytes:
     return layout(html).write_pdf(**options)
 
 
-# A table cut inside a merged cell is split and laid out again; a split can move rows, so a
+# A table that opens with one or two rows at a page foot is moved to the next page (one pass);
+# a table cut inside a merged cell is split and laid out again, and a split can move rows, so a
 # second one may follow, but each pass only adds breaks further down: three always suffice.
-MAX_PASSES = 4
+MAX_PASSES = 5
 
 
 def layout_report(doc: dict, *, title: str | None = None, draft: DraftMark | None = None):
-    """The laid-out report, its tables split where a page break cuts a merged label cell."""
+    """The laid-out report: a table that would open with fewer than three rows at a page foot
+    starts the next page, and tables are split where a page break cuts a merged label cell."""
     splits: dict[str, list[int]] = {}
     document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False))
     for _ in range(MAX_PASSES - 1):
-        tables = {s.table.key: s.table for s in build_context(doc, splits=splits)["sections"] if s.table}
-        added = False
-        for key, first_rows in paginate.page_first_rows(document).items():
-            for index in paginate.spanned_breaks(tables[key], first_rows):
-                index = paginate.adjusted_break(tables[key], index)
-                if index and index not in splits.get(key, []):
-                    splits.setdefault(key, []).append(index)
-                    added = True
+        stranded = [key for key in paginate.stranded_tables(document) if 0 not in splits.get(key, [])]
+        added = bool(stranded)
+        if stranded:
+            # Row 0 opening a page starts the table's section on it (context.py); every break
+            # found so far moves with it.
+            splits = {key: [0] for key, indexes in splits.items() if 0 in indexes}
+            splits.update({key: [0] for key in stranded})
+        else:
+            tables = {s.table.key: s.table for s in build_context(doc, splits=splits)["sections"] if s.table}
+            heights = paginate.row_heights(document)
+            for key, first_rows in paginate.page_first_rows(document).items():
+                for index in paginate.spanned_breaks(tables[key], first_rows):
+                    index = paginate.adjusted_break(tables[key], index, heights)
+                    if index and index not in splits.get(key, []):
+                        splits.setdefault(key, []).append(index)
+                        added = True
         if not added:
             break
         document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False, splits=splits))
