@@ -236,6 +236,8 @@ def _transition_posts() -> list[Case]:
             data=reason,
         ),
     ]
+    # The published-report import's own transition is never a button: no one can post it.
+    cases.append(Case("report-transition", "POST", everyone(NOT_FOUND), {"action": "import_published"}, data=reason))
     return cases
 
 
@@ -508,6 +510,44 @@ CASES: list[Case] = [
     Case("report-charts", "POST", everyone(NOT_ALLOWED)),
     Case("report-charts-pdf", "GET", report_page(preparer_a=PDF, reader=PDF)),
     Case("report-charts-pdf", "POST", everyone(NOT_ALLOWED)),
+    # --- Comparison with last year (or any visible report) ---
+    Case(
+        "report-compare",
+        "GET",
+        report_page(
+            preparer_a=Expect(200, contains=('data-page="compare"',), unchanged=True),
+            reader=Expect(200, contains=('data-page="compare"',), unchanged=True),
+        ),
+    ),
+    Case("report-compare", "POST", everyone(NOT_ALLOWED)),
+    # --- Published reports read in: the upload is the agency's and the county's above it ---
+    Case(
+        "published-upload",
+        "GET",
+        report_page(
+            preparer_a=Expect(200, contains=('name="file"',), unchanged=True),
+            reader=FORBIDDEN,
+            county=Expect(200, contains=('name="file"',), unchanged=True),
+            outsider=FORBIDDEN,
+        ),
+    ),
+    Case(
+        "published-upload",
+        "POST",
+        report_page(
+            preparer_a=Expect(422, unchanged=True),
+            reader=FORBIDDEN,
+            county=Expect(422, unchanged=True),
+            outsider=FORBIDDEN,
+        ),
+    ),
+    # Nothing is staged: no preview or page image for anyone; report A was not read from a file.
+    Case("published-preview", "GET", everyone(NOT_FOUND)),
+    Case("published-preview", "POST", everyone(NOT_FOUND)),
+    Case("published-page", "GET", everyone(NOT_FOUND), {"page": 1}),
+    Case("published-page", "POST", everyone(NOT_ALLOWED), {"page": 1}),
+    Case("published-source", "GET", everyone(NOT_FOUND)),
+    Case("published-source", "POST", everyone(NOT_ALLOWED)),
     Case("verify", "GET", everyone(VERIFY_UNKNOWN, anonymous=VERIFY_UNKNOWN), {"digest": "0" * 64}),
     Case("verify", "GET", everyone(VERIFY_UNKNOWN, anonymous=VERIFY_UNKNOWN), {"digest": "not-a-hash"}),
     Case("verify", "POST", everyone(NOT_ALLOWED, anonymous=NOT_ALLOWED), {"digest": "0" * 64}),
@@ -725,6 +765,7 @@ NOT_ABOUT_A_REPORT = {
     *COUNTY_URLS,
 } | ABOUT_THE_COUNTY
 ABOUT_A_JOB = {"job-status"}
+ABOUT_THE_AGENCY = {"published-upload"}
 
 
 def _url(case: Case, report: Report) -> str:
@@ -738,6 +779,8 @@ def _url(case: Case, report: Report) -> str:
         return reverse(case.name, kwargs={"agency_id": county.pk, "pk": job.pk, **case.kwargs})
     if case.name in COUNTY_URLS:  # the board of report A's county
         return reverse(case.name, kwargs={"agency_id": report.agency.parent_id, **case.kwargs})
+    if case.name in ABOUT_THE_AGENCY:  # report A's own agency
+        return reverse(case.name, kwargs={"agency_id": report.agency_id, **case.kwargs}) + case.query
     pk = {} if case.name in NOT_ABOUT_A_REPORT else {"pk": report.pk}
     if case.name in ABOUT_A_JOB:
         pk = {"pk": Job.objects.get_or_create(kind=JobKind.DRAFT_PDF, report=report, key="matrix")[0].pk}
