@@ -3,13 +3,14 @@ bench/pdf_bench.py)."""
 
 from __future__ import annotations
 
-import json
+import io
+
+import pdfplumber
 
 from annual import template_spec as spec
 from annual.document import MAX_COUNT, MAX_TEXT_CHARS, blank_document, validate
 from annual.money import MONEY_MAX
-
-from .conftest import DEMO_DIR
+from tests.documents import SEED_FILE, demo_doc
 
 # 60 characters, units and organs that a line of the title or the signature must not strand.
 LONG_AGENCY = (
@@ -34,7 +35,7 @@ def worst_case_document() -> dict:
     MAX_COUNT, every signed change at −MAX_COUNT, every amount at the largest allowed value, a
     60-character agency and all four narratives at their maximum length."""
     assert len(LONG_AGENCY) == 60
-    seed = json.loads((DEMO_DIR / "cangnan-2020.json").read_text(encoding="utf-8"))
+    seed = demo_doc(SEED_FILE)
     doc = blank_document(agency=LONG_AGENCY, year=2020, version="2019")
     for block in spec.PROACTIVE_BLOCKS["2019"]:
         for item in block.items:
@@ -53,3 +54,9 @@ def worst_case_document() -> dict:
     doc["meta"] = {"signed_by": LONG_AGENCY, "signed_on": "2021-01-29"}
     validate(doc)
     return doc
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page of `pdf`, as pdfplumber extracts it."""
+    with pdfplumber.open(io.BytesIO(pdf)) as plumber:
+        return "\n".join(page.extract_text() or "" for page in plumber.pages)

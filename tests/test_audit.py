@@ -10,7 +10,6 @@ from annual.audit import audit_trail, changes_since_return, describe_path, docum
 from annual.interchange import load_report, report_to_document
 from annual.models import ReportState, Transition
 from annual.workflow import perform_transition
-from tests.personas import personas  # noqa: F401
 
 S = ReportState
 CELL = "applications.granted.natural_person"

@@ -26,7 +26,6 @@ from annual.pdf.html import render_html
 from annual.pdf.render import html_to_pdf
 from annual.pdf.structure import reading_lines, structure_tree
 from annual.snapshots import freeze_report
-from tests.personas import personas  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.pdf
 

@@ -31,9 +31,8 @@ from annual.layout import applications_table
 from annual.pdf import paginate, render_html, render_pdf
 from annual.pdf.justify import install as install_justify
 from annual.rules import check_document
-
-from .conftest import DEMO_DIR
-from .pdf_cases import LONG_AGENCY, MAX_MONEY, worst_case_document
+from tests.documents import DEMO_DIR
+from tests.pdf_cases import LONG_AGENCY, MAX_MONEY, worst_case_document
 
 pytestmark = pytest.mark.pdf
 
