@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils import timezone
 
 from .models import Agency, Membership, Reminder, Report, ReportSnapshot, ReportState, RoundDeadline, Transition
 
@@ -23,7 +24,7 @@ admin.site.index_title = "机关、人员与报告"
 class ChildAgencyInline(admin.TabularInline):
     model = Agency
     fk_name = "parent"
-    fields = ("name",)
+    fields = ("name", "kind", "order")
     extra = 0
     verbose_name = "下级机关"
     verbose_name_plural = "下级机关"
@@ -32,11 +33,24 @@ class ChildAgencyInline(admin.TabularInline):
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ("name", "parent", "member_count", "publication_requires_review", "single_approver_exempt")
-    list_filter = (("parent", admin.RelatedOnlyFieldListFilter), "publication_requires_review")
+    list_display = (
+        "name",
+        "kind",
+        "order",
+        "parent",
+        "member_count",
+        "publication_requires_review",
+        "single_approver_exempt",
+    )
+    list_filter = ("kind", ("parent", admin.RelatedOnlyFieldListFilter), "publication_requires_review")
     search_fields = ("name",)
     autocomplete_fields = ("parent",)
     inlines = (ChildAgencyInline,)
+
+    def get_changeform_initial_data(self, request):
+        # A new agency is set up now unless the administrator says otherwise: past years'
+        # boards then show it as 当年未设立 instead of overdue.
+        return {"established_on": timezone.localdate(), **super().get_changeform_initial_data(request)}
 
     @admin.display(description="人员数")
     def member_count(self, agency: Agency) -> int:

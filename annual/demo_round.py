@@ -3,7 +3,8 @@ the round board (年度工作台) shows what it is for. Used by `load_demo`; nev
 that already exists.
 
 Every state is reached through `annual.workflow.perform_transition` (approval freezes a real
-PDF), by demo people of each agency who have no usable password.
+PDF), by each agency's own people: the demo's logins where it has them, else demo people who
+have no usable password.
 """
 
 from __future__ import annotations
@@ -40,9 +41,15 @@ PORTAL = "https://www.cncn.gov.cn/art/{year}/1/20/art_{pk}.html"
 
 
 def _people(agency: Agency) -> tuple:
+    """The agency's preparer and approver: its own people where it has them (the demo's
+    logins), else a demo person of that role, created here."""
     User = get_user_model()
     found = []
     for role in (Role.PREPARER, Role.APPROVER):
+        member = agency.members.filter(role=role).select_related("user").order_by("user__username").first()
+        if member is not None:
+            found.append(member.user)
+            continue
         username = f"demo_{agency.pk}_{role}"
         short = agency.name.removeprefix("苍南县")
         user, created = User.objects.get_or_create(
@@ -52,9 +59,19 @@ def _people(agency: Agency) -> tuple:
         if created:
             user.set_unusable_password()
             user.save()
-            Membership.objects.create(user=user, agency=agency, role=role)
+        Membership.objects.get_or_create(user=user, defaults={"agency": agency, "role": role})
         found.append(user)
     return tuple(found)
+
+
+def settle_exemption(agency: Agency, admin) -> None:
+    """Exempt the agency from separation of duties exactly when it has a single approver, as
+    `admin` would in the admin, so the history names who set it and when."""
+    single = agency.members.filter(role=Role.APPROVER).count() == 1
+    if agency.single_approver_exempt != single:
+        agency.single_approver_exempt = single
+        agency._history_user = admin  # type: ignore[attr-defined]  # simple_history records the actor
+        agency.save()
 
 
 def _document(template: dict, agency: Agency, year: int) -> dict:
@@ -68,26 +85,24 @@ def _document(template: dict, agency: Agency, year: int) -> dict:
     return doc
 
 
-def load_round(county: Agency, template: dict, say: Callable[[str], None]) -> int:
-    """Create the demo round's agencies and reports under `county`; returns the year.
+def load_round(county: Agency, template: dict, say: Callable[[str], None], admin) -> int:
+    """Create the demo round's agencies and reports under `county`; returns the year. `admin`
+    is the administrator recorded as having set the one-approver offices' exemptions.
 
     The demo people's notification e-mails are kept in memory: they would only clutter the
     console of `./dev run`, and their addresses lead nowhere.
     """
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-        return _load_round(county, template, say)
+        return _load_round(county, template, say, admin)
 
 
-def _load_round(county: Agency, template: dict, say: Callable[[str], None]) -> int:
+def _load_round(county: Agency, template: dict, say: Callable[[str], None], admin) -> int:
     year = compiling_year(timezone.localdate())
     for name, outcome in ROUND:
         agency, _ = Agency.objects.get_or_create(name=name, defaults={"parent": county})
         preparer, approver = _people(agency)
-        if not agency.single_approver_exempt and agency.members.filter(role=Role.APPROVER).count() < 2:
-            # A one-approver office, as many townships are: exempted from separation of duties
-            # the way an administrator would do it, so the history records the exemption.
-            agency.single_approver_exempt = True
-            agency.save()
+        # A one-approver office, as many townships are, is exempted; 县府办 and 教育局 have two.
+        settle_exemption(agency, admin)
         if outcome is None or Report.objects.filter(agency=agency, year=year).exists():
             continue
         if outcome == "partial":

@@ -35,6 +35,18 @@ def format_money(value: str | None, *, with_unit: bool) -> str:
     return f"{value}{MONEY_UNIT}" if with_unit else value
 
 
+DELETED_USER = "（已删除的用户）"
+
+
+def person_name(user) -> str:
+    """The name of a person who acted (submitted, commented, exempted, …): full name, else the
+    username. An account deleted since is None on the record it left (its foreign keys are
+    SET_NULL), and is named as such rather than breaking the page."""
+    if user is None:
+        return DELETED_USER
+    return user.get_full_name() or user.get_username()
+
+
 def format_date(iso: str | None) -> str:
     """「2021年1月29日」: GB/T 9704 writes the date in full, without leading zeros."""
     if not iso:

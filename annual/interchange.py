@@ -217,6 +217,11 @@ def load_report(report_id: int) -> Report:
 BASIS = "basis"
 
 
+def previous_report(report: Report) -> Report | None:
+    """The same agency's report of the year before, by identity (the agency), not by name."""
+    return Report.objects.select_related("agency").filter(agency_id=report.agency_id, year=report.year - 1).first()
+
+
 def previous_document(agency_name: str, year: int) -> dict | None:
     """Last year's report document of the agency named `agency_name`, if the database has it.
 

@@ -1,7 +1,13 @@
-"""Background jobs: what each kind of job does, and how it reaches a worker.
+"""Background jobs, the port: how a job reaches a worker and how its outcome is recorded.
 
 Every job is a `Job` row written first; the Celery task (annual/tasks.py) takes only its
-primary key and calls `run`. Three properties hold for every kind:
+primary key and calls `run`, which calls the body registered for the job's kind with
+`@jobs.runner(kind)`. The bodies live beside their domains (the final PDF in
+annual/snapshots.py, the draft-PDF cache in annual/draft_pdfs.py, notifications in
+annual/notifications.py, reminders in annual/reminders.py, the county archives in
+annual/county_archives.py); annual/tasks.py imports them all so a worker knows every kind, and a
+web process knows the kinds it starts because it imported the module that starts them. This
+module imports only the models and the storage. Four properties hold for every kind:
 
 - **Sent after commit.** `dispatch` hands the task to the broker in `transaction.on_commit`,
   so a worker never looks for a row that is not there yet, and a rolled-back request sends
@@ -11,6 +17,10 @@ primary key and calls `run`. Three properties hold for every kind:
   carries its SHA-256 and recorded on the snapshot under a row lock, so a rerun (a worker
   killed mid-render, a message delivered twice) never makes a second snapshot or a second
   file on record.
+- **Alive or re-sent.** While a worker runs a job, a thread beats on the row every
+  `HEARTBEAT_SECONDS`; a 「生成中」 job without a beat for `HEARTBEAT_STALE` lost its worker
+  (the whole worker killed, the machine gone) and `requeue_stale` sends it again, within a
+  minute or two instead of when Redis's visibility timeout (an hour) gives the message back.
 - **Inline without a broker.** When `settings.HAS_CELERY` is false (the embedded default,
   `./dev run`, the test suite) `dispatch` runs the job at once in the calling process; a
   failure is recorded on the row instead of being raised, exactly as a worker would record it.
@@ -19,24 +29,22 @@ primary key and calls `run`. Three properties hold for every kind:
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import io
 import logging
 import os
 import socket
+import threading
 import time
-import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db import connection, connections, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from . import storage
-from .models import Agency, Job, JobKind, JobStatus, Report, ReportSnapshot, ReportState
+from .models import Job, JobKind, JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +60,12 @@ TASK_NAMES: dict[str, str] = {
     K.COUNTY_PDFS: "annual.county_pdfs",
     K.COUNTY_PACKAGES: "annual.county_packages",
 }
-# A job still 「生成中」 this long after it started lost its worker without a redelivery.
+# A job 「等待重试」 this long after its last start lost the worker that held its retry (the
+# longest backoff is 15 minutes).
 RUNNING_STALE = timedelta(minutes=30)
-# Reports read per query by the county bulk jobs.
-BATCH = 50
+# A running job's worker writes `heartbeat_at` this often; a job silent for HEARTBEAT_STALE is lost.
+HEARTBEAT_SECONDS = settings.JOB_HEARTBEAT_SECONDS
+HEARTBEAT_STALE = timedelta(seconds=4 * HEARTBEAT_SECONDS)
 
 
 class JobError(Exception):
@@ -66,7 +76,7 @@ class JobError(Exception):
         self.permanent = permanent
 
 
-def _target(pk: int | None, what: str) -> int:
+def target(pk: int | None, what: str) -> int:
     """The id of the job's `what`; jobs of the kinds that need one are always created with it."""
     if pk is None:
         raise JobError(f"任务缺少{what}，无法执行。", permanent=True)
@@ -75,11 +85,26 @@ def _target(pk: int | None, what: str) -> int:
 
 def describe(exc: BaseException) -> str:
     """The Chinese message recorded on a failed job (never a traceback)."""
-    from .pdf import PdfRenderError
-
-    if isinstance(exc, (JobError, storage.StoredFileError, PdfRenderError)):
+    if isinstance(exc, (JobError, storage.StoredFileError)):
         return str(exc)
     return f"内部错误（{exc.__class__.__name__}），请联系管理员。"
+
+
+# --- The registry ------------------------------------------------------------------------------
+
+RUNNERS: dict[str, Callable[[Job], None]] = {}
+
+
+def runner(kind: str) -> Callable[[Callable[[Job], None]], Callable[[Job], None]]:
+    """Register the decorated function as the body of jobs of `kind` (one body per kind)."""
+
+    def register(body: Callable[[Job], None]) -> Callable[[Job], None]:
+        if RUNNERS.get(kind, body) is not body:
+            raise ValueError(f"a body for {kind} jobs is already registered")
+        RUNNERS[kind] = body
+        return body
+
+    return register
 
 
 # --- Sending -----------------------------------------------------------------------------------
@@ -98,7 +123,9 @@ def dispatch(job: Job) -> None:
 
 def send(job_pk: int) -> bool:
     """Hand job `job_pk` to the broker; False (and a note on the row) when the broker is down."""
-    from reportsite.celery import app
+    # The Celery app is the broker's client, not a project layer; read late so that importing the
+    # port (every web request's modules) does not build it.
+    from reportsite.celery import app  # noqa: PLC0415
 
     job = Job.objects.filter(pk=job_pk).only("pk", "kind").first()
     if job is None:
@@ -124,7 +151,9 @@ def requeue_stale(*, older_than: float = 60.0) -> int:
     never_sent = Job.objects.filter(
         status=ST.QUEUED, sent_at__isnull=True, created_at__lte=now - timedelta(seconds=older_than)
     )
-    lost = Job.objects.filter(status__in=(ST.RUNNING, ST.RETRYING), started_at__lt=now - RUNNING_STALE)
+    lost = Job.objects.annotate(beat=Coalesce("heartbeat_at", "started_at")).filter(
+        Q(status=ST.RUNNING, beat__lt=now - HEARTBEAT_STALE) | Q(status=ST.RETRYING, started_at__lt=now - RUNNING_STALE)
+    )
     sent = 0
     for pk in list(never_sent.values_list("pk", flat=True)[:1000]) + list(lost.values_list("pk", flat=True)[:1000]):
         sent += send(pk)
@@ -153,8 +182,10 @@ def wait(job: Job, seconds: float) -> Job:
 # --- Running -------------------------------------------------------------------------------------
 
 
-def run(job_pk: int, *, final_attempt: bool = True) -> Job:
+def run(job_pk: int, *, final_attempt: bool = True, beating: bool = False) -> Job:
     """Do job `job_pk` once, unless it is already done, and record the outcome on its row.
+
+    `beating` (the worker's tasks) keeps `heartbeat_at` fresh while the body runs.
 
     On failure the row says 「失败」 (or 「等待重试」 when `final_attempt` is false, i.e. the task
     will retry) with a Chinese message, and the exception is re-raised for the caller.
@@ -165,13 +196,17 @@ def run(job_pk: int, *, final_attempt: bool = True) -> Job:
             return job
         job.status = ST.RUNNING
         job.attempts += 1
-        job.started_at = timezone.now()
+        job.started_at = job.heartbeat_at = timezone.now()
         job.worker = f"{socket.gethostname()}:{os.getpid()}"
-        job.save(update_fields=["status", "attempts", "started_at", "worker"])
+        job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "worker"])
     try:
+        body = RUNNERS.get(job.kind)
+        if body is None:
+            raise JobError(f"本进程没有登记“{job.get_kind_display()}”任务的执行代码，请联系管理员。", permanent=True)
         # Inline inside a caller's transaction (the approval), a failed job must not poison it.
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-            RUNNERS[job.kind](job)
+            with heartbeat(job.pk) if beating else contextlib.nullcontext():
+                body(job)
     except Exception as exc:
         retrying = not final_attempt and not getattr(exc, "permanent", False)
         Job.objects.filter(pk=job.pk).update(
@@ -185,175 +220,35 @@ def run(job_pk: int, *, final_attempt: bool = True) -> Job:
     return job
 
 
-def _final_pdf(job: Job) -> None:
-    from .snapshots import render_final_pdf
+@contextlib.contextmanager
+def heartbeat(job_pk: int) -> Iterator[None]:
+    """While the block runs, a thread writes `heartbeat_at` on job `job_pk` every
+    `HEARTBEAT_SECONDS` (on a connection of its own, outside the body's transaction)."""
+    stop = threading.Event()
 
-    snapshot = ReportSnapshot.objects.get(pk=_target(job.snapshot_id, "存档快照"))
-    if not snapshot.ready:
-        pdf, document_sha256 = render_final_pdf(
-            snapshot, title=job.params.get("title") or snapshot.report.display_title
-        )
-        digest = hashlib.sha256(pdf).hexdigest()
-        name = storage.write(f"reports/{snapshot.report_id}/approved-{snapshot.pk}-{digest[:16]}.pdf", pdf)
-        with transaction.atomic():
-            locked = ReportSnapshot.objects.select_for_update().get(pk=snapshot.pk)
-            if locked.ready:  # another run got there first; keep the file already on record
-                storage.delete_quietly(name)
-            else:
-                locked.file.name, locked.sha256, locked.size = name, digest, len(pdf)
-                locked.document_sha256 = document_sha256
-                locked.save(update_fields=["file", "sha256", "size", "document_sha256"])
-        snapshot.refresh_from_db()
-    job.output.name, job.output_sha256, job.output_size = snapshot.file.name, snapshot.sha256, snapshot.size
-    for hook in after_final_pdf:
-        hook(snapshot)
+    def beat() -> None:
+        try:
+            while not stop.wait(HEARTBEAT_SECONDS):
+                Job.objects.filter(pk=job_pk, status=ST.RUNNING).update(heartbeat_at=timezone.now())
+        finally:
+            connections.close_all()
 
-
-# Called with the snapshot once its PDF is stored (e.g. to build the publication package);
-# they run inside the final-PDF job, so they must be idempotent too and may raise to retry.
-after_final_pdf: list = []
-
-
-def draft_key(report: Report) -> str:
-    """The version of `report` a draft PDF shows: any save or transition changes it."""
-    return f"r{report.revision}-{report.state}-{report.updated_at.timestamp():.6f}"
-
-
-def _draft_pdf(job: Job) -> None:
-    from .interchange import load_report, report_to_document
-    from .pdf import DraftMark, render_pdf
-    from .snapshots import FROZEN_STATES
-
-    report = load_report(_target(job.report_id, "报告"))
-    if draft_key(report) != job.key:
-        raise JobError("报告在生成期间已被修改，请重新下载。", permanent=True)
-    draft = None
-    if report.state not in FROZEN_STATES:
-        draft = DraftMark(
-            state=ReportState(report.state).label,
-            printed_at=timezone.localtime(),
-            changed_at=timezone.localtime(report.updated_at),
-        )
-    pdf = render_pdf(report_to_document(report), title=report.display_title, draft=draft)
-    job.output.name = storage.write(f"drafts/{report.pk}/draft-{job.pk}.pdf", pdf)
-    job.output_sha256, job.output_size = hashlib.sha256(pdf).hexdigest(), len(pdf)
-    job.used_at = timezone.now()
-    Job.objects.filter(pk=job.pk).update(used_at=job.used_at)
-    transaction.on_commit(evict_drafts)
-
-
-def evict_drafts() -> None:
-    """Delete the least recently used cached drafts until they fit in `DRAFT_PDF_CACHE_BYTES`."""
-    bound = settings.DRAFT_PDF_CACHE_BYTES
-    done = Job.objects.filter(kind=K.DRAFT_PDF, status=ST.DONE)
-    total = done.aggregate(total=Sum("output_size"))["total"] or 0
-    if total <= bound:
-        return
-    for pk, name, size in done.order_by("used_at", "pk").values_list("pk", "output", "output_size").iterator():
-        if total <= bound:
-            break
-        if Job.objects.filter(pk=pk, status=ST.DONE).delete()[0]:
-            storage.delete_quietly(name)
-            total -= size
-
-
-def _notify(job: Job) -> None:
-    from .workflow import send_notification
-
-    send_notification(
-        _target(job.report_id, "报告"), job.params["action"], job.params.get("actor"), job.params.get("reason", "")
-    )
-
-
-def _reminders(job: Job) -> None:
-    from . import reminders
-
-    sent = reminders.send_messages(job.params.get("args", {}).get("messages", []))
-    job.params = {**job.params, "sent": sent}
-
-
-def _county_reports(job: Job):
-    """Ids of the county's (and every agency below it) reports of the job's year, approved or published."""
-    county = Agency.objects.get(pk=_target(job.agency_id, "机关"))
-    agencies = [county.pk] + [a.pk for a in county.descendants()]
-    return list(
-        Report.objects.filter(
-            agency_id__in=agencies, year=job.params["year"], state__in=(ReportState.APPROVED, ReportState.PUBLISHED)
-        )
-        .order_by("agency__name")
-        .values_list("pk", flat=True)
-    )
-
-
-def _county_archive(job: Job, entry) -> None:
-    """Write one ZIP of `entry(report)` -> (name, bytes) for every county report, in batches."""
-    ids = _county_reports(job)
-    buffer = io.BytesIO()
-    missing = []
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for start in range(0, len(ids), BATCH):
-            for report in Report.objects.filter(pk__in=ids[start : start + BATCH]).select_related("agency"):
-                found = entry(report)
-                if found is None:
-                    missing.append(report.display_title)
-                else:
-                    archive.writestr(*found)
-            Job.objects.filter(pk=job.pk).update(
-                params={**job.params, "total": len(ids), "done": min(start + BATCH, len(ids))}
-            )
-        if missing:
-            archive.writestr(
-                "未包含的报告.txt", "以下报告的文件尚未生成，未包含在本压缩包中：\n" + "\n".join(missing) + "\n"
-            )
-    data = buffer.getvalue()
-    job.output.name = storage.write(f"county/{job.agency_id}/{job.kind}-{job.params['year']}-{job.pk}.zip", data)
-    job.output_sha256, job.output_size = hashlib.sha256(data).hexdigest(), len(data)
-    job.params = {**job.params, "total": len(ids), "done": len(ids), "missing": len(missing)}
-
-
-def _county_pdfs(job: Job) -> None:
-    from .snapshots import latest_snapshot_pdf
-
-    def entry(report):
-        snapshot = latest_snapshot_pdf(report)
-        if snapshot is None or not snapshot.ready:
-            return None
-        return f"{report.agency.name}-{report.year}.pdf", snapshot.pdf
-
-    _county_archive(job, entry)
-
-
-def _county_packages(job: Job) -> None:
-    dotted = getattr(settings, "ANNUAL_PACKAGE_BUILDER", "")
-    if not dotted:
-        raise JobError("发布包生成模块尚未接入，暂不能批量生成发布包。", permanent=True)
-    build = import_string(dotted)  # report -> (file name, bytes) or None
-
-    _county_archive(job, build)
-
-
-RUNNERS: dict[str, Callable[[Job], None]] = {
-    K.FINAL_PDF: _final_pdf,
-    K.DRAFT_PDF: _draft_pdf,
-    K.NOTIFY: _notify,
-    K.REMINDERS: _reminders,
-    K.COUNTY_PDFS: _county_pdfs,
-    K.COUNTY_PACKAGES: _county_packages,
-}
+    thread = threading.Thread(target=beat, name=f"job-{job_pk}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 # --- Starting jobs -------------------------------------------------------------------------------
 
 
-def start_final_pdf(snapshot: ReportSnapshot, *, user=None, title: str = "") -> Job:
-    """The final-PDF job of `snapshot` (one per snapshot), created and dispatched if new."""
-    job, created = Job.objects.get_or_create(
-        kind=K.FINAL_PDF,
-        snapshot=snapshot,
-        defaults={"report_id": snapshot.report_id, "created_by": _user(user), "params": {"title": title}},
-    )
-    if created:
-        dispatch(job)
+def start(kind: str, *, user=None, **fields) -> Job:
+    """A new job of `kind` (its row written with `fields`), dispatched."""
+    job = Job.objects.create(kind=kind, created_by=user_or_none(user), **fields)
+    dispatch(job)
     return job
 
 
@@ -367,55 +262,6 @@ def retry(job: Job) -> Job:
     return job
 
 
-def draft_pdf_job(report: Report, *, user=None) -> Job:
-    """The cached draft PDF job of the report's current version; started (again) when needed.
-
-    Entries of earlier versions of the report are dropped here, so a change never serves old
-    bytes and the cache holds at most one finished draft per report (plus the size bound).
-    """
-    key = draft_key(report)
-    job = Job.objects.filter(kind=K.DRAFT_PDF, report=report, key=key).first()
-    if job is None:
-        stale = Job.objects.filter(kind=K.DRAFT_PDF, report=report, status__in=(ST.DONE, ST.FAILED)).exclude(key=key)
-        for name in list(stale.values_list("output", flat=True)):
-            storage.delete_quietly(name)
-        stale.delete()
-        try:
-            with transaction.atomic():
-                job = Job.objects.create(kind=K.DRAFT_PDF, report=report, key=key, created_by=_user(user))
-        except IntegrityError:  # another request created it a moment ago
-            return Job.objects.get(kind=K.DRAFT_PDF, report=report, key=key)
-        dispatch(job)
-        job.refresh_from_db()
-        return job
-    return retry(job)
-
-
-def start_notification(report_pk: int, action: str, *, actor=None, reason: str = "") -> Job:
-    job = Job.objects.create(
-        kind=K.NOTIFY,
-        report_id=report_pk,
-        created_by=_user(actor),
-        params={"action": action, "actor": getattr(actor, "pk", None), "reason": reason},
-    )
-    dispatch(job)
-    return job
-
-
-def start_reminders(*, user=None, **args) -> Job:
-    job = Job.objects.create(kind=K.REMINDERS, created_by=_user(user), params={"args": args})
-    dispatch(job)
-    return job
-
-
-def start_county_job(kind: str, county: Agency, year: int, *, user=None) -> Job:
-    """A bulk job over every approved report of `county` (and the agencies below it) for `year`."""
-    if kind not in (K.COUNTY_PDFS, K.COUNTY_PACKAGES):
-        raise ValueError(kind)
-    job = Job.objects.create(kind=kind, agency=county, created_by=_user(user), params={"year": int(year)})
-    dispatch(job)
-    return job
-
-
-def _user(user):
+def user_or_none(user):
+    """The user who starts a job, as the row records it (None for an anonymous or absent one)."""
     return user if getattr(user, "is_authenticated", False) else None

@@ -4,7 +4,7 @@ Rules: a user sees the reports of their own agency; an approver also sees (read-
 reports of every agency below theirs; an administrator sees everything. Only a preparer or an
 approver of the report's own agency may edit, and only while the report is editable.
 Workflow actions (submit, return, approve, …) are open to members of the report's own agency
-in the roles the transition table lists (`annual.workflow.TRANSITIONS`); a county approver
+in the roles the transition table lists (`annual.transitions.TRANSITIONS`); a county approver
 (an approver of any agency above the report's) changes no values but reviews (复核): comments,
 returns with a reason, and passes the county review, through the table's county rules. An
 administrator manages agencies and accounts and acts on no report.
@@ -13,9 +13,11 @@ Anything a user may not see is answered with 404, so ids cannot be probed.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
 
+from .audit import audit_trail, last_return
 from .models import Agency, Membership, Report, ReportState, Role
 from .rollup import agency_tree
 from .tree import AgencyTree
@@ -211,9 +213,6 @@ def approval_conflict(user, report: Report) -> str:
     """
     if report.agency.single_approver_exempt:
         return ""
-    # Imported here: the audit module reads the workflow's transition table, which imports this one.
-    from .audit import audit_trail, last_return
-
     submitted = report.transitions.filter(to_state=ReportState.SUBMITTED).order_by("-at", "-pk").first()
     if submitted is not None and submitted.actor_id == user.pk:
         return "您是这份报告的提交人"
@@ -225,6 +224,28 @@ def approval_conflict(user, report: Report) -> str:
         if entry.kind == "values" and entry.changes and entry.user is not None and entry.user.pk == user.pk:
             return "您在" + ("最近一次退回后" if returned is not None else "本报告中") + "修改过报告数据"
     return ""
+
+
+def can_exempt_agency(user) -> bool:
+    """Switch an agency's separation-of-duties exemption on: staff who may change agencies in
+    the admin."""
+    return bool(getattr(user, "is_active", False) and user.is_staff and user.has_perm("annual.change_agency"))
+
+
+def exemption_granters() -> list:
+    """The people to ask for an exemption: every active account that may set one."""
+    staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+    return [user for user in staff if can_exempt_agency(user)]
+
+
+def lone_approver_blocked(report: Report) -> bool:
+    """The report awaits approval in an agency whose only approver may not approve it
+    (separation of duties) and which is not exempt: only an administrator's exemption lets it
+    through, as the one-approver county's own report needs."""
+    if report.state != ReportState.SUBMITTED or report.agency.single_approver_exempt:
+        return False
+    approvers = [m.user for m in report.agency.members.filter(role=Role.APPROVER).select_related("user")]
+    return len(approvers) == 1 and bool(approval_conflict(approvers[0], report))
 
 
 def may_approve(user, report: Report) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from .agencies import AgencyNameError, clean_agency_name
-from .models import Agency
+from .models import Agency, AgencyKind
 
 
 class PlacementError(Exception):
@@ -41,8 +41,9 @@ def _ancestor_ids(agency_id: int) -> list[int]:
 
 
 @transaction.atomic
-def place_agency(name: str, parent: str | None = None) -> tuple[Agency, list[str]]:
+def place_agency(name: str, parent: str | None = None, kind: str = AgencyKind.DEPARTMENT) -> tuple[Agency, list[str]]:
     """The agency called `name` (trimmed), created or found, under `parent` when one is given.
+    `kind` (an AgencyKind) applies when the agency is created here; an existing one keeps its own.
 
     Returns the agency and what was done (Chinese lines, e.g. 已新建机关：…). Raises
     PlacementError, having written nothing, when the contract refuses the placement.
@@ -66,8 +67,11 @@ def place_agency(name: str, parent: str | None = None) -> tuple[Agency, list[str
         parent_agency = Agency.objects.create(name=parent_name)
         done.append(f"已新建上级机关：{parent_name}")
     if agency is None:
-        agency = Agency.objects.create(name=name, parent=parent_agency)
-        done.append(f"已新建机关：{name}" + (f"（上级机关：{parent_agency.name}）" if parent_agency else ""))
+        agency = Agency.objects.create(name=name, parent=parent_agency, kind=kind)
+        done.append(
+            f"已新建机关：{name}（{agency.get_kind_display()}"
+            + (f"，上级机关：{parent_agency.name}）" if parent_agency else "）")
+        )
     elif parent_agency is not None and agency.parent_id is None:
         agency.parent = parent_agency
         agency.save(update_fields=["parent"])

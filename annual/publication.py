@@ -2,10 +2,10 @@
 
 The stamped copy (盖章页) is a separate one-page PDF for an approved report: agency, year,
 approval date, approver, the SHA-256 of the approved PDF and a QR code of the public
-verification URL (DJANGO_SITE_URL + /verify/<sha256>/). The verification page answers only
-whether a hash is that of a report's current approved PDF, and which one (agency, year, date):
-a superseded approval (the report was reopened), a wrong or a malformed hash all get the same
-「not found」 answer.
+verification URL (DJANGO_SITE_URL + /verify/<sha256>/). The verification page says whether a
+hash is that of a report's current approved PDF (有效), of one superseded by a newer approval
+(已被取代, and when), of one whose report was reopened (已撤回, and when), or of nothing known;
+it names agency, year and approval date, never the newer version's content.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .charts import report_charts, svg
-from .formatting import format_date
+from .formatting import format_date, person_name
 from .models import Report, ReportSnapshot, ReportState, Transition
-from .snapshots import FROZEN_STATES
+from .transitions import FROZEN_STATES
 
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 PRINT_CHART_MM = 150  # within the 156 mm 版心
@@ -43,18 +43,11 @@ class Approval:
     def approved_on_text(self) -> str:
         return format_date(self.approved_on.isoformat())
 
-    @property
-    def verify_url(self) -> str:
-        return verify_url(self.sha256)
 
-
-def verify_url(sha256: str) -> str:
-    """The public verification URL of a PDF hash; a bare path when DJANGO_SITE_URL is unset."""
-    return settings.SITE_URL.rstrip("/") + reverse("verify", args=[sha256])
-
-
-def _name(user) -> str:
-    return user.get_full_name() or user.get_username()
+def verify_url(sha256: str, site: str = "") -> str:
+    """The public verification URL of a PDF hash, on DJANGO_SITE_URL, else on `site` (the
+    address the request came to); a bare path when neither is known."""
+    return (settings.SITE_URL or site).rstrip("/") + reverse("verify", args=[sha256])
 
 
 def approval_of(snapshot: ReportSnapshot) -> Approval:
@@ -74,34 +67,83 @@ def approval_of(snapshot: ReportSnapshot) -> Approval:
         agency=snapshot.document["agency"],
         year=snapshot.document["year"],
         approved_on=timezone.localdate(moment),
-        approvers=(_name(actor),) if actor is not None else (),
+        approvers=(person_name(actor),) if approve is not None or actor is not None else (),
         sha256=snapshot.sha256,
     )
 
 
-def verified_snapshot(digest: str) -> ReportSnapshot | None:
-    """The snapshot whose PDF has SHA-256 `digest`, if it is its report's current approved one.
+VALID, SUPERSEDED, WITHDRAWN, UNKNOWN = "valid", "superseded", "withdrawn", "unknown"
 
-    Anything else (malformed, unknown, superseded, report reopened) is None, so the caller
-    cannot answer differently for them.
-    """
+
+@dataclass(frozen=True)
+class Verification:
+    """What /verify/ answers about a hash: `status` (VALID, SUPERSEDED by a newer approval,
+    WITHDRAWN because its report was reopened, or UNKNOWN), the approval the hash belongs to
+    (None when unknown) and `since`, when it stopped being valid."""
+
+    status: str
+    approval: Approval | None = None
+    since: datetime.datetime | None = None
+    snapshot: ReportSnapshot | None = None
+
+
+def verification(digest: str) -> Verification:
+    """The standing of the PDF whose SHA-256 is `digest`. A superseded or withdrawn PDF names
+    only its own approval and the date it lost validity: never the newer version, which may not
+    be published."""
     digest = digest.strip().lower()
     if not SHA256_RE.fullmatch(digest):
-        return None
-    snapshot = (
-        ReportSnapshot.objects.filter(sha256=digest, report__state__in=FROZEN_STATES)
-        .order_by("-created_at", "-pk")
+        return Verification(UNKNOWN)
+    # The same values may render the same bytes: the latest approval with this hash counts.
+    snapshot = ReportSnapshot.objects.filter(sha256=digest).select_related("report").order_by("-created_at", "-pk")
+    found = snapshot.first()
+    if found is None:
+        return Verification(UNKNOWN)
+    approval = approval_of(found)
+    newer = (
+        ReportSnapshot.objects.filter(report_id=found.report_id, created_at__gt=found.created_at)
+        .order_by("created_at", "pk")
         .first()
     )
-    if snapshot is None:
-        return None
-    newest = (
-        ReportSnapshot.objects.filter(report_id=snapshot.report_id)
-        .order_by("-created_at", "-pk")
-        .values_list("pk", flat=True)
+    if newer is not None:
+        return Verification(SUPERSEDED, approval, newer.created_at, found)
+    if found.report.state in FROZEN_STATES:
+        return Verification(VALID, approval, snapshot=found)
+    reopened = (
+        Transition.objects.filter(report_id=found.report_id, at__gte=found.created_at, from_state__in=FROZEN_STATES)
+        .exclude(to_state__in=FROZEN_STATES)
+        .order_by("at", "pk")
         .first()
     )
-    return snapshot if newest == snapshot.pk else None
+    return Verification(WITHDRAWN, approval, reopened.at if reopened is not None else None, found)
+
+
+def verified_snapshot(digest: str) -> ReportSnapshot | None:
+    """The snapshot whose PDF has SHA-256 `digest`, if it is its report's current approved one."""
+    if verification(digest).status != VALID:
+        return None
+    return ReportSnapshot.objects.filter(sha256=digest.strip().lower()).order_by("-created_at", "-pk").first()
+
+
+def snapshot_signature(snapshot: ReportSnapshot):
+    """The electronic signature of `snapshot`'s stored PDF (`annual.pdf.signing.SignatureCheck`:
+    signer, time, whether the key is this deployment's), or None for a PDF approved before
+    signing existed or a file that cannot be read. Cached by the file's SHA-256, whose bytes
+    never change; the page is public, so a hash is validated once, not per request."""
+    from django.core.cache import cache
+
+    from .pdf.signing import check_signature
+    from .storage import StoredFileError
+
+    def check():
+        try:
+            raw = bytes(snapshot.pdf)
+        except StoredFileError:
+            return None
+        return check_signature(raw) if raw else None
+
+    found = cache.get_or_set(f"pdf-signature:{snapshot.sha256}", check)
+    return found if found is not None and found.state != "unsigned" else None
 
 
 def qr_svg(url: str) -> str:
@@ -109,8 +151,9 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m", micro=False).svg_inline(scale=4, border=2, omitsize=False)
 
 
-def stamp_pdf(snapshot: ReportSnapshot, *, title: str) -> bytes:
-    """The 盖章页 of an approved snapshot as a one-page PDF (WeasyPrint, the print fonts)."""
+def stamp_pdf(snapshot: ReportSnapshot, *, title: str, site: str = "") -> bytes:
+    """The 盖章页 of an approved snapshot as a one-page PDF (WeasyPrint, the print fonts);
+    `site` is this site's address for the verification URL when DJANGO_SITE_URL is unset."""
     from .pdf.render import html_to_pdf
 
     approval = approval_of(snapshot)
@@ -119,8 +162,8 @@ def stamp_pdf(snapshot: ReportSnapshot, *, title: str) -> bytes:
         {
             "title": title,
             "approval": approval,
-            "qr": qr_svg(approval.verify_url),
-            "site_url": settings.SITE_URL,
+            "verify_url": verify_url(approval.sha256, site),
+            "qr": qr_svg(verify_url(approval.sha256, site)),
         },
     )
     return html_to_pdf(html)

@@ -2,9 +2,9 @@
 its interchange document, last year's document it is compared with, and the parts of its pages
 that are expensive to draw (`fragment`, used by templatetags/fragment_tags.py).
 
-Every key carries the report's stamp (id, revision, time of its last change) and a hash of the
-code that derives the value, so an entry is never stale: a save or a transition makes a new
-stamp, a deployment a new hash, and old entries only age out. Any cache backend can serve it:
+Every key carries the report's stamp (id, revision, time of its last change) and the release
+of the code that derived the value (`RELEASE`), so an entry is never stale: a save or a
+transition makes a new stamp, a deployment a new release, and old entries only age out. Any cache backend can serve it:
 per-process memory on the embedded default, Redis shared by every app server in production. A
 cache that is down costs the queries, not the page (settings.CACHES ignores its errors).
 
@@ -16,41 +16,39 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import inspect
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import cast
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
-from . import document as document_module
-from . import interchange, rules, sections, template_spec
+from . import culprit, interchange, rules, sections
 from .models import Report, ReviewComment
 
-# A deployment that changes how a document is built must not serve documents built by the old
-# code from a shared cache.
-CODE = hashlib.sha256(
-    "".join(inspect.getsource(m) for m in (interchange, template_spec, document_module, rules, sections)).encode()
-).hexdigest()[:16]
+
+def _source_digest() -> str:
+    """A digest of the project's own code and templates, for a process told no release."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for folder in ("annual", "reportsite", "templates"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".html") and "migrations" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return "src-" + digest.hexdigest()[:16]
+
+
+# The release of the code that derives every cached value: a deployment that changes how a
+# document, a finding or a page is drawn must not serve values drawn by the old code from a
+# shared cache. Production names its release (DJANGO_RELEASE, README); `./dev` sets it from the
+# git commit, with a digest of any uncommitted change. A process told neither (a bare
+# `manage.py runserver` or `pytest` in a checkout) falls back to a digest of the project's own
+# source and templates, which still changes whenever the code does; it leaves out the installed
+# libraries, which is why a deployment that upgrades them must name a new release.
+RELEASE = settings.RELEASE or _source_digest()
 TIMEOUT = 60 * 60 * 24 * 7
-
-
-def _templates_hash() -> str:
-    """The page templates and the Python that draws them: a deployment that changes any of them
-    must not serve fragments drawn by the old ones."""
-    package = Path(__file__).resolve().parent
-    roots = [package.parent / "templates", package / "templatetags", package / "forms"]
-    files = sorted(f for root in roots for f in root.rglob("*") if f.suffix in (".html", ".py"))
-    files += [package / "layout.py", package / "formatting.py"]
-    digest = hashlib.sha256(CODE.encode())
-    for f in files:
-        digest.update(f.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-PAGES_CODE = _templates_hash()
 
 
 def stamp(pk: int, revision: int, updated_at: datetime.datetime) -> str:
@@ -66,7 +64,7 @@ def documents(reports: Iterable[Report]) -> dict[int, dict]:
     """The document of each saved report, by id; the missing ones are built with their rows
     read in bulk (interchange.documents_of) and kept."""
     reports = list(reports)
-    keys = {r.pk: f"doc:{CODE}:{stamp_of(r)}" for r in reports}
+    keys = {r.pk: f"doc:{RELEASE}:{stamp_of(r)}" for r in reports}
     found = cache.get_many(list(keys.values()))
     result = {pk: found[key] for pk, key in keys.items() if key in found}
     missing = [r for r in reports if r.pk not in result]
@@ -120,7 +118,7 @@ def previous_document(report: Report) -> dict | None:
     if last is None:
         return None
     return cache.get_or_set(
-        f"previous:{CODE}:{last}", lambda: interchange.previous_document(report.agency.name, report.year), TIMEOUT
+        f"previous:{RELEASE}:{last}", lambda: interchange.previous_document(report.agency.name, report.year), TIMEOUT
     )
 
 
@@ -130,14 +128,25 @@ def overview(report: Report, doc: dict | None = None) -> sections.ReportOverview
     doc = doc if doc is not None else document(report)
     previous = previous_document(report)
     findings = cache.get_or_set(
-        f"findings:{CODE}:{stamp_of(report)}:{_previous_stamp(report) or '-'}",
+        f"findings:{RELEASE}:{stamp_of(report)}:{_previous_stamp(report) or '-'}",
         lambda: rules.check_document(doc, previous),
         TIMEOUT,
     )
     return sections.overview(report, doc=doc, previous=previous, findings=findings)
 
 
+def hints(report: Report, doc: dict, findings: list[rules.Finding]) -> list[rules.Finding]:
+    """The probable culprits (annual/culprit.py) of a report with blocking errors, worked out once
+    per version: the solver is fast, but a page need not run it on every view."""
+    if not rules.errors(findings):
+        return []
+    return cast(
+        list[rules.Finding],
+        cache.get_or_set(f"hints:{RELEASE}:{stamp_of(report)}", lambda: culprit.hint_findings(doc), TIMEOUT),
+    )
+
+
 def fragment(name: str, key: str, draw: Callable[[], str]) -> str:
     """The HTML `draw` makes for the page part `name` of the version `key` (a stamp plus whatever
     else that part depends on), drawn once and then served from the cache."""
-    return cast(str, cache.get_or_set(f"fragment:{PAGES_CODE}:{name}:{key}", draw, TIMEOUT))
+    return cast(str, cache.get_or_set(f"fragment:{RELEASE}:{name}:{key}", draw, TIMEOUT))

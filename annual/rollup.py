@@ -91,6 +91,12 @@ class LeftOut:
     def reason_label(self) -> str:
         return REASON_LABELS[self.reason]
 
+    @property
+    def draft_errors(self) -> int:
+        """Blocking rule errors of a report left out as not yet approved: the clerk sees which
+        drafts will not pass as they stand (a report left out for its errors says so already)."""
+        return self.entry.error_count if self.entry is not None and self.reason == NOT_APPROVED else 0
+
 
 @dataclass
 class Rollup:
@@ -236,19 +242,6 @@ def _value(doc: dict, path: str):
     return doc[section].get(row, {}).get(col)
 
 
-@cache
-def cell_paths(version: str) -> tuple[tuple[str, str], ...]:
-    """(dotted path, kind) of every value cell of tables 二, 三 and 四 in `version`."""
-    paths = []
-    for item, fields in spec.proactive_fields(version).items():
-        paths += [(spec.cell_path("proactive", item, f.key), f.kind) for f in fields]
-    for row in spec.application_rows(version):
-        paths += [(spec.cell_path("applications", row.key, c.key), spec.COUNT) for c in spec.APPLICATION_COLUMNS]
-    for group in spec.REVIEW_GROUPS:
-        paths += [(spec.cell_path("review_litigation", group.key, f.key), spec.COUNT) for f in spec.REVIEW_FIELDS]
-    return tuple(paths)
-
-
 def sum_documents(docs: list[dict], *, agency: str, year: int, version: str) -> dict:
     """The document whose every table cell is the sum of `docs`' cells (all of `version`).
 
@@ -256,7 +249,7 @@ def sum_documents(docs: list[dict], *, agency: str, year: int, version: str) -> 
     the most decimals any part wrote; texts are empty and `meta` is {}.
     """
     result = blank_document(agency=agency, year=year, version=version)
-    money = {path for path, kind in cell_paths(version) if kind == spec.MONEY}
+    money = {path for path, kind in spec.value_cells(version) if kind == spec.MONEY}
     for section in TABLE_KEYS:
         for row_key, cells in result[section].items():
             rows = [d[section].get(row_key) or {} for d in docs]
@@ -370,12 +363,24 @@ def rollup_title(rollup: Rollup) -> str:
     return f"{default_title(rollup.agency.name, rollup.year)}汇总"
 
 
-def render_rollup_pdf(rollup: Rollup, *, printed_at) -> bytes:
-    """The roll-up document in the official layout, marked as a roll-up in the draft footer."""
-    from .pdf import DraftMark, render_pdf  # WeasyPrint only when a PDF is asked for
+def rollup_mark(rollup: Rollup, *, printed_at):
+    """What marks a printed roll-up as one: the header line stating its basis (pdf.RollupMark)."""
+    from .pdf.context import RollupMark  # noqa: PLC0415 - the PDF package only when a PDF is asked for
 
-    mark = DraftMark(state=f"汇总（纳入 {len(rollup.parts)}/{rollup.total} 个下级机关）", printed_at=printed_at)
-    return render_pdf(rollup.document, title=rollup_title(rollup), draft=mark)
+    return RollupMark(
+        state="汇总",
+        printed_at=printed_at,
+        included=len(rollup.parts),
+        total=rollup.total,
+        unapproved=sum(p.entry.state not in INCLUDED_STATES for p in rollup.parts),
+    )
+
+
+def render_rollup_pdf(rollup: Rollup, *, printed_at) -> bytes:
+    """The roll-up document in the official layout, a clean print for circulation."""
+    from .pdf.render import render_pdf  # noqa: PLC0415 - WeasyPrint only when a PDF is asked for
+
+    return render_pdf(rollup.document, title=rollup_title(rollup), draft=rollup_mark(rollup, printed_at=printed_at))
 
 
 # --- Year against year, and carry-over continuity ----------------------------------------------------
@@ -390,13 +395,17 @@ class Comparison:
     percent: str
     direction: str  # "up", "down", "same" or "" when there is nothing to compare
     exists: bool = True
+    # This year's sum over the matched agencies only, when it differs from the cell's total:
+    # the change is between like and like, and says so.
+    matched_now: str = ""
 
     @property
     def text(self) -> str:
-        """One line under the cell: 上年 1700 −476 (−28.0%)."""
+        """One line under the cell: 上年 1700 −476 (−28.0%), or 同口径本年 1224 上年 1700 …."""
         if not self.exists:
             return "上年无此项"
         parts = [
+            f"同口径本年 {self.matched_now}" if self.matched_now else "",
             f"上年 {self.previous}" if self.previous else "",
             self.change,
             f"({self.percent})" if self.percent else "",
@@ -404,11 +413,15 @@ class Comparison:
         return " ".join(p for p in parts if p)
 
 
-def compare(now, before, kind: str, *, exists: bool = True) -> Comparison:
+def compare(now, before, kind: str, *, exists: bool = True, total=None) -> Comparison:
     """Year Y's cell against year Y−1's: blank counts as 0 for the change, a percentage needs a
-    non-zero last year. `exists` is False when last year's template has no such cell."""
+    non-zero last year. `exists` is False when last year's template has no such cell. `total`
+    is the cell's shown value when `now` is the matched agencies' part of it."""
     if not exists:
         return Comparison("", "", "", "", exists=False)
+    shown_now = ""
+    if total is not None and now != total:
+        shown_now = format_count(now) if kind != spec.MONEY else (now or "0")
     if now is None and before is None:
         return Comparison("", "", "", "")
     to_number = Decimal if kind == spec.MONEY else int
@@ -419,7 +432,7 @@ def compare(now, before, kind: str, *, exists: bool = True) -> Comparison:
     change = f"{delta:+f}" if kind == spec.MONEY else f"{delta:+d}"
     percent = f"{(Decimal(delta) * 100 / Decimal(b)):+.1f}%" if b else ""
     direction = "up" if delta > 0 else "down" if delta < 0 else "same"
-    return Comparison(previous, "±0" if direction == "same" else change, percent, direction)
+    return Comparison(previous, "±0" if direction == "same" else change, percent, direction, matched_now=shown_now)
 
 
 @dataclass(frozen=True)
@@ -450,6 +463,44 @@ def continuity(tree: list[Node], entries: dict[tuple[int, int], Entry], year: in
     return rows
 
 
+@dataclass(frozen=True)
+class YearOnYear:
+    """Year against year over matched pairs: the agencies included in both years' roll-ups.
+    Comparing 18 agencies this year with 3 last year printed "+2145.9%"."""
+
+    included: int  # agencies in this year's roll-up
+    matched: int  # of those, the ones also in last year's
+    now: dict  # this year's sum over the matched agencies
+    before: dict  # last year's sum over the same agencies
+
+    @property
+    def text(self) -> str:
+        return f"同比：{self.included} 个机关中两年都有报告的 {self.matched} 个"
+
+
+def year_on_year(rollup: Rollup, previous: Rollup | None) -> YearOnYear | None:
+    """The matched-pairs comparison of `rollup` with last year's, or None when no agency is in
+    both (nothing to compare)."""
+    if previous is None:
+        return None
+    before_ids = {p.node.id: p for p in previous.parts}
+    matched = [p for p in rollup.parts if p.node.id in before_ids]
+    if not matched:
+        return None
+    root = rollup.agency.name
+    return YearOnYear(
+        len(rollup.parts),
+        len(matched),
+        sum_documents([p.entry.document for p in matched], agency=root, year=rollup.year, version=rollup.template),
+        sum_documents(
+            [before_ids[p.node.id].entry.document for p in matched],
+            agency=root,
+            year=previous.year,
+            version=previous.template,
+        ),
+    )
+
+
 @dataclass
 class CountyYear:
     """Everything the roll-up page shows for an agency and a year, loaded in five queries."""
@@ -460,6 +511,10 @@ class CountyYear:
     error: str
     continuity: list[Continuity]
     own: Entry | None  # the agency's own report this year, if any
+
+    @property
+    def year_on_year(self) -> YearOnYear | None:
+        return year_on_year(self.rollup, self.previous) if self.rollup else None
 
     @property
     def continuity_counts(self) -> list[tuple[str, int]]:

@@ -14,12 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from . import comparison
 from . import template_spec as spec
 from .document import value_at
 
 ERROR = "error"
 WARNING = "warning"
-SEVERITY_LABELS = {ERROR: "错误", WARNING: "提示"}
+# A suggestion (the probable culprit, annual/culprit.py): never blocks, never asks for an explanation.
+HINT = "hint"
+SEVERITY_LABELS = {ERROR: "错误", WARNING: "提示", HINT: "建议"}
 
 RULE_LABELS = {
     "row_total": "行总计",
@@ -31,6 +34,9 @@ RULE_LABELS = {
     "proactive_continuity": "主动公开数据衔接",
     "narrative_numbers": "正文数字与表格一致",
     "fee_report": "信息处理费情况",
+    "likely_error": "最可能的错误",
+    "year_on_year": "与上年相比变化异常",
+    "copied_text": "内容雷同",
 }
 
 
@@ -39,8 +45,10 @@ class Finding:
     rule: str
     severity: str
     cells: tuple[str, ...]
-    expected: int | None
-    actual: int | None
+    # One value per finding, or (for a hint that names several cells) one per cell, in order.
+    # A share (0–1) for copied_text.
+    expected: int | float | tuple[int, ...] | None
+    actual: int | float | tuple[int | None, ...] | None
     message: str
 
     def as_dict(self) -> dict:
@@ -48,8 +56,8 @@ class Finding:
             "rule": self.rule,
             "severity": self.severity,
             "cells": list(self.cells),
-            "expected": self.expected,
-            "actual": self.actual,
+            "expected": list(self.expected) if isinstance(self.expected, tuple) else self.expected,
+            "actual": list(self.actual) if isinstance(self.actual, tuple) else self.actual,
             "message": self.message,
         }
 
@@ -318,12 +326,62 @@ def fee_findings(doc: dict) -> list[Finding]:
     ]
 
 
+def year_on_year_findings(doc: dict, previous: dict | None) -> list[Finding]:
+    """Cells that changed unusually since last year's report (thresholds: annual/comparison.py)."""
+    if previous is None:
+        return []
+    findings = []
+    version = doc["template"]
+    for path, kind in comparison.shared_paths(previous, doc):
+        before, now = value_at(previous, path), value_at(doc, path)
+        why = comparison.unusual_change(kind, before, now)
+        if why:
+            findings.append(
+                Finding(
+                    "year_on_year",
+                    WARNING,
+                    (path,),
+                    None,
+                    None,
+                    f"{spec.describe_cell(version, path)}：{_previous_name(previous)}为 {before}，本年为 {now}，{why}，"
+                    "请核对或说明原因",
+                )
+            )
+    return findings
+
+
+def copied_text_findings(doc: dict, previous: dict | None) -> list[Finding]:
+    """Sections whose text stands, above the threshold, in last year's report (内容雷同)."""
+    if previous is None:
+        return []
+    findings = []
+    pool = comparison.shingles("\n".join(previous.get(k) or "" for k in comparison.NARRATIVE_KEYS))
+    threshold = comparison.COPIED_THRESHOLD
+    for key in comparison.NARRATIVE_KEYS:
+        share = comparison.copied(doc.get(key), [pool]).share
+        if share > threshold:
+            findings.append(
+                Finding(
+                    "copied_text",
+                    WARNING,
+                    (key,),
+                    threshold,
+                    share,
+                    f"{spec.TEXT_LABELS[key]}：{share:.0%} 的文字与{_previous_name(previous)}相同（超过 {threshold:.0%}），"
+                    "内容雷同，请按本年度实际情况撰写或说明原因",
+                )
+            )
+    return findings
+
+
 def warning_findings(doc: dict, previous: dict | None) -> list[Finding]:
     return (
         carry_over_findings(doc, previous)
         + proactive_findings(doc, previous)
         + narrative_findings(doc)
         + fee_findings(doc)
+        + year_on_year_findings(doc, previous)
+        + copied_text_findings(doc, previous)
     )
 
 

@@ -23,6 +23,7 @@ from simple_history.utils import get_history_manager_for_model
 from . import rules
 from . import template_spec as spec
 from .document import blank_document, value_at
+from .formatting import person_name
 from .interchange import (
     CONTACT_COLUMNS,
     META_COLUMNS,
@@ -363,7 +364,7 @@ def save_section(
         merged_with = None
         if now != loaded_revision:
             last = report.history.select_related("history_user").first()
-            saved_by = str(last.history_user) if last and last.history_user else None
+            saved_by = person_name(last.history_user) if last and last.history_user else None
             current = _current_values(report, key)
             base = None if loaded_report_revision is None else values_at(report, key, loaded_report_revision)
             if base is None:

@@ -1,8 +1,8 @@
 """Frozen approved reports: the values, frozen at approval, and the PDF rendered from them.
 
 When a report is approved its values are frozen into a `ReportSnapshot` inside the approval's
-transaction. The final PDF is rendered from exactly those values by a job (`annual.jobs`,
-kind 「定稿 PDF」) and stored, with its SHA-256, through Django's storage API; until then the
+transaction. The final PDF is rendered from exactly those values by a job (kind 「定稿 PDF」,
+whose body is `final_pdf` below) and stored, with its SHA-256, through Django's storage API; until then the
 report shows 「定稿生成中」. From then on the download serves the stored bytes, checked against
 that SHA-256, so the stamped paper copy and the portal copy are provably the same file. The
 approve transition calls `freeze_report`; nothing else does.
@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import hashlib
 
-from . import jobs
-from .interchange import load_report, previous_document, report_to_document
-from .models import Job, JobKind, Report, ReportSnapshot, ReportState
+from django.db import transaction
 
-# States whose values are frozen and whose PDF is the stored snapshot.
-FROZEN_STATES = (ReportState.APPROVED, ReportState.PUBLISHED)
+from . import jobs, storage
+from .interchange import load_report, previous_document, report_to_document
+from .models import Job, JobKind, Report, ReportSnapshot
 
 
 def freeze_report(report: Report, *, user, approval=None, document: dict | None = None) -> ReportSnapshot:
@@ -38,7 +37,7 @@ def freeze_report(report: Report, *, user, approval=None, document: dict | None 
         document=document if document is not None else report_to_document(fresh),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    jobs.start_final_pdf(snapshot, user=user, title=fresh.display_title)
+    start_final_pdf(snapshot, user=user, title=fresh.display_title)
     snapshot.refresh_from_db()
     return snapshot
 
@@ -47,19 +46,60 @@ def render_final_pdf(snapshot: ReportSnapshot, *, title: str) -> tuple[bytes, st
     """The approved PDF of `snapshot`, rendered once by the final-PDF job: archival PDF/A-3a
     carrying the frozen document as `report.json` and the official-layout workbook (with the
     rule findings, as the Excel export has them) as `report.xlsx`; and the SHA-256 of the
-    embedded `report.json`. The attachments are dated with the snapshot, so a rerun of the job
-    renders the same file."""
-    from .exports.xlsx import workbook_bytes
-    from .pdf import render_archival_pdf
-    from .pdf.archival import document_attachment, workbook_attachment
-    from .rules import check_document
+    embedded `report.json`. Signed by this deployment (PAdES, `annual.pdf.signing`), so a rerun
+    differs only in its signing time; the job keeps the first file stored."""
+    # Imported here: WeasyPrint, openpyxl and pyHanko are loaded only by the process that renders.
+    from .exports.xlsx import workbook_bytes  # noqa: PLC0415
+    from .pdf import render_archival_pdf  # noqa: PLC0415
+    from .pdf.archival import document_attachment, workbook_attachment  # noqa: PLC0415
+    from .pdf.signing import sign_pdf  # noqa: PLC0415
+    from .rules import check_document  # noqa: PLC0415
 
     report = snapshot.report
     document = snapshot.document
     findings = check_document(document, previous_document(report.agency.name, report.year))
     workbook = workbook_attachment(workbook_bytes(document, findings=findings))
-    pdf = render_archival_pdf(document, title=title, extra_files=[workbook], moment=snapshot.created_at)
+    pdf = sign_pdf(render_archival_pdf(document, title=title, extra_files=[workbook], moment=snapshot.created_at))
     return pdf, hashlib.sha256(document_attachment(document).data).hexdigest()
+
+
+def start_final_pdf(snapshot: ReportSnapshot, *, user=None, title: str = "") -> Job:
+    """The final-PDF job of `snapshot` (one per snapshot), created and dispatched if new."""
+    job, created = Job.objects.get_or_create(
+        kind=JobKind.FINAL_PDF,
+        snapshot=snapshot,
+        defaults={"report_id": snapshot.report_id, "created_by": jobs.user_or_none(user), "params": {"title": title}},
+    )
+    if created:
+        jobs.dispatch(job)
+    return job
+
+
+@jobs.runner(JobKind.FINAL_PDF)
+def final_pdf(job: Job) -> None:
+    """Render and store the snapshot's PDF once; a rerun keeps the file already on record."""
+    from .pdf import PdfRenderError  # noqa: PLC0415 - WeasyPrint only in the process that renders
+
+    snapshot = ReportSnapshot.objects.get(pk=jobs.target(job.snapshot_id, "存档快照"))
+    if not snapshot.ready:
+        try:
+            pdf, document_sha256 = render_final_pdf(
+                snapshot, title=job.params.get("title") or snapshot.report.display_title
+            )
+        except PdfRenderError as exc:
+            raise jobs.JobError(str(exc)) from exc
+        digest = hashlib.sha256(pdf).hexdigest()
+        name = storage.write(f"reports/{snapshot.report_id}/approved-{snapshot.pk}-{digest[:16]}.pdf", pdf)
+        with transaction.atomic():
+            locked = ReportSnapshot.objects.select_for_update().get(pk=snapshot.pk)
+            if locked.ready:  # another run got there first; keep the file already on record
+                storage.delete_quietly(name)
+            else:
+                locked.file.name, locked.sha256, locked.size = name, digest, len(pdf)
+                locked.document_sha256 = document_sha256
+                locked.save(update_fields=["file", "sha256", "size", "document_sha256"])
+        snapshot.refresh_from_db()
+    job.output.name, job.output_sha256, job.output_size = snapshot.file.name, snapshot.sha256, snapshot.size
 
 
 def final_pdf_job(snapshot: ReportSnapshot) -> Job | None:

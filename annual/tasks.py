@@ -1,16 +1,25 @@
-"""The Celery tasks: one per kind of job, each a thin wrapper around `annual.jobs.run`.
+"""The Celery tasks, the top floor of the jobs: one task per kind, each a thin wrapper around
+`annual.jobs.run`.
+
+Importing the modules that hold the job bodies registers each body with the port
+(`@jobs.runner`), so a worker, which imports this module, can run every kind.
 
 Every task takes the `Job` primary key only, acknowledges its message after the work
 (`acks_late`) and gives it back when its worker process dies (`reject_on_worker_lost`), so a
-worker killed mid-render leads to a rerun; `jobs.run` makes the rerun harmless. Failures are
-retried with exponential backoff; the last failure stays on the row for the approver and admin.
+pool process killed mid-render leads to a rerun; `jobs.run` makes the rerun harmless. When the
+whole worker dies no message comes back for an hour (the broker's visibility timeout); the
+job's heartbeat stops instead, and the sweep (`requeue_stale`, on start-up and every minute)
+sends it again. Failures are retried with exponential backoff; the last failure stays on the
+row for the approver and admin.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import worker_ready
 
-from . import jobs
+# The modules of the job bodies, imported so that each body registers with the port.
+from . import county_archives, draft_pdfs, jobs, notifications, reminders, snapshots  # noqa: F401
 from .models import JobKind
 
 # Retries per kind: the final PDF and mail matter most; a draft is asked for again anyway.
@@ -33,7 +42,7 @@ def _job_task(kind: JobKind):
     def task(self, job_pk: int) -> None:
         last = self.request.retries >= self.max_retries
         try:
-            jobs.run(job_pk, final_attempt=last)
+            jobs.run(job_pk, final_attempt=last, beating=True)
         except jobs.Job.DoesNotExist:  # deleted (e.g. an evicted draft): nothing to do
             return
         except Exception as exc:
@@ -47,12 +56,14 @@ def _job_task(kind: JobKind):
     )(task)
 
 
-final_pdf = _job_task(JobKind.FINAL_PDF)
-draft_pdf = _job_task(JobKind.DRAFT_PDF)
-notify = _job_task(JobKind.NOTIFY)
-reminders = _job_task(JobKind.REMINDERS)
-county_pdfs = _job_task(JobKind.COUNTY_PDFS)
-county_packages = _job_task(JobKind.COUNTY_PACKAGES)
+TASKS = {kind: _job_task(kind) for kind in JobKind}
+
+
+@worker_ready.connect
+def _send_waiting_jobs(**kwargs) -> None:
+    # Jobs created while the broker was down, or lost with a worker, are sent as soon as a
+    # worker is back.
+    jobs.requeue_stale(older_than=0)
 
 
 @shared_task(name="annual.requeue_stale")

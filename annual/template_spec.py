@@ -462,6 +462,19 @@ REVIEW_FIELDS_BY_KEY = {f.key: f for f in REVIEW_FIELDS}
 # --- Cell addressing ------------------------------------------------------------------------
 
 
+@cache
+def value_cells(version: str) -> tuple[tuple[str, str], ...]:
+    """(dotted path, kind) of every value cell of tables 二, 三 and 四 in `version`, in order."""
+    paths = []
+    for item, fields in proactive_fields(version).items():
+        paths += [(f"proactive.{item}.{f.key}", f.kind) for f in fields]
+    for row in application_rows(version):
+        paths += [(f"applications.{row.key}.{c.key}", COUNT) for c in APPLICATION_COLUMNS]
+    for group in REVIEW_GROUPS:
+        paths += [(f"review_litigation.{group.key}.{f.key}", COUNT) for f in REVIEW_FIELDS]
+    return tuple(paths)
+
+
 def cell_path(*parts: str) -> str:
     """The dotted path of a cell, as in findings: applications.received.natural_person."""
     return ".".join(parts)

@@ -17,14 +17,21 @@ class AgencyTree:
     names: dict[int, str]
     parents: dict[int, int | None]
     children: dict[int | None, list[int]] = field(default_factory=lambda: defaultdict(list))
+    kinds: dict[int, str] = field(default_factory=dict)  # AgencyKind values: what sets each due date
 
     @classmethod
     def load(cls) -> AgencyTree:
+        from .agencies import official_order_key
         from .models import Agency
 
-        rows = list(Agency.objects.order_by("name").values_list("pk", "parent_id", "name"))
-        tree = cls(names={pk: name for pk, _, name in rows}, parents={pk: parent for pk, parent, _ in rows})
-        for pk, parent, _ in rows:  # ordered by name, so siblings come out alphabetically
+        rows = list(Agency.objects.values_list("pk", "parent_id", "name", "kind", "order"))
+        rows.sort(key=lambda row: official_order_key(row[2], row[4]))
+        tree = cls(
+            names={row[0]: row[2] for row in rows},
+            parents={row[0]: row[1] for row in rows},
+            kinds={row[0]: row[3] for row in rows},
+        )
+        for pk, parent, *_ in rows:  # in official order, so siblings come out that way
             tree.children[parent].append(pk)
         return tree
 
@@ -32,7 +39,7 @@ class AgencyTree:
         return self.names.get(pk, "")
 
     def walk(self, root: int) -> list[tuple[int, int]]:
-        """(id, depth) of `root` (depth 0) and everything below it, depth first, siblings by name."""
+        """(id, depth) of `root` (depth 0) and everything below it, depth first, siblings in official order."""
         found: list[tuple[int, int]] = []
         seen: set[int] = set()
         stack = [(root, 0)]

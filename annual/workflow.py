@@ -25,19 +25,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
-from django.urls import reverse
 from django.utils import timezone
 
-from . import jobs, permissions
+from . import notifications, permissions
+from .formatting import person_name
 from .interchange import load_report, previous_document, report_to_document
 from .models import (
     Agency,
@@ -53,6 +50,13 @@ from .models import (
     WarningExplanation,
 )
 from .rules import ERROR, WARNING, Finding, check_document
+from .transitions import APPROVE, COUNTY_APPROVE, PUBLISH, RETURN, TRANSITIONS, Rule, rule_for
+
+# Re-exported: callers name the actions through the workflow that performs them.
+from .transitions import COUNTY_RETURN as COUNTY_RETURN
+from .transitions import REOPEN as REOPEN
+from .transitions import SUBMIT as SUBMIT
+from .transitions import WITHDRAW as WITHDRAW
 from .tree import AgencyTree
 
 S = ReportState
@@ -70,76 +74,8 @@ class ReportLocked(PermissionDenied):
     """A write reached a report that only the workflow may change."""
 
 
-@dataclass(frozen=True)
-class Rule:
-    action: str
-    label: str  # the button, and the verb in messages: 提交审核, 退回修改, …
-    sources: tuple[str, ...]
-    target: str
-    roles: tuple[str, ...]  # roles in the report's own agency that may act
-    reason_required: bool = False
-    gated: bool = False  # the submission gate (no errors, every warning explained) must pass
-    notify: str | None = None  # "approvers" or "preparers" of the agency
-    county: bool = False  # acted on by an approver of an agency above, not by the own agency
-
-
-SUBMIT, WITHDRAW, RETURN, APPROVE, PUBLISH, REOPEN = "submit", "withdraw", "return", "approve", "publish", "reopen"
-COUNTY_RETURN, COUNTY_APPROVE = "county_return", "county_approve"
-
-TRANSITIONS: dict[str, Rule] = {
-    rule.action: rule
-    for rule in (
-        Rule(
-            SUBMIT,
-            "提交审核",
-            (S.DRAFT, S.RETURNED),
-            S.SUBMITTED,
-            (Role.PREPARER, Role.APPROVER),
-            gated=True,
-            notify="approvers",
-        ),
-        # The preparer's way back before review; an approver who wants changes returns it instead.
-        Rule(WITHDRAW, "撤回提交", (S.SUBMITTED,), S.DRAFT, (Role.PREPARER,), notify="approvers"),
-        Rule(
-            RETURN, "退回修改", (S.SUBMITTED,), S.RETURNED, (Role.APPROVER,), reason_required=True, notify="preparers"
-        ),
-        Rule(APPROVE, "审核通过", (S.SUBMITTED,), S.APPROVED, (Role.APPROVER,), gated=True, notify="preparers"),
-        Rule(PUBLISH, "登记发布", (S.APPROVED,), S.PUBLISHED, (Role.PREPARER, Role.APPROVER)),
-        Rule(
-            REOPEN,
-            "重新打开",
-            (S.APPROVED, S.PUBLISHED),
-            S.RETURNED,
-            (Role.APPROVER,),
-            reason_required=True,
-            notify="preparers",
-        ),
-        Rule(
-            COUNTY_RETURN,
-            "复核退回",
-            (S.SUBMITTED, S.APPROVED),
-            S.RETURNED,
-            (Role.APPROVER,),
-            reason_required=True,
-            notify="agency",
-            county=True,
-        ),
-        Rule(COUNTY_APPROVE, "复核通过", (S.APPROVED,), S.APPROVED, (Role.APPROVER,), notify="agency", county=True),
-    )
-}
-
-# Every (from, to) pair of the own agency's rules belongs to exactly one action, so a Transition
-# recorded before actions were stored still names its action; county rules were always stored.
-_OWN_RULES = [rule for rule in TRANSITIONS.values() if not rule.county]
-_ACTION_BY_STATES = {(source, rule.target): rule for rule in _OWN_RULES for source in rule.sources}
-assert len(_ACTION_BY_STATES) == sum(len(r.sources) for r in _OWN_RULES), "ambiguous transition table"
-
 # The only Report fields a transition writes; the lock guard lets exactly these through.
 WORKFLOW_FIELDS = frozenset({"state", "portal_url", "portal_published_on", "updated_at"})
-
-
-def rule_for(transition: Transition) -> Rule | None:
-    return TRANSITIONS.get(transition.action) or _ACTION_BY_STATES.get((transition.from_state, transition.to_state))
 
 
 def may_act(user, report: Report, rule: Rule) -> bool:
@@ -365,7 +301,7 @@ def perform_transition(
             _freeze(locked, user, transition, doc)
         if rule.notify:
             # The job row is written after commit too: a refused transition leaves no mail job.
-            transaction.on_commit(lambda: jobs.start_notification(locked.pk, rule.action, actor=user, reason=reason))
+            transaction.on_commit(lambda: notifications.start_notification(transition))
 
     report.refresh_from_db()
     return report.state
@@ -384,7 +320,7 @@ def _state_refusal(report: Report, rule: Rule) -> str:
     if last is not None:
         done = rule_for(last)
         when = timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M")
-        message += f"（{_name(last.actor)} 已于 {when} {done.label if done else '变更状态'}）"
+        message += f"（{person_name(last.actor)} 已于 {when} {done.label if done else '变更状态'}）"
     return message + "。"
 
 
@@ -414,62 +350,6 @@ def _freeze(report: Report, user, approval: Transition, doc: dict) -> None:
     from .snapshots import freeze_report
 
     freeze_report(report, user=user, approval=approval, document=doc)
-
-
-# --- Notifications ----------------------------------------------------------------------------
-
-
-def _name(user) -> str:
-    if user is None:
-        return "（已删除的用户）"
-    return user.get_full_name() or user.get_username()
-
-
-def recipients(report: Report, rule: Rule, actor) -> list[str]:
-    """Email addresses to tell about `rule` on `report`: the agency's approvers or preparers.
-
-    The preparers are told of returns and approvals, together with whoever last submitted
-    (an approver may have submitted on the preparer's behalf); a county review ("agency") tells
-    the agency's preparers and approvers. The actor is never told.
-    """
-    roles = {"approvers": [Role.APPROVER], "preparers": [Role.PREPARER]}.get(
-        rule.notify or "", [Role.PREPARER, Role.APPROVER]
-    )
-    users = get_user_model().objects.filter(
-        is_active=True, membership__agency_id=report.agency_id, membership__role__in=roles
-    )
-    emails = set(users.exclude(email="").values_list("email", flat=True))
-    if rule.notify in ("preparers", "agency"):
-        submit = report.transitions.filter(to_state=S.SUBMITTED).select_related("actor").order_by("-at", "-pk").first()
-        if submit is not None and submit.actor is not None and submit.actor.email and submit.actor.is_active:
-            emails.add(submit.actor.email)
-    if actor is not None and actor.email:
-        emails.discard(actor.email)
-    return sorted(emails)
-
-
-def send_notification(report_pk: int, action: str, actor_pk: int | None, reason: str) -> int:
-    """E-mail the people `recipients` names about `action` on the report; returns how many.
-
-    Run by the notification job after the transition committed; a mail outage raises, and
-    the job retries with backoff instead of turning the transition into an error page.
-    """
-    rule = TRANSITIONS[action]
-    report = Report.objects.select_related("agency").get(pk=report_pk)
-    actor = get_user_model().objects.filter(pk=actor_pk).first() if actor_pk else None
-    to = recipients(report, rule, actor)
-    if not to:
-        return 0
-    link = getattr(settings, "SITE_URL", "").rstrip("/") + reverse("report-approval", args=[report.pk])
-    lines = [
-        f"{report.display_title}",
-        f"{_name(actor)} 已{rule.label}，报告现为“{report.get_state_display()}”。",
-    ]
-    if reason:
-        lines.append(f"理由：{reason}")
-    lines.append(f"查看：{link}")
-    send_mail(f"【年度报告】{report.agency.name}{report.year}年度报告{rule.label}", "\n".join(lines), None, to)
-    return len(to)
 
 
 # --- Lock guard ---------------------------------------------------------------------------------

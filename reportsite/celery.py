@@ -7,18 +7,9 @@ environment no broker is used at all: `annual.jobs.dispatch` runs jobs inline.
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reportsite.settings")
 
 app = Celery("reportsite")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-@worker_ready.connect
-def _send_waiting_jobs(**kwargs):
-    # Jobs created while the broker was down are sent as soon as a worker is back.
-    from annual.jobs import requeue_stale
-
-    requeue_stale(older_than=0)

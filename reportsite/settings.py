@@ -214,6 +214,49 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "annual-report@
 # Prefix of links in notification emails (e.g. https://nianbao.example.gov.cn); empty gives paths.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "")
 
+# The deployment's name (e.g. 苍南县政府信息公开年报系统): its own signing certificate is issued to
+# it and its key files are named after it.
+DEPLOYMENT_NAME = os.environ.get("DJANGO_DEPLOYMENT_NAME", "").strip() or "政府信息公开工作年度报告系统"
+# Long-lived files that are neither the database nor uploaded/produced documents: the
+# deployment's own signing key (annual/pdf/signing.py). Outside the tracked tree; every app
+# server and worker must see the same one (or all point DJANGO_SIGNING_* at the same key).
+STATE_DIR = Path(os.environ.get("DJANGO_STATE_DIR", BASE_DIR / "var"))
+
+
+def signing_from_env() -> dict:
+    """Which key signs the approved PDFs (README 「定稿 PDF 的电子签名」): a PKCS#12 file, a PEM key
+    and certificate, or a PKCS#11 token; none of them: the deployment's own key in STATE_DIR."""
+    pkcs12 = os.environ.get("DJANGO_SIGNING_PKCS12", "")
+    key, cert = os.environ.get("DJANGO_SIGNING_KEY", ""), os.environ.get("DJANGO_SIGNING_CERT", "")
+    module = os.environ.get("DJANGO_SIGNING_PKCS11_MODULE", "")
+    passphrase = os.environ.get("DJANGO_SIGNING_PASSPHRASE", "")
+    chosen = [kind for kind, value in (("pkcs12", pkcs12), ("pem", key), ("pkcs11", module)) if value]
+    if len(chosen) > 1:
+        raise ImproperlyConfigured(
+            "DJANGO_SIGNING_PKCS12, DJANGO_SIGNING_KEY and DJANGO_SIGNING_PKCS11_MODULE exclude each other"
+        )
+    if not chosen:
+        return {"kind": "deployment"}
+    if chosen == ["pkcs12"]:
+        return {"kind": "pkcs12", "pkcs12": pkcs12, "passphrase": passphrase, "cert": cert}
+    if chosen == ["pem"]:
+        if not cert:
+            raise ImproperlyConfigured("DJANGO_SIGNING_KEY needs DJANGO_SIGNING_CERT (its certificate, PEM or DER)")
+        return {"kind": "pem", "key": key, "cert": cert, "passphrase": passphrase}
+    key_label = os.environ.get("DJANGO_SIGNING_PKCS11_KEY", "")
+    return {
+        "kind": "pkcs11",
+        "module": module,
+        "token": os.environ.get("DJANGO_SIGNING_PKCS11_TOKEN", ""),
+        "key_label": key_label,
+        "cert_label": os.environ.get("DJANGO_SIGNING_PKCS11_CERT", "") or key_label,
+        "pin": os.environ.get("DJANGO_SIGNING_PKCS11_PIN", ""),
+        "cert": cert,
+    }
+
+
+PDF_SIGNING = signing_from_env()
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
@@ -231,6 +274,10 @@ if not DEBUG:
 # key carries the version, so any backend is correct: memory of each process by default, Redis
 # shared by all app servers in production. A Redis that is down is a miss, never an error page.
 CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
+# The release of the code (a commit, a version): cached values carry it, so a deployment never
+# serves values drawn by the old code. Empty: annual/report_cache.py falls back to a digest of
+# the source.
+RELEASE = os.environ.get("DJANGO_RELEASE", "").strip()
 CACHES = {
     "default": (
         {
@@ -270,19 +317,25 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    # An unacknowledged message (its worker machine vanished) is delivered again after this.
+    # An unacknowledged message is delivered again after this. It stays long: a retry waits up
+    # to 15 minutes as an unacknowledged message, and a short timeout would deliver it again
+    # while it waits. A job whose worker vanished is found sooner by its heartbeat (annual/jobs.py).
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
 }
 CELERY_BEAT_SCHEDULE = {"requeue-stale-jobs": {"task": "annual.requeue_stale", "schedule": 60.0}}
 CELERY_TIMEZONE = TIME_ZONE
 # Cached draft PDFs (one per report version) are evicted, least recently used first, beyond this.
 DRAFT_PDF_CACHE_BYTES = int(os.environ.get("DJANGO_DRAFT_CACHE_MB", "512")) * 1024 * 1024
-# Dotted path of report -> (file name, bytes) for the county publication-package bulk job.
-ANNUAL_PACKAGE_BUILDER = os.environ.get("ANNUAL_PACKAGE_BUILDER", "annual.exports.package.package_entry")
+# A worker beats on its running job's row this often (seconds); a job silent for four beats lost
+# its worker (the whole worker killed, its machine gone) and is sent again by the minutely sweep.
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("DJANGO_JOB_HEARTBEAT_SECONDS", "10"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    # pyHanko logs each modification after a signature as a warning with its traceback; the
+    # signature check (annual/pdf/signing.py) states the finding itself, in Chinese.
+    "loggers": {"pyhanko.sign.diff_analysis": {"level": "ERROR"}},
 }

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -36,6 +38,18 @@ def _media_root(settings, tmp_path_factory):
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
+@pytest.fixture(scope="session")
+def state_dir(tmp_path_factory) -> Path:
+    """The state directory of a test session: the deployment's signing key is made once in it,
+    not per approval, and never in the repository."""
+    return tmp_path_factory.mktemp("state")
+
+
+@pytest.fixture(autouse=True)
+def _state_dir(settings, state_dir):
+    settings.STATE_DIR = state_dir
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: a rolled-back test's report may share an id, a
@@ -46,10 +60,18 @@ def _empty_cache():
 
 
 def _stand_in_pdf(doc: dict, *, title: str | None, draft, **options) -> bytes:
-    """What a test that never opens the PDF needs of one: PDF magic, and bytes that differ with
-    the document, the title and the draft mark (so hashes, caches and downloads behave)."""
+    """What a test that never opens the PDF needs of one: a valid one-page PDF (the approval signs
+    it), whose bytes differ with the document, the title and the draft mark (so hashes, caches
+    and downloads behave)."""
+    from pypdf import PdfWriter
+
     key = json.dumps([doc, title, repr(draft)], ensure_ascii=False, sort_keys=True, default=str)
-    return b"%PDF-1.7\n%stand-in for WeasyPrint, tests/conftest.py " + hashlib.sha256(key.encode()).hexdigest().encode()
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title or "", "/Subject": "stand-in " + hashlib.sha256(key.encode()).hexdigest()})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 @pytest.fixture(autouse=True)

@@ -11,12 +11,17 @@ import copy
 from dataclasses import dataclass
 
 from annual.interchange import write_document
-from annual.models import Agency, Report, ReportState, Role
+from annual.models import Agency, AgencyKind, Report, ReportState, Role
 from tests.personas import make_user
 
 S = ReportState
 # Cycled over the agencies; None means the agency has not started (no report).
 STATES = (S.PUBLISHED, S.APPROVED, S.SUBMITTED, S.RETURNED, S.DRAFT, None)
+
+
+def county_states(n: int) -> list:
+    """The state `make_county(n, …)` gives each agency's report, in the order of `County.agencies`."""
+    return [STATES[i % len(STATES)] for i in range(n)]
 
 
 @dataclass
@@ -29,7 +34,7 @@ class County:
 
 
 def make_county(n: int, doc: dict, *, name: str = "测试县人民政府", password: str | None = None) -> County:
-    county = Agency.objects.create(name=name)
+    county = Agency.objects.create(name=name, kind=AgencyKind.GOVERNMENT)
     approver = make_user(f"appr_{county.pk}", county, Role.APPROVER, password=password)
     agencies = []
     for i in range(n):

@@ -10,7 +10,7 @@ import pdfplumber
 from annual import template_spec as spec
 from annual.document import MAX_COUNT, MAX_TEXT_CHARS, blank_document, validate
 from annual.money import MONEY_MAX
-from tests.documents import SEED_FILE, demo_doc
+from tests.documents import EDUCATION_2021_FILE, SEED_FILE, demo_doc
 
 # 60 characters, units and organs that a line of the title or the signature must not strand.
 LONG_AGENCY = (
@@ -52,6 +52,23 @@ def worst_case_document() -> dict:
     for key in ("intro", "overview", "problems", "other_matters"):
         doc[key] = long_narrative(seed)
     doc["meta"] = {"signed_by": LONG_AGENCY, "signed_on": "2021-01-29"}
+    validate(doc)
+    return doc
+
+
+def realistic_large_document() -> dict:
+    """The 2021 demo report with the sizes real reports reach (issue 20): 7-digit counts in 三
+    (a city's applications), 5-digit counts in 四, 123456.7890 万元 in 二; every rule still holds."""
+    doc = demo_doc(EDUCATION_2021_FILE)
+    added = {"natural_person": 1808000, "commercial": 1234000, "total": 1808000 + 1234000}
+    for row in ("received", "granted", "handled_total"):  # both sides of every rule grow alike
+        cells = doc["applications"][row]
+        for column, more in added.items():
+            cells[column] = (cells[column] or 0) + more
+    for group in doc["review_litigation"].values():
+        group["upheld"] = (group["upheld"] or 0) + 12000
+        group["total"] = (group["total"] or 0) + 12000
+    doc["proactive"]["fees"]["amount_wan_yuan"] = "123456.7890"
     validate(doc)
     return doc
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from annual.interchange import write_document
-from annual.models import Agency, Membership, Report, Role
+from annual.models import Agency, AgencyKind, Membership, Report, Role
 from annual.workflow import APPROVE, SUBMIT, perform_transition
 
 PASSWORD = "correct-horse-battery-42"
@@ -53,10 +53,10 @@ def make_user(username: str, agency: Agency | None, role: str | None, *, passwor
 
 
 def build_personas(doc_2021: dict) -> Personas:
-    county = Agency.objects.create(name="苍南县人民政府")
+    county = Agency.objects.create(name="苍南县人民政府", kind=AgencyKind.GOVERNMENT)
     agency_a = Agency.objects.create(name="苍南县教育局", parent=county)
     agency_b = Agency.objects.create(name="苍南县卫生健康局", parent=county)
-    other_county = Agency.objects.create(name="平阳县人民政府")
+    other_county = Agency.objects.create(name="平阳县人民政府", kind=AgencyKind.GOVERNMENT)
     Agency.objects.create(name="平阳县教育局", parent=other_county)
     doc_b = copy.deepcopy(doc_2021)
     doc_b["agency"] = agency_b.name

@@ -6,9 +6,10 @@ from __future__ import annotations
 from django.urls import reverse
 
 from annual import sections
-from annual.audit import audit_trail, changes_since_return, describe_path, document_changes
+from annual.audit import audit_trail, changes_since_return, document_changes
 from annual.interchange import load_report, report_to_document
 from annual.models import ReportState, Transition
+from annual.path_labels import describe_path
 from annual.workflow import perform_transition
 
 S = ReportState

@@ -64,8 +64,10 @@ def test_check_report_plain_output_is_chinese_lines(tmp_path):
     result = run_cli("check_report", str(SEED), tmp_path=tmp_path)
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 5
+    # Four errors, the probable culprit and its caveat, the count.
+    assert len(lines) == 7
     assert "（七）总计·自然人：各项之和为 43，填写为 44" in result.stdout
+    assert lines[4].startswith("最可能的错误：")
     assert lines[-1] == "共 4 个错误，0 个提示。"
 
 

@@ -17,7 +17,10 @@ from django.core import mail
 from django.urls import reverse
 
 from annual import jobs
+from annual.county_archives import start_county_job
+from annual.draft_pdfs import draft_key
 from annual.models import Job, JobKind, JobStatus, Report, ReportSnapshot, ReportState
+from annual.snapshots import start_final_pdf
 from annual.workflow import perform_transition
 from tests.personas import submit_and_approve
 
@@ -84,7 +87,7 @@ def test_rerunning_a_finished_final_pdf_job_changes_nothing(personas, django_cap
     job = Job.objects.get(kind=JobKind.FINAL_PDF)
     before = ReportSnapshot.objects.values_list("pk", "file", "sha256").get()
     jobs.run(job.pk)
-    jobs.start_final_pdf(ReportSnapshot.objects.get(report=report))
+    start_final_pdf(ReportSnapshot.objects.get(report=report))
     assert ReportSnapshot.objects.values_list("pk", "file", "sha256").get() == before
     assert Job.objects.get(pk=job.pk).attempts == 1
 
@@ -128,7 +131,7 @@ def test_draft_pdf_is_cached_per_version_and_dropped_on_change(client, personas,
     changed = client.get(url)
     assert changed.status_code == 200 and changed.content != first.content
     assert list(Job.objects.filter(kind=JobKind.DRAFT_PDF).values_list("key", flat=True)) == [
-        jobs.draft_key(Report.objects.get(pk=report.pk))
+        draft_key(Report.objects.get(pk=report.pk))
     ]
     assert not stored.exists()
 
@@ -161,7 +164,7 @@ def test_mail_outage_fails_the_notification_job_not_the_transition(
 
 def test_county_bulk_job_zips_every_approved_pdf(personas, django_capture_on_commit_callbacks, settings):
     report = submit_and_approve(personas, capture=django_capture_on_commit_callbacks)
-    job = jobs.start_county_job(JobKind.COUNTY_PDFS, personas.county, report.year, user=personas.county_approver)
+    job = start_county_job(JobKind.COUNTY_PDFS, personas.county, report.year, user=personas.county_approver)
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and job.params["total"] == 1
     data = (Path(settings.MEDIA_ROOT) / job.output.name).read_bytes()
@@ -169,7 +172,7 @@ def test_county_bulk_job_zips_every_approved_pdf(personas, django_capture_on_com
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.namelist() == [f"{personas.agency_a.name}-{report.year}.pdf"]
         assert archive.read(archive.namelist()[0]) == ReportSnapshot.objects.get().pdf
-    packages = jobs.start_county_job(JobKind.COUNTY_PACKAGES, personas.county, report.year)
+    packages = start_county_job(JobKind.COUNTY_PACKAGES, personas.county, report.year)
     packages.refresh_from_db()
     assert packages.status == JobStatus.DONE
     data = (Path(settings.MEDIA_ROOT) / packages.output.name).read_bytes()

@@ -8,10 +8,12 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.urls import reverse
 
 from annual.models import Job, JobKind, JobStatus, Report, ReportSnapshot, ReportState
@@ -150,4 +152,34 @@ def test_jobs_made_while_redis_is_down_run_when_it_is_back(client, personas, set
     finally:
         w.stop()
     assert done.status == JobStatus.DONE and done.sent_at is not None
+    assert_one_verified_snapshot(report, settings)
+
+
+@pytest.mark.postgres
+def test_whole_worker_killed_mid_render_is_sent_again_once_its_heartbeat_stops(personas, settings, broker, tmp_path):
+    """The whole worker dies (not just a pool process): no message comes back before Redis's
+    visibility timeout (an hour), but the job's heartbeat stops, and the next worker's sweep
+    sends it again: the report does not stay 「定稿生成中」 for half an hour."""
+    env = worker_env(settings, broker.url) | {"DJANGO_JOB_HEARTBEAT_SECONDS": "1"}
+    first = Worker(env, tmp_path / "first.log").start()
+    report = personas.report_a
+    Report.objects.filter(pk=report.pk).update(overview=LONG, problems=LONG, other_matters=LONG)
+    job = approve(report, personas)
+    beating = wait_for(
+        lambda: Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__gt=F("started_at")).first(),
+        timeout=120,
+        what="the worker to render and beat",
+    )
+    os.killpg(first.proc.pid, signal.SIGKILL)  # the worker, its pool and its heartbeat, all at once
+    first.proc.wait(timeout=30)
+    first.stop()
+    assert Job.objects.get(pk=job.pk).status == JobStatus.RUNNING  # 「定稿生成中」, with nobody at work
+    time.sleep(5)  # four missed beats
+    second = Worker(env, tmp_path / "second.log", beat=True).start()
+    try:
+        done = wait_for(lambda: finished(job.pk), timeout=180, what="the job sent again after its worker died")
+    finally:
+        second.stop()
+    assert done.status == JobStatus.DONE and done.attempts == 2 and done.worker != beating.worker
+    assert done.sent_at > beating.heartbeat_at
     assert_one_verified_snapshot(report, settings)

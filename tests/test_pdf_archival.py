@@ -24,6 +24,7 @@ from annual.pdf import render_archival_pdf, render_pdf
 from annual.pdf.archival import EmbeddedFile, read_embedded_document, write_options
 from annual.pdf.html import render_html
 from annual.pdf.render import html_to_pdf
+from annual.pdf.signing import sign_pdf
 from annual.pdf.structure import reading_lines, structure_tree
 from annual.snapshots import freeze_report
 
@@ -247,7 +248,14 @@ def test_approve_download_import_pdf_export_round_trip(personas, client, tmp_pat
 
 
 def run_cli(*args, tmp_path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}", PYTHONIOENCODING="utf-8")
+    from django.conf import settings
+
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        DJANGO_STATE_DIR=str(settings.STATE_DIR),  # the same deployment key as this process
+        PYTHONIOENCODING="utf-8",
+    )
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
@@ -256,7 +264,7 @@ def run_cli(*args, tmp_path) -> subprocess.CompletedProcess:
 def test_check_report_reads_the_pdf_like_the_json(archival, tmp_path):
     _, raw = archival["2019"]
     path = tmp_path / "seed.pdf"
-    path.write_bytes(raw)
+    path.write_bytes(sign_pdf(raw))  # as approved: signed by this deployment
     from_pdf = run_cli("check_report", str(path), "--json", tmp_path=tmp_path)
     from_json = run_cli("check_report", str(SEED), "--json", tmp_path=tmp_path)
     assert from_pdf.returncode == from_json.returncode == 1
@@ -266,7 +274,7 @@ def test_check_report_reads_the_pdf_like_the_json(archival, tmp_path):
 def test_import_report_pdf_then_export_equals_the_document(archival, tmp_path):
     doc, raw = archival["2021"]
     path = tmp_path / "edu.pdf"
-    path.write_bytes(raw)
+    path.write_bytes(sign_pdf(raw))
     env_db = dict(tmp_path=tmp_path)
     assert run_cli("migrate", "-v", "0", **env_db).returncode == 0
     imported = run_cli("import_report", str(path), "--agency", "教育局副本", **env_db)

@@ -8,7 +8,7 @@ money, a 60-character agency, four narratives at their maximum length, tables th
   but the last is more than 40 % empty;
 - every value at least 1 mm clear of every border of its cell;
 - titles and signatures never strand one or two characters or split a name that fits;
-- page numbers 「— N —」 7 mm below the text block, one character in from the outside edge.
+- page numbers 「— N —」: the dash's ink 7 mm below the text block, one character in from the outside edge.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import functools
 import io
 import json
 import re
+import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
@@ -32,7 +33,7 @@ from annual.pdf import paginate, render_html, render_pdf
 from annual.pdf.justify import install as install_justify
 from annual.rules import check_document
 from tests.documents import DEMO_DIR
-from tests.pdf_cases import LONG_AGENCY, MAX_MONEY, worst_case_document
+from tests.pdf_cases import LONG_AGENCY, MAX_MONEY, realistic_large_document, worst_case_document
 
 pytestmark = pytest.mark.pdf
 
@@ -57,6 +58,13 @@ def renders() -> dict[str, tuple[dict, bytes]]:
 def worst() -> tuple[dict, bytes]:
     """The slow one (some 200 pages): rendered once for the module."""
     doc = worst_case_document()
+    return doc, render_pdf(doc)
+
+
+@pytest.fixture(scope="module")
+def realistic() -> tuple[dict, bytes]:
+    """Sizes real reports reach: 7-digit counts in 三, 5-digit in 四, 123456.7890 万元."""
+    doc = realistic_large_document()
     return doc, render_pdf(doc)
 
 
@@ -180,11 +188,12 @@ def test_a_full_line_holds_28_characters_and_a_page_22_lines(renders, worst):
     per_page = [len(page) for page in body_lines(worst[1])]
     assert max(per_page) == 22
     # Pages of running text hold 22 lines; up to three fewer where a heading (一、 then （一）)
-    # stays with its text or a paragraph keeps two lines together (orphans and widows).
+    # stays with its text or a paragraph keeps two lines together (orphans and widows). The page
+    # before the last gives its last lines to the 落款 when that would stand alone (§7.3.5).
     running = [
         len(lines)
         for lines, page in zip(body_lines(worst[1]), analysed(worst[1]), strict=True)
-        if not page.boxes and 1 < page.number < len(per_page)
+        if not page.boxes and 1 < page.number < len(per_page) - 1
     ]
     assert min(running) >= 19 and sum(1 for n in running if n == 22) > len(running) / 2
 
@@ -293,9 +302,9 @@ def test_break_moves_up_to_leave_each_merged_label_room(seed_doc):
 VALUE_RE = re.compile(r"^-?\d[\d.]*(万元)?$")
 
 
-def test_every_value_stays_1mm_clear_of_its_cell_borders(renders, worst):
+def test_every_value_stays_1mm_clear_of_its_cell_borders(renders, worst, realistic):
     checked = 0
-    for _doc, pdf in all_cases(renders, worst):
+    for _doc, pdf in [*all_cases(renders, worst), realistic]:
         for page in analysed(pdf):
             vertical = [e for e in page.edges if e["orientation"] == "v"]
             horizontal = [e for e in page.edges if e["orientation"] == "h"]
@@ -313,6 +322,25 @@ def test_every_value_stays_1mm_clear_of_its_cell_borders(renders, worst):
                 assert clear >= 1 * MM - 0.05, (word["text"], f"{clear / MM:.2f} mm")
                 checked += 1
     assert checked > 300  # every figure of the three reports and the worst case's 二, 三 and 四
+
+
+def figure_sizes(pdf: bytes) -> list[float]:
+    """The type size of every digit printed inside a table."""
+    return [c["size"] for page in analysed(pdf) for c in page.chars if c["text"].isdigit() and inside(c, page.boxes)]
+
+
+def test_realistic_large_figures_print_at_9pt_or_more(renders, realistic):
+    """Value columns take width from the label column (三) and from narrow columns (四), so
+    7-digit counts in 三, 5-digit ones in 四 and 123456.7890 万元 print at 9 pt or more; the
+    reports' ordinary figures keep the tables' 10.5 pt (二: 12 pt)."""
+    sizes = figure_sizes(realistic[1])
+    assert len(sizes) > 150 and min(sizes) >= 9, sorted(set(sizes))
+    for _doc, pdf in renders.values():
+        assert min(figure_sizes(pdf)) >= 10.4
+    compact = "".join(
+        flat(cell) for page in analysed(realistic[1]) for table in page.tables for row in table for cell in row
+    )
+    assert "1808024" in compact and "12001" in compact and "123456.7890" in compact
 
 
 def test_worst_case_prints_the_largest_values_whole(worst):
@@ -339,6 +367,52 @@ def test_title_and_signature_lines_never_strand_characters(renders, worst):
         assert all(len(line) >= 3 for line in signature)
 
 
+def _signature(pdf: bytes, doc: dict) -> tuple[list, tuple]:
+    """The 落款's name lines and its date line on the last page: (page, text, x0, x1) each."""
+    last = body_lines(pdf)[-1]
+    names = len(balanced_lines(doc["meta"].get("signed_by") or doc["agency"], 52))
+    return last[-names - 1 : -1], last[-1]
+
+
+def test_signature_and_date_placed_as_gbt_9704_places_them_without_a_seal(renders, worst):
+    """§7.3.5.2: the name 右空二字; the date's first character two characters right of the
+    name's; a date longer than that makes the date 右空二字 and moves the name left with it."""
+    em = BODY_PT
+    cases = 0
+    for doc, pdf in all_cases(renders, worst):
+        if not doc["meta"].get("signed_on"):
+            continue
+        names, (_, date, date_x0, date_x1) = _signature(pdf, doc)
+        assert "年" in date and date.endswith("日"), date
+        name_x0, name_x1 = names[0][2], max(line[3] for line in names)
+        assert abs(date_x0 - (name_x0 + 2 * em)) <= 0.3 * MM, (name_x0, date_x0)
+        assert abs(max(name_x1, date_x1) - (RIGHT - 2 * em)) <= 0.3 * MM, (name_x1, date_x1)
+        cases += 1
+    short = json.loads(json.dumps(renders["seed"][0]))
+    short["meta"]["signed_by"] = "苍南县民政局"  # 6 characters: the date is the longer line
+    pdf = render_pdf(short)
+    (name,), (_, _, date_x0, date_x1) = _signature(pdf, short)
+    assert abs(date_x1 - (RIGHT - 2 * em)) <= 0.3 * MM
+    assert abs(date_x0 - (name[2] + 2 * em)) <= 0.3 * MM
+    assert RIGHT - name[3] > 2 * em + 5 * MM  # the name's right space grew
+    assert cases >= 2
+
+
+def test_signature_never_stands_alone_when_the_text_fills_the_last_page_exactly(renders):
+    """Four more one-line paragraphs fill the seed's last page to its 22nd line: before the
+    remedy the 落款 then stood alone on page 8. It takes the last line of text with it."""
+    doc = json.loads(json.dumps(renders["seed"][0]))
+    doc["other_matters"] = "\n\n".join(
+        [doc["other_matters"]] + ["本机关持续做好政府信息公开工作，依法依规办理申请。"] * 4
+    )
+    pdf = render_pdf(doc)
+    pages = body_lines(pdf)
+    names, _ = _signature(pdf, doc)
+    text_on_last = len(pages[-1]) - len(names) - 1
+    assert text_on_last >= 1, pages[-1]
+    assert len(pages[-2]) + text_on_last == 22  # the text alone would have filled page 7 exactly
+
+
 def test_a_name_that_fits_is_never_split():
     assert balanced_lines("南京市江北新区管理委员会教育和社会保障局", 52) == [
         "南京市江北新区管理委员会教育和社会保障局"
@@ -357,17 +431,50 @@ def test_a_name_that_fits_is_never_split():
 # --- 5. Page numbers --------------------------------------------------------------------------
 
 
-def test_page_numbers_7mm_below_the_text_block_one_character_in(renders, worst):
-    for _doc, pdf in all_cases(renders, worst):
+INK_DPI = 600
+
+
+def dash_ink_top(pdf_path, page_number: int, dash: dict) -> float:
+    """Where the ink of the page number's first 一字线 begins, in PDF points from the page top:
+    the glyph rendered by poppler at 600 dpi, its first dark pixel row (the char's box is the
+    face's em box, some 2 mm above the ink)."""
+    from PIL import Image
+
+    px = INK_DPI / 72
+    x, y = int(dash["x0"] * px), int(BOTTOM * px)
+    width, height = int((dash["x1"] - dash["x0"]) * px), int(20 * MM * px)
+    prefix = pdf_path.with_suffix("")
+    subprocess.run(
+        ["pdftoppm", "-r", str(INK_DPI), "-f", str(page_number), "-l", str(page_number), "-gray", "-singlefile"]
+        + ["-x", str(x), "-y", str(y), "-W", str(width), "-H", str(height), "-png", str(pdf_path), str(prefix)],
+        check=True,
+        timeout=120,
+    )
+    image = Image.open(f"{prefix}.png").convert("L")
+    rows = [r for r in range(image.height) if any(image.getpixel((c, r)) < 128 for c in range(image.width))]
+    return BOTTOM + rows[0] / px
+
+
+def test_page_numbers_dash_ink_7mm_below_the_text_block_one_character_in(renders, worst, tmp_path):
+    """GB/T 9704 §7.5: 一字线上距版心下边缘 7 mm, measured on the dash's ink (±0.5 mm) on an odd and
+    an even page of each case; every other page's number sits exactly where those do."""
+    for case, (_doc, pdf) in enumerate(all_cases(renders, worst)):
+        path = tmp_path / f"case-{case}.pdf"
+        path.write_bytes(pdf)
+        tops = set()
         for page in analysed(pdf):
             number = page.number
             folio = [c for c in page.chars if abs(c["size"] - FOLIO_PT) < 0.3 and c["top"] > BOTTOM]
             assert "".join(c["text"] for c in folio) == f"— {number} —"
-            assert abs(folio[0]["top"] - (BOTTOM + 7 * MM)) <= 0.3 * MM, number
+            tops.add(round(folio[0]["top"], 1))
+            if number <= 2:
+                ink = dash_ink_top(path, number, folio[0])
+                assert abs(ink - (BOTTOM + 7 * MM)) <= 0.5 * MM, (number, (ink - BOTTOM) / MM)
             if number % 2:
                 assert abs(folio[-1]["x1"] - (RIGHT - FOLIO_PT)) <= 0.3 * MM, number
             else:
                 assert abs(folio[0]["x0"] - (LEFT + FOLIO_PT)) <= 0.3 * MM, number
+        assert len(tops) == 1, tops
 
 
 # --- 6, 7. Empty sections, 二's captions, the blank line above the signature ------------------------

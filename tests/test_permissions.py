@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, reverse
 
-from annual import sections, workflow
+from annual import jobs, sections, workflow
 from annual.models import Job, JobKind, Report, ReportState, ReviewComment, Role
 from annual.urls import urlpatterns
 from tests.personas import make_user
@@ -66,6 +66,7 @@ XLSX = Expect(200, content_type="application/vnd.openxmlformats-officedocument.s
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FILE_MAGIC = {
     "application/pdf": b"%PDF-",
+    "application/zip": b"PK",  # an empty archive starts with its end record, PK\x05\x06
     XLSX.content_type: b"PK\x03\x04",
     DOCX_TYPE: b"PK",
     "text/html": b"<!doctype html>",
@@ -631,6 +632,38 @@ CASES: list[Case] = [
         {"year": 2021},
         data={"subordinates_due": "2022-01-20", "own_due": "2022-03-20"},
     ),
+    Case(
+        "county-board-xlsx",
+        "GET",
+        county_page(
+            county=Expect(200, content_type=XLSX.content_type), admin=Expect(200, content_type=XLSX.content_type)
+        )
+        | {"anonymous": LOGIN},
+        {"year": 2021},
+    ),
+    Case("county-board-xlsx", "POST", everyone(NOT_ALLOWED), {"year": 2021}),
+    Case("county-bulk-start", "GET", everyone(NOT_ALLOWED), {"year": 2021, "kind": JobKind.COUNTY_PDFS.value}),
+    Case(
+        "county-bulk-start",
+        "POST",
+        county_page(county=Expect(302, location="/county/"), admin=FORBIDDEN) | {"anonymous": LOGIN},
+        {"year": 2021, "kind": JobKind.COUNTY_PDFS.value},
+    ),
+    Case(
+        "county-bulk-status",
+        "GET",
+        county_page(county=Expect(200, contains=('"progress"',)), admin=Expect(200, contains=('"progress"',)))
+        | {"anonymous": LOGIN},
+        {"year": 2021},
+    ),
+    Case("county-bulk-status", "POST", everyone(NOT_ALLOWED), {"year": 2021}),
+    Case(
+        "county-bulk-download",
+        "GET",
+        county_page(county=Expect(200, content_type="application/zip"), admin=Expect(200)) | {"anonymous": LOGIN},
+        {"year": 2021},
+    ),
+    Case("county-bulk-download", "POST", everyone(NOT_ALLOWED), {"year": 2021}),
     Case("county-remind", "GET", everyone(NOT_ALLOWED), {"year": 2021}),
     Case(
         "county-remind",
@@ -677,7 +710,14 @@ def test_matrix_covers_every_url():
 
 
 ABOUT_THE_COUNTY = {"county-rollup", "county-rollup-cell", "county-rollup-pdf", "county-rollup-generate"}
-COUNTY_URLS = {"county-board", "county-deadlines", "county-remind"}
+BULK_JOB_URLS = {"county-bulk-status", "county-bulk-download"}
+COUNTY_URLS = {
+    "county-board",
+    "county-deadlines",
+    "county-remind",
+    "county-board-xlsx",
+    "county-bulk-start",
+} | BULK_JOB_URLS
 NOT_ABOUT_A_REPORT = {
     "home",
     "login",
@@ -697,6 +737,12 @@ ABOUT_A_JOB = {"job-status"}
 def _url(case: Case, report: Report) -> str:
     if case.name in ABOUT_THE_COUNTY:
         return reverse(case.name, kwargs={"agency_id": report.agency.parent_id, "year": report.year}) + case.query
+    if case.name in BULK_JOB_URLS:  # a finished bulk job of report A's county
+        county = report.agency.parent
+        job = Job.objects.filter(kind=JobKind.COUNTY_PDFS, agency=county).first() or jobs.start_county_job(
+            JobKind.COUNTY_PDFS, county, case.kwargs["year"]
+        )
+        return reverse(case.name, kwargs={"agency_id": county.pk, "pk": job.pk, **case.kwargs})
     if case.name in COUNTY_URLS:  # the board of report A's county
         return reverse(case.name, kwargs={"agency_id": report.agency.parent_id, **case.kwargs})
     pk = {} if case.name in NOT_ABOUT_A_REPORT else {"pk": report.pk}
@@ -736,7 +782,7 @@ def test_persona_url_outcome(client, personas, case, persona):
     assert response.status_code == expect.status, (url, persona, response.content[:500])
     if expect.location is not None:
         assert expect.location in response["Location"], (url, persona, response["Location"])
-    body = b"" if response.streaming else response.content
+    body = b"".join(response.streaming_content) if response.streaming else response.content
     if expect.content_type:
         assert response["Content-Type"].startswith(expect.content_type)
         assert body.startswith(FILE_MAGIC[expect.content_type.split(";")[0]])

@@ -81,22 +81,30 @@ def test_verify_names_agency_year_date_only(client, personas):
     assert client.get(reverse("verify", args=[snapshot.sha256.upper()])).status_code == 200
 
 
-def test_verify_refuses_wrong_malformed_and_superseded_alike(client, personas):
+def test_verify_tells_valid_withdrawn_superseded_and_unknown_apart(client, personas):
     snapshot = approve(personas)
     unknown = client.get(reverse("verify", args=["f" * 64]))
     malformed = client.get(reverse("verify", args=[snapshot.sha256[:-1] + "g"]))
     assert unknown.status_code == malformed.status_code == 404
-    assert unknown.content == malformed.content
-    # Reopened: the old approval no longer verifies; re-approved, only the new PDF does.
+    assert unknown.content == malformed.content and 'data-testid="verify-unknown"' in unknown.content.decode()
+    # Reopened: the approval is withdrawn, and the page says since when.
     workflow.perform_transition(personas.report_a, workflow.REOPEN, user=personas.approver_a, reason="改数")
     assert verified_snapshot(snapshot.sha256) is None
-    assert client.get(reverse("verify", args=[snapshot.sha256])).content == unknown.content
+    withdrawn = client.get(reverse("verify", args=[snapshot.sha256]))
+    page = withdrawn.content.decode()
+    assert withdrawn.status_code == 200 and 'data-testid="verify-withdrawn"' in page and "已撤回" in page
+    assert approval_of(snapshot).approved_on_text in page
+    # Approved again: the old PDF is superseded (when, and nothing of the new version), the new one valid.
+    personas.report_a.refresh_from_db()
     workflow.perform_transition(personas.report_a, workflow.SUBMIT, user=personas.preparer_a)
     workflow.perform_transition(personas.report_a, workflow.APPROVE, user=personas.approver_a)
     newest = latest_snapshot(personas.report_a)
-    if newest.sha256 != snapshot.sha256:  # the same values may render the same bytes
-        assert client.get(reverse("verify", args=[snapshot.sha256])).status_code == 404
+    assert newest is not None
     assert client.get(reverse("verify", args=[newest.sha256])).status_code == 200
+    if newest.sha256 != snapshot.sha256:  # the same values may render the same bytes
+        page = client.get(reverse("verify", args=[snapshot.sha256])).content.decode()
+        assert 'data-testid="verify-superseded"' in page and "已被取代" in page
+        assert newest.sha256 not in page and "/reports/" not in page
 
 
 def test_charts_page_and_pdf_draw_nothing_for_a_blank_report(client, personas):

@@ -93,3 +93,88 @@ def test_reminder_queries_do_not_grow_with_agencies(db, doc_2021, django_assert_
         # one INSERT per reminded agency, plus a fixed number of reads
         with django_assert_max_num_queries(8 + not_submitted):
             send_reminders(root=county.county, agency_ids=ids, year=county.year, sender=county.approver)
+
+
+def test_the_county_itself_is_never_reminded(client, county, django_capture_on_commit_callbacks, mailoutbox):
+    """「全选」 selects the subordinates only; the county's own id, posted anyway, is answered, not mailed."""
+    make_user("county_prep", county.county, Role.PREPARER)
+    client.force_login(county.approver)
+    board = client.get(reverse("county-board", args=[county.county.pk, county.year])).content.decode()
+    assert f'name="agency" value="{county.county.pk}"' not in board
+    url = reverse("county-remind", args=[county.county.pk, county.year])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"agency": [county.county.pk, county.agencies[4].pk]}, follow=True)
+    assert "是发出提醒的本机关，不提醒自己" in response.content.decode()
+    assert list(Reminder.objects.values_list("agency_id", flat=True)) == [county.agencies[4].pk]
+    assert len(mailoutbox) == 1 and "county_prep@example.gov.cn" not in mailoutbox[0].to
+
+
+def test_reminder_is_signed_by_the_office_and_links_to_the_report(
+    county, settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    settings.SITE_URL = "https://nianbao.example.gov.cn/"
+    draft, unstarted = county.agencies[4], county.agencies[5]
+    with django_capture_on_commit_callbacks(execute=True):
+        send_reminders(
+            root=county.county, agency_ids=[draft.pk, unstarted.pk], year=county.year, sender=county.approver
+        )
+    report = Report.objects.get(agency=draft, year=county.year)
+    mails = {m.to[-1]: m for m in mailoutbox}
+    body = mails[f"prep_{draft.pk}@example.gov.cn"].body
+    assert f"https://nianbao.example.gov.cn{reverse('report', args=[report.pk])}" in body
+    assert body.rstrip().endswith(f"—— {county.county.name}")
+    assert county.approver.get_username() not in body
+    # Without a report yet, the link is the site's home page, where the report is created.
+    assert "填报：https://nianbao.example.gov.cn/\n" in mails[f"prep_{unstarted.pk}@example.gov.cn"].body
+
+
+def test_reminder_link_is_absolute_without_a_site_url_setting(
+    client, county, settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    settings.SITE_URL = ""
+    client.force_login(county.approver)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("county-remind", args=[county.county.pk, county.year]), {"agency": [county.agencies[4].pk]})
+    report = Report.objects.get(agency=county.agencies[4], year=county.year)
+    assert f"http://testserver{reverse('report', args=[report.pk])}" in mailoutbox[0].body
+
+
+def test_reminder_to_an_agency_named_with_a_line_break_is_sent(county, django_capture_on_commit_callbacks, mailoutbox):
+    """A name with CR/LF (written before the name rule refused them) once made the mail's subject
+    invalid: the job failed after the sender had been told it was sent."""
+    from annual.models import Agency, Job, JobStatus
+
+    draft = county.agencies[4]
+    Agency.objects.filter(pk=draft.pk).update(name="换行\r\n机关")  # behind the model's back, as old data
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = send_reminders(root=county.county, agency_ids=[draft.pk], year=county.year, sender=county.approver)
+    assert outcome.sent == ["换行\r\n机关"]
+    assert (
+        len(mailoutbox) == 1 and mailoutbox[0].subject == f"【催报】换行 机关{county.year}年度政府信息公开工作年度报告"
+    )
+    assert Job.objects.get(kind="reminders").status == JobStatus.DONE
+
+
+def test_new_agency_names_with_a_line_break_are_refused(db):
+    from annual.agencies import AgencyNameError, clean_agency_name
+
+    with pytest.raises(AgencyNameError, match="换行符"):
+        clean_agency_name("换行\n机关")
+
+
+def test_insisted_reminders_stop_at_the_daily_limit(county, django_capture_on_commit_callbacks, mailoutbox):
+    """30 forced reminders once sent 30 identical mails."""
+    from annual.reminders import REMINDERS_PER_DAY
+
+    draft = county.agencies[4]
+    outcomes = []
+    for _ in range(30):
+        with django_capture_on_commit_callbacks(execute=True):
+            outcomes.append(
+                send_reminders(
+                    root=county.county, agency_ids=[draft.pk], year=county.year, sender=county.approver, insist=True
+                )
+            )
+    assert len(mailoutbox) == REMINDERS_PER_DAY == Reminder.objects.filter(agency=draft).count()
+    assert outcomes[-1].sent == [] and outcomes[-1].limit == [draft.name]
+    assert f"今天已提醒 {REMINDERS_PER_DAY} 次，已达每天上限" in outcomes[-1].summary()

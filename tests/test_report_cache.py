@@ -4,8 +4,12 @@ small number of queries, and a cache that is down costs nothing but speed."""
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -164,3 +168,22 @@ def test_a_change_to_last_years_report_reaches_this_years_findings(personas, see
     after = report_cache.overview(this_year).previous
     assert after is not None and after["applications"]["carried_forward"]["total"] == 4711
     assert before["applications"]["carried_forward"]["total"] != 4711
+
+
+def _release_in_a_fresh_process(**env: str) -> str:
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_RELEASE"} | env
+    code = "import django; django.setup(); from annual import report_cache; print(report_cache.RELEASE)"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "reportsite.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def test_cache_release_is_the_named_release_else_a_digest_of_the_source():
+    assert _release_in_a_fresh_process(DJANGO_RELEASE="2026.12-abc123") == "2026.12-abc123"
+    digest = _release_in_a_fresh_process()
+    assert digest.startswith("src-") and digest == report_cache._source_digest()

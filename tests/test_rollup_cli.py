@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -207,8 +208,24 @@ def test_rollup_pdf_is_the_official_layout(cli, county, tmp_path):
     out = tmp_path / "sum.pdf"
     result = cli("rollup", "--agency", "苍南县人民政府", "--year", "2021", "-o", out)
     assert result.returncode == 0, result.stderr
-    text = "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(out).pages)
+    pages = [page.extract_text() or "" for page in pypdf.PdfReader(out).pages]
+    text = "\n".join(pages)
     assert "三、收到和处理政府信息公开申请情况" in text and "汇总" in text
+
+
+def test_rollup_pdf_is_a_clean_print_stating_its_basis_on_every_page(cli, county, tmp_path):
+    out = tmp_path / "sum.pdf"
+    result = cli("rollup", "--agency", "苍南县人民政府", "--year", "2021", "-o", out)
+    assert result.returncode == 0, result.stderr
+    included = result.stderr.count("已纳入：")
+    total = included + result.stderr.count("未纳入：")
+    pages = [page.extract_text() or "" for page in pypdf.PdfReader(out).pages]
+    assert len(pages) >= 2
+    for text in pages:
+        assert "草稿" not in text  # no watermark, no draft footer
+        assert "汇总数，非经审核的年度报告" in text
+        assert f"纳入 {included} 个下级机关（共 {total} 个" in text
+        assert re.search(r"数据截至 \d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
 
 
 def test_rollup_exit_1_when_nothing_to_sum(cli, tmp_path):

@@ -183,3 +183,44 @@ def test_only_the_county_approver_and_admins_see_the_roll_up(client, county, doc
     assert client.get(url("county-rollup", agency)).status_code == 200
     assert client.post(url("county-rollup-generate", agency)).status_code == 403
     assert not Report.objects.filter(agency=agency).exists()
+
+
+def test_year_on_year_compares_matched_agencies_and_says_how_many(client, county, doc_2021):
+    """This year 2 agencies are included, last year only 教育局: the comparison is 教育局 against
+    itself, and the page says so (comparing 2 with 1 once printed a doubling as growth)."""
+    agency, _reports, approver = county
+    education = Agency.objects.get(name="苍南县教育局")
+    last = copy.deepcopy(doc_2021)
+    last["year"] = 2020
+    make_report(education, last, S.APPROVED)
+    client.force_login(approver)
+    html = client.get(url("county-rollup", agency)).content.decode()
+    assert "同比：2 个机关中两年都有报告的 1 个" in html
+    received = doc_2021["applications"]["received"]["total"]
+    cell = html.split('data-path="applications.received.total"')[1].split("</td>")[0]
+    # The cell shows both agencies' total; its comparison is 教育局's figure against itself: ±0.
+    assert f">{2 * received}</a>" in cell
+    assert f"同口径本年 {received} 上年 {received} ±0" in cell
+
+
+def test_no_year_on_year_without_an_agency_in_both_years(client, county):
+    agency, _reports, approver = county
+    client.force_login(approver)
+    html = client.get(url("county-rollup", agency)).content.decode()
+    assert "不作同比" in html and 'class="cmp ' not in html
+
+
+def test_left_out_drafts_with_rule_errors_are_flagged(client, county, doc_2021):
+    agency, reports, approver = county
+    broken = copy.deepcopy(doc_2021)
+    broken["applications"]["received"]["total"] += 7  # the total no longer adds up
+    draft = Agency.objects.create(name="苍南县自然资源和规划局（名称较长的机关用于检查表格换行）", parent=agency)
+    make_report(draft, broken, S.DRAFT)
+    client.force_login(approver)
+    html = client.get(url("county-rollup", agency)).content.decode()
+    left_out = html.split('data-testid="left-out"')[1].split("</table>")[0]
+    row = left_out.split("苍南县自然资源和规划局")[1].split("</tr>")[0]
+    assert "data-draft-errors=" in row and "个错误" in row
+    clean = left_out.split("灵溪镇人民政府")[1].split("</tr>")[0]
+    assert "data-draft-errors" not in clean
+    assert "rollup-left-out" in html.split('data-testid="left-out"')[0][-120:]  # the wrapping layout

@@ -3,11 +3,14 @@ last return, may not approve it, unless an administrator exempted the agency (on
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from annual import permissions, sections
+from annual.interchange import write_document
 from annual.models import Report, ReportState
 from annual.workflow import TransitionError, perform_transition
 from tests.entry_fixtures import client_for
@@ -98,3 +101,33 @@ def test_demo_agencies_can_approve_every_report(capsys):
         for m in approvers:
             # Everyone who can sign in is printed with a password; the demo round's people cannot.
             assert m.user.username in out or not m.user.has_usable_password()
+
+
+def test_one_approver_county_is_shown_the_way_to_its_own_approval(personas, doc_2021):
+    """The county's own report, submitted by its only approver: the page says what to do; the
+    administrator gets a link to the exemption setting, the approver the administrator's name."""
+    doc = copy.deepcopy(doc_2021)
+    doc["agency"] = personas.county.name
+    report = write_document(doc, personas.county)
+    perform_transition(report, "submit", user=personas.county_approver)
+    url = reverse("report-approval", args=[report.pk])
+    page = client_for(personas.county_approver).get(url).content.decode()
+    assert "data-exemption-path" in page and "只有一名审核人" in page and "可联系的管理员：admin" in page
+    assert 'data-link="exemption-setting"' not in page
+    admin_page = client_for(personas.admin).get(url).content.decode()
+    setting = admin_page.split('data-link="exemption-setting"')[0].rsplit('href="', 1)[1].split('"')[0]
+    assert setting.endswith("#id_single_approver_exempt")
+    form = client_for(personas.admin).get(setting.split("#")[0])
+    assert form.status_code == 200 and 'id="id_single_approver_exempt"' in form.content.decode()
+    # Once exempted (as the admin would), the path gives way to the exemption's record.
+    personas.county.single_approver_exempt = True
+    personas.county._history_user = personas.admin
+    personas.county.save()
+    page = client_for(personas.county_approver).get(url).content.decode()
+    assert "data-exemption-path" not in page and "data-exemption" in page
+    perform_transition(report, "approve", user=personas.county_approver)
+    # An office with a second approver is told nothing of exemptions.
+    perform_transition(personas.report_a, "submit", user=personas.approver_a)
+    make_user("appr_a2", personas.agency_a, "approver")
+    page = client_for(personas.approver_a).get(reverse("report-approval", args=[personas.report_a.pk])).content
+    assert b"data-exemption-path" not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from annual.models import Agency, Membership, Role
 
@@ -34,17 +35,23 @@ def test_agency_list_shows_parent_and_children(client, personas):
 
 def test_admin_creates_agency_under_county(client, personas):
     client.force_login(personas.admin)
+    form = client.get(reverse("admin:annual_agency_add")).content.decode()
+    # The kind is chosen, never inferred; a new agency is set up today unless the admin says otherwise.
+    assert 'name="kind"' in form and 'name="order"' in form
+    assert f'name="established_on" value="{timezone.localdate():%Y/%m/%d}"' in form
     response = client.post(
         reverse("admin:annual_agency_add"),
         {
             "name": "灵溪镇人民政府",
+            "kind": "department",
             "parent": personas.county.pk,
             "children-TOTAL_FORMS": "0",
             "children-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302
-    assert Agency.objects.get(name="灵溪镇人民政府").parent == personas.county
+    made = Agency.objects.get(name="灵溪镇人民政府")
+    assert made.parent == personas.county and made.kind == "department"
 
 
 def test_user_page_edits_agency_and_role_inline(client, personas):

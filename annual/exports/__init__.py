@@ -12,6 +12,7 @@ from collections.abc import Callable
 from ..document import dumps
 from ..interchange import load_report, previous_document, report_to_document
 from ..models import Report
+from ..transitions import FROZEN_STATES
 
 
 class ExportRefused(Exception):
@@ -27,15 +28,17 @@ def export_json(report: Report) -> bytes:
 
 
 def export_xlsx(report: Report) -> bytes:
-    from .. import rules
+    # Each format's writer (openpyxl, python-docx, the rules) loads only when that format is asked for.
+    from .. import culprit, rules
     from .xlsx import workbook_bytes
 
     doc = current_document(report)
-    return workbook_bytes(doc, findings=rules.check_document(doc, previous_document(report.agency.name, report.year)))
+    findings = rules.check_document(doc, previous_document(report.agency.name, report.year))
+    return workbook_bytes(doc, findings=culprit.with_hints(doc, findings))
 
 
 def export_docx(report: Report) -> bytes:
-    from .docx import document_bytes
+    from .docx import document_bytes  # python-docx only when a DOCX is asked for
 
     return document_bytes(current_document(report), title=report.display_title)
 
@@ -46,15 +49,14 @@ DRAFT_NOTICE = "草稿：本页按报告当前填写的内容生成，报告尚�
 def export_html(report: Report) -> bytes:
     """The portal page of the report's current values; marked as a draft unless approved or
     published (then the values are the frozen ones, and the package holds the same page)."""
-    from ..snapshots import FROZEN_STATES
-    from .html import page_bytes
+    from .html import page_bytes  # the portal page's writer only when it is asked for
 
     draft = "" if report.state in FROZEN_STATES else DRAFT_NOTICE
     return page_bytes(current_document(report), title=report.display_title, draft=draft)
 
 
 def export_package(report: Report) -> bytes:
-    from .package import NotApproved, report_package
+    from .package import NotApproved, report_package  # the package reads the PDF (pikepdf) only when asked for
 
     try:
         return report_package(report)

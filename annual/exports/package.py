@@ -18,7 +18,6 @@ from django.utils import timezone
 from ..document import dumps
 from ..models import Report, ReportSnapshot
 from ..pdf.archival import DOCUMENT_NAME, WORKBOOK_NAME, embedded_files
-from ..snapshots import latest_snapshot
 from .html import page_bytes
 from .text import page_text_bytes
 from .xlsx import workbook_bytes
@@ -82,7 +81,7 @@ def snapshot_package(snapshot: ReportSnapshot, *, title: str) -> bytes:
 
 def report_package(report: Report) -> bytes:
     """The package of `report`'s latest approved snapshot; NotApproved if it was never approved."""
-    snapshot = latest_snapshot(report)
+    snapshot = report.snapshots.first()  # the newest: snapshots are ordered newest first
     if snapshot is None:
         raise NotApproved(f"{report.agency.name} 的 {report.year} 年度报告尚未审核通过，没有定稿，不能生成发布包。")
     return snapshot_package(snapshot, title=report.display_title)

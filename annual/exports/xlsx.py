@@ -29,11 +29,11 @@ from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import layout, rules
+from .. import culprit, layout, rules
 from .. import template_spec as spec
-from ..audit import describe_path
 from ..document import blank_document
 from ..formatting import MONEY_UNIT, default_title
+from ..path_labels import describe_path
 
 WORKBOOK_LAYOUT = "gov-info-annual-report-xlsx/1"
 FORMAT_SHEET = "_format"
@@ -374,9 +374,11 @@ def _write_findings_sheet(wb: Workbook, doc: dict, findings: list[rules.Finding]
             f.message,
         )
         for c, value in enumerate(values, start=1):
-            if isinstance(value, int):
+            if isinstance(value, tuple):
+                value = "；".join("空白" if v is None else str(v) for v in value)
+            if isinstance(value, int | float):
                 cell = ws.cell(row=r, column=c, value=value)
-                cell.font, cell.number_format = BODY_FONT, COUNT_FORMAT
+                cell.font, cell.number_format = BODY_FONT, COUNT_FORMAT if isinstance(value, int) else "0%"
             else:
                 _text(ws, f"{get_column_letter(c)}{r}", value)
             ws.cell(row=r, column=c).border = BORDER
@@ -422,7 +424,7 @@ def workbook_bytes(doc: dict, *, findings: list[rules.Finding] | None = None) ->
     last year's report, which a document alone does not carry).
     """
     if findings is None:
-        findings = rules.check_document(doc)
+        findings = culprit.with_hints(doc, rules.check_document(doc))
     wb = Workbook()
     _write_info_sheet(wb, doc)
     for plan in sheet_plans(doc):

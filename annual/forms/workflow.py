@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from .. import template_spec as spec
-from ..audit import describe_path
+from ..path_labels import describe_path
 
 WHOLE_REPORT = ""
 

@@ -1,4 +1,4 @@
-from .agency import Agency, Membership, Role
+from .agency import Agency, AgencyKind, Membership, Role
 from .county import Reminder, RoundDeadline
 from .imports import WorkbookImport
 from .jobs import Job, JobKind, JobStatus
@@ -8,6 +8,7 @@ from .workflow import ReportSnapshot, ReviewComment, Transition, WarningExplanat
 
 __all__ = [
     "Agency",
+    "AgencyKind",
     "Membership",
     "Role",
     "Report",

@@ -19,11 +19,15 @@ class AgencyNameError(ValueError):
 def clean_agency_name(raw: str | None) -> str:
     """The one rule for agency names, wherever one is typed (form, admin, import, command line):
     leading and trailing spaces (full-width ones too) removed; AgencyNameError when nothing is
-    left or the name is longer than the column. A trailing space used to create a second agency
+    left, the name holds a line break or another control character, or it is longer than the
+    column. A trailing space used to create a second agency
     with the same visible name, outside its county."""
     name = (raw or "").strip()
     if not name:
         raise AgencyNameError("机关名称不能为空（去掉首尾空格后为空）")
+    if any(ch in name for ch in "\r\n\t\v\f\x00\x85\u2028\u2029"):
+        # A line break in a name ends up in mail subjects and file names, where it breaks them.
+        raise AgencyNameError("机关名称不能包含换行符、制表符等控制字符")
     if len(name) > NAME_MAX_LENGTH:
         raise AgencyNameError(f"机关名称过长：{len(name)} 字，上限为 {NAME_MAX_LENGTH} 字")
     return name
@@ -36,6 +40,14 @@ def _model_name(raw: str | None) -> str:
         raise ValidationError({"name": exc.message}) from None
 
 
+class AgencyKind(models.TextChoices):
+    """What the agency is under 条例第五十条, which sets its report's legal due date: a department
+    or township reports by 1月31日, a people's government's own report is due 3月31日."""
+
+    DEPARTMENT = "department", "部门/乡镇"
+    GOVERNMENT = "government", "人民政府（本级政府）"
+
+
 class Agency(models.Model):
     """A reporting agency. A county government is the parent of its departments and townships.
 
@@ -46,6 +58,25 @@ class Agency(models.Model):
     name = models.CharField("机关名称", max_length=NAME_MAX_LENGTH, unique=True)
     parent = models.ForeignKey(
         "self", verbose_name="上级机关", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    kind = models.CharField(
+        "机关类别",
+        max_length=16,
+        choices=AgencyKind.choices,
+        default=AgencyKind.DEPARTMENT,
+        help_text="决定本机关年度报告的法定截止日期：部门和乡镇为次年 1 月 31 日，本级人民政府为次年 3 月 31 日。与是否有下级机关无关。",
+    )
+    order = models.PositiveIntegerField(
+        "排序号",
+        null=True,
+        blank=True,
+        help_text="工作台和汇总中同级机关按排序号从小到大排列；未填或相同的按名称拼音排列（部门在前，乡镇、街道在后）。",
+    )
+    established_on = models.DateField(
+        "设立日期",
+        null=True,
+        blank=True,
+        help_text="新设机关填写：设立之前年度的工作台把本机关显示为“当年未设立”，不计逾期。未填表示早已存在。",
     )
     # Separation of duties (annual.permissions.approval_conflict): whoever submitted a report or
     # changed its values since the last return may not approve it. An office with a single

@@ -42,6 +42,15 @@ class RoundDeadline(models.Model):
             raise ValidationError({"subordinates_due": "下级机关报告的截止日期不能晚于本级报告的截止日期。"})
         if self.year and self.subordinates_due and self.subordinates_due.year < self.year:
             raise ValidationError({"subordinates_due": f"截止日期应在 {self.year} 年度之后。"})
+        if self.year:
+            # 条例第五十条 sets the latest dates; a county may ask for its reports earlier only.
+            sub_legal, own_legal = default_due_dates(self.year)
+            if self.subordinates_due and self.subordinates_due > sub_legal:
+                raise ValidationError(
+                    {"subordinates_due": f"下级机关报告的截止日期不能晚于法定期限 {sub_legal:%Y年%m月%d日}。"}
+                )
+            if self.own_due and self.own_due > own_legal:
+                raise ValidationError({"own_due": f"本级报告的截止日期不能晚于法定期限 {own_legal:%Y年%m月%d日}。"})
 
 
 class Reminder(models.Model):

@@ -60,6 +60,9 @@ class Job(models.Model):
     sent_at = models.DateTimeField("入队时间", null=True, blank=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Written every few seconds by the worker running the job: a running job whose beat stopped
+    # lost its worker and is sent again (annual.jobs.requeue_stale).
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
     used_at = models.DateTimeField("最近使用", null=True, blank=True)
 
     class Meta:

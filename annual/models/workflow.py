@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from .. import storage
 from .report import Report, ReportState
 
 
@@ -124,6 +125,4 @@ class ReportSnapshot(models.Model):
         """
         if not self.ready or not self.file.name:
             return b""
-        from ..storage import read_verified
-
-        return read_verified(self.file.name, self.sha256)
+        return storage.read_verified(self.file.name, self.sha256)

@@ -5,8 +5,16 @@
 this package stays cheap for code that never renders.
 """
 
-from .context import DraftMark, build_context
+from .context import DraftMark, RollupMark, build_context
 from .html import render_html
 from .render import PdfRenderError, render_archival_pdf, render_pdf
 
-__all__ = ["DraftMark", "PdfRenderError", "build_context", "render_archival_pdf", "render_html", "render_pdf"]
+__all__ = [
+    "DraftMark",
+    "PdfRenderError",
+    "RollupMark",
+    "build_context",
+    "render_archival_pdf",
+    "render_html",
+    "render_pdf",
+]

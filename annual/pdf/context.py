@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from .. import template_spec as spec
 from ..formatting import (
@@ -21,6 +22,7 @@ from ..formatting import (
     title_lines,
 )
 from ..layout import Table, build_table
+from .fit import fit_css
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class DraftMark:
     state: str  # the report's state label, e.g. 待审核
     printed_at: datetime.datetime
     changed_at: datetime.datetime | None = None
+    watermark: ClassVar[bool] = True
+    header: ClassVar[str] = ""  # a line atop every page; drafts have none
 
     @property
     def footer(self) -> str:
@@ -38,6 +42,30 @@ class DraftMark:
             parts.append(f"最后修改：{_stamp(self.changed_at)}")
         parts.append(f"打印时间：{_stamp(self.printed_at)}")
         return "　".join(parts)
+
+
+@dataclass(frozen=True)
+class RollupMark(DraftMark):
+    """What a 汇总 prints: no watermark, as it is circulated as printed, and a line atop every
+    page stating its basis: a roll-up, not an approved report; how many agencies' reports it
+    sums (and how many of those are not approved); the time its figures were read."""
+
+    included: int = 0
+    total: int = 0
+    unapproved: int = 0
+    watermark: ClassVar[bool] = False
+
+    @property
+    def header(self) -> str:  # type: ignore[override]  # a class constant on drafts
+        unapproved = f"，{self.unapproved} 个未经审核" if self.unapproved else ""
+        return (
+            f"汇总数，非经审核的年度报告　纳入 {self.included} 个下级机关（共 {self.total} 个{unapproved}）"
+            f"　数据截至 {_stamp(self.printed_at)}"
+        )
+
+    @property
+    def footer(self) -> str:
+        return ""
 
 
 def _stamp(moment: datetime.datetime) -> str:
@@ -77,6 +105,7 @@ def build_context(
             sections.append(Section(s.heading, table=table))
     meta = doc.get("meta", {})
     signed_by = meta.get("signed_by") or doc["agency"]
+    fitted = [fit_css(s.table) for s in sections if s.table is not None]
     title = (title or "").strip() or default_title(doc["agency"], doc["year"])
     return {
         "title": title,
@@ -89,4 +118,5 @@ def build_context(
         "signed_by_lines": balanced_lines(signed_by, SIGNATURE_WIDTH),
         "signed_on": format_date(meta.get("signed_on")),
         "draft": draft,
+        "fit_css": "\n".join(css for css in fitted if css),
     }

@@ -46,3 +46,9 @@ def render_html(
     if link_stylesheet:
         context["stylesheet_url"] = STYLESHEET.resolve().as_uri()
     return _engine().get_template(TEMPLATE).render(Context(context, autoescape=True))
+
+
+def render_print_template(name: str, context: dict) -> str:
+    """Another print page (the comparison of two reports) in the same engine and print style:
+    `html_to_pdf` applies the stylesheet, so the page needs no link to it."""
+    return _engine().get_template(name).render(Context(context, autoescape=True))

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from ..board import NOT_SUBMITTED, BoardRow
+from ..board import COLUMNS, NOT_SUBMITTED, REVIEW_EARLY, BoardRow
+from ..formatting import person_name
 
 register = template.Library()
 NONE = '<span class="text-body-secondary">—</span>'
@@ -24,10 +25,6 @@ PASSED = '<span class="text-success">通过</span>'
 
 def _e(value) -> str:
     return escape(str(value), quote=True)
-
-
-def _user(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def _row(row: BoardRow, can_run: bool, approval: tuple[str, str]) -> str:
@@ -40,23 +37,35 @@ def _row(row: BoardRow, can_run: bool, approval: tuple[str, str]) -> str:
                 f'<input type="checkbox" class="form-check-input" name="agency" value="{row.agency_id}" '
                 f'aria-label="提醒{name}">'
             )
-            if row.state in NOT_SUBMITTED
+            # The board's own agency is the sender, never a recipient.
+            if row.state in NOT_SUBMITTED and row.depth > 0
             else ""
         )
         cells.append(f'<td class="sel-col">{box}</td>')
     link = f'<a href="{_e(approval[0])}/{report.pk}/{_e(approval[1])}">{name}</a>' if report else name
     cells.append(f'<td class="agency-name depth-{row.depth}" title="{name}">{link}</td>')
-    reviewed = (
-        ' <span class="badge text-bg-light border" data-county-reviewed>已复核</span>' if row.county_reviewed else ""
+    behind = (
+        ' <span class="badge behind-badge" data-behind title="未提交，且已逾期或临近截止时仍有未填完的部分或错误">进度落后</span>'
+        if row.behind
+        else ""
     )
     cells.append(
         f'<td class="text-nowrap"><span class="badge state-badge state-{_e(row.state)}">'
-        f"{_e(row.state_label)}</span>{reviewed}</td>"
+        f"{_e(row.state_label)}</span>{behind}</td>"
+    )
+    review = row.review
+    # Not yet approved: a dash, as for other cells with nothing in them yet (the filter names it).
+    shown_review = NONE if review == REVIEW_EARLY else _e(row.review_label)
+    cells.append(
+        f'<td class="text-nowrap small"><span class="review review-{review}" data-review="{review}" '
+        f'title="{_e(row.review_label)}">{shown_review}</span></td>'
     )
     if report:
         done, total = row.filled
         status = "fill-complete" if done == total else ("fill-partial" if done else "fill-empty")
-        cells.append(f'<td class="text-center text-nowrap"><span class="fill {status}">{done}/{total}</span></td>')
+        cells.append(
+            f'<td class="text-center text-nowrap"><span class="fill {status}">{_e(row.filled_text)}</span></td>'
+        )
         checks = []
         if row.errors:
             checks.append(f'<span class="badge text-bg-danger" data-errors="{row.errors}">{row.errors} 错误</span>')
@@ -75,24 +84,29 @@ def _row(row: BoardRow, can_run: bool, approval: tuple[str, str]) -> str:
         change = NONE
     cells.append(f'<td class="text-nowrap small">{change}</td>')
     deadline = row.deadline
-    css = "text-danger fw-semibold" if deadline.overdue else ("text-success" if deadline.done else "")
+    # Red only for what is still owed; a late submission is history, in a neutral colour.
+    if deadline.overdue:
+        css = "text-danger fw-semibold"
+    elif deadline.late_days or deadline.absent:
+        css = "text-body-secondary"
+    else:
+        css = "text-success" if deadline.done or deadline.submitted else ""
     reminded = ""
     if row.last_reminder:
         sent = timezone.localtime(row.last_reminder.sent_at)
         reminded = (
-            f'<span class="text-body-secondary" data-reminded title="{_e(_user(row.last_reminder.sender))} 于 '
+            f'<span class="text-body-secondary" data-reminded title="{_e(person_name(row.last_reminder.sender))} 于 '
             f'{sent:%Y-%m-%d %H:%M} 提醒"> · 已提醒 {sent:%m-%d}</span>'
         )
     cells.append(
         f'<td class="text-nowrap small"><span class="{css}" data-deadline="{deadline.days_left}" '
         f'title="截止 {deadline.due.isoformat()}">{_e(deadline.text)}</span>{reminded}</td>'
     )
-    if report and row.state == "published" and report.portal_url:
-        published = report.portal_published_on.isoformat() if report.portal_published_on else ""
+    if report and row.portal_text:
         url = _e(report.portal_url)
         cells.append(
             f'<td class="text-nowrap small"><a href="{url}" rel="noopener noreferrer" data-portal-url '
-            f'title="{url}">{published} 已发布</a></td>'
+            f'title="{url}">{_e(row.portal_text)}</a></td>'
         )
     else:
         cells.append(f'<td class="text-nowrap small">{NONE}</td>')
@@ -109,7 +123,7 @@ def board_rows(rows: list[BoardRow], can_run: bool) -> SafeString:
     """The <tr> of every row (the <tbody>'s content)."""
     if not rows:
         return mark_safe(
-            f'<tr><td colspan="{8 if can_run else 7}" class="text-body-secondary">没有符合条件的机关。</td></tr>'
+            f'<tr><td colspan="{len(COLUMNS) + can_run}" class="text-body-secondary">没有符合条件的机关。</td></tr>'
         )
     # One reverse for all rows; each row's report id goes where the 0 is.
     head, tail = reverse("report-approval", args=[0]).rsplit("/0/", 1)

@@ -2,7 +2,8 @@
 
 from django import template
 
-from ..snapshots import FROZEN_STATES, final_pdf_job, latest_snapshot_info
+from ..snapshots import final_pdf_job, latest_snapshot_info
+from ..transitions import FROZEN_STATES
 
 register = template.Library()
 

@@ -103,7 +103,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "template_versions": spec.VERSION_CHOICES,
             "year": year,
             "due": board.Deadline(
-                due, today, done=any(r.year == year and r.state == ReportState.PUBLISHED for r in reports)
+                due,
+                today,
+                done=any(r.year == year and r.state == ReportState.PUBLISHED for r in reports),
+                submitted=any(r.year == year and r.state not in board.NOT_SUBMITTED for r in reports),
             )
             if due
             else None,
@@ -277,6 +280,7 @@ def _step_context(request, report, step, form, doc, editable, conflict) -> dict:
         "prev_step": previous,
         "next_step": following,
         "step_findings": ov.findings_for(step),
+        "step_hints": [h for h in hint_items(report, ov.doc, ov.findings) if h["step"] == step],
         "dirty": form.is_bound,
         "version_label": dict(spec.VERSION_CHOICES)[report.template],
         # The form's inputs as saved in this version, the same for everyone with the same `editable`:
@@ -298,6 +302,15 @@ def _grid(key: str, version: str) -> tuple[dict, str]:
     whatever the values, so it is built once per process."""
     grid = grid_config(build_table(blank_document(agency="-", year=2000, version=version), key), version)
     return grid, json_script(grid, "grid-config", encoder=Utf8JSONEncoder)
+
+
+def hint_items(report: Report, doc: dict, findings: list[rules.Finding]) -> list[dict[str, Any]]:
+    """The probable culprits with the entry step where each is corrected."""
+    items = []
+    for h in report_cache.hints(report, doc, findings):
+        step = sections.finding_step(h)
+        items.append({"finding": h, "step": step, "url": f"{_step_url(report, step)}#cell-{h.cells[0]}"})
+    return items
 
 
 def _review(request: HttpRequest, report: Report) -> HttpResponse:
@@ -334,6 +347,7 @@ def _review(request: HttpRequest, report: Report) -> HttpResponse:
             "editable": permissions.can_edit(request.user, report),
             "errors": [f for f in findings if f["finding"].severity == rules.ERROR],
             "warnings": [f for f in findings if f["finding"].severity == rules.WARNING],
+            "hints": hint_items(report, doc, ov.findings),
             "meta_rows": meta_rows,
             "intro_label": spec.INTRO_LABEL,
             # What prints, built by the print's own function: the page cannot show anything else.

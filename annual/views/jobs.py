@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from .. import permissions
+from ..draft_pdfs import superseded
 from ..models import Job
 
 
@@ -18,7 +19,7 @@ from ..models import Job
 @require_safe
 @never_cache
 def job_status(request, pk: int):
-    """{"status", "label", "finished", "attempts", "error"} of a job the user may see (404 otherwise)."""
+    """{"status", "label", "finished", "attempts", "error", "superseded"} of a job the user may see (404 otherwise)."""
     job = get_object_or_404(Job, pk=pk)
     if not permissions.can_see_job(request.user, job):
         raise Http404
@@ -29,6 +30,8 @@ def job_status(request, pk: int):
             "finished": job.finished,
             "attempts": job.attempts,
             "error": job.error,
+            # A draft replaced by a newer version of its report: the page asks for the PDF again.
+            "superseded": superseded(job),
         }
     )
 

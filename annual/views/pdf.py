@@ -1,6 +1,6 @@
 """The report PDF download: the stored snapshot for an approved report, else a cached draft.
 
-Both are made by jobs (annual/jobs.py). The request waits for a running job up to
+Both are made by jobs (annual/snapshots.py, annual/draft_pdfs.py). The request waits for a running job up to
 `PDF_WAIT_SECONDS`, then answers with a page that follows the job by itself, so no web worker
 is held for a long render.
 """
@@ -16,9 +16,11 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from .. import jobs, storage
+from ..draft_pdfs import draft_pdf_job, superseded, wait_for_draft
 from ..models import Job, JobStatus
 from ..permissions import get_visible_report
-from ..snapshots import FROZEN_STATES, final_pdf_job, latest_snapshot_pdf
+from ..snapshots import final_pdf_job, latest_snapshot_pdf
+from ..transitions import FROZEN_STATES
 
 PDF_WAIT_SECONDS = 2.0
 
@@ -48,8 +50,8 @@ def report_pdf(request, pk: int):
                 return _pdf_response(snapshot.pdf, f"{title}.pdf", etag=snapshot.sha256)
             except storage.StoredFileError as exc:
                 return _error(request, report, str(exc))
-    job = jobs.wait(jobs.draft_pdf_job(report, user=request.user), PDF_WAIT_SECONDS)
-    if job.status == JobStatus.FAILED:
+    job = wait_for_draft(report, PDF_WAIT_SECONDS, user=request.user)
+    if job.status == JobStatus.FAILED and not superseded(job):
         return _error(request, report, job.error)
     if job.status != JobStatus.DONE:
         return _waiting(request, report, job, final=False)
@@ -59,7 +61,7 @@ def report_pdf(request, pk: int):
         pdf = storage.read_verified(job.output.name, job.output_sha256)
     except storage.StoredFileError:  # evicted between the lookup and the read: make it again
         Job.objects.filter(pk=job.pk).delete()
-        return _waiting(request, report, jobs.draft_pdf_job(report, user=request.user), final=False)
+        return _waiting(request, report, draft_pdf_job(report, user=request.user), final=False)
     Job.objects.filter(pk=job.pk).update(used_at=timezone.now())
     frozen = report.state in FROZEN_STATES
     return _pdf_response(pdf, f"{title}.pdf" if frozen else f"{title}（草稿）.pdf")

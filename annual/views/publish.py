@@ -21,7 +21,7 @@ from ..exports import EXPORTERS, ExportRefused, current_document
 from ..models import ReportState
 from ..pdf import DraftMark, PdfRenderError
 from ..permissions import get_visible_report
-from ..publication import approval_of, frozen, report_with_charts_pdf, stamp_pdf, verified_snapshot
+from ..publication import UNKNOWN, frozen, report_with_charts_pdf, snapshot_signature, stamp_pdf, verification
 from ..snapshots import latest_snapshot
 
 CONTENT_TYPES = {
@@ -72,7 +72,7 @@ def report_stamp(request, pk: int):
     if snapshot is None:
         return _back_to_review(request, report, "只有审核通过或已发布的报告才有盖章页。")
     try:
-        pdf = stamp_pdf(snapshot, title=report.display_title)
+        pdf = stamp_pdf(snapshot, title=report.display_title, site=request.build_absolute_uri("/"))
     except PdfRenderError as exc:
         return render(request, "annual/pdf/error.html", {"report": report, "message": str(exc)}, status=503)
     return _download(pdf, f"{report.display_title}（盖章页）.pdf", "application/pdf", inline=True)
@@ -116,13 +116,16 @@ def report_charts_pdf(request, pk: int):
 @never_cache
 @require_safe
 def verify(request, digest: str):
-    """Public (no sign-in): is `digest` the SHA-256 of a report's current approved PDF, and whose?
+    """Public (no sign-in): is `digest` the SHA-256 of a report's current approved PDF, of a
+    superseded or withdrawn one, or of nothing known (status 404)?
 
-    The answer names agency, year and approval date, nothing else; any other digest, well
-    formed or not, gets the same page with status 404.
+    The answer names agency, year, approval date and when validity ended, nothing else.
     """
-    snapshot = verified_snapshot(digest)
-    approval = approval_of(snapshot) if snapshot is not None else None
+    result = verification(digest)
+    signature = snapshot_signature(result.snapshot) if result.snapshot is not None else None
     return render(
-        request, "annual/publish/verify.html", {"approval": approval}, status=200 if approval is not None else 404
+        request,
+        "annual/publish/verify.html",
+        {"result": result, "signature": signature},
+        status=404 if result.status == UNKNOWN else 200,
     )

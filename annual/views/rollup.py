@@ -23,8 +23,8 @@ from ..pdf import PdfRenderError
 from ..rollup import (
     Comparison,
     RollupError,
+    YearOnYear,
     build_rollup,
-    cell_paths,
     compare,
     county_year,
     narrative_draft,
@@ -51,8 +51,11 @@ class ShownCell:
     comparison: Comparison | None = None
 
 
-def _shown_tables(doc: dict, previous: dict | None) -> list[dict]:
-    prev_paths = {p for p, _ in cell_paths(previous["template"])} if previous else set()
+def _shown_tables(doc: dict, yoy: YearOnYear | None) -> list[dict]:
+    """The official tables of `doc`, each value cell with its year-on-year comparison over the
+    matched agencies (`yoy`; none when no agency is in both years)."""
+    previous = yoy.before if yoy else None
+    prev_paths = {p for p, _ in spec.value_cells(previous["template"])} if previous else set()
     tables = []
     for key, table in build_tables(doc).items():
         groups = []
@@ -61,16 +64,17 @@ def _shown_tables(doc: dict, previous: dict | None) -> list[dict]:
             for row in group:
                 cells = []
                 for cell in row.cells:
-                    if not cell.is_value:
+                    if not cell.is_value or yoy is None or previous is None:
                         cells.append(ShownCell(cell))
                         continue
-                    before = value_at(previous, cell.path) if previous else None
-                    cells.append(
-                        ShownCell(
-                            cell,
-                            compare(cell.value, before, cell.kind, exists=previous is None or cell.path in prev_paths),
-                        )
+                    comparison = compare(
+                        value_at(yoy.now, cell.path),
+                        value_at(previous, cell.path),
+                        cell.kind,
+                        exists=cell.path in prev_paths,
+                        total=cell.value,
                     )
+                    cells.append(ShownCell(cell, comparison))
                 rows.append({"css": row.css, "cells": cells})
             groups.append(rows)
         tables.append({"key": key, "heading": spec.SECTIONS_BY_KEY[key].heading, "table": table, "groups": groups})
@@ -85,18 +89,15 @@ def rollup_page(request: HttpRequest, agency_id: int, year: int) -> HttpResponse
     own = Report.objects.filter(pk=data.own.report_id).select_related("agency").first() if data.own else None
     status = basis_status(own, current=data.rollup) if own is not None and data.rollup is not None else None
     rollup = data.rollup
+    yoy = data.year_on_year
     context = {
         "agency": agency,
         "year": year,
         "data": data,
         "rollup": rollup,
         "title": rollup_title(rollup) if rollup else f"{agency.name}{year}年度汇总",
-        "tables": _shown_tables(
-            rollup.document, data.previous.document if data.previous and data.previous.parts else None
-        )
-        if rollup
-        else [],
-        "has_previous": bool(data.previous and data.previous.parts),
+        "tables": _shown_tables(rollup.document, yoy) if rollup else [],
+        "yoy": yoy,
         "own": own,
         "basis": status,
         "can_generate": permissions.can_generate_from_rollup(request.user, agency),
@@ -120,7 +121,7 @@ def rollup_cell(request: HttpRequest, agency_id: int, year: int) -> HttpResponse
             request, "annual/rollup/cell.html", {"agency": agency, "year": year, "error": str(exc)}, status=409
         )
     path = request.GET.get("path", "")
-    kinds = dict(cell_paths(rollup.template))
+    kinds = dict(spec.value_cells(rollup.template))
     if path not in kinds:
         raise Http404("没有这个单元格")
     rows = rollup.contributions(path)

@@ -20,9 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import permissions, workflow
 from ..agencies import exemption_record
 from ..audit import annotate_comments, audit_trail, changes_since_return
+from ..formatting import person_name
 from ..forms.workflow import CommentForm, PublishForm, TransitionForm
 from ..interchange import ROW_RELATIONS, report_to_document
 from ..models import Report
+from .entry import hint_items
 
 
 def _back(report, request):
@@ -50,6 +52,17 @@ def _board_url(user, report) -> str | None:
     return reverse("county-board", args=[m.agency_id, report.year])
 
 
+def _exemption_path(user, report) -> dict | None:
+    """For a report only an exemption can get approved: the admin page of the agency's setting
+    for whoever may change it, else the administrators to ask."""
+    if not permissions.lone_approver_blocked(report):
+        return None
+    if permissions.can_exempt_agency(user):
+        url = reverse("admin:annual_agency_change", args=[report.agency_id]) + "#id_single_approver_exempt"
+        return {"url": url}
+    return {"ask": [person_name(u) for u in permissions.exemption_granters()]}
+
+
 @login_required
 @require_GET
 def approval(request, pk: int):
@@ -72,6 +85,7 @@ def approval(request, pk: int):
         {
             "report": report,
             "gate": gate,
+            "hints": hint_items(report, doc, gate.errors),
             "warnings": [(w, gate.explanations.get(w.key, "")) for w in gate.warnings],
             "can_explain": permissions.can_explain(request.user, report),
             "max_explanation_chars": workflow.MAX_EXPLANATION_CHARS,
@@ -91,6 +105,7 @@ def approval(request, pk: int):
             "transitions": transitions,
             "separation_refusal": workflow.separation_refusal(conflict) if conflict else "",
             "exemption": exemption_record(report.agency),
+            "exemption_path": _exemption_path(request.user, report),
             "returned_landing": returned,
             "open_comments": [c for c in comments if c.resolved_at is None],
             "county_reviewed": workflow.COUNTY_APPROVE in actions and workflow.county_reviewed(report),

@@ -228,9 +228,27 @@
   function typedInto(input) {
     if (formulaOf.has(input)) setAuto(input, input.value.trim() === "");
   }
+  // --- Probable culprits (the server's, for the saved figures) ---------------------------------
+  // Each suggestion names the cells that, corrected, make every rule hold: they are outlined
+  // until the figures change, when the suggestion no longer describes them and is hidden.
+  var hints = Array.prototype.slice.call(document.querySelectorAll("[data-culprit]"));
+  hints.forEach(function (hint) {
+    hint.getAttribute("data-culprit").split(" ").forEach(function (path) {
+      var cell = grid.querySelector("input.cell[name=\"" + path + "\"]");
+      if (cell) cell.classList.add("culprit");
+    });
+  });
+  function dropHints() {
+    if (!hints.length) return;
+    hints.forEach(function (hint) { hint.hidden = true; });
+    grid.querySelectorAll(".culprit").forEach(function (cell) { cell.classList.remove("culprit"); });
+    hints = [];
+  }
+
   grid.addEventListener("input", function (event) {
     var input = event.target;
     if (!input.classList.contains("cell")) return;
+    dropHints();
     typedInto(input);
     refreshTotals();
     evaluate();

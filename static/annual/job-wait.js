@@ -18,8 +18,15 @@
 
   function poll() {
     fetch(box.dataset.statusUrl, {headers: {Accept: "application/json"}, credentials: "same-origin"})
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        // The job is gone: a newer version of the report replaced this draft. Asking for the PDF
+        // again follows the current version.
+        if (response.status === 404) { window.location.replace(box.dataset.doneUrl); return "gone"; }
+        return response.ok ? response.json() : null;
+      })
       .then(function (job) {
+        if (job === "gone") return;
+        if (job && job.superseded) { window.location.replace(box.dataset.doneUrl); return; }
         if (job) {
           show(job);
           if (job.status === "done") { window.location.replace(box.dataset.doneUrl); return; }

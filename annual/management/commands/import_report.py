@@ -1,10 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from annual.cli import INVALID_DOCUMENT, load_document_or_exit
+from annual.cli import INVALID_DOCUMENT, add_signature_flag, load_verified_document_or_exit
 from annual.interchange import write_document
-from annual.models import Report
+from annual.models import AgencyKind, Report
 from annual.placement import PlacementError, place_agency
+
+KINDS = [k.value for k in AgencyKind]
 
 
 class Command(BaseCommand):
@@ -16,13 +18,34 @@ class Command(BaseCommand):
         parser.add_argument("file", help="报告文件：.json、.xlsx 或定稿 .pdf")
         parser.add_argument("--agency", required=True, help="机关名称（不存在则新建）")
         parser.add_argument("--parent", help="上级机关名称：新建的机关放在它之下（上级机关不存在则新建）")
+        parser.add_argument(
+            "--kind",
+            default=AgencyKind.DEPARTMENT.value,
+            help="新建机关的类别：government（本级人民政府，报告截止 3 月 31 日）或 department（部门、乡镇，1 月 31 日）；默认 department",
+        )
         parser.add_argument("--replace", action="store_true", help="覆盖该机关该年度已有的报告（仅限草稿或已退回）")
+        add_signature_flag(parser)
 
-    def handle(self, *args, file, agency, parent=None, replace=False, **options):
-        doc = load_document_or_exit(file)
+    def handle(
+        self,
+        *args,
+        file,
+        agency,
+        parent=None,
+        replace=False,
+        kind=AgencyKind.DEPARTMENT.value,
+        accept_unverified=False,
+        **options,
+    ):
+        if kind not in KINDS:
+            raise CommandError(
+                f"--kind 的值“{kind}”无效：应为 government（本级人民政府）或 department（部门、乡镇）",
+                returncode=INVALID_DOCUMENT,
+            )
+        doc = load_verified_document_or_exit(file, accept_unverified=accept_unverified, say=self.stderr.write)
         with transaction.atomic():
             try:
-                target, done = place_agency(agency, parent)
+                target, done = place_agency(agency, parent, kind)
             except PlacementError as exc:
                 raise CommandError(str(exc), returncode=INVALID_DOCUMENT) from None
             name = target.name

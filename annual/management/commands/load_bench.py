@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from annual.document import load_file
 from annual.interchange import write_document
-from annual.models import Agency, Job, JobStatus, Membership, Report, ReportState, Role
+from annual.models import Agency, AgencyKind, Job, JobStatus, Membership, Report, ReportState, Role
 from annual.workflow import perform_transition
 
 DEMO = Path(__file__).resolve().parents[2] / "demo_data" / "cangnan-education-2021.json"
@@ -38,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, preparers, approved, password, ids_out=None, **options):
         doc = load_file(str(DEMO))
         self.hashed = make_password(password)  # hashed once: PBKDF2 per account would take minutes
-        county, _ = Agency.objects.get_or_create(name=COUNTY)
+        county, _ = Agency.objects.update_or_create(name=COUNTY, defaults={"kind": AgencyKind.GOVERNMENT})
         self._user("bench_county", county, Role.APPROVER, password)
         for i in range(1, preparers + 1):
             agency, _ = Agency.objects.get_or_create(name=f"负载测试第{i:02d}局", defaults={"parent": county})

@@ -9,7 +9,7 @@ from django.test import override_settings
 from annual.demo_round import load_round
 from annual.document import load_file
 from annual.interchange import write_document
-from annual.models import Agency, Membership, Report, Role
+from annual.models import Agency, AgencyKind, Membership, Report, Role
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo_data"
 COUNTY = "苍南县人民政府"
@@ -31,6 +31,8 @@ ACCOUNTS = (
     ("xian_shenhe", COUNTY, Role.APPROVER, "县政府审核人（查看下属机关）"),
     ("guanli", COUNTY, Role.ADMIN, "管理员"),
 )
+# The administrator who sets the demo's exemptions, as one would in the admin.
+ADMIN = "guanli"
 
 
 class Command(BaseCommand):
@@ -47,23 +49,17 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _load(self, password: str | None) -> None:
-        county, _ = Agency.objects.get_or_create(name=COUNTY)
+        # The county government's own report is due 3月31日; 县府办, the departments and the
+        # townships report by 1月31日 (条例第五十条), the model's default kind.
+        county, _ = Agency.objects.update_or_create(name=COUNTY, defaults={"kind": AgencyKind.GOVERNMENT})
         agencies = {COUNTY: county}
         for name in [name for name, _ in REPORTS] + list(OTHER_AGENCIES):
             agency, _ = Agency.objects.get_or_create(name=name, defaults={"parent": county})
             agencies[name] = agency
-        for name, filename in REPORTS:
-            doc = load_file(str(DEMO_DIR / filename))
-            existing = Report.objects.filter(agency=agencies[name], year=doc["year"]).first()
-            if existing is None:
-                write_document(doc, agencies[name])
-                self.stdout.write(f"已载入报告：{name} {doc['year']} 年度（{doc['template']} 版）")
-            else:
-                self.stdout.write(f"报告已存在，未改动：{name} {doc['year']} 年度")
-        year = load_round(county, load_file(str(DEMO_DIR / "cangnan-education-2021.json")), self.stdout.write)
-        self.stdout.write(f"县政府审核人 xian_shenhe 登录后可在“{year} 年度工作台”查看下属机关的进度。")
+        # The people first: the round below acts as them, and whether an office has one approver
+        # (and so an exemption from separation of duties) depends on who works there.
+        logins = []
         User = get_user_model()
-        self.stdout.write("\n演示账号（用户名 / 密码 / 身份）：")
         for username, agency_name, role, description in ACCOUNTS:
             user, _ = User.objects.get_or_create(username=username)
             # A reserved domain: notifications show up in the console backend and can go nowhere else.
@@ -74,7 +70,21 @@ class Command(BaseCommand):
             user.set_password(secret)
             user.save()
             Membership.objects.update_or_create(user=user, defaults={"agency": agencies[agency_name], "role": role})
-            self.stdout.write(f"  {username:<14} {secret:<16} {description}")
+            logins.append(f"  {username:<14} {secret:<16} {description}")
+        for name, filename in REPORTS:
+            doc = load_file(str(DEMO_DIR / filename))
+            existing = Report.objects.filter(agency=agencies[name], year=doc["year"]).first()
+            if existing is None:
+                write_document(doc, agencies[name])
+                self.stdout.write(f"已载入报告：{name} {doc['year']} 年度（{doc['template']} 版）")
+            else:
+                self.stdout.write(f"报告已存在，未改动：{name} {doc['year']} 年度")
+        admin = User.objects.get(username=ADMIN)
+        year = load_round(county, load_file(str(DEMO_DIR / "cangnan-education-2021.json")), self.stdout.write, admin)
+        self.stdout.write(f"县政府审核人 xian_shenhe 登录后可在“{year} 年度工作台”查看下属机关的进度。")
+        self.stdout.write("\n演示账号（用户名 / 密码 / 身份）：")
+        for line in logins:
+            self.stdout.write(line)
 
 
 def _memorable_password() -> str:
