@@ -1,21 +1,35 @@
+"""The fixtures every test module may name as a parameter. Test modules never import fixtures
+(nor anything else) from another test module: shared fixtures live here, shared helpers in the
+plain modules beside it (personas.py, entry_fixtures.py, county_fixtures.py, rollup_fixtures.py,
+documents.py, pdf_cases.py, jobs_stack.py)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
 import json
 from pathlib import Path
 
 import pytest
+from django.db import transaction
+from pytest_django.fixtures import validate_django_db
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "annual" / "demo_data"
+from annual.interchange import write_document
+from tests.documents import EDUCATION_2021_FILE, SEED_FILE, demo_doc
+from tests.personas import Personas, build_personas
 
 
 @pytest.fixture
 def seed_doc() -> dict:
     """The seed report (苍南县人民政府办公室 2020) exactly as published, four errors included."""
-    return json.loads((DEMO_DIR / "cangnan-2020.json").read_text(encoding="utf-8"))
+    return demo_doc(SEED_FILE)
 
 
 @pytest.fixture
 def doc_2021() -> dict:
     """A 2021-format report that passes every rule."""
-    return json.loads((DEMO_DIR / "cangnan-education-2021.json").read_text(encoding="utf-8"))
+    return demo_doc(EDUCATION_2021_FILE)
 
 
 @pytest.fixture(autouse=True)
@@ -43,3 +57,77 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+def _stand_in_pdf(doc: dict, *, title: str | None, draft, **options) -> bytes:
+    """What a test that never opens the PDF needs of one: a valid one-page PDF (the approval signs
+    it), whose bytes differ with the document, the title and the draft mark (so hashes, caches
+    and downloads behave)."""
+    from pypdf import PdfWriter
+
+    key = json.dumps([doc, title, repr(draft)], ensure_ascii=False, sort_keys=True, default=str)
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title or "", "/Subject": "stand-in " + hashlib.sha256(key.encode()).hexdigest()})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _pdf_renderer(request, monkeypatch):
+    """Real WeasyPrint only for the tests marked `pdf` (they look at the PDF); every other test
+    (an approval renders the final PDF inline without a broker) gets `_stand_in_pdf`, in this
+    process: subprocesses (the CLI, a Celery worker) always render for real. `_write` is the one
+    place both `render_pdf` and `render_archival_pdf` hand a document to WeasyPrint."""
+    if request.node.get_closest_marker("pdf") is None:
+        monkeypatch.setattr("annual.pdf.render._write", _stand_in_pdf)
+
+
+def _transactional(item: pytest.Item) -> bool:
+    """Whether pytest-django runs `item` as a TransactionTestCase (committed data, flushed after)."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None:
+        transaction_, reset_sequences, *_ = validate_django_db(marker)
+        if transaction_ or reset_sequences:
+            return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.fixture(scope="module")
+def _personas_world(request, django_db_setup, django_db_blocker):
+    """The personas, built once per test module inside a transaction that stays open for the
+    module: each test's own transaction (pytest-django's `db`) is then a savepoint inside it, so a
+    test's writes are rolled back and the next test finds the world as built, as with Django's
+    `TestCase.setUpTestData`. A module with any transactional test gets None: its tests commit,
+    which an open outer transaction would hide from other connections, so `personas` builds per
+    test there."""
+    module = request.node
+    if any(_transactional(item) for item in request.session.items if item.getparent(pytest.Module) is module):
+        yield None
+        return
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_personas(demo_doc(EDUCATION_2021_FILE))
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def personas(_personas_world, db, doc_2021) -> Personas:
+    """Five agencies, eight people and reports A and B (tests/personas.py). A fresh copy of the
+    module's objects per test (as `setUpTestData` gives), so what a test changes in memory, like
+    what it writes, does not reach the next. `db` comes after the module's world (pytest sets
+    up wider-scoped fixtures first), so the test's transaction nests inside the world's."""
+    if _personas_world is None:
+        return build_personas(doc_2021)
+    return copy.deepcopy(_personas_world)
+
+
+@pytest.fixture
+def seed_report(personas, seed_doc):
+    """Agency A's 2020 report, figures exactly as published (the year before personas.report_a)."""
+    return write_document(copy.deepcopy(seed_doc), personas.agency_a)

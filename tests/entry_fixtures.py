@@ -1,22 +1,14 @@
-"""Fixtures for the entry tests: the seed report (2019 format, four rule errors) of agency A."""
+"""Helpers for the entry tests: a signed-in client, and the POST data a step's page submits.
+
+The `seed_report` fixture (agency A's 2020 report) is in tests/conftest.py."""
 
 from __future__ import annotations
 
-import copy
-
-import pytest
 from django.test import Client
 
 from annual.forms import form_class_for
-from annual.interchange import load_report, report_to_document, write_document
+from annual.interchange import load_report, report_to_document
 from annual.sections import STEPS_BY_SLUG
-from tests.personas import personas  # noqa: F401  (re-exported fixture)
-
-
-@pytest.fixture
-def seed_report(personas, seed_doc):  # noqa: F811
-    """Agency A's 2020 report, figures exactly as published (the year before personas.report_a)."""
-    return write_document(copy.deepcopy(seed_doc), personas.agency_a)
 
 
 def client_for(user) -> Client:

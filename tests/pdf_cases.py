@@ -3,13 +3,14 @@ bench/pdf_bench.py)."""
 
 from __future__ import annotations
 
-import json
+import io
+
+import pdfplumber
 
 from annual import template_spec as spec
 from annual.document import MAX_COUNT, MAX_TEXT_CHARS, blank_document, validate
 from annual.money import MONEY_MAX
-
-from .conftest import DEMO_DIR
+from tests.documents import EDUCATION_2021_FILE, SEED_FILE, demo_doc
 
 # 60 characters, units and organs that a line of the title or the signature must not strand.
 LONG_AGENCY = (
@@ -34,7 +35,7 @@ def worst_case_document() -> dict:
     MAX_COUNT, every signed change at −MAX_COUNT, every amount at the largest allowed value, a
     60-character agency and all four narratives at their maximum length."""
     assert len(LONG_AGENCY) == 60
-    seed = json.loads((DEMO_DIR / "cangnan-2020.json").read_text(encoding="utf-8"))
+    seed = demo_doc(SEED_FILE)
     doc = blank_document(agency=LONG_AGENCY, year=2020, version="2019")
     for block in spec.PROACTIVE_BLOCKS["2019"]:
         for item in block.items:
@@ -58,7 +59,7 @@ def worst_case_document() -> dict:
 def realistic_large_document() -> dict:
     """The 2021 demo report with the sizes real reports reach (issue 20): 7-digit counts in 三
     (a city's applications), 5-digit counts in 四, 123456.7890 万元 in 二; every rule still holds."""
-    doc = json.loads((DEMO_DIR / "cangnan-education-2021.json").read_text(encoding="utf-8"))
+    doc = demo_doc(EDUCATION_2021_FILE)
     added = {"natural_person": 1808000, "commercial": 1234000, "total": 1808000 + 1234000}
     for row in ("received", "granted", "handled_total"):  # both sides of every rule grow alike
         cells = doc["applications"][row]
@@ -70,3 +71,9 @@ def realistic_large_document() -> dict:
     doc["proactive"]["fees"]["amount_wan_yuan"] = "123456.7890"
     validate(doc)
     return doc
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page of `pdf`, as pdfplumber extracts it."""
+    with pdfplumber.open(io.BytesIO(pdf)) as plumber:
+        return "\n".join(page.extract_text() or "" for page in plumber.pages)

@@ -3,7 +3,8 @@
 A county (苍南县人民政府) with two subordinate agencies A and B, each with a preparer and an
 approver and a 2021 report that passes every rule; a county approver; an administrator; and
 another county (平阳县人民政府) with one department, whose approver is an outsider to all of it.
-Import the fixtures you use into a test module (`from tests.personas import personas`).
+The `personas` fixture (tests/conftest.py) builds them once per test module and rolls each
+test's writes back; `build_personas` is the plain builder behind it.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-import pytest
 from django.contrib.auth import get_user_model
 
 from annual.interchange import write_document
 from annual.models import Agency, AgencyKind, Membership, Report, Role
+from annual.workflow import APPROVE, SUBMIT, perform_transition
 
 PASSWORD = "correct-horse-battery-42"
 
@@ -51,8 +52,7 @@ def make_user(username: str, agency: Agency | None, role: str | None, *, passwor
     return user
 
 
-@pytest.fixture
-def personas(db, doc_2021) -> Personas:
+def build_personas(doc_2021: dict) -> Personas:
     county = Agency.objects.create(name="苍南县人民政府", kind=AgencyKind.GOVERNMENT)
     agency_a = Agency.objects.create(name="苍南县教育局", parent=county)
     agency_b = Agency.objects.create(name="苍南县卫生健康局", parent=county)
@@ -75,3 +75,18 @@ def personas(db, doc_2021) -> Personas:
         report_a=write_document(copy.deepcopy(doc_2021), agency_a),
         report_b=write_document(doc_b, agency_b),
     )
+
+
+def submit_and_approve(p: Personas, report: Report | None = None, *, capture=None) -> Report:
+    """`report` (A's by default) submitted by A's preparer and approved by A's approver through
+    the workflow; with `capture` (pytest-django's `django_capture_on_commit_callbacks`) the
+    approval's on-commit work (the final PDF job, the notification) runs as after a real commit."""
+    report = report or p.report_a
+    perform_transition(report, SUBMIT, user=p.preparer_a)
+    if capture is None:
+        perform_transition(report, APPROVE, user=p.approver_a)
+    else:
+        with capture(execute=True):
+            perform_transition(report, APPROVE, user=p.approver_a)
+    report.refresh_from_db()
+    return report

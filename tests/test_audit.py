@@ -11,7 +11,6 @@ from annual.interchange import load_report, report_to_document
 from annual.models import ReportState, Transition
 from annual.path_labels import describe_path
 from annual.workflow import perform_transition
-from tests.personas import personas  # noqa: F401
 
 S = ReportState
 CELL = "applications.granted.natural_person"

@@ -8,8 +8,6 @@ import pytest
 from annual.interchange import load_report, previous_document, report_to_document
 from annual.models import Report, ReportSnapshot, ReportState
 from annual.rules import check_document
-from tests.entry_fixtures import seed_report  # noqa: F401
-from tests.personas import personas  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,11 @@ import pytest
 
 from annual import permissions, workflow
 from annual.models import ReportState, ReviewComment
-from tests.personas import personas  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 
-def test_add_comment_writes_only_while_submitted_and_only_for_the_own_approver(personas):  # noqa: F811
+def test_add_comment_writes_only_while_submitted_and_only_for_the_own_approver(personas):
     report = personas.report_a
     with pytest.raises(workflow.TransitionError, match="现在不能提出审核意见"):
         workflow.add_comment(report, target="", text="请核对", user=personas.approver_a)
@@ -32,7 +31,7 @@ def test_add_comment_writes_only_while_submitted_and_only_for_the_own_approver(p
     assert ReviewComment.objects.filter(report=report).count() == 1
 
 
-def test_role_predicates_ignore_state(personas):  # noqa: F811
+def test_role_predicates_ignore_state(personas):
     report = personas.report_a
     assert permissions.works_on(personas.preparer_a, report) and permissions.works_on(personas.approver_a, report)
     assert not permissions.works_on(personas.preparer_b, report)

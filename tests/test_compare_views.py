@@ -5,11 +5,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.entry_fixtures import client_for, personas, seed_report  # noqa: F401
+from tests.entry_fixtures import client_for
 
 
 @pytest.fixture
-def pair(personas, seed_report):  # noqa: F811
+def pair(personas, seed_report):
     """Agency A's 2020 report (the seed) and its 2021 report."""
     return seed_report, personas.report_a
 

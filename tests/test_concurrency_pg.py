@@ -16,9 +16,10 @@ from django.db.models.signals import post_save
 
 from annual.models import Report, ReportState, Role, Transition
 from annual.workflow import TransitionError, perform_transition
-from tests.personas import make_user, personas  # noqa: F401
+from tests.personas import make_user
 
 pytestmark = [
+    pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",

@@ -23,6 +23,7 @@ def _board(client, county, **params):
     return client.get(reverse("county-board", args=[county.county.pk, county.year]), params)
 
 
+@pytest.mark.postgres  # each row's last change is a subquery annotation
 @pytest.mark.django_db
 def test_board_has_a_row_per_agency_in_tree_order_including_unstarted(client, doc_2021):
     county = make_county(12, doc_2021)

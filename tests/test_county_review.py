@@ -14,7 +14,7 @@ from annual import workflow
 from annual.audit import audit_trail
 from annual.models import Agency, ReportState, ReviewComment, Role, Transition
 from annual.workflow import TransitionError, perform_transition
-from tests.personas import make_user, personas  # noqa: F401
+from tests.personas import make_user
 
 S = ReportState
 PERSONAS = ("preparer_a", "approver_a", "preparer_b", "approver_b", "county_approver", "admin", "other_county_approver")

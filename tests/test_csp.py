@@ -14,8 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.entry_fixtures import client_for, seed_report  # noqa: F401
-from tests.personas import personas  # noqa: F401
+from tests.entry_fixtures import client_for
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from annual.models import Report, ReportSnapshot, ReportState, ReviewComment, Transition
 from annual.workflow import ReportLocked, perform_transition
-from tests.personas import personas  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,6 @@ from django.urls import reverse
 from annual import storage
 from annual.draft_pdfs import draft_key, draft_pdf_job, wait_for_draft
 from annual.models import Job, JobKind, JobStatus, Report
-from tests.personas import personas  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.pdf, pytest.mark.postgres]
 

@@ -13,8 +13,7 @@ from annual import sections
 from annual import template_spec as spec
 from annual.interchange import load_report, report_to_document, write_document
 from annual.models import ApplicationRow, Report, ReportState
-from tests.entry_fixtures import client_for, seed_report  # noqa: F401  (fixture)
-from tests.personas import personas  # noqa: F401  (fixture)
+from tests.entry_fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from annual import sections
 from annual.document import MAX_TEXT_CHARS
 from annual.interchange import load_report, report_to_document
 from annual.models import ApplicationRow, ReportState
-from tests.entry_fixtures import client_for, seed_report, step_data  # noqa: F401
-from tests.personas import personas  # noqa: F401
+from tests.entry_fixtures import client_for, step_data
 
 pytestmark = pytest.mark.django_db
 

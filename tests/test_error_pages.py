@@ -7,8 +7,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views import defaults
 
-from tests.entry_fixtures import client_for, seed_report, step_data  # noqa: F401
-from tests.personas import personas  # noqa: F401
+from tests.entry_fixtures import client_for, step_data
 
 pytestmark = pytest.mark.django_db
 

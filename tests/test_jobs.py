@@ -22,9 +22,9 @@ from annual.draft_pdfs import draft_key
 from annual.models import Job, JobKind, JobStatus, Report, ReportSnapshot, ReportState
 from annual.snapshots import start_final_pdf
 from annual.workflow import perform_transition
-from tests.personas import personas  # noqa: F401  (fixture)
+from tests.personas import submit_and_approve
 
-pytestmark = [pytest.mark.django_db, pytest.mark.pdf]
+pytestmark = pytest.mark.django_db
 S = ReportState
 
 
@@ -32,18 +32,10 @@ def broken(*args, **kwargs):
     raise RuntimeError("Pango exploded")
 
 
-def submit_and_approve(report, personas, capture):
-    perform_transition(report, "submit", user=personas.preparer_a)
-    with capture(execute=True):
-        perform_transition(report, "approve", user=personas.approver_a)
-    report.refresh_from_db()
-    return report
-
-
 def test_inline_approval_stores_pdf_in_storage_and_serves_it_verified(
     client, personas, settings, django_capture_on_commit_callbacks
 ):
-    report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
+    report = submit_and_approve(personas, capture=django_capture_on_commit_callbacks)
     snapshot = ReportSnapshot.objects.get(report=report)
     job = Job.objects.get(kind=JobKind.FINAL_PDF)
     assert (job.status, job.attempts, job.snapshot_id, job.report_id) == (JobStatus.DONE, 1, snapshot.pk, report.pk)
@@ -61,11 +53,12 @@ def test_inline_approval_stores_pdf_in_storage_and_serves_it_verified(
     assert response.status_code == 503 and "SHA-256 不一致" in response.content.decode()
 
 
+@pytest.mark.pdf  # breaks WeasyPrint's layout, then renders for real
 def test_failed_final_pdf_keeps_the_approval_shows_the_error_and_reruns_once(
     client, personas, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr("annual.pdf.render.layout", broken)
-    report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
+    report = submit_and_approve(personas, capture=django_capture_on_commit_callbacks)
     assert report.state == S.APPROVED  # nothing approved depends on the job succeeding
     snapshot = ReportSnapshot.objects.get(report=report)
     job = Job.objects.get(kind=JobKind.FINAL_PDF)
@@ -88,8 +81,9 @@ def test_failed_final_pdf_keeps_the_approval_shows_the_error_and_reruns_once(
     assert hashlib.sha256(response.content).hexdigest() == ReportSnapshot.objects.get().sha256
 
 
+@pytest.mark.postgres  # the stored PDF is claimed under select_for_update
 def test_rerunning_a_finished_final_pdf_job_changes_nothing(personas, django_capture_on_commit_callbacks):
-    report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
+    report = submit_and_approve(personas, capture=django_capture_on_commit_callbacks)
     job = Job.objects.get(kind=JobKind.FINAL_PDF)
     before = ReportSnapshot.objects.values_list("pk", "file", "sha256").get()
     jobs.run(job.pk)
@@ -111,7 +105,7 @@ def read_only_media(settings):
 def test_read_only_storage_gives_a_clear_error_and_the_approval_stays(
     client, personas, read_only_media, django_capture_on_commit_callbacks
 ):
-    report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
+    report = submit_and_approve(personas, capture=django_capture_on_commit_callbacks)
     assert report.state == S.APPROVED and ReportSnapshot.objects.filter(report=report).count() == 1
     job = Job.objects.get(kind=JobKind.FINAL_PDF)
     assert job.status == JobStatus.FAILED and "文件存储写入失败：没有写权限" in job.error
@@ -142,6 +136,7 @@ def test_draft_pdf_is_cached_per_version_and_dropped_on_change(client, personas,
     assert not stored.exists()
 
 
+@pytest.mark.postgres  # evicts by a Sum over the cached drafts
 def test_draft_cache_has_a_size_bound(client, personas, settings, django_capture_on_commit_callbacks):
     settings.DRAFT_PDF_CACHE_BYTES = 1  # anything finished beyond the newest entry is evicted
     client.force_login(personas.county_approver)
@@ -168,7 +163,7 @@ def test_mail_outage_fails_the_notification_job_not_the_transition(
 
 
 def test_county_bulk_job_zips_every_approved_pdf(personas, django_capture_on_commit_callbacks, settings):
-    report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
+    report = submit_and_approve(personas, capture=django_capture_on_commit_callbacks)
     job = start_county_job(JobKind.COUNTY_PDFS, personas.county, report.year, user=personas.county_approver)
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and job.params["total"] == 1
@@ -199,7 +194,7 @@ def test_broker_down_approval_commits_and_the_job_waits_on_its_row(
     monkeypatch.setattr("annual.views.pdf.PDF_WAIT_SECONDS", 0.2)
     use_broker("redis://127.0.0.1:1/0")  # nothing listens there
     try:
-        report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
+        report = submit_and_approve(personas, capture=django_capture_on_commit_callbacks)
         assert report.state == S.APPROVED
         job = Job.objects.get(kind=JobKind.FINAL_PDF)
         assert job.status == JobStatus.QUEUED and job.sent_at is None and "任务队列暂时不可用" in job.error
@@ -217,6 +212,7 @@ def test_broker_down_approval_commits_and_the_job_waits_on_its_row(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
 def test_migration_moves_database_pdfs_to_storage_byte_for_byte(settings):
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor

@@ -17,11 +17,11 @@ from django.db.models import F
 from django.urls import reverse
 
 from annual.models import Job, JobKind, JobStatus, Report, ReportSnapshot, ReportState
-from annual.workflow import perform_transition
 from tests.jobs_stack import RedisServer, Worker, use_broker, wait_for
-from tests.personas import personas  # noqa: F401  (fixture)
+from tests.personas import submit_and_approve
 
 pytestmark = [
+    pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.pdf,
     pytest.mark.skipif(not RedisServer.available(), reason="redis-server is not installed (./dev installs it)"),
@@ -70,8 +70,7 @@ def worker(settings, broker, tmp_path):
 
 
 def approve(report, personas):
-    perform_transition(report, "submit", user=personas.preparer_a)
-    perform_transition(report, "approve", user=personas.approver_a)
+    submit_and_approve(personas, report)
     return Job.objects.get(kind=JobKind.FINAL_PDF, report=report)
 
 

@@ -13,7 +13,7 @@ from annual.layout import build_table
 from annual.models import Report
 from annual.pdf.context import build_context
 from annual.pdf.html import render_html
-from tests.entry_fixtures import client_for, personas, seed_report  # noqa: F401
+from tests.entry_fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def url(report, slug):
     return reverse("report-step", args=[report.pk, slug])
 
 
-def test_review_page_splits_paragraphs_exactly_as_the_print(personas, seed_report):  # noqa: F811
+def test_review_page_splits_paragraphs_exactly_as_the_print(personas, seed_report):
     Report.objects.filter(pk=seed_report.pk).update(overview=TRICKY)
     html = client_for(personas.preparer_a).get(url(seed_report, "review")).content.decode()
     shown = re.findall(r'<p class="para">(?:<span class="sub-h">(.*?)</span>)?(.*?)</p>', html)
@@ -47,7 +47,7 @@ def _doc(report):
     return report_to_document(load_report(report.pk))
 
 
-def test_review_page_prints_money_with_its_unit_like_the_pdf(personas, seed_report):  # noqa: F811
+def test_review_page_prints_money_with_its_unit_like_the_pdf(personas, seed_report):
     html = client_for(personas.preparer_a).get(url(seed_report, "review")).content.decode()
     assert re.search(r'<td class="num"[^>]*>271.53万元</td>', html)
     context = build_context(_doc(seed_report))
@@ -55,7 +55,7 @@ def test_review_page_prints_money_with_its_unit_like_the_pdf(personas, seed_repo
     assert all(f'<span class="title-line">{line}</span>' in html for line in context["title_lines"])
 
 
-def test_entry_grid_has_one_input_per_layout_value_cell_in_layout_order(personas, seed_report):  # noqa: F811
+def test_entry_grid_has_one_input_per_layout_value_cell_in_layout_order(personas, seed_report):
     for slug, key in (
         ("proactive", "proactive"),
         ("applications", "applications"),
@@ -66,7 +66,7 @@ def test_entry_grid_has_one_input_per_layout_value_cell_in_layout_order(personas
         assert names == [c.path for c in build_table(_doc(seed_report), key).value_cells()]
 
 
-def test_money_unit_follows_the_print_in_the_entry_grid(personas, seed_report):  # noqa: F811
+def test_money_unit_follows_the_print_in_the_entry_grid(personas, seed_report):
     html = client_for(personas.preparer_a).get(url(seed_report, "proactive")).content.decode()
     # 2019 采购总金额 has no unit in its header: the value carries it, in the grid as on paper.
     assert re.search(r"<th[^>]*>采购总金额</th>", html) and "（万元）" not in html

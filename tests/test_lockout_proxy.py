@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from annual.client_ip import parse_trusted_proxies
 from annual.models import Role
-from tests.personas import make_user, personas  # noqa: F401
+from tests.personas import make_user
 
 PASSWORD = "lingxi-river-bridge-1987"
 PROXY = "10.0.0.1"

@@ -18,7 +18,6 @@ from annual import sections
 from annual.interchange import load_report, report_to_document, write_document
 from annual.models import ApplicationRow, Report, ReportState
 from annual.workflow import ReportLocked, perform_transition
-from tests.personas import personas  # noqa: F401
 
 S = ReportState
 LOCKED = (S.SUBMITTED, S.APPROVED, S.PUBLISHED)
@@ -161,6 +160,8 @@ def test_admin_cannot_add_reports(client, personas):
 # --- Model-level guard --------------------------------------------------------------------------
 
 
+# Refused writes inside savepoints: PostgreSQL aborts a transaction on an error, SQLite does not.
+@pytest.mark.postgres
 @pytest.mark.parametrize("state", LOCKED)
 def test_model_guard_refuses_saving_locked_report(personas, doc_2021, state):
     report = personas.report_a
@@ -198,6 +199,7 @@ def test_draft_report_deletes_with_its_rows(personas):
     assert not ApplicationRow.objects.filter(report_id=pk).exists()
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("state", (S.RETURNED, *LOCKED))
 def test_only_drafts_can_be_deleted(personas, state):
     arrange_state(personas.report_a, state)

@@ -9,8 +9,7 @@ from django.urls import reverse
 from annual import workflow
 from annual.models import ApplicationRow, WarningExplanation
 from annual.normalize import InputError, parse_count, parse_money
-from tests.entry_fixtures import client_for, seed_report, step_data  # noqa: F401
-from tests.personas import personas  # noqa: F401
+from tests.entry_fixtures import client_for, step_data
 
 CELL = "applications.received.natural_person"
 

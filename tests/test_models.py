@@ -6,6 +6,9 @@ from django.db import IntegrityError, transaction
 
 from annual.models import Agency, ApplicationRow, ProactiveItem, Report, ReviewLitigationGroup
 
+# The constraints are the database's own: each backend must refuse the same rows.
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def report(db):

@@ -20,8 +20,7 @@ from annual.interchange import load_report, report_to_document, write_document
 from annual.models import ProactiveItem
 from annual.money import MONEY_MAX
 from annual.normalize import InputError, parse_money
-from tests.entry_fixtures import client_for, seed_report, step_data  # noqa: F401
-from tests.personas import personas  # noqa: F401
+from tests.entry_fixtures import client_for, step_data
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from annual.models import Role
-from tests.personas import make_user, personas  # noqa: F401
+from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db
 OLD = "lingxi-river-bridge-1987"

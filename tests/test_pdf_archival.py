@@ -27,7 +27,6 @@ from annual.pdf.render import html_to_pdf
 from annual.pdf.signing import sign_pdf
 from annual.pdf.structure import reading_lines, structure_tree
 from annual.snapshots import freeze_report
-from tests.personas import personas  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.pdf
 

@@ -13,8 +13,8 @@ import tinyhtml5
 
 from annual import template_spec as spec
 from annual.document import blank_document
-from annual.pdf import DraftMark, build_context, render_html
 from annual.formatting import format_date, paragraphs
+from annual.pdf import DraftMark, build_context, render_html
 from annual.pdf.html import STYLESHEET
 
 DRAFT = DraftMark(

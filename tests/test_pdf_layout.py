@@ -34,9 +34,8 @@ from annual.pdf.fit import Fit, fit
 from annual.pdf.justify import install as install_justify
 from annual.pdf.render import layout
 from annual.rules import check_document
-
-from .conftest import DEMO_DIR
-from .pdf_cases import LONG_AGENCY, MAX_MONEY, realistic_large_document, worst_case_document
+from tests.documents import DEMO_DIR
+from tests.pdf_cases import LONG_AGENCY, MAX_MONEY, realistic_large_document, worst_case_document
 
 pytestmark = pytest.mark.pdf
 

@@ -26,8 +26,9 @@ DRAFT = DraftMark(state="草稿", printed_at=datetime.datetime(2021, 1, 30, 9, 5
 
 @pytest.fixture(scope="module")
 def seed_pdf() -> bytes:
-    from tests.conftest import DEMO_DIR
     import json
+
+    from tests.documents import DEMO_DIR
 
     doc = json.loads((DEMO_DIR / "cangnan-2020.json").read_text(encoding="utf-8"))
     return render_pdf(doc)
@@ -35,8 +36,9 @@ def seed_pdf() -> bytes:
 
 @pytest.fixture(scope="module")
 def pdf_2021() -> bytes:
-    from tests.conftest import DEMO_DIR
     import json
+
+    from tests.documents import DEMO_DIR
 
     doc = json.loads((DEMO_DIR / "cangnan-education-2021.json").read_text(encoding="utf-8"))
     return render_pdf(doc, draft=DRAFT)

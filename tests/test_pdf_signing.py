@@ -20,7 +20,6 @@ from annual.models import Report, ReportState
 from annual.pdf import render_archival_pdf
 from annual.pdf.signing import check_signature, deployment_key_paths, own_certificate, sign_pdf
 from annual.snapshots import freeze_report
-from tests.personas import personas  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.pdf
 

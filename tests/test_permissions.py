@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from annual import jobs, sections, workflow
 from annual.models import Job, JobKind, Report, ReportState, ReviewComment, Role
 from annual.urls import urlpatterns
-from tests.personas import make_user, personas  # noqa: F401
+from tests.personas import make_user
 
 S = ReportState
 PERSONAS = (

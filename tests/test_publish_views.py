@@ -16,17 +16,14 @@ from annual.models import Report, ReportSnapshot
 from annual.publication import approval_of, verified_snapshot, verify_url
 from annual.sections import create_report
 from annual.snapshots import latest_snapshot
-from tests.personas import personas  # noqa: F401  (fixture)
-from tests.test_snapshots import pdf_text
+from tests.pdf_cases import pdf_text
+from tests.personas import submit_and_approve
 
-pytestmark = [pytest.mark.django_db, pytest.mark.pdf]
+pytestmark = pytest.mark.django_db
 
 
 def approve(p) -> ReportSnapshot:
-    report = p.report_a
-    workflow.perform_transition(report, workflow.SUBMIT, user=p.preparer_a)
-    workflow.perform_transition(report, workflow.APPROVE, user=p.approver_a)
-    return latest_snapshot(report)
+    return latest_snapshot(submit_and_approve(p))
 
 
 def test_package_download_is_the_snapshot(client, personas):
@@ -45,6 +42,7 @@ def test_docx_download_opens(client, personas):
     assert Document(io.BytesIO(response.content)).tables[2].rows[-1].cells[4].text != ""
 
 
+@pytest.mark.pdf
 def test_stamp_page_states_the_approval_and_the_hash(client, personas, settings):
     settings.SITE_URL = "https://nianbao.example.gov.cn"
     snapshot = approve(personas)
@@ -118,6 +116,7 @@ def test_charts_page_and_pdf_draw_nothing_for_a_blank_report(client, personas):
     assert response.status_code == 302 and "/review/" in response["Location"]
 
 
+@pytest.mark.pdf
 def test_pdf_with_charts_page_has_the_report_then_the_figures(client, personas):
     client.force_login(personas.preparer_a)
     response = client.get(reverse("report-charts-pdf", args=[personas.report_a.pk]))
@@ -132,6 +131,7 @@ def test_pdf_with_charts_page_has_the_report_then_the_figures(client, personas):
     assert "一、总体情况" in "".join(pages[:charts_page])
 
 
+@pytest.mark.pdf
 def test_pdf_with_charts_of_an_approved_report_is_final(client, personas):
     approve(personas)
     client.force_login(personas.county_approver)

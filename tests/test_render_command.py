@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from annual.pdf import render_html
-from tests.conftest import DEMO_DIR
+from tests.documents import DEMO_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = DEMO_DIR / "cangnan-2020.json"

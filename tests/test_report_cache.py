@@ -20,8 +20,7 @@ from annual.forms.sections import grid_config
 from annual.interchange import load_report, report_to_document
 from annual.layout import build_table
 from annual.views.entry import _grid
-from tests.entry_fixtures import client_for, seed_report, step_data  # noqa: F401
-from tests.personas import personas  # noqa: F401
+from tests.entry_fixtures import client_for, step_data
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +47,7 @@ def test_cached_page_is_the_page_drawn_afresh(personas, seed_report, slug):
     assert _without_tokens(afresh) == _without_tokens(first)
 
 
+@pytest.mark.postgres  # the stamp is a database expression (Concat of Casts)
 def test_a_save_is_seen_at_once_on_every_page(personas, seed_report):
     client = client_for(personas.preparer_a)
     for slug in PAGES:
@@ -106,6 +106,7 @@ def test_a_cached_page_runs_three_queries_for_the_report(personas, seed_report, 
         assert client.get(url(seed_report, slug)).status_code == 200
 
 
+@pytest.mark.postgres
 def test_documents_are_built_from_rows_read_in_bulk_and_equal_the_direct_build(personas, seed_report):
     reports = [load_report(seed_report.pk), load_report(personas.report_a.pk)]
     built = report_cache.documents(reports)
@@ -143,6 +144,7 @@ def test_pages_work_when_the_redis_cache_is_down(personas, seed_report, settings
     assert client.get(reverse("home")).status_code == 200
 
 
+@pytest.mark.postgres  # last year's stamp is a subquery
 def test_a_change_to_last_years_report_reaches_this_years_findings(personas, seed_report):
     """This year's page compares with last year's report: its cached comparison follows last
     year's saves (the stamp of last year's report is part of the key)."""

@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from annual import interchange, workflow
 from annual.models import ReportState, ReviewComment
-from tests.personas import personas  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.django_db
 APPROVAL_PAGE_QUERIES = 15
 
 
-def _returned_with_comments(personas, n):  # noqa: F811
+def _returned_with_comments(personas, n):
     report = personas.report_a
     workflow.perform_transition(report, workflow.SUBMIT, user=personas.preparer_a)
     for i in range(n):
@@ -30,7 +29,7 @@ def _returned_with_comments(personas, n):  # noqa: F811
 
 
 @pytest.mark.parametrize("comments", [1, 10])
-def test_approval_page_runs_a_constant_number_of_queries(personas, django_assert_num_queries, comments):  # noqa: F811
+def test_approval_page_runs_a_constant_number_of_queries(personas, django_assert_num_queries, comments):
     report = _returned_with_comments(personas, comments)
     client = Client()
     client.force_login(personas.approver_a)
@@ -40,7 +39,7 @@ def test_approval_page_runs_a_constant_number_of_queries(personas, django_assert
         assert client.get(url).status_code == 200
 
 
-def test_approving_builds_the_document_once(personas, monkeypatch):  # noqa: F811
+def test_approving_builds_the_document_once(personas, monkeypatch):
     report = personas.report_a
     workflow.perform_transition(report, workflow.SUBMIT, user=personas.preparer_a)
     assert report.state == ReportState.SUBMITTED

@@ -14,7 +14,7 @@ from django.urls import reverse
 from annual import sections
 from annual.interchange import load_report, report_to_document
 from annual.models import ApplicationRow, ProactiveItem
-from tests.entry_fixtures import client_for, personas, seed_report, step_data  # noqa: F401
+from tests.entry_fixtures import client_for, step_data
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_merge_cells_takes_each_persons_changes_and_flags_only_cells_both_change
     assert sections.merge_cells(base, current, {**mine, "c": 5})[1] == ()
 
 
-def test_two_people_changing_different_cells_both_get_saved(personas, seed_report):  # noqa: F811
+def test_two_people_changing_different_cells_both_get_saved(personas, seed_report):
     first, second = client_for(personas.preparer_a), client_for(personas.approver_a)
     loaded = step_data(seed_report, "applications")  # both pages loaded this
     assert (
@@ -54,7 +54,7 @@ def test_two_people_changing_different_cells_both_get_saved(personas, seed_repor
     assert ApplicationRow.objects.get(report=seed_report, key="carried_over").commercial == 3
 
 
-def test_conflict_lists_only_the_cell_both_changed_and_saving_anyway_keeps_the_others(personas, seed_report):  # noqa: F811,E501
+def test_conflict_lists_only_the_cell_both_changed_and_saving_anyway_keeps_the_others(personas, seed_report):  # noqa: E501
     first, second = client_for(personas.preparer_a), client_for(personas.approver_a)
     loaded = step_data(seed_report, "applications")
     # The first person fills a blank cell and changes a shared one.
@@ -84,7 +84,7 @@ def test_conflict_lists_only_the_cell_both_changed_and_saving_anyway_keeps_the_o
     assert _cell(seed_report, "applications.received.research") == 9  # not blanked
 
 
-def test_merge_of_money_and_text_sections(personas, seed_report):  # noqa: F811
+def test_merge_of_money_and_text_sections(personas, seed_report):
     first, second = client_for(personas.preparer_a), client_for(personas.approver_a)
     loaded = step_data(seed_report, "proactive")
     first.post(url(seed_report, "proactive"), loaded | {"proactive.procurement.amount_wan_yuan": "300.50"})
@@ -100,7 +100,7 @@ def test_merge_of_money_and_text_sections(personas, seed_report):  # noqa: F811
     assert load_report(seed_report.pk).problems == "甲改的"
 
 
-def test_changing_the_fee_counts_as_one_change(personas, seed_report):  # noqa: F811
+def test_changing_the_fee_counts_as_one_change(personas, seed_report):
     """#9 item 11: the amount and its number of decimals are one cell, not two."""
     client = client_for(personas.preparer_a)
     data = step_data(seed_report, "proactive") | {"proactive.procurement.amount_wan_yuan": "300.5"}

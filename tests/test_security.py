@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from annual.models import ReportState, Role
-from tests.personas import make_user, personas  # noqa: F401
+from tests.personas import make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "lingxi-river-bridge-1987"

@@ -14,7 +14,7 @@ from annual.interchange import write_document
 from annual.models import Report, ReportState
 from annual.workflow import TransitionError, perform_transition
 from tests.entry_fixtures import client_for
-from tests.personas import make_user, personas  # noqa: F401
+from tests.personas import make_user
 
 pytestmark = pytest.mark.django_db
 S = ReportState

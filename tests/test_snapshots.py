@@ -2,9 +2,7 @@
 with a watermark, access through permissions, a friendly page instead of a 500."""
 
 import hashlib
-import io
 
-import pdfplumber
 import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
@@ -13,14 +11,9 @@ from django.urls import reverse
 from annual.interchange import load_report, report_to_document
 from annual.models import ApplicationRow, Report, ReportSnapshot, ReportState
 from annual.snapshots import freeze_report, latest_snapshot
-from tests.personas import personas  # noqa: F401  (fixture)
+from tests.pdf_cases import pdf_text
 
-pytestmark = [pytest.mark.django_db, pytest.mark.pdf]
-
-
-def pdf_text(pdf: bytes) -> str:
-    with pdfplumber.open(io.BytesIO(pdf)) as plumber:
-        return "\n".join(page.extract_text() or "" for page in plumber.pages)
+pytestmark = pytest.mark.django_db
 
 
 def approve(report: Report, user) -> ReportSnapshot:
@@ -35,6 +28,7 @@ def login(client, user):
     client.force_login(user)
 
 
+@pytest.mark.pdf
 def test_freeze_report_stores_document_pdf_and_hash(personas):
     report = personas.report_a
     snapshot = approve(report, personas.approver_a)
@@ -72,6 +66,7 @@ def test_download_serves_stored_bytes_of_approved_report(client, personas):
     assert "%E5%B9%B4%E5%BA%A6" in disposition  # 年度, percent-encoded per RFC 5987
 
 
+@pytest.mark.pdf
 def test_download_of_draft_renders_watermark_state_and_filename(client, personas):
     report = personas.report_a
     login(client, personas.preparer_a)
@@ -83,6 +78,7 @@ def test_download_of_draft_renders_watermark_state_and_filename(client, personas
     assert not ReportSnapshot.objects.exists()
 
 
+@pytest.mark.pdf
 def test_download_uses_report_title(client, personas):
     report = personas.report_a
     Report.objects.filter(pk=report.pk).update(title="苍南县教育局二〇二一年政务公开年报")
@@ -100,6 +96,7 @@ def test_download_is_404_for_other_agency_and_login_required(client, personas):
     assert client.get(reverse("report-pdf", args=[999999])).status_code == 404
 
 
+@pytest.mark.pdf
 def test_download_render_failure_is_a_friendly_page(client, personas, monkeypatch):
     # A real render cannot be made to fail on demand; replace only the engine call.
     def broken(html):

@@ -24,8 +24,7 @@ from annual.document import dumps
 from annual.interchange import load_report, report_to_document
 from annual.models import Job, JobKind, JobStatus, ReportSnapshot, ReportState, Transition
 from annual.pdf.archival import read_embedded_document
-from tests.personas import personas  # noqa: F401  (fixture)
-from tests.test_jobs import submit_and_approve
+from tests.personas import submit_and_approve
 
 pytestmark = pytest.mark.django_db
 FULL = "存储空间已满"
@@ -83,7 +82,7 @@ def test_full_storage_keeps_the_approval_says_so_and_a_retry_stores_one_pdf(
     client, personas, small_disk, django_capture_on_commit_callbacks
 ):
     small_disk.fill(leave=32 * 1024)  # the PDF's first 32 KiB fit, the rest does not
-    report = submit_and_approve(personas.report_a, personas, django_capture_on_commit_callbacks)
+    report = submit_and_approve(personas, capture=django_capture_on_commit_callbacks)
 
     # The approval stands, with its frozen values; only the file is missing.
     assert report.state == ReportState.APPROVED

@@ -14,7 +14,7 @@ from django.utils import timezone
 from annual import workflow
 from annual.models import ReportSnapshot, ReportState, ReviewComment, Role, Transition, WarningExplanation
 from annual.workflow import TransitionError, perform_transition
-from tests.personas import make_user, personas  # noqa: F401
+from tests.personas import make_user
 
 S = ReportState
 PERSONAS = ("preparer_a", "approver_a", "preparer_b", "approver_b", "county_approver", "admin")

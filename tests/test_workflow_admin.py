@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annual.models import Agency, Membership, Role
-from tests.personas import personas  # noqa: F401
 
 
 def test_admin_index_is_chinese_and_lists_what_is_managed(client, personas):

@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from annual import workflow
 from annual.models import ReportState, ReviewComment, WarningExplanation
-from tests.personas import personas  # noqa: F401
 
 S = ReportState
 

@@ -20,7 +20,7 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from annual import template_spec as spec
-from annual.document import MAX_COUNT, DocumentError, blank_document, validate
+from annual.document import DocumentError, blank_document
 from annual.exports.xlsx import (
     FORMAT_SHEET,
     INFO_SHEET,
@@ -32,6 +32,7 @@ from annual.exports.xlsx import (
 )
 from annual.imports.xlsx import MAX_WORKBOOK_BYTES, read_workbook, read_workbook_file
 from annual.models import Agency, Report
+from tests.documents import largest_document
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [
@@ -58,26 +59,6 @@ def problems(data: bytes) -> list[tuple[str, str]]:
     with pytest.raises(DocumentError) as caught:
         read_workbook(data)
     return caught.value.problems
-
-
-def largest_document(version: str) -> dict:
-    """Every count at MAX_COUNT, every 本年增/减 at -MAX_COUNT, money with four decimals, and texts
-    that open like formulas."""
-    doc = blank_document(agency="=最大值测试局", year=2019 if version == spec.V2019 else 2021, version=version)
-    for item, fields in spec.proactive_fields(version).items():
-        for f in fields:
-            if f.kind == spec.MONEY:
-                doc["proactive"][item][f.key] = "99999999999.9999"
-            else:
-                doc["proactive"][item][f.key] = -MAX_COUNT if f.kind == spec.SIGNED else MAX_COUNT
-    for section in ("applications", "review_litigation"):
-        for row in doc[section].values():
-            for key in row:
-                row[key] = MAX_COUNT
-    doc["overview"] = "=SUM(A1:A9)\n\n+1 条\n\n-（一）减少\n\n@提及"
-    doc["problems"] = "  前后有空格的段落  \n\n第二段"
-    doc["meta"] = {"published_on": "2022-01-30", "contact": {"postcode": "000001", "phone": "-"}}
-    return validate(doc)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)

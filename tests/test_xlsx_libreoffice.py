@@ -21,7 +21,7 @@ from annual import template_spec as spec
 from annual.document import blank_document
 from annual.exports.xlsx import cell_refs, workbook_bytes
 from annual.imports.xlsx import read_workbook
-from tests.test_xlsx import largest_document
+from tests.documents import largest_document
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = [ROOT / "annual/demo_data/cangnan-2020.json", ROOT / "annual/demo_data/cangnan-education-2021.json"]

@@ -19,7 +19,6 @@ from annual.imports.xlsx import read_workbook
 from annual.interchange import load_report, report_to_document
 from annual.models import ApplicationRow, Report, ReportState, WorkbookImport
 from annual.workbook_import import ImportStale, apply_import
-from tests.personas import personas  # noqa: F401
 
 PATH = "applications.received.natural_person"
 
