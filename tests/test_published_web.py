@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from annual.models import PublishedSource, ReportState
 from annual.published_import import staged_reading
-from tests.personas import personas  # noqa: F401
 
 CORPUS = Path(__file__).resolve().parent / "data" / "published"
 PDF = CORPUS / "education-2021-libreoffice.pdf"
@@ -22,7 +21,7 @@ def _upload(client, agency, path: Path):
     return client.post(reverse("published-upload", args=[agency.pk]), {"file": SimpleUploadedFile(path.name, data)})
 
 
-def test_published_web_upload_correct_confirm_and_download(client, personas):  # noqa: F811
+def test_published_web_upload_correct_confirm_and_download(client, personas):
     client.force_login(personas.preparer_a)
     response = _upload(client, personas.agency_a, PDF)
     staged = PublishedSource.objects.get()
@@ -60,7 +59,7 @@ def test_published_web_upload_correct_confirm_and_download(client, personas):  #
     assert b"".join(download) == PDF.read_bytes()
 
 
-def test_published_web_refuses_outsiders_and_unreadable_files(client, personas):  # noqa: F811
+def test_published_web_refuses_outsiders_and_unreadable_files(client, personas):
     client.force_login(personas.other_county_approver)
     assert _upload(client, personas.agency_a, PDF).status_code == 403
     client.force_login(personas.preparer_a)
@@ -69,7 +68,7 @@ def test_published_web_refuses_outsiders_and_unreadable_files(client, personas):
     assert not PublishedSource.objects.exists()
 
 
-def test_published_web_bad_correction_is_refused_and_nothing_changes(client, personas):  # noqa: F811
+def test_published_web_bad_correction_is_refused_and_nothing_changes(client, personas):
     client.force_login(personas.preparer_a)
     response = _upload(client, personas.agency_a, PDF)
     refused = client.post(response.url, {"action": "confirm", "replace": "1", CELL: "十二"})
@@ -78,14 +77,14 @@ def test_published_web_bad_correction_is_refused_and_nothing_changes(client, per
     assert personas.report_a.state == ReportState.DRAFT
 
 
-def test_published_web_county_approver_may_import_for_a_subordinate(client, personas):  # noqa: F811
+def test_published_web_county_approver_may_import_for_a_subordinate(client, personas):
     client.force_login(personas.county_approver)
     response = _upload(client, personas.agency_a, CORPUS / "education-2021-portal.html")
     assert response.status_code == 302
     assert "网页文件没有页面图像" in client.get(response.url).content.decode()
 
 
-def test_published_web_import_transition_is_not_a_button(client, personas):  # noqa: F811
+def test_published_web_import_transition_is_not_a_button(client, personas):
     client.force_login(personas.approver_a)
     response = client.post(reverse("report-transition", args=[personas.report_a.pk, "import_published"]))
     assert response.status_code == 404
