@@ -3,19 +3,33 @@ government, 县府办 and 40 other departments, and 18 townships, each with a pr
 round and the last in a spread of states (some late, some with errors, some half filled, one
 office set up this year). Idempotent; the acceptance screenshots of the board use it.
 
+    DATABASE_URL=… .venv/bin/python bench/board_world.py --password PW
+
 States are arranged directly, as the board's tests do, not walked through the workflow: the
-world is for the board's eyes, and 100 final PDFs would take minutes to render.
+world is for the board's eyes, and 100 final PDFs would take minutes to render. That is why it
+lives here, beside the other load generators, and not in the app: in the app only the workflow
+assigns a report's state.
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import datetime
+import os
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reportsite.settings")
+
+import django
+
+django.setup()
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +39,7 @@ from annual.interchange import write_document
 from annual.models import Agency, AgencyKind, Membership, Report, ReportState, Role, Transition
 
 S = ReportState
-DEMO = Path(__file__).resolve().parents[2] / "demo_data" / "cangnan-education-2021.json"
+DEMO = ROOT / "annual" / "demo_data" / "cangnan-education-2021.json"
 COUNTY = "示范县人民政府"
 DEPARTMENTS = (
     "县人民政府办公室 县发展和改革局 县教育局 县科学技术局 县经济和信息化局 县公安局 县民政局 县司法局 县财政局 "
@@ -44,14 +58,14 @@ THIS_ROUND = (S.PUBLISHED, S.APPROVED, S.SUBMITTED, "errors", S.DRAFT, "partial"
 LAST_ROUND = (S.PUBLISHED, S.PUBLISHED, S.APPROVED, "late", S.PUBLISHED, None, S.DRAFT)
 
 
-class Command(BaseCommand):
-    help = "载入 60 个机关的示范县（县政府、县府办等 41 个部门、18 个乡镇）及本轮和上一轮的报告，用于查看工作台和汇总。"
+class World:
+    """载入 60 个机关的示范县（县政府、县府办等 41 个部门、18 个乡镇）及本轮和上一轮的报告，用于查看工作台和汇总。"""
 
-    def add_arguments(self, parser):
-        parser.add_argument("--password", required=True, help="县级审核人 world_county 和各机关填报人的密码")
+    def __init__(self, say=print):
+        self.say = say
 
     @transaction.atomic
-    def handle(self, *args, password, **options):
+    def load(self, password: str) -> None:
         template = load_file(str(DEMO))
         hashed = make_password(password)
         year = compiling_year(timezone.localdate())
@@ -66,9 +80,7 @@ class Command(BaseCommand):
             else:
                 self._report(template, agency, year - 1, LAST_ROUND[i % len(LAST_ROUND)], preparer, approver)
             self._report(template, agency, year, THIS_ROUND[i % len(THIS_ROUND)], preparer, approver)
-        self.stdout.write(
-            f"示范县就绪：{len(names) + 1} 个机关，{year - 1}、{year} 年度报告；县级审核人 world_county。"
-        )
+        self.say(f"示范县就绪：{len(names) + 1} 个机关，{year - 1}、{year} 年度报告；县级审核人 world_county。")
 
     def _user(self, username, agency, role, hashed):
         user, _ = get_user_model().objects.get_or_create(username=username)
@@ -110,3 +122,9 @@ class Command(BaseCommand):
             Transition.objects.create(
                 report=report, from_state=S.APPROVED, to_state=S.APPROVED, actor=approver, action="county_approve"
             )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=World.__doc__)
+    parser.add_argument("--password", required=True, help="县级审核人 world_county 和各机关填报人的密码")
+    World().load(parser.parse_args().password)
