@@ -18,7 +18,6 @@ from django.utils import timezone
 from ..document import dumps
 from ..models import Report, ReportSnapshot
 from ..pdf.archival import DOCUMENT_NAME, WORKBOOK_NAME, embedded_files
-from ..snapshots import latest_snapshot
 from ..transitions import FROZEN_STATES
 from .html import page_bytes
 from .text import page_text_bytes
@@ -86,7 +85,7 @@ def report_package(report: Report) -> bytes:
     approved or published now. A reopened report's last snapshot is superseded (what it says
     is being changed): the web and `export_report` both refuse it here."""
     never = f"{report.agency.name} 的 {report.year} 年度报告尚未审核通过，没有定稿，不能生成发布包。"
-    snapshot = latest_snapshot(report)
+    snapshot = report.snapshots.first()  # the newest: snapshots are ordered newest first
     if report.state not in FROZEN_STATES and snapshot is not None:
         raise NotApproved(
             f"{report.agency.name} 的 {report.year} 年度报告已重新打开（当前状态“{report.get_state_display()}”），"
