@@ -177,7 +177,7 @@ def test_pdf_with_a_thousand_embedded_files_is_refused_for_that(tmp_path):
     two = tmp_path / "two.pdf"
     two.write_bytes(_pdf_with_attachments([("report.xlsx", b"PK", False), ("report.json", SEED.read_bytes(), False)]))
     with pytest.raises(SystemExit) as done:  # the seed breaks blocking rules: exit 1, read fine
-        call_command("check_report", str(two))
+        call_command("check_report", str(two), "--accept-unsigned-or-foreign")  # unsigned: ours would be signed
     assert done.value.code == 1
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, reverse
 
-from annual import jobs, sections, workflow
+from annual import county_archives, sections, workflow
 from annual.models import Job, JobKind, Report, ReportState, ReviewComment, Role
 from annual.urls import urlpatterns
 from tests.personas import make_user
@@ -773,7 +773,7 @@ def _url(case: Case, report: Report) -> str:
         return reverse(case.name, kwargs={"agency_id": report.agency.parent_id, "year": report.year}) + case.query
     if case.name in BULK_JOB_URLS:  # a finished bulk job of report A's county
         county = report.agency.parent
-        job = Job.objects.filter(kind=JobKind.COUNTY_PDFS, agency=county).first() or jobs.start_county_job(
+        job = Job.objects.filter(kind=JobKind.COUNTY_PDFS, agency=county).first() or county_archives.start_county_job(
             JobKind.COUNTY_PDFS, county, case.kwargs["year"]
         )
         return reverse(case.name, kwargs={"agency_id": county.pk, "pk": job.pk, **case.kwargs})

@@ -98,8 +98,8 @@ def test_html_page_has_every_figure_in_an_accessible_table(doc):
     tables = tree.xpath("//table")
     assert len(tables) == 3
     printed = []
-    printed = [build_table(doc, key, printed=True) for key in TABLE_BUILDERS]  # as the PDF prints them
-    for table, layout in zip(tables, printed, strict=True):
+    layouts = [build_table(doc, key, printed=True) for key in TABLE_BUILDERS]  # as the PDF prints them
+    for table, layout in zip(tables, layouts, strict=True):
         assert table.xpath("caption")[0].text_content()
         ids = set(table.xpath(".//th/@id"))
         assert all(th.get("scope") in ("col", "colgroup", "row", "rowgroup") for th in table.xpath(".//th"))

@@ -100,9 +100,9 @@ def test_a_cached_page_runs_three_queries_for_the_report(personas, seed_report, 
     client = client_for(personas.preparer_a)
     client.get(url(seed_report, slug))
     # Session, user (with membership and agency), the report with last year's stamp and its open
-    # comments; the review page also asks for the county roll-up basis and the open-comment count
-    # of its workflow panel.
-    with django_assert_num_queries(3 if slug == "applications" else 5):
+    # comments; the review page also asks for the county roll-up basis, the open-comment count
+    # of its workflow panel and whether the report was read from a published file.
+    with django_assert_num_queries(3 if slug == "applications" else 6):
         assert client.get(url(seed_report, slug)).status_code == 200
 
 

@@ -271,12 +271,21 @@ def _bounded_content(entry, limit: int) -> bytes:
 
 def carries_document(raw: bytes) -> bool:
     """Whether a PDF carries this app's `report.json` (an approved PDF of ours), as opposed to
-    a report published from elsewhere. A file pypdf cannot open carries nothing."""
+    a report published from elsewhere. Only the names are read, nothing is inflated; a PDF with
+    more attachments than ours ever has counts as carrying one, so that `read_embedded_document`
+    refuses it for that. A file pypdf cannot open carries nothing."""
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(raw))
-        return not reader.is_encrypted and DOCUMENT_NAME in reader.attachments
+        if reader.is_encrypted:
+            return False
+        names = set()
+        for entry in reader.attachment_list:
+            names.add(entry.name)
+            if len(names) > MAX_ATTACHMENTS:
+                return True
+        return DOCUMENT_NAME in names
     except Exception:  # a damaged or hostile file: the reader that handles it says why
         return False
 
