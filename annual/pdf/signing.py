@@ -18,14 +18,18 @@ on first use in the state directory (never in the repository) and named after th
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime
 import io
 import os
 import tempfile
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 
@@ -199,11 +203,32 @@ def own_certificate():
         return None
 
 
+T = TypeVar("T")
+
 # --- Signing ---------------------------------------------------------------------------------------
 
 
 def sign_pdf(pdf: bytes) -> bytes:
-    """`pdf` (the rendered PDF/A-3a) signed by this deployment in one incremental update."""
+    """`pdf` (the rendered PDF/A-3a) signed by this deployment in one incremental update.
+
+    pyHanko signs through `asyncio.run`, which refuses to run in a thread that already runs an
+    event loop (an ASGI server's, or a test driving a browser). There the signing runs in a
+    thread of its own; elsewhere it runs here."""
+    return _outside_event_loop(_sign, pdf)
+
+
+def _outside_event_loop(work: Callable[[bytes], T], raw: bytes) -> T:
+    """`work(raw)` in this thread, or in a thread of its own when this one runs an event loop
+    (pyHanko's synchronous calls use `asyncio.run`, which an event loop's thread refuses)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work(raw)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work, raw).result()
+
+
+def _sign(pdf: bytes) -> bytes:
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.metadata.model import VENDOR
@@ -295,6 +320,14 @@ def _subject(cert) -> str:
 
 def check_signature(raw: bytes) -> SignatureCheck:
     """Validate every signature of `raw` (pyHanko) and say what the first one, the approval's, proves.
+
+    (Run outside any event loop of this thread, as `sign_pdf` is.)
+    """
+    return _outside_event_loop(_check_signature, raw)
+
+
+def _check_signature(raw: bytes) -> SignatureCheck:
+    """`check_signature`'s work.
 
     Broken when any signature's digest or cryptography fails (a changed byte anywhere in the
     signed range, a replaced attachment in a rewritten file), or when a revision appended after
