@@ -18,7 +18,7 @@ from django.urls import reverse
 from annual.document import dumps
 from annual.models import Report, ReportState
 from annual.pdf import render_archival_pdf
-from annual.pdf.signing import check_signature, deployment_key_paths, own_certificate, sign_pdf
+from annual.pdf.signing import check_signature, deployment_key_paths, outside_event_loop, own_certificate, sign_pdf
 from annual.snapshots import freeze_report
 
 pytestmark = pytest.mark.pdf
@@ -109,7 +109,9 @@ def test_pyhanko_validates_the_signature_against_the_deployment_key(pdfs, settin
 
     _, signed = pdfs
     (embedded,) = PdfFileReader(io.BytesIO(signed)).embedded_signatures
-    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[own_certificate()]))
+    status = outside_event_loop(
+        lambda e: validate_pdf_signature(e, ValidationContext(trust_roots=[own_certificate()])), embedded
+    )
     assert status.intact and status.valid and status.trusted
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     check = check_signature(signed)
@@ -185,7 +187,9 @@ def test_pyhanko_validator_detects_tampering(pdfs, seed, name):
 
     tampered = _tampered(name, pdfs[1], seed)
     embedded = PdfFileReader(io.BytesIO(tampered), strict=False).embedded_signatures[0]
-    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[own_certificate()]))
+    status = outside_event_loop(
+        lambda e: validate_pdf_signature(e, ValidationContext(trust_roots=[own_certificate()])), embedded
+    )
     assert not (status.intact and status.valid) or status.modification_level == ModificationLevel.OTHER
     assert check_signature(tampered).state == "broken"
 

@@ -214,10 +214,10 @@ def sign_pdf(pdf: bytes) -> bytes:
     pyHanko signs through `asyncio.run`, which refuses to run in a thread that already runs an
     event loop (an ASGI server's, or a test driving a browser). There the signing runs in a
     thread of its own; elsewhere it runs here."""
-    return _outside_event_loop(_sign, pdf)
+    return outside_event_loop(_sign, pdf)
 
 
-def _outside_event_loop(work: Callable[[bytes], T], raw: bytes) -> T:
+def outside_event_loop(work: Callable[[bytes], T], raw: bytes) -> T:
     """`work(raw)` in this thread, or in a thread of its own when this one runs an event loop
     (pyHanko's synchronous calls use `asyncio.run`, which an event loop's thread refuses)."""
     try:
@@ -323,7 +323,7 @@ def check_signature(raw: bytes) -> SignatureCheck:
 
     (Run outside any event loop of this thread, as `sign_pdf` is.)
     """
-    return _outside_event_loop(_check_signature, raw)
+    return outside_event_loop(_check_signature, raw)
 
 
 def _check_signature(raw: bytes) -> SignatureCheck:
