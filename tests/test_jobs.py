@@ -228,6 +228,9 @@ def test_migration_moves_database_pdfs_to_storage_byte_for_byte(settings):
     )
     executor = MigrationExecutor(connection)
     executor.migrate([("annual", "0009_jobs")])
+    # On to the latest schema, which the model of today needs to read the row.
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
     snapshot = ReportSnapshot.objects.get(pk=old.pk)
     assert snapshot.ready and snapshot.size == len(pdf)
     assert (Path(settings.MEDIA_ROOT) / snapshot.file.name).read_bytes() == pdf == snapshot.pdf
