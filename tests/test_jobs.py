@@ -218,19 +218,23 @@ def test_migration_moves_database_pdfs_to_storage_byte_for_byte(settings):
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    executor.migrate([("annual", "0008_agency_history_review_flag")])
-    apps = executor.loader.project_state([("annual", "0008_agency_history_review_flag")]).apps
-    agency = apps.get_model("annual", "Agency").objects.create(name="迁移测试机关")
-    report = apps.get_model("annual", "Report").objects.create(agency=agency, year=2021, template="2021")
-    pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40
-    old = apps.get_model("annual", "ReportSnapshot").objects.create(
-        report=report, document={}, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest()
-    )
-    executor = MigrationExecutor(connection)
-    executor.migrate([("annual", "0009_jobs")])
-    # On to the latest schema, which the model of today needs to read the row.
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    latest = executor.loader.graph.leaf_nodes()
+    try:
+        executor.migrate([("annual", "0008_agency_history_review_flag")])
+        apps = executor.loader.project_state([("annual", "0008_agency_history_review_flag")]).apps
+        agency = apps.get_model("annual", "Agency").objects.create(name="迁移测试机关")
+        report = apps.get_model("annual", "Report").objects.create(agency=agency, year=2021, template="2021")
+        pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40
+        old = apps.get_model("annual", "ReportSnapshot").objects.create(
+            report=report, document={}, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest()
+        )
+        executor = MigrationExecutor(connection)
+        executor.migrate([("annual", "0009_jobs")])
+    finally:
+        # On to the latest schema whatever happened: the model of today reads the row, and the
+        # next test on this database must not find an old schema.
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
     snapshot = ReportSnapshot.objects.get(pk=old.pk)
     assert snapshot.ready and snapshot.size == len(pdf)
     assert (Path(settings.MEDIA_ROOT) / snapshot.file.name).read_bytes() == pdf == snapshot.pdf
