@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -105,3 +107,46 @@ def verify_signature_or_exit(path: str, *, accept_unverified: bool, say) -> None
             returncode=INVALID_DOCUMENT,
         )
     say(check.summary if trusted else f"警告：{check.summary}；按 {ACCEPT_UNVERIFIED_FLAG} 读取其内嵌数据。")
+
+
+def output_writer_or_exit(output: str | None, writers: dict[str, Callable[..., bytes]], default: Callable[..., bytes]):
+    """The writer `-o OUTPUT`'s extension names (`default` without `-o`); exit 2 for any other."""
+    if not output:
+        return default
+    extension = os.path.splitext(output)[1].lower()
+    if extension not in writers:
+        raise CommandError(
+            f"不支持的输出格式“{extension or output}”：输出文件的扩展名应为" + "、".join(writers),
+            returncode=INVALID_DOCUMENT,
+        )
+    return writers[extension]
+
+
+def write_output_or_exit(stdout, output: str | None, data: bytes) -> bool:
+    """`data` to the file `output` (written beside it and renamed, so a failure never leaves half
+    a file), or to standard output without one; a full disk or a closed pipe is a Chinese message
+    and exit 1, never a traceback. True when a file was written."""
+    from .safe_input import os_error_reason  # noqa: PLC0415 - only the writing commands need it
+
+    if not output:
+        try:
+            stdout.write(data.decode("utf-8"), ending="")
+            stdout.flush()
+        except OSError as exc:
+            if stdout._out is sys.stdout:
+                # What is still buffered cannot be written either; drop it so the exit does not retry.
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            raise CommandError(f"无法写入标准输出：{os_error_reason(exc)}", returncode=1) from None
+        return False
+    partial = f"{output}.partial"
+    try:
+        with open(partial, "wb") as fh:
+            fh.write(data)
+        os.replace(partial, output)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
+        raise CommandError(f"无法写入 {output}：{os_error_reason(exc)}", returncode=1) from None
+    return True

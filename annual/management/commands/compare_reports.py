@@ -1,9 +1,6 @@
-import os
-import sys
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
-from annual.cli import INVALID_DOCUMENT, load_document_or_exit
+from annual.cli import load_document_or_exit, output_writer_or_exit, write_output_or_exit
 from annual.exports.comparison import WRITERS, comparison_json
 
 
@@ -20,29 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help="输出文件（.json、.xlsx 或 .pdf）")
 
     def handle(self, *args, a, b, output=None, **options):
-        writer = comparison_json
-        if output:
-            extension = os.path.splitext(output)[1].lower()
-            if extension not in WRITERS:
-                raise CommandError(
-                    f"不支持的输出格式“{extension or output}”：输出文件的扩展名应为" + "、".join(WRITERS),
-                    returncode=INVALID_DOCUMENT,
-                )
-            writer = WRITERS[extension]
+        writer = output_writer_or_exit(output, WRITERS, comparison_json)
         first, second = load_document_or_exit(a), load_document_or_exit(b)
-        data = writer(first, second)
-        if not output:
-            try:
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
-            except OSError as exc:
-                raise CommandError(f"无法写出结果：{exc.strerror}", returncode=1) from None
-            return
-        partial = f"{output}.partial"
-        try:
-            with open(partial, "wb") as fh:
-                fh.write(data)
-            os.replace(partial, output)
-        except OSError as exc:
-            raise CommandError(f"无法写入 {output}：{exc.strerror}", returncode=1) from None
-        self.stderr.write(f"已写出 {output}")
+        if write_output_or_exit(self.stdout, output, writer(first, second)):
+            self.stderr.write(f"已写出 {output}")
