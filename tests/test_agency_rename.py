@@ -127,10 +127,10 @@ def test_approved_pdf_rerenders_the_same_bytes_after_last_years_report_changed(d
 
     snapshot.refresh_from_db()
     again, _ = render_final_pdf(snapshot, title=report.display_title)
-    # The document is the same bytes; the PAdES signature appended to it records a new signing
-    # time (and the job keeps the first file it stored anyway).
+    # The document is the same bytes. The PAdES signature appended to it records a new signing
+    # time, and its compressed update may differ in length by a byte or so, so only the rendered
+    # revision is compared (the job keeps the first file it stored anyway).
     assert _document_revision(again) == _document_revision(first)
-    assert len(again) == len(first)
 
 
 def _document_revision(pdf: bytes) -> bytes:
