@@ -86,9 +86,10 @@ def verify_signature_or_exit(path: str, *, accept_unverified: bool, say) -> None
     """The signature check of `load_verified_document_or_exit`, for a file already read."""
     if os.path.splitext(path)[1].lower() != ".pdf":
         return
-    from .pdf.archival import DOCUMENT_NAME, embedded_files
-    from .pdf.signing import check_signature
-    from .safe_input import MAX_PDF_BYTES, read_file
+    # Late: pikepdf and pyHanko are loaded only by a command that reads a PDF.
+    from .pdf.archival import DOCUMENT_NAME, embedded_files  # noqa: PLC0415
+    from .pdf.signing import check_signature  # noqa: PLC0415
+    from .safe_input import MAX_PDF_BYTES, read_file  # noqa: PLC0415
 
     raw = read_file(path, limit=MAX_PDF_BYTES, what="定稿 PDF")  # read just now by the reader
     if DOCUMENT_NAME not in embedded_files(raw):

@@ -130,10 +130,11 @@ def snapshot_signature(snapshot: ReportSnapshot):
     signer, time, whether the key is this deployment's), or None for a PDF approved before
     signing existed or a file that cannot be read. Cached by the file's SHA-256, whose bytes
     never change; the page is public, so a hash is validated once, not per request."""
-    from django.core.cache import cache
+    from django.core.cache import cache  # noqa: PLC0415
 
-    from .pdf.signing import check_signature
-    from .storage import StoredFileError
+    # Late: pyHanko loads only when a verification page shows a signature; storage with it.
+    from .pdf.signing import check_signature  # noqa: PLC0415
+    from .storage import StoredFileError  # noqa: PLC0415
 
     def check():
         try:
@@ -154,7 +155,7 @@ def qr_svg(url: str) -> str:
 def stamp_pdf(snapshot: ReportSnapshot, *, title: str, site: str = "") -> bytes:
     """The 盖章页 of an approved snapshot as a one-page PDF (WeasyPrint, the print fonts);
     `site` is this site's address for the verification URL when DJANGO_SITE_URL is unset."""
-    from .pdf.render import html_to_pdf
+    from .pdf.render import html_to_pdf  # noqa: PLC0415 - WeasyPrint only in a process that prints
 
     approval = approval_of(snapshot)
     html = render_to_string(
@@ -177,8 +178,9 @@ def report_with_charts_pdf(doc: dict, *, title: str, draft=None) -> bytes | None
     The report part is the same print HTML as `render_pdf`'s; this file is a separate print, so
     the approved PDF (and its SHA-256) is never changed by it.
     """
-    from .pdf import render_html
-    from .pdf.render import html_to_pdf
+    # Late: WeasyPrint only in a process that prints.
+    from .pdf import render_html  # noqa: PLC0415
+    from .pdf.render import html_to_pdf  # noqa: PLC0415
 
     charts = report_charts(doc)
     if not charts:

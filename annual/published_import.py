@@ -26,6 +26,7 @@ from .layout import MONEY, SIGNED, build_tables
 from .models import Agency, PublishedSource, Report
 from .models.imports import IMPORTED_LABEL
 from .normalize import InputError, format_value, parse_count, parse_money
+from .pdf.archival import carries_document
 from .published import NotReadable, Reading, read_published_html, read_published_pdf
 
 
@@ -111,8 +112,6 @@ def read_bytes(filename: str, raw: bytes) -> Reading:
     limit = PUBLISHED_FORMS[ext][1]
     if len(raw) > limit:
         raise ImportRefused(f"文件过大（{len(raw)} 字节），上限为 {limit} 字节")
-    from .pdf.archival import carries_document
-
     if ext == ".pdf" and carries_document(raw):
         raise ImportRefused(
             "这是本系统定稿的 PDF（内嵌报告数据），请在报告页用 JSON/Excel 导入，而不是作为已发布的报告导入"

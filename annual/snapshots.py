@@ -17,8 +17,10 @@ import hashlib
 from django.db import transaction
 
 from . import jobs, storage
+from .exports.xlsx import workbook_bytes
 from .interchange import load_report, previous_document, report_to_document
 from .models import Job, JobKind, Report, ReportSnapshot
+from .rules import check_document
 
 
 def freeze_report(report: Report, *, user, approval=None, document: dict | None = None) -> ReportSnapshot:
@@ -51,12 +53,10 @@ def render_final_pdf(snapshot: ReportSnapshot, *, title: str) -> tuple[bytes, st
     rule findings, as the Excel export has them) as `report.xlsx`; and the SHA-256 of the
     embedded `report.json`. Signed by this deployment (PAdES, `annual.pdf.signing`), so a rerun
     differs only in its signing time; the job keeps the first file stored."""
-    # Imported here: WeasyPrint, openpyxl and pyHanko are loaded only by the process that renders.
-    from .exports.xlsx import workbook_bytes  # noqa: PLC0415
+    # Imported here: WeasyPrint and pyHanko are loaded only by the process that renders.
     from .pdf import render_archival_pdf  # noqa: PLC0415
     from .pdf.archival import document_attachment, workbook_attachment  # noqa: PLC0415
     from .pdf.signing import sign_pdf  # noqa: PLC0415
-    from .rules import check_document  # noqa: PLC0415
 
     document = snapshot.document
     findings = check_document(document, checked_last_year(snapshot))

@@ -148,7 +148,7 @@ def comparison_workbook(a: dict, b: dict) -> bytes:
 
 
 def comparison_html(a: dict, b: dict) -> str:
-    from ..pdf.html import render_print_template
+    from ..pdf.html import render_print_template  # noqa: PLC0415 - the print fonts' setup only when printing
 
     result = comparison.compare(a, b)
     context = {
@@ -165,7 +165,7 @@ def comparison_html(a: dict, b: dict) -> str:
 
 def comparison_pdf(a: dict, b: dict) -> bytes:
     # WeasyPrint is imported only where a PDF is made (STYLE.md, "PDF as an interface").
-    from ..pdf.render import html_to_pdf
+    from ..pdf.render import html_to_pdf  # noqa: PLC0415
 
     return html_to_pdf(comparison_html(a, b))
 

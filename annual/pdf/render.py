@@ -104,9 +104,10 @@ def _stylesheets():
     # built on the machine (the 仿宋) are declared only where their file exists, so a machine
     # without them falls back along the font chain without a warning on every render.
     if getattr(_local, "stylesheets", None) is None:
-        from weasyprint import CSS
+        from weasyprint import CSS  # noqa: PLC0415 - WeasyPrint only in a process that prints
 
-        from .build_fonts import LOCAL_FACE_FILES, LOCAL_FACES
+        # Late: fontTools (which builds the local faces) is needed only once the stylesheet is made.
+        from .build_fonts import LOCAL_FACE_FILES, LOCAL_FACES  # noqa: PLC0415
 
         sheets = [CSS(url=STYLESHEET.resolve().as_uri(), url_fetcher=url_fetcher(), font_config=_font_config())]
         faces = "".join(
@@ -122,9 +123,10 @@ def _stylesheets():
 
 def layout(html: str):
     """WeasyPrint's laid-out document (pages of boxes) of print HTML, in the print style."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 - WeasyPrint only in a process that prints
 
-    from . import justify, speedups
+    # Late: both patch WeasyPrint's internals, so they load with it, never before.
+    from . import justify, speedups  # noqa: PLC0415
 
     justify.install()
     speedups.install()

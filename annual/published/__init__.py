@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .. import template_spec as spec
 from ..document import DocumentError, blank_document, validate
 from ..rules import WARNING, Finding
+from .html import read_html
 from .narrative import Line, Narrative, read_narrative
 from .pdf import NotReadable, read_pdf
 from .tables import Grid, TableReading, Where, read_tables
@@ -143,7 +144,5 @@ def read_published_pdf(raw: bytes) -> Reading:
 
 
 def read_published_html(raw: bytes) -> Reading:
-    from .html import read_html
-
     grids, lines = read_html(raw)
     return reading_from(grids, lines, 0, "html")
