@@ -34,9 +34,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-
 from . import template_spec as spec
 from .document import value_at
 from .rules import ERROR, HINT, Check, Finding, blocking_checks
@@ -103,6 +100,11 @@ def localise(doc: dict, *, budget: float = TIME_BUDGET) -> Localisation:
         return Localisation(())
     if len(failing) > MAX_FAILURES:
         return Localisation((), f"{len(failing)} 条规则不成立，错误太多，无法推断是哪几个单元格")
+
+    # Late: SciPy takes about a second to load, and only a report that breaks a rule needs it,
+    # not every process start (the web server, each command).
+    import numpy as np  # noqa: PLC0415
+    from scipy.optimize import Bounds, LinearConstraint, milp  # noqa: PLC0415
 
     cells = list(current)
     index = {c: i for i, c in enumerate(cells)}

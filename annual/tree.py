@@ -15,14 +15,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 # Names of townships and street offices: in an official list they follow the departments.
 TOWNSHIP_ENDINGS = ("乡", "镇", "街道", "街道办事处", "乡人民政府", "镇人民政府")
 
 
 @lru_cache(maxsize=4096)
 def _pinyin(name: str) -> tuple[str, ...]:
+    # Late: pypinyin's phrase dictionary takes about a second to load, and only a list in
+    # official order needs it, not every process start.
+    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415
+
     # Tone numbers after each syllable break ties between syllables spelt alike (市/石).
     return tuple(lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True))
 
