@@ -122,7 +122,8 @@ def test_mended_tree_marked_content_and_parent_tree_agree(seed):
         pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
         held: Counter = Counter()
         holder: dict = {}
-        ids, named = set(), []
+        ids: set[bytes] = set()
+        named: list[bytes] = []
 
         def walk(element, page):
             page = pages[element.Pg.objgen] if "/Pg" in element else page
