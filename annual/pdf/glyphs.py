@@ -22,6 +22,7 @@ import re
 from collections import defaultdict
 
 _BFCHAR = re.compile(rb"^<([0-9a-fA-F]{4})>", re.MULTILINE)
+_TEXT_STATE = frozenset({"q", "Q", "Tf", "Tj", "TJ", "'", '"'})
 _EMPTY_GLYPH = 6  # bytes: the longest charstring that draws nothing (a width, endchar)
 
 
@@ -94,7 +95,10 @@ def _text_codes(page, instructions: list, fonts: dict, used, renumber) -> bool:
     saved: list = []
     changed = False
     for position, instruction in enumerate(instructions):
-        operator, operands = str(instruction.operator), instruction.operands
+        operator = str(instruction.operator)
+        if operator not in _TEXT_STATE:
+            continue
+        operands = instruction.operands
         if operator == "q":
             saved.append(current)
         elif operator == "Q":

@@ -253,9 +253,12 @@ def _rewrite_content(instructions: list, numbers: dict[int, int]) -> bool:
     import pikepdf
 
     changed = False
+    marked = pikepdf.Operator("BDC")
     for position, instruction in enumerate(instructions):
+        if instruction.operator != marked:
+            continue
         operands = instruction.operands
-        if instruction.operator != pikepdf.Operator("BDC") or len(operands) != 2:
+        if len(operands) != 2:
             continue
         properties = operands[1]
         if not isinstance(properties, pikepdf.Dictionary) or "/MCID" not in properties:
@@ -266,6 +269,6 @@ def _rewrite_content(instructions: list, numbers: dict[int, int]) -> bool:
             changed = True
         elif numbers[mcid] != mcid:
             properties.MCID = numbers[mcid]
-            instructions[position] = pikepdf.ContentStreamInstruction([operands[0], properties], instruction.operator)
+            instructions[position] = pikepdf.ContentStreamInstruction([operands[0], properties], marked)
             changed = True
     return changed
