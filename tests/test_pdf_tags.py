@@ -149,6 +149,11 @@ def test_mended_tree_marked_content_and_parent_tree_agree(seed):
         assert set(drawn) == set(held)
         assert set(drawn.values()) == {1} and set(held.values()) == {1}
         assert named and set(named) <= ids
+        # Every id resolves through the IDTree (readers find a data cell's headers there).
+        entries = list(pdf.Root.StructTreeRoot.IDTree.Names)
+        keys = [bytes(k) for k in entries[::2]]
+        assert keys == sorted(ids)
+        assert all(bytes(element.ID) == key for key, element in zip(keys, entries[1::2], strict=True))
         nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
         parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
         for index, page in enumerate(pdf.pages):

@@ -78,6 +78,7 @@ def mend(pdf) -> None:
     document.K = _array(survivors)
     if renamed:
         _rename_headers(document, renamed)
+    _index_ids(pdf, document)
     _renumber(pdf, document, pages)
 
 
@@ -193,6 +194,33 @@ def _rename_headers(element, renamed: dict) -> None:
         attributes.Headers = _array([renamed.get(bytes(h), h) for h in attributes.Headers])
     for kid in _struct_kids(element):
         _rename_headers(kid, renamed)
+
+
+def _index_ids(pdf, document) -> None:
+    """The structure tree root's /IDTree: every element id (the header cells') to its element.
+
+    ISO 32000-1 (table 322) requires it once any element has an /ID, and a reader resolves a
+    data cell's /Headers through it; WeasyPrint writes the ids but not the tree."""
+    import pikepdf
+
+    found: dict[bytes, object] = {}
+
+    def collect(element) -> None:
+        if "/ID" in element:
+            found[bytes(element.ID)] = element
+        for kid in _struct_kids(element):
+            collect(kid)
+
+    collect(document)
+    root = pdf.Root.StructTreeRoot
+    if not found:
+        if "/IDTree" in root:
+            del root["/IDTree"]
+        return
+    names: list = []
+    for key in sorted(found):  # a name tree's keys in byte order; one root node holds them all
+        names.extend([pikepdf.String(key), found[key]])
+    root.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(names)))
 
 
 # --- Marked content and the parent tree -----------------------------------------------------------
