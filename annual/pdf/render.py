@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import paginate
+from . import paginate, tags
 from .archival import EmbeddedFile, document_attachment, write_options
 from .context import DraftMark, build_context
 from .html import ASSET_DIR, STYLESHEET, render_html
@@ -190,9 +190,10 @@ def render_archival_pdf(
     doc: dict, *, title: str | None = None, extra_files: Sequence[EmbeddedFile] = (), moment: datetime.datetime
 ) -> bytes:
     """The final copy as an archival PDF/A-3a: tagged, carrying `doc` as `report.json` and
-    `extra_files` (the workbook), their attachment dates set to `moment` (the approval)."""
-    return _write(
-        doc, title=title, draft=None, **write_options([document_attachment(doc), *extra_files], moment=moment)
+    `extra_files` (the workbook), their attachment dates set to `moment` (the approval); split
+    tables joined again in the tag tree and the file saved compactly (tags.py)."""
+    return tags.finish(
+        _write(doc, title=title, draft=None, **write_options([document_attachment(doc), *extra_files], moment=moment))
     )
 
 
