@@ -36,6 +36,8 @@ from annual.exports.docx import (
     SUBHEADING_FONT,
     TITLE_FONT,
     document_bytes,
+    pdf_page_breaks,
+    table_parts,
 )
 from annual.exports.html import page_html
 from annual.exports.package import MANIFEST, snapshot_package
@@ -165,9 +167,22 @@ def test_docx_layout_fonts_merges_and_page_numbers(doc):
     for footer in (section.footer.paragraphs[0], section.even_page_footer.paragraphs[0]):
         assert footer.text.startswith("— ") and footer.text.endswith(" —")
         assert "PAGE" in "".join(t.text for t in footer._p.iter(qn("w:instrText")))
+    # Each official face carries its embedded stand-in (for LibreOffice), East Asian text is zh-CN.
+    embedded = {
+        f.get(qn("w:name")) for f in etree.fromstring(font_table.blob) if f.find(qn("w:embedRegular")) is not None
+    }
+    assert {TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT} <= embedded
+    assert word.styles.element.find(f".//{qn('w:docDefaults')}//{qn('w:lang')}").get(qn("w:eastAsia")) == "zh-CN"
+    # The tables as the PDF prints them, cut where the PDF's pages break: one Word table a page.
+    breaks = pdf_page_breaks(doc, None)
+    printed = []
+    for key in TABLE_BUILDERS:
+        layout = build_table(doc, key, printed=True)
+        for index in breaks.get(key, []):
+            layout = layout.split_at(index)
+        printed += table_parts(layout)
     tables = word.tables
-    assert len(tables) == 3
-    printed = [build_table(doc, key, printed=True) for key in TABLE_BUILDERS]  # as the PDF prints them
+    assert len(tables) == len(printed) >= 3
     for table, layout in zip(tables, printed, strict=True):
         assert len(table._tbl.tr_lst) == len(layout.head) + len(layout.rows)
         for r in range(len(layout.head)):
