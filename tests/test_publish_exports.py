@@ -48,6 +48,7 @@ from annual.layout import TABLE_BUILDERS, build_table, build_tables
 from annual.models import Agency, ApplicationRow, Report, ReportState
 from annual.pdf.archival import embedded_files
 from annual.snapshots import freeze_report
+from tests.pdf_cases import libreoffice_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -219,23 +220,7 @@ def test_docx_keeps_the_22_line_grid_and_28_characters_a_line(seed_doc):
 def test_libreoffice_opens_docx_and_prints_every_figure(doc, tmp_path):
     source = tmp_path / "report.docx"
     source.write_bytes(document_bytes(doc))
-    profile = tmp_path / "lo-profile"
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    pdf = tmp_path / "report.pdf"
+    pdf = libreoffice_pdf(source)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     assert not missing_figures(doc, text)
     assert "一、本年新收政府信息公开申请数量" in text.replace(" ", "")

@@ -274,6 +274,8 @@ def _paragraph(doc, p) -> None:
         _run_font(para.add_run(p.heading), SUBHEADING_FONT, SIZE_3)
     if p.text:
         para.add_run(p.text)
+    else:  # a heading on a line of its own never ends a page, as in the PDF
+        para.paragraph_format.keep_with_next = True
 
 
 def _repeat_header(row) -> None:
@@ -309,8 +311,30 @@ def _fitting_size(text: str, room_mm: float, size):
     return size if needed <= room else Pt(max(MIN_FIGURE_PT, int(room / (len(text) * DIGIT_EM) * 2) / 2))
 
 
+def _sections_opening_a_page(document, tables: dict[str, Table]) -> set[str]:
+    """Keys of the tables whose section (heading and table) the PDF starts at the top of a page,
+    moved there from a page foot where it would have opened with too few rows."""
+    by_css = {table.css: key for key, table in tables.items()}
+    seen: set[str] = set()
+    opening: set[str] = set()
+    for number, page in enumerate(document.pages):
+        stack, first = [page._page_box], True
+        while stack:
+            box = stack.pop()
+            if getattr(box, "element_tag", None) == "section" and box.element is not None:
+                keys = {by_css[css] for css in (box.element.get("class") or "").split() if css in by_css}
+                if first and number and keys and not keys & seen:
+                    opening |= keys
+                seen |= keys
+                first = False
+                continue
+            stack.extend(reversed(getattr(box, "children", ())))
+    return opening
+
+
 def pdf_page_breaks(doc: dict, title: str | None) -> dict[str, list[int]]:
-    """The body rows of each table that open a page in the PDF (its laid-out pages).
+    """The body rows of each table that open a page in the PDF (its laid-out pages); row 0 where
+    the PDF starts the table's section at the top of a page.
 
     LibreOffice keeps no row group of a table together (it ignores w:keepNext in cells) and no
     program repeats a merged label on the next page, so the DOCX breaks its tables where the
@@ -318,8 +342,9 @@ def pdf_page_breaks(doc: dict, title: str | None) -> dict[str, list[int]]:
     processor happens to: its pages hold the PDF's rows.
     """
     tables = {s.table.key: s.table for s in build_context(doc, title=title)["sections"] if s.table}
-    breaks: dict[str, list[int]] = {}
-    for key, first_rows in paginate.page_first_rows(layout_report(doc, title=title)).items():
+    document = layout_report(doc, title=title)
+    breaks: dict[str, list[int]] = {key: [0] for key in _sections_opening_a_page(document, tables)}
+    for key, first_rows in paginate.page_first_rows(document).items():
         keys = [row.key for row in tables[key].rows]
         for row in first_rows:
             if row in keys:
@@ -437,7 +462,8 @@ def document_bytes(doc: dict, *, title: str | None = None) -> bytes:
     for p in context["intro"]:
         _paragraph(word, p)
     for section in context["sections"]:
-        word.add_paragraph(section.heading, style=STYLE_HEADING)
+        heading = word.add_paragraph(section.heading, style=STYLE_HEADING)
+        heading.paragraph_format.page_break_before = section.new_page
         for p in section.paragraphs:
             _paragraph(word, p)
         if section.table is not None:
