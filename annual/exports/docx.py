@@ -149,6 +149,7 @@ def _setup(doc) -> None:
     heading.paragraph_format.keep_with_next = True
     body = _paragraph_style(doc, STYLE_BODY, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=INDENT)
     _character_pitch(body)
+    _no_auto_space(body)
     _off_grid(_paragraph_style(doc, STYLE_TABLE, BODY_FONT, Pt(10.5), align=WD_ALIGN_PARAGRAPH.CENTER, line=None))
     _paragraph_style(doc, STYLE_SIGNATURE, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _page_number_footer(doc, section)
@@ -196,6 +197,21 @@ PPR_AFTER_SNAP_TO_GRID = (
     "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
     "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
 )  # fmt: skip
+
+
+def _no_auto_space(style) -> None:
+    """No extra space between Chinese and Latin letters or digits (自动调整中文与西文、数字的间距,
+    on by default in Word and WPS): the PDF sets 「2020年」 tight, and the quarter-em each side
+    pushes a character of such lines to the next. LibreOffice ignores the setting (writerfilter
+    skips autoSpaceDE/DN) and always spaces them: the one place its lines still break apart from
+    the PDF's."""
+    ppr = style.element.get_or_add_pPr()
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "0")
+        ppr.insert_element_before(
+            el, "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", *PPR_AFTER_SNAP_TO_GRID
+        )
 
 
 def _off_grid(style) -> None:
