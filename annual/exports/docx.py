@@ -26,14 +26,15 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.table import _Cell
 from lxml import etree
 
-from ..layout import Table
+from ..layout import Cell, Table
 from ..pdf import paginate
 from ..pdf.context import build_context
 from ..pdf.render import layout_report
 from .docx_fonts import embed_stand_ins
-from .grid import place
+from .grid import Placed, place
 
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
@@ -401,6 +402,38 @@ def _tables(doc, table: Table) -> None:
         _table(doc, part)
 
 
+def _breaks_after_number(parts: tuple[str, str], size, room_mm: float) -> bool:
+    """Whether a numbered label prints as 「（三）/不予公开」, each part whole on its line, as the
+    PDF prints it, rather than 「（三）不/予公开」: when it is too wide for its column but the
+    part after the number fits on one line (a long label such as （二）部分公开（…） runs on)."""
+    room = room_mm * 72 / 25.4
+    number, rest = (Cell(text).print_width * size.pt / 2 for text in parts)
+    return number + rest > room >= rest
+
+
+def _merged_cells(grid, placed: list[list[Placed]], widths: list) -> dict[tuple[int, int], _Cell]:
+    """Each placed cell's Word cell, its spans merged (w:gridSpan, w:vMerge) on the empty grid.
+
+    Done on the row's w:tc elements directly: python-docx's `Table.cell` and `_Cell.merge`
+    recompute the whole grid on every call, which made a table of 三 take seconds.
+    """
+    tcs = [list(tr.tc_lst) for tr in grid._tbl.tr_lst]
+    cells = {}
+    for row in placed:
+        for p in row:
+            for r in range(p.row, p.last_row + 1):
+                tc = tcs[r][p.col]
+                tc.width = sum(widths[p.col : p.last_col + 1])
+                if p.cell.colspan > 1:
+                    tc.grid_span = p.cell.colspan
+                    for swallowed in tcs[r][p.col + 1 : p.last_col + 1]:
+                        tc.getparent().remove(swallowed)
+                if p.cell.rowspan > 1:
+                    tc.vMerge = "restart" if r == p.row else "continue"
+            cells[p.row, p.col] = _Cell(tcs[p.row][p.col], grid)
+    return cells
+
+
 def _table(doc, table: Table) -> None:
     """The layout table at full size: merged from the cells' spans first, then filled in.
 
@@ -419,9 +452,8 @@ def _table(doc, table: Table) -> None:
     for column, width in zip(grid.columns, widths, strict=True):
         column.width = width  # the tblGrid, which LibreOffice and WPS lay out by
     for row in grid.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
         _cant_split(row)
+    cells = _merged_cells(grid, placed, widths)
     for r in range(len(table.head)):
         _repeat_header(grid.rows[r])
     size = TABLE_FONT_SIZE[table.css]
@@ -433,9 +465,7 @@ def _table(doc, table: Table) -> None:
         r += len(group)
     for row in placed:
         for p in row:
-            target = grid.cell(p.row, p.col)
-            if p.cell.rowspan > 1 or p.cell.colspan > 1:
-                target = target.merge(grid.cell(p.last_row, p.last_col))
+            target = cells[p.row, p.col]
             target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             para = target.paragraphs[0]
             para.style = doc.styles[STYLE_TABLE]
@@ -449,9 +479,7 @@ def _table(doc, table: Table) -> None:
             cell_size = size
             if p.cell.is_value:
                 cell_size = _fitting_size(p.cell.text, room, size)
-            elif p.cell.numbered and p.cell.print_width * size.pt / 2 > room * 72 / 25.4:
-                # A label too wide for its column breaks after its number, each part whole:
-                # 「（三）/不予公开」, never 「（三）不/予公开」 (as the PDF prints it).
+            elif p.cell.numbered and _breaks_after_number(p.cell.numbered, size, room):
                 number, rest = p.cell.numbered
                 run.text = number
                 run.add_break()

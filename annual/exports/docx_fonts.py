@@ -157,4 +157,5 @@ def embed_stand_ins(word, roles: Mapping[str, str]) -> None:
         embed = etree.SubElement(entry, qn("w:embedRegular"))  # last in CT_Font but embedBold/…
         embed.set(qn("r:id"), rid)
         embed.set(qn("w:fontKey"), key)
+        embed.set(qn("w:subsetted"), "1")  # only the document's characters: not for editing with
     part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
