@@ -2,14 +2,15 @@
 
 GB/T 9704 (党政机关公文格式): A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm;
 title in 方正小标宋简体 2号, first-level headings in 黑体 3号, second-level （一） headings in
-楷体_GB2312 3号, body in 仿宋_GB2312 3号 with a two-character first-line indent, page number
-「— N —」 in the footer (odd pages right, even pages left). Font names are written for East
-Asian text (w:eastAsia), which is what WPS and Word match on. A machine without these fonts
-substitutes the free or built-in face the font table names for each (w:altName: 宋体, SimHei,
-楷体, 仿宋, which Windows and WPS ship), LibreOffice through fontconfig (on Debian the free
-FandolFang/Noto Serif CJK, Noto Sans CJK and AR PL KaitiM). The content comes from the
-same print context as the PDF (`annual.pdf.context.build_context`), its tables from
-`annual.layout`, so a merge, a label or a figure cannot differ from the PDF.
+楷体_GB2312 3号, body in 仿宋_GB2312 3号 with a two-character first-line indent, on the 22-line
+document grid, page number 「— N —」 in the footer (odd pages right, even pages left). Each face
+is named for East Asian and Latin text alike, as the PDF sets digits. A machine without these
+fonts substitutes by role: Word and WPS the face the font table names for each (w:altName: 宋体,
+SimHei, 楷体, 仿宋, which Windows and WPS ship), LibreOffice the free face embedded under each
+name (docx_fonts.py; it reads no altName). The content comes from the same print context as the
+PDF (`annual.pdf.context.build_context`), its tables from `annual.layout`, cut where the PDF's
+pages break (`pdf_page_breaks`), so a merge, a label, a figure or a page break cannot differ
+from the PDF.
 """
 
 from __future__ import annotations
