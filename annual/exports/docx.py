@@ -485,7 +485,7 @@ def _table(doc, table: Table) -> None:
                 run.text = number
                 run.add_break()
                 run.add_text(rest)
-            _run_font(run, HEADING_FONT if p.cell.header and table.css != "proactive" else BODY_FONT, cell_size)
+            _run_font(run, BODY_FONT, cell_size)  # the body face throughout, as the PDF's tables
             if p.cell.css == "basis":
                 run.bold = True
 
