@@ -1,9 +1,12 @@
 """Generated print cases: the largest document the format allows (shared by the PDF tests and
-bench/pdf_bench.py)."""
+bench/pdf_bench.py), and LibreOffice's print of a DOCX."""
 
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+from pathlib import Path
 
 import pdfplumber
 
@@ -77,3 +80,32 @@ def pdf_text(pdf: bytes) -> str:
     """The text of every page of `pdf`, as pdfplumber extracts it."""
     with pdfplumber.open(io.BytesIO(pdf)) as plumber:
         return "\n".join(page.extract_text() or "" for page in plumber.pages)
+
+
+SOFFICE = shutil.which("soffice")
+
+
+def libreoffice_pdf(source: Path) -> Path:
+    """LibreOffice's PDF of the document at `source` (headless, written beside it), with a
+    private profile beside it too, so parallel runs never share one."""
+    assert SOFFICE is not None, "LibreOffice (soffice) is not installed"
+    profile = source.parent / "lo-profile"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(source.parent),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    pdf = source.with_suffix(".pdf")
+    assert pdf.exists(), f"LibreOffice wrote no {pdf.name}"
+    return pdf

@@ -36,6 +36,8 @@ from annual.exports.docx import (
     SUBHEADING_FONT,
     TITLE_FONT,
     document_bytes,
+    pdf_page_breaks,
+    table_parts,
 )
 from annual.exports.html import page_html
 from annual.exports.package import MANIFEST, snapshot_package
@@ -46,6 +48,7 @@ from annual.layout import TABLE_BUILDERS, build_table, build_tables
 from annual.models import Agency, ApplicationRow, Report, ReportState
 from annual.pdf.archival import embedded_files
 from annual.snapshots import freeze_report
+from tests.pdf_cases import libreoffice_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -165,9 +168,22 @@ def test_docx_layout_fonts_merges_and_page_numbers(doc):
     for footer in (section.footer.paragraphs[0], section.even_page_footer.paragraphs[0]):
         assert footer.text.startswith("— ") and footer.text.endswith(" —")
         assert "PAGE" in "".join(t.text for t in footer._p.iter(qn("w:instrText")))
+    # Each official face carries its embedded stand-in (for LibreOffice), East Asian text is zh-CN.
+    embedded = {
+        f.get(qn("w:name")) for f in etree.fromstring(font_table.blob) if f.find(qn("w:embedRegular")) is not None
+    }
+    assert {TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT} <= embedded
+    assert word.styles.element.find(f".//{qn('w:docDefaults')}//{qn('w:lang')}").get(qn("w:eastAsia")) == "zh-CN"
+    # The tables as the PDF prints them, cut where the PDF's pages break: one Word table a page.
+    breaks = pdf_page_breaks(doc, None)
+    printed = []
+    for key in TABLE_BUILDERS:
+        layout = build_table(doc, key, printed=True)
+        for index in breaks.get(key, []):
+            layout = layout.split_at(index)
+        printed += table_parts(layout)
     tables = word.tables
-    assert len(tables) == 3
-    printed = [build_table(doc, key, printed=True) for key in TABLE_BUILDERS]  # as the PDF prints them
+    assert len(tables) == len(printed) >= 3
     for table, layout in zip(tables, printed, strict=True):
         assert len(table._tbl.tr_lst) == len(layout.head) + len(layout.rows)
         for r in range(len(layout.head)):
@@ -204,23 +220,7 @@ def test_docx_keeps_the_22_line_grid_and_28_characters_a_line(seed_doc):
 def test_libreoffice_opens_docx_and_prints_every_figure(doc, tmp_path):
     source = tmp_path / "report.docx"
     source.write_bytes(document_bytes(doc))
-    profile = tmp_path / "lo-profile"
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    pdf = tmp_path / "report.pdf"
+    pdf = libreoffice_pdf(source)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     assert not missing_figures(doc, text)
     assert "一、本年新收政府信息公开申请数量" in text.replace(" ", "")

@@ -2,20 +2,22 @@
 
 GB/T 9704 (党政机关公文格式): A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm;
 title in 方正小标宋简体 2号, first-level headings in 黑体 3号, second-level （一） headings in
-楷体_GB2312 3号, body in 仿宋_GB2312 3号 with a two-character first-line indent, page number
-「— N —」 in the footer (odd pages right, even pages left). Font names are written for East
-Asian text (w:eastAsia), which is what WPS and Word match on. A machine without these fonts
-substitutes the free or built-in face the font table names for each (w:altName: 宋体, SimHei,
-楷体, 仿宋, which Windows and WPS ship), LibreOffice through fontconfig (on Debian the free
-FandolFang/Noto Serif CJK, Noto Sans CJK and AR PL KaitiM). The content comes from the
-same print context as the PDF (`annual.pdf.context.build_context`), its tables from
-`annual.layout`, so a merge, a label or a figure cannot differ from the PDF.
+楷体_GB2312 3号, body in 仿宋_GB2312 3号 with a two-character first-line indent, on the 22-line
+document grid, page number 「— N —」 in the footer (odd pages right, even pages left). Each face
+is named for East Asian and Latin text alike, as the PDF sets digits. A machine without these
+fonts substitutes by role: Word and WPS the face the font table names for each (w:altName: 宋体,
+SimHei, 楷体, 仿宋, which Windows and WPS ship), LibreOffice the free face embedded under each
+name (docx_fonts.py; it reads no altName). The content comes from the same print context as the
+PDF (`annual.pdf.context.build_context`), its tables from `annual.layout`, cut where the PDF's
+pages break (`pdf_page_breaks`), so a merge, a label, a figure or a page break cannot differ
+from the PDF.
 """
 
 from __future__ import annotations
 
 import io
 import math
+from dataclasses import replace
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -25,17 +27,20 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.table import _Cell
 from lxml import etree
 
-from ..layout import Table
+from ..layout import Cell, Table
+from ..pdf import paginate
 from ..pdf.context import build_context
-from .grid import place
+from ..pdf.render import layout_report
+from .docx_fonts import embed_stand_ins
+from .grid import Placed, place
 
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
 SUBHEADING_FONT = "楷体_GB2312"
 BODY_FONT = "仿宋_GB2312"
-LATIN_FONT = "Times New Roman"
 PAGE_NUMBER_FONT = "宋体"
 
 # Each official face with the font Windows and WPS ship that stands in for it (w:altName in the
@@ -47,6 +52,15 @@ FALLBACKS = {
     BODY_FONT: ("仿宋", "modern"),
 }
 GB2312_CHARSET = "86"
+# The role of each face, for the stand-in LibreOffice is given (docx_fonts.py).
+ROLES = {
+    TITLE_FONT: "title",
+    HEADING_FONT: "heading",
+    SUBHEADING_FONT: "subheading",
+    BODY_FONT: "body",
+    PAGE_NUMBER_FONT: "page_number",
+}
+LANGUAGE = "zh-CN"  # East Asian text is Simplified Chinese: its glyph forms and line breaking
 
 SIZE_2 = Pt(22)  # 2号
 SIZE_3 = Pt(16)  # 3号
@@ -60,9 +74,16 @@ CHAR_PITCH_PT = TEXT_WIDTH_MM * 72 / 25.4 / CHARS_PER_LINE  # 15.79 pt: 28 chara
 # Column widths in mm per layout column class; they add up to the 156 mm 版心.
 COLUMN_MM: dict[str, dict[str, float]] = {
     "proactive": {"c-item": 48, "c-val": 18},
-    "applications": {"c-l1": 9, "c-l2": 16, "c-l3": 47, "c-num": 12},
+    "applications": {"c-l1": 7, "c-l2": 17, "c-l3": 51, "c-num": 11.5},
     "review": {"c-review": 10.4},
 }
+# Table lines 1.3 times the type, as the PDF sets them (report.css): an exact height, so a row is
+# as tall whichever face stands in (FandolFang's single spacing is 20 % taller than UKai's).
+TABLE_LINE_HEIGHT = 1.3
+# Cell padding (pt: top and bottom, left and right), the PDF's (report.css): rows as tall and
+# labels wrapping where the PDF's do. 四 keeps 1.7 pt a side, not the PDF's 1 pt: its 9 pt
+# headers then break two characters a line (结果/维持), as the PDF stacks them.
+CELL_PADDING_PT = {"proactive": (2, 2), "applications": (1.5, 2), "review": (2, 1.7)}
 DIGIT_EM = 0.64
 MIN_FIGURE_PT = 5
 TABLE_FONT_SIZE = {"proactive": Pt(12), "applications": Pt(10.5), "review": Pt(9)}
@@ -75,8 +96,11 @@ STYLE_SIGNATURE = "落款"
 
 
 def _set_fonts(font, name: str, size) -> None:
-    """A font for Latin text (Times New Roman, as GB/T 9704 prints digits) and East Asian `name`."""
-    font.name = LATIN_FONT
+    """`name` for East Asian and Latin text alike: digits and URLs take the half-width forms of
+    the Chinese face, as in the PDF, so a line holds what the PDF's holds (a Times New Roman
+    missing on the machine became DejaVu Serif, whose digits are 27 % wider: 「2020」 pushed
+    a character to the next line)."""
+    font.name = name
     font.size = size
     rpr = font.element.get_or_add_rPr() if hasattr(font.element, "get_or_add_rPr") else font.element
     fonts = rpr.find(qn("w:rFonts"))
@@ -120,16 +144,24 @@ def _setup(doc) -> None:
     _document_grid(section)
     normal = doc.styles["Normal"]
     _set_fonts(normal.font, BODY_FONT, SIZE_3)
+    _east_asian_language(doc)
     normal.paragraph_format.space_after = Pt(0)
     _off_grid(_paragraph_style(doc, STYLE_TITLE, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(35)))
     heading = _paragraph_style(doc, STYLE_HEADING, HEADING_FONT, SIZE_3, indent=INDENT)
     heading.paragraph_format.keep_with_next = True
     body = _paragraph_style(doc, STYLE_BODY, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=INDENT)
     _character_pitch(body)
+    _no_auto_space(body)
     _off_grid(_paragraph_style(doc, STYLE_TABLE, BODY_FONT, Pt(10.5), align=WD_ALIGN_PARAGRAPH.CENTER, line=None))
     _paragraph_style(doc, STYLE_SIGNATURE, BODY_FONT, SIZE_3, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _page_number_footer(doc, section)
     _declare_fallbacks(doc)
+
+
+def _east_asian_language(doc) -> None:
+    """The default East Asian language (python-docx's template says en-US)."""
+    lang = doc.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:lang')}")
+    lang.set(qn("w:eastAsia"), LANGUAGE)
 
 
 def _document_grid(section) -> None:
@@ -167,6 +199,21 @@ PPR_AFTER_SNAP_TO_GRID = (
     "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
     "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
 )  # fmt: skip
+
+
+def _no_auto_space(style) -> None:
+    """No extra space between Chinese and Latin letters or digits (自动调整中文与西文、数字的间距,
+    on by default in Word and WPS): the PDF sets 「2020年」 tight, and the quarter-em each side
+    pushes a character of such lines to the next. LibreOffice ignores the setting (writerfilter
+    skips autoSpaceDE/DN) and always spaces them: the one place its lines still break apart from
+    the PDF's."""
+    ppr = style.element.get_or_add_pPr()
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "0")
+        ppr.insert_element_before(
+            el, "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", *PPR_AFTER_SNAP_TO_GRID
+        )
 
 
 def _off_grid(style) -> None:
@@ -245,6 +292,8 @@ def _paragraph(doc, p) -> None:
         _run_font(para.add_run(p.heading), SUBHEADING_FONT, SIZE_3)
     if p.text:
         para.add_run(p.text)
+    else:  # a heading on a line of its own never ends a page, as in the PDF
+        para.paragraph_format.keep_with_next = True
 
 
 def _repeat_header(row) -> None:
@@ -259,12 +308,13 @@ def _cant_split(row) -> None:
     tr_pr.append(OxmlElement("w:cantSplit"))
 
 
-def _cell_margins(table, mm: float) -> None:
+def _cell_margins(table, vertical: float, horizontal: float) -> None:
+    """Cell padding in points: top and bottom `vertical`, left and right `horizontal`."""
     tbl_pr = table._tbl.tblPr
     margins = OxmlElement("w:tblCellMar")
-    for side in ("top", "left", "bottom", "right"):
+    for side, pt in (("top", vertical), ("left", horizontal), ("bottom", vertical), ("right", horizontal)):
         el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), str(int(mm * 56.7)))  # twentieths of a point
+        el.set(qn("w:w"), str(round(pt * 20)))  # twentieths of a point
         el.set(qn("w:type"), "dxa")
         margins.append(el)
     tbl_pr.append(margins)
@@ -273,10 +323,116 @@ def _cell_margins(table, mm: float) -> None:
 def _fitting_size(text: str, room_mm: float, size):
     """`size`, or smaller so that `text` (a figure) fits on one line in `room_mm`: a wrapped
     1808595 would read as two numbers. Digits are taken as 0.64 em wide (DejaVu Serif, the
-    widest of the faces that stand in for Times New Roman)."""
+    widest Latin face a word processor may fall back on)."""
     needed = len(text) * DIGIT_EM * size.pt
     room = room_mm * 72 / 25.4
     return size if needed <= room else Pt(max(MIN_FIGURE_PT, int(room / (len(text) * DIGIT_EM) * 2) / 2))
+
+
+def _sections_opening_a_page(document, tables: dict[str, Table]) -> set[str]:
+    """Keys of the tables whose section (heading and table) the PDF starts at the top of a page,
+    moved there from a page foot where it would have opened with too few rows."""
+    by_css = {table.css: key for key, table in tables.items()}
+    seen: set[str] = set()
+    opening: set[str] = set()
+    for number, page in enumerate(document.pages):
+        stack, first = [page._page_box], True
+        while stack:
+            box = stack.pop()
+            if getattr(box, "element_tag", None) == "section" and box.element is not None:
+                keys = {by_css[css] for css in (box.element.get("class") or "").split() if css in by_css}
+                if first and number and keys and not keys & seen:
+                    opening |= keys
+                seen |= keys
+                first = False
+                continue
+            stack.extend(reversed(getattr(box, "children", ())))
+    return opening
+
+
+def pdf_page_breaks(doc: dict, title: str | None) -> dict[str, list[int]]:
+    """The body rows of each table that open a page in the PDF (its laid-out pages); row 0 where
+    the PDF starts the table's section at the top of a page.
+
+    LibreOffice keeps no row group of a table together (it ignores w:keepNext in cells) and no
+    program repeats a merged label on the next page, so the DOCX breaks its tables where the
+    PDF does, the merged labels repeated there (`Table.split_at`), rather than where a word
+    processor happens to: its pages hold the PDF's rows.
+    """
+    tables = {s.table.key: s.table for s in build_context(doc, title=title)["sections"] if s.table}
+    document = layout_report(doc, title=title)
+    breaks: dict[str, list[int]] = {key: [0] for key in _sections_opening_a_page(document, tables)}
+    for key, first_rows in paginate.page_first_rows(document).items():
+        keys = [row.key for row in tables[key].rows]
+        for row in first_rows:
+            if row in keys:
+                # Only keyed rows are marked in the PDF: unkeyed rows right before the first one
+                # on a page (a block's 第二十条 caption and header row in 二) are on it too.
+                index = keys.index(row)
+                while index > 0 and not keys[index - 1]:
+                    index -= 1
+                breaks.setdefault(key, []).append(index)
+    return breaks
+
+
+def table_parts(table: Table) -> list[Table]:
+    """The table cut before each group that opens a page (`continued`), each part with the
+    header rows."""
+    parts: list[list] = []
+    for group in table.groups:
+        if not parts or (group and group[0].continued):
+            parts.append([])
+        parts[-1].append(group)
+    return [replace(table, groups=groups) for groups in parts]
+
+
+def _page_break(doc) -> None:
+    """A paragraph of 1 pt that starts a page: Word joins two tables with nothing between."""
+    para = doc.add_paragraph(style=STYLE_TABLE)
+    para.paragraph_format.page_break_before = True
+    para.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    para.paragraph_format.line_spacing = Pt(1)
+    _run_font(para.add_run(), BODY_FONT, Pt(1))
+
+
+def _tables(doc, table: Table) -> None:
+    """The table, a new Word table (header rows repeated) on each page the PDF continues it on."""
+    for number, part in enumerate(table_parts(table)):
+        if number:
+            _page_break(doc)
+        _table(doc, part)
+
+
+def _breaks_after_number(parts: tuple[str, str], size, room_mm: float) -> bool:
+    """Whether a numbered label prints as 「（三）/不予公开」, each part whole on its line, as the
+    PDF prints it, rather than 「（三）不/予公开」: when it is too wide for its column but the
+    part after the number fits on one line (a long label such as （二）部分公开（…） runs on)."""
+    room = room_mm * 72 / 25.4
+    number, rest = (Cell(text).print_width * size.pt / 2 for text in parts)
+    return number + rest > room >= rest
+
+
+def _merged_cells(grid, placed: list[list[Placed]], widths: list) -> dict[tuple[int, int], _Cell]:
+    """Each placed cell's Word cell, its spans merged (w:gridSpan, w:vMerge) on the empty grid.
+
+    Done on the row's w:tc elements directly: python-docx's `Table.cell` and `_Cell.merge`
+    recompute the whole grid on every call, which made a table of 三 take seconds.
+    """
+    tcs = [list(tr.tc_lst) for tr in grid._tbl.tr_lst]
+    cells = {}
+    for row in placed:
+        for p in row:
+            for r in range(p.row, p.last_row + 1):
+                tc = tcs[r][p.col]
+                tc.width = sum(widths[p.col : p.last_col + 1])
+                if p.cell.colspan > 1:
+                    tc.grid_span = p.cell.colspan
+                    for swallowed in tcs[r][p.col + 1 : p.last_col + 1]:
+                        tc.getparent().remove(swallowed)
+                if p.cell.rowspan > 1:
+                    tc.vMerge = "restart" if r == p.row else "continue"
+            cells[p.row, p.col] = _Cell(tcs[p.row][p.col], grid)
+    return cells
 
 
 def _table(doc, table: Table) -> None:
@@ -290,16 +446,15 @@ def _table(doc, table: Table) -> None:
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
-    margin_mm = 0.6 if table.css == "review" else 1.0
-    _cell_margins(grid, margin_mm)
+    vertical, horizontal = CELL_PADDING_PT[table.css]
+    _cell_margins(grid, vertical, horizontal)
     column_mm = [COLUMN_MM[table.css][c] for c in table.columns]
     widths = [Mm(mm) for mm in column_mm]
     for column, width in zip(grid.columns, widths, strict=True):
         column.width = width  # the tblGrid, which LibreOffice and WPS lay out by
     for row in grid.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
         _cant_split(row)
+    cells = _merged_cells(grid, placed, widths)
     for r in range(len(table.head)):
         _repeat_header(grid.rows[r])
     size = TABLE_FONT_SIZE[table.css]
@@ -311,21 +466,26 @@ def _table(doc, table: Table) -> None:
         r += len(group)
     for row in placed:
         for p in row:
-            target = grid.cell(p.row, p.col)
-            if p.cell.rowspan > 1 or p.cell.colspan > 1:
-                target = target.merge(grid.cell(p.last_row, p.last_col))
+            target = cells[p.row, p.col]
             target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             para = target.paragraphs[0]
             para.style = doc.styles[STYLE_TABLE]
             left = "label" in p.cell.css or p.cell.css == "basis"
             para.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
             para.paragraph_format.keep_with_next = p.last_row in keep
+            para.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            para.paragraph_format.line_spacing = Pt(size.pt * TABLE_LINE_HEIGHT)
+            room = sum(column_mm[p.col : p.last_col + 1]) - 2 * horizontal * 25.4 / 72
             run = para.add_run(p.cell.text)
             cell_size = size
             if p.cell.is_value:
-                room = sum(column_mm[p.col : p.last_col + 1]) - 2 * margin_mm
                 cell_size = _fitting_size(p.cell.text, room, size)
-            _run_font(run, HEADING_FONT if p.cell.header and table.css != "proactive" else BODY_FONT, cell_size)
+            elif p.cell.numbered and _breaks_after_number(p.cell.numbered, size, room):
+                number, rest = p.cell.numbered
+                run.text = number
+                run.add_break()
+                run.add_text(rest)
+            _run_font(run, BODY_FONT, cell_size)  # the body face throughout, as the PDF's tables
             if p.cell.css == "basis":
                 run.bold = True
 
@@ -336,7 +496,7 @@ def document_bytes(doc: dict, *, title: str | None = None) -> bytes:
     `title` is the report's own title and defaults to the official one. Narrative sections that
     a document leaves empty print their heading only, as in the PDF.
     """
-    context = build_context(doc, title=title)
+    context = build_context(doc, title=title, splits=pdf_page_breaks(doc, title))
     word = Document()
     _setup(word)
     core = word.core_properties
@@ -347,11 +507,12 @@ def document_bytes(doc: dict, *, title: str | None = None) -> bytes:
     for p in context["intro"]:
         _paragraph(word, p)
     for section in context["sections"]:
-        word.add_paragraph(section.heading, style=STYLE_HEADING)
+        heading = word.add_paragraph(section.heading, style=STYLE_HEADING)
+        heading.paragraph_format.page_break_before = section.new_page
         for p in section.paragraphs:
             _paragraph(word, p)
         if section.table is not None:
-            _table(word, section.table)
+            _tables(word, section.table)
     # The signature never stands alone on a page: it keeps with the text above it.
     word.paragraphs[-1].paragraph_format.keep_with_next = True
     word.add_paragraph("", style=STYLE_BODY).paragraph_format.keep_with_next = True
@@ -359,6 +520,7 @@ def document_bytes(doc: dict, *, title: str | None = None) -> bytes:
     signed_by.paragraph_format.keep_with_next = bool(context["signed_on"])
     if context["signed_on"]:
         word.add_paragraph(context["signed_on"], style=STYLE_SIGNATURE)
+    embed_stand_ins(word, ROLES)
     out = io.BytesIO()
     word.save(out)
     return out.getvalue()
