@@ -136,6 +136,7 @@ def test_text_version_names_every_figure(doc):
 # --- DOCX ------------------------------------------------------------------------------------
 
 
+@pytest.mark.pdf  # the tables are cut where the real PDF pages break
 def test_docx_layout_fonts_merges_and_page_numbers(doc):
     word = Document(io.BytesIO(document_bytes(doc)))
     section = word.sections[0]
