@@ -73,6 +73,29 @@ def realistic_large_document() -> dict:
     return doc
 
 
+# A paragraph of addresses as reports print them: a portal path with a query, an e-mail
+# address, a long object-storage URL with a 32-character hash and no separator, and a file name.
+URLS = (
+    "https://www.cncn.gov.cn/col/col1229486745/index.html?uid=5428921&pageNum=2",
+    "zwgk_office@cangnan.gov.cn",
+    "http://zjjcmspublic.oss-cn-hangzhou-zwynet-d01-a.internet.cn/jcms_files/jcms1/web3096/site/attach/0/"
+    "a3f9e1c2b7d84e5f9a0b1c2d3e4f5a6b.pdf",
+    "ftp://files.example.org/pub/reports/2020/annual-report-final-version-with-appendices.zip",
+)
+
+
+def url_document() -> dict:
+    """The seed with a paragraph of long URLs and an e-mail address opening its 一、总体情况."""
+    doc = demo_doc(SEED_FILE)
+    a, b, c, d = URLS
+    doc["overview"] = (
+        f"本机关通过门户网站{a}集中公开政策文件，公众也可发送电子邮件至{b}咨询，"
+        f"或访问{c}下载附件，备用地址为{d}。\n\n{doc['overview']}"
+    )
+    validate(doc)
+    return doc
+
+
 def pdf_text(pdf: bytes) -> str:
     """The text of every page of `pdf`, as pdfplumber extracts it."""
     with pdfplumber.open(io.BytesIO(pdf)) as plumber:

@@ -27,7 +27,16 @@ import pytest
 
 from annual import template_spec as spec
 from annual.document import blank_document
-from annual.formatting import EMPTY_SECTION, NO_LINE_END, NO_LINE_START, balanced_lines, title_lines
+from annual.formatting import (
+    EMPTY_SECTION,
+    LATIN_BREAK_AFTER,
+    NO_LINE_END,
+    NO_LINE_START,
+    ZERO_WIDTH_SPACE,
+    balanced_lines,
+    breakable,
+    title_lines,
+)
 from annual.layout import applications_table, review_table
 from annual.pdf import paginate, render_html, render_pdf
 from annual.pdf.fit import Fit, fit
@@ -35,7 +44,15 @@ from annual.pdf.justify import install as install_justify
 from annual.pdf.render import layout
 from annual.rules import check_document
 from tests.documents import DEMO_DIR
-from tests.pdf_cases import LONG_AGENCY, MAX_MONEY, realistic_large_document, worst_case_document
+from tests.pdf_cases import (
+    LONG_AGENCY,
+    MAX_MONEY,
+    URLS,
+    pdf_text,
+    realistic_large_document,
+    url_document,
+    worst_case_document,
+)
 
 pytestmark = pytest.mark.pdf
 
@@ -237,6 +254,57 @@ def test_no_line_starts_or_ends_against_the_chinese_line_breaking_rules(renders,
 
 def test_justification_patch_is_active_for_this_weasyprint():
     assert install_justify(), "WeasyPrint changed version: check annual/pdf/justify.py against its source"
+
+
+def test_long_latin_runs_break_only_after_separators_and_only_when_long():
+    assert breakable("网站www.cncn.gov.cn/zwgk下载") == "网站www.cncn.gov.cn/zwgk下载"  # 20 characters
+    marked = breakable(f"访问{URLS[0]}查询")
+    assert marked.replace(ZERO_WIDTH_SPACE, "") == f"访问{URLS[0]}查询"
+    assert "https://\u200bwww.\u200bcncn.\u200bgov.\u200bcn/\u200bcol/" in marked  # never inside 「//」
+    assert "?\u200buid=\u200b5428921&\u200bpageNum=\u200b2查询" in marked  # nor at the run's end
+    assert breakable("电话：0577-68878130") == "电话：0577-68878130"
+
+
+def test_urls_keep_their_letter_spacing_and_break_at_separators_beside_justified_chinese():
+    """A paragraph of long URLs and an e-mail address: Chinese lines are spread flush between
+    their characters, the Latin characters keep their own spacing (no 「h t t p」), and a URL
+    that goes on to the next line ends its line after a separator."""
+    doc = url_document()
+    pdf = render_pdf(doc)
+    assert ZERO_WIDTH_SPACE not in pdf_text(pdf)  # searched and copied as typed
+    lines = [
+        line
+        for page in analysed(pdf)[:3]
+        for line in lines_of(
+            [
+                c
+                for c in page.chars
+                if abs(c["size"] - BODY_PT) < 0.3 and TOP - 2 < c["top"] < BOTTOM and c["text"].strip()
+            ]
+        )
+    ]
+    body = "".join(c["text"] for line in lines for c in line)
+    assert all(url in body for url in URLS)
+    url_lines = [line for line in lines if sum(c["text"].isascii() for c in line) >= 10]
+    assert len(url_lines) >= 5
+    for line, following in pairwise(lines):
+        latin = [b["x0"] - a["x1"] for a, b in pairwise(line) if a["text"].isascii() and b["text"].isascii()]
+        assert all(-0.6 < gap < 0.3 for gap in latin), ("".join(c["text"] for c in line), max(latin))
+        last, first = line[-1]["text"], following[0]["text"]
+        continued = abs(following[0]["x0"] - LEFT) < 1
+        if continued and last.isascii() and first.isascii() and line in url_lines:
+            assert last in LATIN_BREAK_AFTER or not first.isalnum(), "".join(c["text"] for c in line)
+        if continued and any(not c["text"].isascii() for c in line):
+            # A line holding Chinese is flush at the right margin, whatever Latin it holds.
+            assert abs(RIGHT - line[-1]["x1"]) <= 0.5 * MM, "".join(c["text"] for c in line)
+    chinese = [
+        "".join(c["text"] for c in line)
+        for line in lines
+        if all(not c["text"].isascii() for c in line)
+        and abs(line[0]["x0"] - LEFT) < 1
+        and abs(RIGHT - line[-1]["x1"]) < 0.5 * MM
+    ]
+    assert chinese and sum(len(t) == 28 for t in chinese) > len(chinese) * 0.6
 
 
 # --- 2. Tables split across pages ---------------------------------------------------------------
