@@ -56,6 +56,16 @@ def worst_case_document() -> dict:
     return doc
 
 
+def landscape_document() -> dict:
+    """The worst case's tables (三 and 四 on landscape pages) with the seed's narratives: the
+    tables of the worst case at a twentieth of its pages."""
+    seed = demo_doc(SEED_FILE)
+    doc = worst_case_document()
+    doc.update({key: seed[key] for key in ("intro", "overview", "problems", "other_matters")})
+    validate(doc)
+    return doc
+
+
 def realistic_large_document() -> dict:
     """The 2021 demo report with the sizes real reports reach (issue 20): 7-digit counts in 三
     (a city's applications), 5-digit counts in 四, 123456.7890 万元 in 二; every rule still holds."""

@@ -48,6 +48,7 @@ from tests.pdf_cases import (
     LONG_AGENCY,
     MAX_MONEY,
     URLS,
+    landscape_document,
     pdf_text,
     realistic_large_document,
     url_document,
@@ -368,6 +369,21 @@ def test_a_table_never_opens_with_fewer_than_three_rows_at_a_page_foot():
     assert len(parts) == 1 and len(parts[0][1]) == 3 + len(spec.application_rows(doc["template"]))
     heading = [p.number for p in analysed(pdf) if "三、收到和处理" in "".join(c["text"] for c in p.chars)]
     assert heading == [parts[0][0]]
+
+
+def test_a_table_never_ends_on_a_page_with_fewer_than_three_rows_landscape_included():
+    """The worst case's 三 on landscape pages ended with a single row (10, 12 and 1 rows): its
+    last page now takes rows from the page before, from the start of a merged group so that
+    the group's label prints whole; every part holds three body rows or more."""
+    doc = landscape_document()
+    single = paginate.part_rows(layout(render_html(doc, link_stylesheet=False)))
+    assert single["applications"][-1] < 3  # what one layout gives
+    pdf = render_pdf(doc)
+    parts = application_parts(pdf)
+    assert len(parts) >= 3 and all(analysed(pdf)[page - 1].landscape for page, _ in parts)
+    body = [len(rows) - 3 for _, rows in parts]  # below the three header rows
+    assert min(body) >= 3, body
+    assert sum(body) == len(spec.application_rows(doc["template"]))
 
 
 def test_split_at_repeats_merged_labels_with_the_remaining_span(seed_doc):

@@ -141,14 +141,16 @@ def html_to_pdf(html: str, **options) -> bytes:
 
 
 # A table that opens with one or two rows at a page foot is moved to the next page (one pass);
-# a table cut inside a merged cell is split and laid out again, and a split can move rows, so a
-# second one may follow, but each pass only adds breaks further down: three always suffice.
+# a table cut inside a merged cell is split and laid out again, as is one whose last page would
+# hold one or two rows, and a split can move rows, so another may follow.
 MAX_PASSES = 5
 
 
 def layout_report(doc: dict, *, title: str | None = None, draft: DraftMark | None = None):
     """The laid-out report: a table that would open with fewer than three rows at a page foot
-    starts the next page, and tables are split where a page break cuts a merged label cell."""
+    starts the next page, one that would end with fewer than three on its last page gives that
+    page rows from the page before, and tables are split where a page break cuts a merged label
+    cell."""
     splits: dict[str, list[int]] = {}
     document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False))
     for _ in range(MAX_PASSES - 1):
@@ -168,6 +170,11 @@ def layout_report(doc: dict, *, title: str | None = None, draft: DraftMark | Non
                     if index and index not in splits.get(key, []):
                         splits.setdefault(key, []).append(index)
                         added = True
+            for key, index in paginate.widowed_breaks(document, tables).items():
+                # The break now opens the last page: any later one (the split that opened it)
+                # would leave the rows in between a page of their own.
+                splits[key] = sorted({i for i in splits.get(key, []) if i < index} | {index})
+                added = True
         if not added:
             break
         document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False, splits=splits))
