@@ -591,15 +591,19 @@ def test_a_name_that_fits_is_never_split():
 INK_DPI = 600
 
 
-def dash_ink_top(pdf_path, page_number: int, dash: dict) -> float:
-    """Where the ink of the page number's first 一字线 begins, in PDF points from the page top:
-    the glyph rendered by poppler at 600 dpi, its first dark pixel row (the char's box is the
-    face's em box, some 2 mm above the ink)."""
+def dash_ink(pdf_path, page_number: int, dash: dict, *, turned: bool = False) -> float:
+    """Where the ink of the page number's first 一字线 begins on the side toward the 版心, in PDF
+    points: its first dark pixel row from the page top, or on a landscape page, where the
+    number is turned a quarter with its top to the 版心, its last dark pixel column from the
+    page's left edge. Rendered by poppler at 600 dpi (the char's box is the face's em box,
+    some 1 mm beyond the ink)."""
     from PIL import Image
 
     px = INK_DPI / 72
-    x, y = int(dash["x0"] * px), int(BOTTOM * px)
-    width, height = int((dash["x1"] - dash["x0"]) * px), int(20 * MM * px)
+    x0, top, x1, bottom = (dash["x0"], dash["top"], dash["x1"], dash["bottom"])
+    if not turned:
+        top, bottom = BOTTOM, BOTTOM + 20 * MM
+    x, y, width, height = int(x0 * px), int(top * px), int((x1 - x0) * px) + 1, int((bottom - top) * px) + 1
     prefix = pdf_path.with_suffix("")
     subprocess.run(
         ["pdftoppm", "-r", str(INK_DPI), "-f", str(page_number), "-l", str(page_number), "-gray", "-singlefile"]
@@ -608,32 +612,53 @@ def dash_ink_top(pdf_path, page_number: int, dash: dict) -> float:
         timeout=120,
     )
     image = Image.open(f"{prefix}.png").convert("L")
+    if turned:
+        columns = [c for c in range(image.width) if any(image.getpixel((c, r)) < 128 for r in range(image.height))]
+        return (x + columns[-1] + 1) / px
     rows = [r for r in range(image.height) if any(image.getpixel((c, r)) < 128 for c in range(image.width))]
     return BOTTOM + rows[0] / px
 
 
 def test_page_numbers_dash_ink_7mm_below_the_text_block_one_character_in(renders, worst, tmp_path):
     """GB/T 9704 §7.5: 一字线上距版心下边缘 7 mm, measured on the dash's ink (±0.5 mm) on an odd and
-    an even page of each case; every other page's number sits exactly where those do."""
+    an even page of each case; every other page's number sits exactly where those do. A
+    landscape page (§10.1) has its number where the portrait pages have theirs, on the page as
+    bound: turned a quarter in the left margin of the page as read (the portrait foot), the
+    dash's ink 7 mm left of the 版心, an odd page's number ending one character above its lower
+    edge (the portrait right), an even page's starting one character below its upper edge."""
+    turned_inked = set()
     for case, (_doc, pdf) in enumerate(all_cases(renders, worst)):
         path = tmp_path / f"case-{case}.pdf"
         path.write_bytes(pdf)
-        below = set()
+        below, beside = set(), set()
         for page in analysed(pdf):
             number = page.number
-            # A landscape page's 版心 is turned (pdf/fit.py): 35 mm in from the left, 37 from the right.
-            left, right, bottom = (35 * MM, 260 * MM, LANDSCAPE_BOTTOM) if page.landscape else (LEFT, RIGHT, BOTTOM)
-            folio = [c for c in page.chars if abs(c["size"] - FOLIO_PT) < 0.3 and c["top"] > bottom]
+            if page.landscape:
+                left = 35 * MM  # the turned 版心: 35 mm in from the left, 28 from the top, 26 from the bottom
+                folio = sorted((c for c in page.chars if not c["upright"] and c["x1"] < left), key=lambda c: c["top"])
+                assert "".join(c["text"] for c in folio) == f"— {number} —", number
+                beside.add(round(left - folio[0]["x1"], 1))
+                if number % 2:
+                    assert abs(folio[-1]["bottom"] - (LANDSCAPE_BOTTOM - FOLIO_PT)) <= 0.3 * MM, number
+                else:
+                    assert abs(folio[0]["top"] - (LANDSCAPE_TOP + FOLIO_PT)) <= 0.3 * MM, number
+                if number % 2 not in turned_inked:
+                    ink = dash_ink(path, number, folio[0], turned=True)
+                    assert abs(ink - (left - 7 * MM)) <= 0.5 * MM, (number, (left - ink) / MM)
+                    turned_inked.add(number % 2)
+                continue
+            folio = [c for c in page.chars if abs(c["size"] - FOLIO_PT) < 0.3 and c["top"] > BOTTOM]
             assert "".join(c["text"] for c in folio) == f"— {number} —"
-            below.add(round(folio[0]["top"] - bottom, 1))
+            below.add(round(folio[0]["top"] - BOTTOM, 1))
             if number <= 2:
-                ink = dash_ink_top(path, number, folio[0])
+                ink = dash_ink(path, number, folio[0])
                 assert abs(ink - (BOTTOM + 7 * MM)) <= 0.5 * MM, (number, (ink - BOTTOM) / MM)
             if number % 2:
-                assert abs(folio[-1]["x1"] - (right - FOLIO_PT)) <= 0.3 * MM, number
+                assert abs(folio[-1]["x1"] - (RIGHT - FOLIO_PT)) <= 0.3 * MM, number
             else:
-                assert abs(folio[0]["x0"] - (left + FOLIO_PT)) <= 0.3 * MM, number
-        assert len(below) == 1, below
+                assert abs(folio[0]["x0"] - (LEFT + FOLIO_PT)) <= 0.3 * MM, number
+        assert len(below) == 1 and len(beside) <= 1, (below, beside)
+    assert turned_inked == {0, 1}  # the worst case's landscape pages, odd and even
 
 
 # --- 6, 7. Empty sections, 二's captions, the blank line above the signature ------------------------

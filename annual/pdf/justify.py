@@ -7,8 +7,11 @@ line stopped where its last character ended: up to 12.8 mm short on the seed. CS
 what is needed `text-justify: inter-character`, which WeasyPrint 70 does not implement.
 
 `install()` replaces `justify_line` so that a line holding CJK text spreads its free width over
-the gaps between its characters (Pango letter spacing, added when the line is drawn); a line
-without CJK keeps WeasyPrint's own word spacing. Line breaking is untouched: Pango's UAX #14
+the gaps beside its CJK characters (Pango letter spacing, added when the line is drawn); Latin
+runs in it (a URL, an e-mail address, a figure) keep their own spacing, never 「h t t p」. A line
+without CJK keeps WeasyPrint's own word spacing. The zero-width break opportunities that the
+print puts in long Latin runs (formatting.breakable) take no letter spacing while lines are
+broken and are dropped when the line is drawn, so the PDF's text holds the URL as typed. Line breaking is untouched: Pango's UAX #14
 rules already keep 「，」「。」「、」「）」「”」 off a line start. Only justified lines (not the last
 of a paragraph, never centred or left-aligned text such as table cells) are affected.
 
