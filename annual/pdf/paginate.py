@@ -6,8 +6,11 @@ merged (rowspan) cell in two and prints its label only on the first part, leavin
 continuation's 「（三）不予公开」 cell empty. So rendering is done in passes (render.py): lay out,
 find each body row that opens a page while a merged cell spans it, move that break where both
 parts of every merged cell have room for their label, split the table there
-(`Table.split_at`, which repeats the label) and lay out again. Documents whose tables break
-only between unmerged rows are laid out once.
+(`Table.split_at`, which repeats the label) and lay out again. A table neither opens with nor
+leaves fewer than three body rows on a page: one that would open so at a page foot starts the
+next page, one whose last page would hold fewer gets rows from the page before (split the same
+way). Documents whose tables break only between unmerged rows, three or more on each side,
+are laid out once.
 """
 
 from __future__ import annotations
