@@ -13,6 +13,7 @@ money, a 60-character agency, four narratives at their maximum length, tables th
 
 from __future__ import annotations
 
+import datetime
 import functools
 import io
 import json
@@ -39,6 +40,8 @@ from annual.formatting import (
 )
 from annual.layout import applications_table, review_table
 from annual.pdf import paginate, render_html, render_pdf
+from annual.pdf import render as render_module
+from annual.pdf.context import DraftMark
 from annual.pdf.fit import Fit, fit
 from annual.pdf.justify import install as install_justify
 from annual.pdf.render import layout
@@ -384,6 +387,29 @@ def test_a_table_never_ends_on_a_page_with_fewer_than_three_rows_landscape_inclu
     body = [len(rows) - 3 for _, rows in parts]  # below the three header rows
     assert min(body) >= 3, body
     assert sum(body) == len(spec.application_rows(doc["template"]))
+
+
+def test_a_document_printed_again_is_laid_out_once(seed_doc, monkeypatch):
+    """The seed's 三 breaks inside a merged label: its first render lays it out twice (the split
+    decided from the first layout); printed again, as a draft and as the final copy, it starts
+    from the breaks decided and is laid out once, page for page the same."""
+    passes = []
+
+    def counted(html):
+        passes.append(html)
+        return layout(html)
+
+    monkeypatch.setattr(render_module, "layout", counted)
+    doc = {**seed_doc, "intro": seed_doc["intro"] + "本段仅用于本测试。"}  # not decided before
+    first = render_pdf(doc)
+    assert len(passes) == 2
+    passes.clear()
+    again = render_pdf(doc)
+    draft = render_pdf(doc, draft=DraftMark(state="待审核", printed_at=datetime.datetime(2021, 1, 29, 9, 0)))
+    assert len(passes) == 2  # one each
+    assert pdf_text(again) == pdf_text(first)
+    assert len(analysed(draft)) == len(analysed(first))
+    assert [p.tables for p in analysed(again)] == [p.tables for p in analysed(first)]
 
 
 def test_split_at_repeats_merged_labels_with_the_remaining_span(seed_doc):
