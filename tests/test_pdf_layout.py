@@ -31,6 +31,7 @@ from annual.document import blank_document
 from annual.formatting import (
     EMPTY_SECTION,
     LATIN_BREAK_AFTER,
+    LONG_LATIN_RUN,
     NO_LINE_END,
     NO_LINE_START,
     ZERO_WIDTH_SPACE,
@@ -267,6 +268,9 @@ def test_long_latin_runs_break_only_after_separators_and_only_when_long():
     assert "https://\u200bwww.\u200bcncn.\u200bgov.\u200bcn/\u200bcol/" in marked  # never inside 「//」
     assert "?\u200buid=\u200b5428921&\u200bpageNum=\u200b2查询" in marked  # nor at the run's end
     assert breakable("电话：0577-68878130") == "电话：0577-68878130"
+    # A stretch with no separator, as long as a run that needs breaking, may break anywhere.
+    digest = "0123456789abcdef" * 2
+    assert breakable(f"校验码{digest}.pdf") == f"校验码{ZERO_WIDTH_SPACE.join(digest + '.')}{ZERO_WIDTH_SPACE}pdf"
 
 
 def test_urls_keep_their_letter_spacing_and_break_at_separators_beside_justified_chinese():
@@ -297,7 +301,10 @@ def test_urls_keep_their_letter_spacing_and_break_at_separators_beside_justified
         last, first = line[-1]["text"], following[0]["text"]
         continued = abs(following[0]["x0"] - LEFT) < 1
         if continued and last.isascii() and first.isascii() and line in url_lines:
-            assert last in LATIN_BREAK_AFTER or not first.isalnum(), "".join(c["text"] for c in line)
+            # After a separator, or inside a stretch that has none (the 32-character hash).
+            tail = re.split(f"[{re.escape(LATIN_BREAK_AFTER)}]", "".join(c["text"] for c in line))[-1]
+            head = re.split(f"[{re.escape(LATIN_BREAK_AFTER)}]", "".join(c["text"] for c in following))[0]
+            assert last in LATIN_BREAK_AFTER or len(tail + head) >= LONG_LATIN_RUN, (tail, head)
         if continued and any(not c["text"].isascii() for c in line):
             # A line holding Chinese is flush at the right margin, whatever Latin it holds.
             assert abs(RIGHT - line[-1]["x1"]) <= 0.5 * MM, "".join(c["text"] for c in line)
