@@ -8,14 +8,13 @@ module decides: which cells exist, their spans and their printed text.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .. import template_spec as spec
 from ..formatting import (
     Paragraph,
     balanced_lines,
-    breakable,
     default_title,
     format_date,
     paragraphs,
@@ -87,12 +86,6 @@ class Section:
     new_page: bool = False  # the section starts a page (its table would open at a page foot)
 
 
-def printed(paragraphs: list[Paragraph]) -> list[Paragraph]:
-    """The paragraphs as printed: long Latin runs (URLs, e-mail addresses) may break at their
-    separators instead of moving whole to the next line."""
-    return [replace(p, text=breakable(p.text)) for p in paragraphs]
-
-
 def build_context(
     doc: dict, *, title: str | None = None, draft: DraftMark | None = None, splits: dict[str, list[int]] | None = None
 ) -> dict:
@@ -106,7 +99,7 @@ def build_context(
     sections = []
     for s in spec.SECTIONS:
         if s.kind == "text":
-            sections.append(Section(s.heading, paragraphs=printed(section_paragraphs(doc.get(s.key, "")))))
+            sections.append(Section(s.heading, paragraphs=section_paragraphs(doc.get(s.key, ""))))
         else:
             table = build_table(doc, s.key, printed=True)
             indexes = (splits or {}).get(s.key, ())
@@ -122,7 +115,7 @@ def build_context(
         "title_lines": title_lines(title, doc["agency"]),
         "agency": doc["agency"],
         "version": doc["template"],
-        "intro": printed(paragraphs(doc.get("intro", ""))),
+        "intro": paragraphs(doc.get("intro", "")),
         "sections": sections,
         "signed_by": signed_by,
         "signed_by_lines": balanced_lines(signed_by, SIGNATURE_WIDTH),
