@@ -87,6 +87,37 @@ def paragraphs(text: str) -> list[Paragraph]:
     return result
 
 
+# Break opportunities in long Latin runs (URLs, e-mail addresses, file names): a zero-width
+# space after a separator, never between two of a kind (「//」, 「..」) nor at the run's end. Pango
+# (UAX #14) does not break 「.gov.cn」 or 「_office@」, so such a run moved whole to the next line
+# and the justified line before it was spread over a few wide gaps. Runs shorter than the
+# width of ten Chinese characters never need one, and a telephone number stays whole. A
+# stretch without a separator longer than that (a hash, a serial number) has no sensible
+# point and may break anywhere, rather than run past the margin.
+ZERO_WIDTH_SPACE = "\u200b"
+LONG_LATIN_RUN = 21
+LONG_LATIN_RE = re.compile(f"[!-~]{{{LONG_LATIN_RUN},}}")
+LATIN_BREAK_AFTER = "/.-?&=_@#:;,~+"
+
+
+def breakable(text: str) -> str:
+    """`text` with a zero-width space at the sensible break points of each long Latin run, for
+    the print (the document and the other renderings keep the text as typed)."""
+
+    def mark(run: re.Match) -> str:
+        out = []
+        for ch, following in pairwise(run.group() + " "):
+            out.append(ch)
+            if ch in LATIN_BREAK_AFTER and following not in LATIN_BREAK_AFTER + " ":
+                out.append(ZERO_WIDTH_SPACE)
+        pieces = "".join(out).split(ZERO_WIDTH_SPACE)
+        return ZERO_WIDTH_SPACE.join(
+            ZERO_WIDTH_SPACE.join(piece) if len(piece) >= LONG_LATIN_RUN else piece for piece in pieces
+        )
+
+    return LONG_LATIN_RE.sub(mark, text)
+
+
 EMPTY_SECTION = "无。"
 
 

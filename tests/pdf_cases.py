@@ -59,6 +59,16 @@ def worst_case_document() -> dict:
     return doc
 
 
+def landscape_document() -> dict:
+    """The worst case's tables (三 and 四 on landscape pages) with the seed's narratives: the
+    tables of the worst case at a twentieth of its pages."""
+    seed = demo_doc(SEED_FILE)
+    doc = worst_case_document()
+    doc.update({key: seed[key] for key in ("intro", "overview", "problems", "other_matters")})
+    validate(doc)
+    return doc
+
+
 def realistic_large_document() -> dict:
     """The 2021 demo report with the sizes real reports reach (issue 20): 7-digit counts in 三
     (a city's applications), 5-digit counts in 四, 123456.7890 万元 in 二; every rule still holds."""
@@ -72,6 +82,29 @@ def realistic_large_document() -> dict:
         group["upheld"] = (group["upheld"] or 0) + 12000
         group["total"] = (group["total"] or 0) + 12000
     doc["proactive"]["fees"]["amount_wan_yuan"] = "123456.7890"
+    validate(doc)
+    return doc
+
+
+# A paragraph of addresses as reports print them: a portal path with a query, an e-mail
+# address, a long object-storage URL with a 32-character hash and no separator, and a file name.
+URLS = (
+    "https://www.cncn.gov.cn/col/col1229486745/index.html?uid=5428921&pageNum=2",
+    "zwgk_office@cangnan.gov.cn",
+    "http://zjjcmspublic.oss-cn-hangzhou-zwynet-d01-a.internet.cn/jcms_files/jcms1/web3096/site/attach/0/"
+    "a3f9e1c2b7d84e5f9a0b1c2d3e4f5a6b.pdf",
+    "ftp://files.example.org/pub/reports/2020/annual-report-final-version-with-appendices.zip",
+)
+
+
+def url_document() -> dict:
+    """The seed with a paragraph of long URLs and an e-mail address opening its 一、总体情况."""
+    doc = demo_doc(SEED_FILE)
+    a, b, c, d = URLS
+    doc["overview"] = (
+        f"本机关通过门户网站{a}集中公开政策文件，公众也可发送电子邮件至{b}咨询，"
+        f"或访问{c}下载附件，备用地址为{d}。\n\n{doc['overview']}"
+    )
     validate(doc)
     return doc
 

@@ -13,7 +13,7 @@ import tinyhtml5
 
 from annual import template_spec as spec
 from annual.document import blank_document
-from annual.formatting import format_date, paragraphs
+from annual.formatting import ZERO_WIDTH_SPACE, format_date, paragraphs
 from annual.pdf import DraftMark, build_context, render_html
 from annual.pdf.html import STYLESHEET
 
@@ -205,7 +205,8 @@ def test_markup_in_narrative_prints_as_text(seed_doc):
     doc = copy.deepcopy(seed_doc)
     doc["overview"] = '<img src="file:///etc/passwd"><script>alert(1)</script>\n\n<b>粗体</b>&amp;'
     doc["agency"] = "<i>某机关</i>"
-    html = render_html(doc)
+    # The print marks break opportunities in long Latin runs (formatting.breakable).
+    html = render_html(doc).replace(ZERO_WIDTH_SPACE, "")
     root = parse(html)
     assert root.query("img") is None and root.query("script") is None and root.query("b") is None
     assert "&lt;img src=&quot;file:///etc/passwd&quot;&gt;" in html

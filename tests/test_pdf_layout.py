@@ -13,6 +13,7 @@ money, a 60-character agency, four narratives at their maximum length, tables th
 
 from __future__ import annotations
 
+import datetime
 import functools
 import io
 import json
@@ -27,15 +28,36 @@ import pytest
 
 from annual import template_spec as spec
 from annual.document import blank_document
-from annual.formatting import EMPTY_SECTION, NO_LINE_END, NO_LINE_START, balanced_lines, title_lines
+from annual.formatting import (
+    EMPTY_SECTION,
+    LATIN_BREAK_AFTER,
+    LONG_LATIN_RUN,
+    NO_LINE_END,
+    NO_LINE_START,
+    ZERO_WIDTH_SPACE,
+    balanced_lines,
+    breakable,
+    title_lines,
+)
 from annual.layout import applications_table, review_table
 from annual.pdf import paginate, render_html, render_pdf
+from annual.pdf import render as render_module
+from annual.pdf.context import DraftMark
 from annual.pdf.fit import Fit, fit
 from annual.pdf.justify import install as install_justify
 from annual.pdf.render import layout
 from annual.rules import check_document
 from tests.documents import DEMO_DIR
-from tests.pdf_cases import LONG_AGENCY, MAX_MONEY, realistic_large_document, worst_case_document
+from tests.pdf_cases import (
+    LONG_AGENCY,
+    MAX_MONEY,
+    URLS,
+    landscape_document,
+    pdf_text,
+    realistic_large_document,
+    url_document,
+    worst_case_document,
+)
 
 pytestmark = pytest.mark.pdf
 
@@ -239,6 +261,63 @@ def test_justification_patch_is_active_for_this_weasyprint():
     assert install_justify(), "WeasyPrint changed version: check annual/pdf/justify.py against its source"
 
 
+def test_long_latin_runs_break_only_after_separators_and_only_when_long():
+    assert breakable("网站www.cncn.gov.cn/zwgk下载") == "网站www.cncn.gov.cn/zwgk下载"  # 20 characters
+    marked = breakable(f"访问{URLS[0]}查询")
+    assert marked.replace(ZERO_WIDTH_SPACE, "") == f"访问{URLS[0]}查询"
+    assert "https://\u200bwww.\u200bcncn.\u200bgov.\u200bcn/\u200bcol/" in marked  # never inside 「//」
+    assert "?\u200buid=\u200b5428921&\u200bpageNum=\u200b2查询" in marked  # nor at the run's end
+    assert breakable("电话：0577-68878130") == "电话：0577-68878130"
+    # A stretch with no separator, as long as a run that needs breaking, may break anywhere.
+    digest = "0123456789abcdef" * 2
+    assert breakable(f"校验码{digest}.pdf") == f"校验码{ZERO_WIDTH_SPACE.join(digest + '.')}{ZERO_WIDTH_SPACE}pdf"
+
+
+def test_urls_keep_their_letter_spacing_and_break_at_separators_beside_justified_chinese():
+    """A paragraph of long URLs and an e-mail address: Chinese lines are spread flush between
+    their characters, the Latin characters keep their own spacing (no 「h t t p」), and a URL
+    that goes on to the next line ends its line after a separator."""
+    doc = url_document()
+    pdf = render_pdf(doc)
+    assert ZERO_WIDTH_SPACE not in pdf_text(pdf)  # searched and copied as typed
+    lines = [
+        line
+        for page in analysed(pdf)[:3]
+        for line in lines_of(
+            [
+                c
+                for c in page.chars
+                if abs(c["size"] - BODY_PT) < 0.3 and TOP - 2 < c["top"] < BOTTOM and c["text"].strip()
+            ]
+        )
+    ]
+    body = "".join(c["text"] for line in lines for c in line)
+    assert all(url in body for url in URLS)
+    url_lines = [line for line in lines if sum(c["text"].isascii() for c in line) >= 10]
+    assert len(url_lines) >= 5
+    for line, following in pairwise(lines):
+        latin = [b["x0"] - a["x1"] for a, b in pairwise(line) if a["text"].isascii() and b["text"].isascii()]
+        assert all(-0.6 < gap < 0.3 for gap in latin), ("".join(c["text"] for c in line), max(latin))
+        last, first = line[-1]["text"], following[0]["text"]
+        continued = abs(following[0]["x0"] - LEFT) < 1
+        if continued and last.isascii() and first.isascii() and line in url_lines:
+            # After a separator, or inside a stretch that has none (the 32-character hash).
+            tail = re.split(f"[{re.escape(LATIN_BREAK_AFTER)}]", "".join(c["text"] for c in line))[-1]
+            head = re.split(f"[{re.escape(LATIN_BREAK_AFTER)}]", "".join(c["text"] for c in following))[0]
+            assert last in LATIN_BREAK_AFTER or len(tail + head) >= LONG_LATIN_RUN, (tail, head)
+        if continued and any(not c["text"].isascii() for c in line):
+            # A line holding Chinese is flush at the right margin, whatever Latin it holds.
+            assert abs(RIGHT - line[-1]["x1"]) <= 0.5 * MM, "".join(c["text"] for c in line)
+    chinese = [
+        "".join(c["text"] for c in line)
+        for line in lines
+        if all(not c["text"].isascii() for c in line)
+        and abs(line[0]["x0"] - LEFT) < 1
+        and abs(RIGHT - line[-1]["x1"]) < 0.5 * MM
+    ]
+    assert chinese and sum(len(t) == 28 for t in chinese) > len(chinese) * 0.6
+
+
 # --- 2. Tables split across pages ---------------------------------------------------------------
 
 
@@ -300,6 +379,44 @@ def test_a_table_never_opens_with_fewer_than_three_rows_at_a_page_foot():
     assert len(parts) == 1 and len(parts[0][1]) == 3 + len(spec.application_rows(doc["template"]))
     heading = [p.number for p in analysed(pdf) if "三、收到和处理" in "".join(c["text"] for c in p.chars)]
     assert heading == [parts[0][0]]
+
+
+def test_a_table_never_ends_on_a_page_with_fewer_than_three_rows_landscape_included():
+    """The worst case's 三 on landscape pages ended with a single row (10, 12 and 1 rows): its
+    last page now takes rows from the page before, from the start of a merged group so that
+    the group's label prints whole; every part holds three body rows or more."""
+    doc = landscape_document()
+    single = paginate.part_rows(layout(render_html(doc, link_stylesheet=False)))
+    assert single["applications"][-1] < 3  # what one layout gives
+    pdf = render_pdf(doc)
+    parts = application_parts(pdf)
+    assert len(parts) >= 3 and all(analysed(pdf)[page - 1].landscape for page, _ in parts)
+    body = [len(rows) - 3 for _, rows in parts]  # below the three header rows
+    assert min(body) >= 3, body
+    assert sum(body) == len(spec.application_rows(doc["template"]))
+
+
+def test_a_document_printed_again_is_laid_out_once(seed_doc, monkeypatch):
+    """The seed's 三 breaks inside a merged label: its first render lays it out twice (the split
+    decided from the first layout); printed again, as a draft and as the final copy, it starts
+    from the breaks decided and is laid out once, page for page the same."""
+    passes = []
+
+    def counted(html):
+        passes.append(html)
+        return layout(html)
+
+    monkeypatch.setattr(render_module, "layout", counted)
+    doc = {**seed_doc, "intro": seed_doc["intro"] + "本段仅用于本测试。"}  # not decided before
+    first = render_pdf(doc)
+    assert len(passes) == 2
+    passes.clear()
+    again = render_pdf(doc)
+    draft = render_pdf(doc, draft=DraftMark(state="待审核", printed_at=datetime.datetime(2021, 1, 29, 9, 0)))
+    assert len(passes) == 2  # one each
+    assert pdf_text(again) == pdf_text(first)
+    assert len(analysed(draft)) == len(analysed(first))
+    assert [p.tables for p in analysed(again)] == [p.tables for p in analysed(first)]
 
 
 def test_split_at_repeats_merged_labels_with_the_remaining_span(seed_doc):
@@ -507,15 +624,19 @@ def test_a_name_that_fits_is_never_split():
 INK_DPI = 600
 
 
-def dash_ink_top(pdf_path, page_number: int, dash: dict) -> float:
-    """Where the ink of the page number's first 一字线 begins, in PDF points from the page top:
-    the glyph rendered by poppler at 600 dpi, its first dark pixel row (the char's box is the
-    face's em box, some 2 mm above the ink)."""
+def dash_ink(pdf_path, page_number: int, dash: dict, *, turned: bool = False) -> float:
+    """Where the ink of the page number's first 一字线 begins on the side toward the 版心, in PDF
+    points: its first dark pixel row from the page top, or on a landscape page, where the
+    number is turned a quarter with its top to the 版心, its last dark pixel column from the
+    page's left edge. Rendered by poppler at 600 dpi (the char's box is the face's em box,
+    some 1 mm beyond the ink)."""
     from PIL import Image
 
     px = INK_DPI / 72
-    x, y = int(dash["x0"] * px), int(BOTTOM * px)
-    width, height = int((dash["x1"] - dash["x0"]) * px), int(20 * MM * px)
+    x0, top, x1, bottom = (dash["x0"], dash["top"], dash["x1"], dash["bottom"])
+    if not turned:
+        top, bottom = BOTTOM, BOTTOM + 20 * MM
+    x, y, width, height = int(x0 * px), int(top * px), int((x1 - x0) * px) + 1, int((bottom - top) * px) + 1
     prefix = pdf_path.with_suffix("")
     subprocess.run(
         ["pdftoppm", "-r", str(INK_DPI), "-f", str(page_number), "-l", str(page_number), "-gray", "-singlefile"]
@@ -524,32 +645,53 @@ def dash_ink_top(pdf_path, page_number: int, dash: dict) -> float:
         timeout=120,
     )
     image = Image.open(f"{prefix}.png").convert("L")
+    if turned:
+        columns = [c for c in range(image.width) if any(image.getpixel((c, r)) < 128 for r in range(image.height))]
+        return (x + columns[-1] + 1) / px
     rows = [r for r in range(image.height) if any(image.getpixel((c, r)) < 128 for c in range(image.width))]
     return BOTTOM + rows[0] / px
 
 
 def test_page_numbers_dash_ink_7mm_below_the_text_block_one_character_in(renders, worst, tmp_path):
     """GB/T 9704 §7.5: 一字线上距版心下边缘 7 mm, measured on the dash's ink (±0.5 mm) on an odd and
-    an even page of each case; every other page's number sits exactly where those do."""
+    an even page of each case; every other page's number sits exactly where those do. A
+    landscape page (§10.1) has its number where the portrait pages have theirs, on the page as
+    bound: turned a quarter in the left margin of the page as read (the portrait foot), the
+    dash's ink 7 mm left of the 版心, an odd page's number ending one character above its lower
+    edge (the portrait right), an even page's starting one character below its upper edge."""
+    turned_inked = set()
     for case, (_doc, pdf) in enumerate(all_cases(renders, worst)):
         path = tmp_path / f"case-{case}.pdf"
         path.write_bytes(pdf)
-        below = set()
+        below, beside = set(), set()
         for page in analysed(pdf):
             number = page.number
-            # A landscape page's 版心 is turned (pdf/fit.py): 35 mm in from the left, 37 from the right.
-            left, right, bottom = (35 * MM, 260 * MM, LANDSCAPE_BOTTOM) if page.landscape else (LEFT, RIGHT, BOTTOM)
-            folio = [c for c in page.chars if abs(c["size"] - FOLIO_PT) < 0.3 and c["top"] > bottom]
+            if page.landscape:
+                left = 35 * MM  # the turned 版心: 35 mm in from the left, 28 from the top, 26 from the bottom
+                folio = sorted((c for c in page.chars if not c["upright"] and c["x1"] < left), key=lambda c: c["top"])
+                assert "".join(c["text"] for c in folio) == f"— {number} —", number
+                beside.add(round(left - folio[0]["x1"], 1))
+                if number % 2:
+                    assert abs(folio[-1]["bottom"] - (LANDSCAPE_BOTTOM - FOLIO_PT)) <= 0.3 * MM, number
+                else:
+                    assert abs(folio[0]["top"] - (LANDSCAPE_TOP + FOLIO_PT)) <= 0.3 * MM, number
+                if number % 2 not in turned_inked:
+                    ink = dash_ink(path, number, folio[0], turned=True)
+                    assert abs(ink - (left - 7 * MM)) <= 0.5 * MM, (number, (left - ink) / MM)
+                    turned_inked.add(number % 2)
+                continue
+            folio = [c for c in page.chars if abs(c["size"] - FOLIO_PT) < 0.3 and c["top"] > BOTTOM]
             assert "".join(c["text"] for c in folio) == f"— {number} —"
-            below.add(round(folio[0]["top"] - bottom, 1))
+            below.add(round(folio[0]["top"] - BOTTOM, 1))
             if number <= 2:
-                ink = dash_ink_top(path, number, folio[0])
+                ink = dash_ink(path, number, folio[0])
                 assert abs(ink - (BOTTOM + 7 * MM)) <= 0.5 * MM, (number, (ink - BOTTOM) / MM)
             if number % 2:
-                assert abs(folio[-1]["x1"] - (right - FOLIO_PT)) <= 0.3 * MM, number
+                assert abs(folio[-1]["x1"] - (RIGHT - FOLIO_PT)) <= 0.3 * MM, number
             else:
-                assert abs(folio[0]["x0"] - (left + FOLIO_PT)) <= 0.3 * MM, number
-        assert len(below) == 1, below
+                assert abs(folio[0]["x0"] - (LEFT + FOLIO_PT)) <= 0.3 * MM, number
+        assert len(below) == 1 and len(beside) <= 1, (below, beside)
+    assert turned_inked == {0, 1}  # the worst case's landscape pages, odd and even
 
 
 # --- 6, 7. Empty sections, 二's captions, the blank line above the signature ------------------------

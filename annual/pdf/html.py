@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
 from django.template import Context, Engine
 
+from ..formatting import Paragraph, breakable
 from .context import DraftMark, build_context
 
 TEMPLATE = "pdf/report.html"
@@ -43,9 +45,18 @@ def render_html(
     `splits`: see `build_context`.
     """
     context = build_context(doc, title=title, draft=draft, splits=splits)
+    context["intro"] = printed(context["intro"])
+    context["sections"] = [replace(s, paragraphs=printed(s.paragraphs)) for s in context["sections"]]
     if link_stylesheet:
         context["stylesheet_url"] = STYLESHEET.resolve().as_uri()
     return _engine().get_template(TEMPLATE).render(Context(context, autoescape=True))
+
+
+def printed(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """The paragraphs as WeasyPrint gets them: long Latin runs (URLs, e-mail addresses) may break
+    at their separators instead of moving whole to the next line. Only the print: the exports
+    that share the context (DOCX, HTML, text) keep the text as typed."""
+    return [replace(p, text=breakable(p.text)) for p in paragraphs]
 
 
 def render_print_template(name: str, context: dict) -> str:

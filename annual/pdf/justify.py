@@ -7,8 +7,11 @@ line stopped where its last character ended: up to 12.8 mm short on the seed. CS
 what is needed `text-justify: inter-character`, which WeasyPrint 70 does not implement.
 
 `install()` replaces `justify_line` so that a line holding CJK text spreads its free width over
-the gaps between its characters (Pango letter spacing, added when the line is drawn); a line
-without CJK keeps WeasyPrint's own word spacing. Line breaking is untouched: Pango's UAX #14
+the gaps beside its CJK characters (Pango letter spacing, added when the line is drawn); Latin
+runs in it (a URL, an e-mail address, a figure) keep their own spacing, never 「h t t p」. A line
+without CJK keeps WeasyPrint's own word spacing. The zero-width break opportunities that the
+print puts in long Latin runs (formatting.breakable) take no letter spacing while lines are
+broken and are dropped when the line is drawn, so the PDF's text holds the URL as typed. Line breaking is untouched: Pango's UAX #14
 rules already keep 「，」「。」「、」「）」「”」 off a line start. Only justified lines (not the last
 of a paragraph, never centred or left-aligned text such as table cells) are affected.
 
@@ -31,11 +34,17 @@ docs/upstream/weasyprint-fixed-line-height-fallback-fonts.md.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
+
+from ..formatting import ZERO_WIDTH_SPACE
 
 SUPPORTED_VERSIONS = ("70.0",)
 
 # Ideographs, kana, hangul, CJK and full-width punctuation: text justified between characters.
-CJK_RE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+CJK_CHARS = r"\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+CJK_RE = re.compile(f"[{CJK_CHARS}]")
+CJK_RUN_RE = re.compile(f"[{CJK_CHARS}]+")
+ZERO_WIDTH_RE = re.compile(ZERO_WIDTH_SPACE)
 
 _installed = False
 
@@ -68,45 +77,72 @@ def install() -> bool:
                     yield from text_boxes(child)
 
     def justify_line(context, line, extra_width):
-        texts = [box.text for box in text_boxes(line)]
-        if not any(CJK_RE.search(text) for text in texts):
+        texts = [box for box in text_boxes(line) if box.text]
+        if not any(CJK_RE.search(box.text) for box in texts):
             return original_justify_line(context, line, extra_width)
-        gaps = sum(len(text) for text in texts) - 1
-        if gaps > 0 and extra_width > 0:
-            spread(line, extra_width / gaps, 0)
+        # Pango sets half of a character's letter spacing before it and half after it, trimmed
+        # at the ends of each box's layout; only CJK characters get spacing (set_text), so a gap
+        # widens by a half for each CJK character beside it: between two Latin characters (a
+        # URL, a figure), not at all.
+        texts = [box for box in texts if box.text.replace(ZERO_WIDTH_SPACE, "")]
+        weights = [[1 if CJK_RE.match(ch) else 0 for ch in box.text.replace(ZERO_WIDTH_SPACE, "")] for box in texts]
+        flat = [w for box in weights for w in box]
+        gaps = sum(a + b for a, b in pairwise(flat)) / 2
+        if gaps <= 0 or extra_width <= 0:
+            return
+        spacing = extra_width / gaps
+        added = {}
+        for i, w in enumerate(weights):
+            after = (w[-1] + weights[i + 1][0]) / 2 if i + 1 < len(weights) else 0
+            added[id(texts[i])] = spacing * (sum(a + b for a, b in pairwise(w)) / 2 + after)
+        spread(line, spacing, added, 0)
 
-    def spread(box, spacing, x_advance):
-        # Like inline.add_word_spacing, with every character (not every space) as an opportunity.
+    def spread(box, spacing, added, x_advance):
+        # Like inline.add_word_spacing, with the CJK characters' gaps (not spaces) as opportunities.
         if isinstance(box, boxes.TextBox):
             box.position_x += x_advance
             if box.text:
                 box.pango_layout.inter_character_spacing = spacing
-                box.width += spacing * len(box.text)
-                x_advance += spacing * len(box.text)
+                box.width += added.get(id(box), 0)
+                x_advance += added.get(id(box), 0)
         elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
             box.position_x += x_advance
             before = x_advance
             for child in box.children:
                 if child.is_in_normal_flow():
-                    x_advance = spread(child, spacing, x_advance)
+                    x_advance = spread(child, spacing, added, x_advance)
             box.width += x_advance - before
         else:
             box.translate(x_advance, 0)
         return x_advance
 
     def set_text(self, text, justify=False):
+        if justify:
+            # Drawn, no longer broken: the break opportunities that formatting.breakable put in
+            # long Latin runs go, so the PDF's text (copied, searched) has the URL as typed.
+            text = text.replace(ZERO_WIDTH_SPACE, "")
         original_set_text(self, text, justify)
-        spacing = getattr(self, "inter_character_spacing", 0)
-        if not (justify and spacing and self.text):
+        spacing = getattr(self, "inter_character_spacing", 0) if justify else 0
+        if not self.text or not (spacing or ZERO_WIDTH_SPACE in self.text):
             return
         letter_spacing = self.style["letter_spacing"]
         letter_spacing = 0 if letter_spacing == "normal" else letter_spacing
         attr_list = pango.pango_layout_get_attributes(self.layout)
         if attr_list == ffi.NULL:
             attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
-        attr = pango.pango_attr_letter_spacing_new(int((letter_spacing + spacing) * TO_UNITS))
-        attr.start_index, attr.end_index = 0, len(self.text.encode())
-        pango.pango_attr_list_change(attr_list, attr)
+
+        def letter_spacing_of(pattern, points):
+            for run in pattern.finditer(self.text):
+                attr = pango.pango_attr_letter_spacing_new(int(points * TO_UNITS))
+                attr.start_index = len(self.text[: run.start()].encode())
+                attr.end_index = attr.start_index + len(run.group().encode())
+                pango.pango_attr_list_change(attr_list, attr)
+
+        # A break opportunity takes no letter spacing while lines are broken, so a line is as
+        # wide with it as it is drawn without it.
+        letter_spacing_of(ZERO_WIDTH_RE, 0)
+        if spacing:
+            letter_spacing_of(CJK_RUN_RE, letter_spacing + spacing)
         pango.pango_layout_set_attributes(self.layout, attr_list)
 
     def split_text_box(context, box, available_width, skip, is_line_start=True):

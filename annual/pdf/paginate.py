@@ -6,8 +6,11 @@ merged (rowspan) cell in two and prints its label only on the first part, leavin
 continuation's 「（三）不予公开」 cell empty. So rendering is done in passes (render.py): lay out,
 find each body row that opens a page while a merged cell spans it, move that break where both
 parts of every merged cell have room for their label, split the table there
-(`Table.split_at`, which repeats the label) and lay out again. Documents whose tables break
-only between unmerged rows are laid out once.
+(`Table.split_at`, which repeats the label) and lay out again. A table neither opens with nor
+leaves fewer than three body rows on a page: one that would open so at a page foot starts the
+next page, one whose last page would hold fewer gets rows from the page before (split the same
+way). Documents whose tables break only between unmerged rows, three or more on each side,
+are laid out once.
 """
 
 from __future__ import annotations
@@ -113,14 +116,40 @@ def _table_parts(page):
         stack.extend(reversed(getattr(box, "children", ())))
 
 
-def stranded_tables(document) -> list[str]:
-    """Keys of the tables that go on to another page after opening with fewer than
-    LEAST_ROWS_AT_FOOT body rows at the foot of their first."""
+def part_rows(document) -> dict[str, list[int]]:
+    """For each marked table, the body rows of each of its parts, page by page."""
     per_page: dict[str, list[int]] = {}
     for page in document.pages:
         for table, rows in _table_parts(page):
             per_page.setdefault(table, []).append(rows)
-    return [table for table, counts in per_page.items() if len(counts) > 1 and counts[0] < LEAST_ROWS_AT_FOOT]
+    return per_page
+
+
+def stranded_tables(document) -> list[str]:
+    """Keys of the tables that go on to another page after opening with fewer than
+    LEAST_ROWS_AT_FOOT body rows at the foot of their first."""
+    return [
+        table for table, counts in part_rows(document).items() if len(counts) > 1 and counts[0] < LEAST_ROWS_AT_FOOT
+    ]
+
+
+def widowed_breaks(document, tables: dict[str, Table]) -> dict[str, int]:
+    """For each table whose last page holds fewer than LEAST_ROWS_AT_FOOT of its body rows, the
+    body row to open that page at instead: early enough that it holds that many, and moved
+    further up where a merged label needs room (`adjusted_break`). A break that would leave
+    the first page no row is not one: the table is then left to the stranded-start rule."""
+    firsts = page_first_rows(document)
+    heights = row_heights(document)
+    result = {}
+    for key, counts in part_rows(document).items():
+        if len(counts) < 2 or counts[-1] >= LEAST_ROWS_AT_FOOT or key not in tables or not firsts.get(key):
+            continue
+        keys = [row.key for row in tables[key].rows]
+        index = keys.index(firsts[key][-1]) - (LEAST_ROWS_AT_FOOT - counts[-1])
+        index = adjusted_break(tables[key], index, heights) if index > 0 else 0
+        if index > 0:
+            result[key] = index
+    return result
 
 
 def spanned_breaks(table: Table, first_rows: list[str]) -> list[int]:

@@ -8,8 +8,11 @@ here, so the print HTML names only our stylesheet; the fetcher still refuses eve
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -143,16 +146,35 @@ def html_to_pdf(html: str, **options) -> bytes:
 
 
 # A table that opens with one or two rows at a page foot is moved to the next page (one pass);
-# a table cut inside a merged cell is split and laid out again, and a split can move rows, so a
-# second one may follow, but each pass only adds breaks further down: three always suffice.
+# a table cut inside a merged cell is split and laid out again, as is one whose last page would
+# hold one or two rows, and a split can move rows, so another may follow.
 MAX_PASSES = 5
+
+
+# The breaks decided for a document are kept (per process, the most recent ones): the same
+# document printed again (its drafts, the approved copy, a batch, a re-render) starts from them
+# and is laid out once. Its layout is the same as the first time: the breaks were the fixed
+# point that the passes reached for this document and title, and the first pass of the next
+# render checks them as any pass does. A draft's watermark and footer stand outside the flow.
+DECIDED_KEPT = 256
+_decided: OrderedDict[str, dict[str, list[int]]] = OrderedDict()
+_decided_lock = threading.Lock()
+
+
+def _decided_key(doc: dict, title: str | None) -> str:
+    text = json.dumps([doc, title], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def layout_report(doc: dict, *, title: str | None = None, draft: DraftMark | None = None):
     """The laid-out report: a table that would open with fewer than three rows at a page foot
-    starts the next page, and tables are split where a page break cuts a merged label cell."""
-    splits: dict[str, list[int]] = {}
-    document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False))
+    starts the next page, one that would end with fewer than three on its last page gives that
+    page rows from the page before, and tables are split where a page break cuts a merged label
+    cell."""
+    decided = _decided_key(doc, title)
+    with _decided_lock:
+        splits = {table: list(rows) for table, rows in _decided.get(decided, {}).items()}
+    document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False, splits=splits))
     for _ in range(MAX_PASSES - 1):
         stranded = [key for key in paginate.stranded_tables(document) if 0 not in splits.get(key, [])]
         added = bool(stranded)
@@ -170,7 +192,17 @@ def layout_report(doc: dict, *, title: str | None = None, draft: DraftMark | Non
                     if index and index not in splits.get(key, []):
                         splits.setdefault(key, []).append(index)
                         added = True
+            for key, index in paginate.widowed_breaks(document, tables).items():
+                # The break now opens the last page: any later one (the split that opened it)
+                # would leave the rows in between a page of their own.
+                splits[key] = sorted({i for i in splits.get(key, []) if i < index} | {index})
+                added = True
         if not added:
+            with _decided_lock:
+                _decided[decided] = splits
+                _decided.move_to_end(decided)
+                while len(_decided) > DECIDED_KEPT:
+                    _decided.popitem(last=False)
             break
         document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False, splits=splits))
     return document
