@@ -20,6 +20,7 @@ with the font key, a GUID, read as 16 bytes in reverse order.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import uuid
 from collections.abc import Iterable, Mapping
@@ -142,12 +143,12 @@ def embed_stand_ins(word, roles: Mapping[str, str]) -> None:
         path = stand_in(roles[name]) if name in roles else None
         if path is None:
             continue
-        key = "{" + str(uuid.uuid4()).upper() + "}"
+        font = subset_bytes(path, text + DIGITS)
+        # The key only obfuscates (§17.8.1), it protects nothing: taken from the font's own bytes,
+        # so the same report gives the same file.
+        key = "{" + str(uuid.UUID(bytes=hashlib.sha256(font).digest()[:16])).upper() + "}"
         font_part = Part(
-            PackURI(f"/word/fonts/font{number}.odttf"),
-            FONT_CONTENT_TYPE,
-            obfuscate(subset_bytes(path, text + DIGITS), key),
-            word.part.package,
+            PackURI(f"/word/fonts/font{number}.odttf"), FONT_CONTENT_TYPE, obfuscate(font, key), word.part.package
         )
         rid = part.relate_to(font_part, FONT_RELATIONSHIP)
         entry = entries.get(name)
