@@ -2,8 +2,11 @@
 import_report each end with exit 2, a Chinese message and no traceback, promptly, for a device,
 a directory, a FIFO, a huge file, deeply nested JSON and a duplicate key.
 
-Each case runs the real command in a subprocess with a timeout: a command that reads forever
-or recurses fails the test instead of hanging it.
+A case whose danger is to the process itself (an open or a read that never ends, or grows
+without bound) runs the real `manage.py` in a subprocess with a timeout: a regression then fails
+the test instead of hanging or killing the test run. A case that is refused at once (a
+directory, deep nesting, a duplicate key) only has its message and exit code to show, and runs
+in the test's process (tests/cli_runner.py).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from django.core.management.base import CommandError
 
 from annual import safe_input
 from annual.document import DocumentError, parse
+from tests.cli_runner import run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "annual" / "demo_data" / "cangnan-2020.json"
@@ -58,11 +62,20 @@ def _duplicate(tmp_path):
     return str(path)
 
 
-CASES = {
+# Why each of these needs a process of its own, should the guard against it fail:
+PROCESS_CASES = {
+    # /dev/zero never ends: the read would grow the process's memory until it is killed.
     "device": (lambda tmp: "/dev/zero", "不是普通文件"),
-    "directory": (lambda tmp: str(tmp), "是目录"),
+    # Nobody writes to the FIFO: opening it to read blocks forever (only a timeout ends it).
     "fifo": (_fifo, "不是普通文件"),
+    # 10 GB read into memory would take the test run down with it.
     "huge": (_huge, "文件过大"),
+}
+# Refused at once, without reading far: only the message and the exit code are the point. Deep
+# nesting is among them: without the depth check json raises RecursionError (guarded in C, not
+# a stack overflow), which run_command lets through to fail the test with its traceback.
+IN_PROCESS_CASES = {
+    "directory": (lambda tmp: str(tmp), "是目录"),
     "nested": (_nested, "嵌套"),
     "duplicate_key": (_duplicate, "year"),
 }
@@ -74,12 +87,27 @@ COMMANDS = {
 }
 
 
+def _assert_refused_in_chinese(result, fragment: str, tmp_path) -> None:
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "Error:" not in result.stderr.replace("CommandError", "")
+    assert fragment in result.stderr
+    assert "不是有效的年度报告文档" in result.stderr or "无法读取" in result.stderr
+    assert not (tmp_path / "out.pdf").exists()
+
+
+@pytest.fixture(scope="module")
+def unmigrated_db_url(tmp_path_factory) -> str:
+    """One database file for the module's subprocesses: each refuses its input before a query,
+    so the file is never migrated (nor, mostly, even created)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'cli.sqlite3'}"
+
+
 @pytest.mark.parametrize("command", COMMANDS)
-@pytest.mark.parametrize("case", CASES)
-def test_hostile_input_exits_2_in_chinese_without_traceback(tmp_path, command, case):
-    make, fragment = CASES[case]
+@pytest.mark.parametrize("case", PROCESS_CASES)
+def test_hostile_input_exits_2_in_chinese_without_traceback(tmp_path, unmigrated_db_url, command, case):
+    make, fragment = PROCESS_CASES[case]
     target = make(tmp_path)
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}", PYTHONIOENCODING="utf-8")
+    env = dict(os.environ, DATABASE_URL=unmigrated_db_url, PYTHONIOENCODING="utf-8")
     result = subprocess.run(
         [sys.executable, "manage.py", *COMMANDS[command](target, tmp_path)],
         cwd=ROOT,
@@ -88,11 +116,16 @@ def test_hostile_input_exits_2_in_chinese_without_traceback(tmp_path, command, c
         text=True,
         timeout=TIMEOUT,
     )
-    assert result.returncode == 2, result.stderr[-2000:]
-    assert "Traceback" not in result.stderr and "Error:" not in result.stderr.replace("CommandError", "")
-    assert fragment in result.stderr
-    assert "不是有效的年度报告文档" in result.stderr or "无法读取" in result.stderr
-    assert not (tmp_path / "out.pdf").exists()
+    _assert_refused_in_chinese(result, fragment, tmp_path)
+
+
+# No database: the input is refused before a query (pytest-django fails any query here).
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("case", IN_PROCESS_CASES)
+def test_hostile_input_refused_at_once_exits_2_in_chinese_without_traceback(tmp_path, command, case):
+    make, fragment = IN_PROCESS_CASES[case]
+    result = run_command(*COMMANDS[command](make(tmp_path), tmp_path))
+    _assert_refused_in_chinese(result, fragment, tmp_path)
 
 
 def test_caps_are_named_and_sized_for_the_largest_legitimate_input(seed_doc):

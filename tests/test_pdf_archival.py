@@ -6,9 +6,6 @@ import copy
 import datetime
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pikepdf
@@ -27,6 +24,7 @@ from annual.pdf.render import html_to_pdf
 from annual.pdf.signing import sign_pdf
 from annual.pdf.structure import reading_lines, structure_tree
 from annual.snapshots import freeze_report
+from tests.cli_runner import run_command
 
 pytestmark = pytest.mark.pdf
 
@@ -193,10 +191,9 @@ def test_draft_pdf_stays_plain_and_untagged():
         assert "/AF" not in pdf.Root
 
 
-def test_same_snapshot_renders_the_same_archival_file():
-    doc = _doc(EXAMPLE_2021)
-    first = render_archival_pdf(doc, moment=MOMENT)
-    assert render_archival_pdf(doc, moment=MOMENT) == first
+def test_same_snapshot_renders_the_same_archival_file(archival):
+    doc, first = archival["2021"]
+    assert render_archival_pdf(_doc(EXAMPLE_2021), moment=MOMENT) == first
 
 
 # --- The approved snapshot, and reading its PDF back --------------------------------------------
@@ -247,56 +244,50 @@ def test_approve_download_import_pdf_export_round_trip(personas, client, tmp_pat
 # --- The command line on PDFs --------------------------------------------------------------------
 
 
-def run_cli(*args, tmp_path) -> subprocess.CompletedProcess:
-    from django.conf import settings
-
-    env = dict(
-        os.environ,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-        DJANGO_STATE_DIR=str(settings.STATE_DIR),  # the same deployment key as this process
-        PYTHONIOENCODING="utf-8",
-    )
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+# The commands run in this process (tests/cli_runner.py), on the test's database and with the
+# session's deployment key (settings.STATE_DIR), which signed the PDFs below.
 
 
+@pytest.mark.django_db
 def test_check_report_reads_the_pdf_like_the_json(archival, tmp_path):
     _, raw = archival["2019"]
     path = tmp_path / "seed.pdf"
     path.write_bytes(sign_pdf(raw))  # as approved: signed by this deployment
-    from_pdf = run_cli("check_report", str(path), "--json", tmp_path=tmp_path)
-    from_json = run_cli("check_report", str(SEED), "--json", tmp_path=tmp_path)
+    from_pdf = run_command("check_report", path, "--json")
+    from_json = run_command("check_report", SEED, "--json")
     assert from_pdf.returncode == from_json.returncode == 1
     assert json.loads(from_pdf.stdout) == json.loads(from_json.stdout)
 
 
+@pytest.mark.django_db
 def test_import_report_pdf_then_export_equals_the_document(archival, tmp_path):
     doc, raw = archival["2021"]
     path = tmp_path / "edu.pdf"
     path.write_bytes(sign_pdf(raw))
-    env_db = dict(tmp_path=tmp_path)
-    assert run_cli("migrate", "-v", "0", **env_db).returncode == 0
-    imported = run_cli("import_report", str(path), "--agency", "教育局副本", **env_db)
+    imported = run_command("import_report", path, "--agency", "教育局副本")
     assert imported.returncode == 0, imported.stderr
-    exported = run_cli("export_report", "--agency", "教育局副本", "--year", str(doc["year"]), **env_db)
+    exported = run_command("export_report", "--agency", "教育局副本", "--year", doc["year"])
     assert json.loads(exported.stdout) == doc
 
 
-def _bad_pdfs(tmp_path, archival) -> dict[str, Path]:
+@pytest.fixture(scope="module")
+def bad_pdfs(archival, tmp_path_factory) -> dict[str, Path]:
+    """Archival PDFs whose embedded document is cut off, breaks a rule or is not JSON: rendered
+    once for the module."""
+    folder = tmp_path_factory.mktemp("bad-pdfs")
     doc, raw = archival["2021"]
-    truncated = tmp_path / "truncated.pdf"
+    truncated = folder / "truncated.pdf"
     truncated.write_bytes(raw[: len(raw) // 3])
     broken = copy.deepcopy(doc)
     broken["applications"]["received"]["total"] = -5
-    invalid = tmp_path / "invalid.pdf"
+    invalid = folder / "invalid.pdf"
     invalid.write_bytes(
         html_to_pdf(
             render_html(doc, link_stylesheet=False),
             **write_options([EmbeddedFile("report.json", dumps(broken).encode(), "Source", "bad")], moment=MOMENT),
         )
     )
-    not_json = tmp_path / "not-json.pdf"
+    not_json = folder / "not-json.pdf"
     not_json.write_bytes(
         html_to_pdf(
             render_html(doc, link_stylesheet=False),
@@ -306,18 +297,20 @@ def _bad_pdfs(tmp_path, archival) -> dict[str, Path]:
     return {"truncated": truncated, "invalid": invalid, "not_json": not_json}
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("command", ["check_report", "import_report"])
-def test_pdfs_without_a_valid_embedded_document_exit_2(archival, tmp_path, command):
+def test_pdfs_without_a_valid_embedded_document_exit_2(bad_pdfs, command):
     # A PDF without embedded data is read as a published report (tests/test_published_reader.py).
     expected = {
         "truncated": "",  # truncated: either unreadable or missing its attachment; both exit 2
         "invalid": "report.json:applications.received.total",
         "not_json": "report.json",
     }
-    for name, path in _bad_pdfs(tmp_path, archival).items():
+    for name, path in bad_pdfs.items():
         args = [command, str(path)] + (["--agency", "某机关"] if command == "import_report" else [])
-        result = run_cli(*args, tmp_path=tmp_path)
+        result = run_command(*args)
         assert result.returncode == 2, (name, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr
         assert "不是有效的年度报告文档" in result.stderr, result.stderr
         assert expected[name] in result.stderr, (name, result.stderr)
+    assert not Agency.objects.filter(name="某机关").exists()

@@ -5,9 +5,7 @@ import copy
 import datetime
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pikepdf
@@ -16,12 +14,13 @@ from django.test import override_settings
 from django.urls import reverse
 
 from annual.document import dumps
-from annual.models import Report, ReportState
+from annual.models import Agency, Report, ReportState
 from annual.pdf import render_archival_pdf
 from annual.pdf.signing import check_signature, deployment_key_paths, outside_event_loop, own_certificate, sign_pdf
 from annual.snapshots import freeze_report
+from tests.cli_runner import run_command
 
-pytestmark = pytest.mark.pdf
+# Every test here but the approval's reads the seed's real archival PDF (`pdfs`).
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "annual" / "demo_data" / "cangnan-2020.json"
@@ -41,16 +40,8 @@ def pdfs(seed, state_dir):
         return unsigned, sign_pdf(unsigned)
 
 
-def run_cli(*args, tmp_path, state_dir) -> subprocess.CompletedProcess:
-    env = dict(
-        os.environ,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-        DJANGO_STATE_DIR=str(state_dir),
-        PYTHONIOENCODING="utf-8",
-    )
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
-    )
+# check_report and import_report run in this process (tests/cli_runner.py), on the test's
+# database and with the session's deployment key (settings.STATE_DIR), which signed `pdfs`.
 
 
 def _altered(doc: dict) -> bytes:
@@ -66,6 +57,7 @@ def _altered(doc: dict) -> bytes:
 # --- Signing keeps the file archival --------------------------------------------------------------
 
 
+@pytest.mark.pdf
 def test_signature_is_an_incremental_update_keeping_pdfa_items(pdfs, seed):
     unsigned, signed = pdfs
     assert signed.startswith(unsigned)  # the rendered bytes are untouched
@@ -92,6 +84,7 @@ def test_signature_is_an_incremental_update_keeping_pdfa_items(pdfs, seed):
         assert start == 0 and second + rest == len(signed)  # the whole file but the signature
 
 
+@pytest.mark.pdf
 def test_pdfsig_lists_a_valid_signature_with_its_signer(pdfs, tmp_path, settings):
     _, signed = pdfs
     path = tmp_path / "signed.pdf"
@@ -101,6 +94,7 @@ def test_pdfsig_lists_a_valid_signature_with_its_signer(pdfs, tmp_path, settings
     assert f"Signer Certificate Common Name: {settings.DEPLOYMENT_NAME}" in result.stdout
 
 
+@pytest.mark.pdf
 def test_pyhanko_validates_the_signature_against_the_deployment_key(pdfs, settings):
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -119,6 +113,7 @@ def test_pyhanko_validates_the_signature_against_the_deployment_key(pdfs, settin
     assert check.signed_at is not None
 
 
+@pytest.mark.pdf
 def test_deployment_key_lives_in_the_state_directory_named_after_the_deployment(pdfs, state_dir):
     key, cert = deployment_key_paths()
     assert key.parent == Path(state_dir) / "signing"
@@ -178,6 +173,7 @@ def _tampered(name: str, signed: bytes, seed: dict) -> bytes:
     return fn(signed) if name == "flipped_byte" else fn(signed, seed)
 
 
+@pytest.mark.pdf
 @pytest.mark.parametrize("name", TAMPERINGS)
 def test_pyhanko_validator_detects_tampering(pdfs, seed, name):
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -194,65 +190,61 @@ def test_pyhanko_validator_detects_tampering(pdfs, seed, name):
     assert check_signature(tampered).state == "broken"
 
 
+@pytest.mark.pdf
 @pytest.mark.parametrize("name", TAMPERINGS)
-def test_check_and_import_refuse_a_tampered_pdf_with_exit_2(pdfs, seed, name, tmp_path, state_dir):
+def test_check_and_import_refuse_a_tampered_pdf_with_exit_2(pdfs, seed, name, tmp_path, db):
     path = tmp_path / f"{name}.pdf"
     path.write_bytes(_tampered(name, pdfs[1], seed))
     for args in (
         ["check_report", str(path)],
         ["import_report", str(path), "--agency", "某机关", "--accept-unsigned-or-foreign"],
     ):
-        result = run_cli(*args, tmp_path=tmp_path, state_dir=state_dir)
+        result = run_command(*args)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert "电子签名无效" in result.stderr and "拒绝读取" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+    assert not Agency.objects.exists()
 
 
 # --- Whose signature ------------------------------------------------------------------------------
 
 
-def test_check_report_names_the_deployment_key(pdfs, tmp_path, state_dir, settings):
+@pytest.mark.pdf
+def test_check_report_names_the_deployment_key(pdfs, tmp_path, db, settings):
     path = tmp_path / "signed.pdf"
     path.write_bytes(pdfs[1])
-    result = run_cli("check_report", str(path), "--json", tmp_path=tmp_path, state_dir=state_dir)
+    result = run_command("check_report", path, "--json")
     assert result.returncode == 1  # the seed's own four errors, read from the signed data
     assert json.loads(result.stdout)  # stdout stays the JSON array
     assert f"由「{settings.DEPLOYMENT_NAME}」签名，使用本系统的签名密钥" in result.stderr
 
 
-def test_unsigned_pdf_with_data_is_read_only_with_the_flag(pdfs, tmp_path, state_dir):
+@pytest.mark.pdf
+def test_unsigned_pdf_with_data_is_read_only_with_the_flag(pdfs, tmp_path, db):
     path = tmp_path / "unsigned.pdf"
     path.write_bytes(pdfs[0])
-    refused = run_cli("check_report", str(path), tmp_path=tmp_path, state_dir=state_dir)
+    refused = run_command("check_report", path)
     assert refused.returncode == 2 and "没有电子签名" in refused.stderr, refused.stderr
     assert "--accept-unsigned-or-foreign" in refused.stderr
-    accepted = run_cli(
-        "check_report", str(path), "--accept-unsigned-or-foreign", tmp_path=tmp_path, state_dir=state_dir
-    )
+    accepted = run_command("check_report", path, "--accept-unsigned-or-foreign")
     assert accepted.returncode == 1, accepted.stderr
     assert "警告：该 PDF 没有电子签名" in accepted.stderr
 
 
-def test_foreign_signed_pdf_is_read_only_with_the_flag(pdfs, tmp_path, state_dir):
+@pytest.mark.pdf
+def test_foreign_signed_pdf_is_read_only_with_the_flag(pdfs, seed, tmp_path, db):
     with override_settings(STATE_DIR=tmp_path / "elsewhere", DEPLOYMENT_NAME="外地年报系统"):
         foreign = sign_pdf(pdfs[0])
     path = tmp_path / "foreign.pdf"
     path.write_bytes(foreign)
     assert check_signature(foreign).state == "valid" and not check_signature(foreign).own
-    refused = run_cli("import_report", str(path), "--agency", "某机关", tmp_path=tmp_path, state_dir=state_dir)
+    refused = run_command("import_report", path, "--agency", "某机关")
     assert refused.returncode == 2, refused.stderr
     assert "「外地年报系统」" in refused.stderr and "不是本系统" in refused.stderr
-    run_cli("migrate", "-v", "0", tmp_path=tmp_path, state_dir=state_dir)
-    accepted = run_cli(
-        "import_report",
-        str(path),
-        "--agency",
-        "某机关",
-        "--accept-unsigned-or-foreign",
-        tmp_path=tmp_path,
-        state_dir=state_dir,
-    )
+    assert not Agency.objects.exists()
+    accepted = run_command("import_report", path, "--agency", "某机关", "--accept-unsigned-or-foreign")
     assert accepted.returncode == 0, accepted.stderr
+    assert Report.objects.filter(agency__name="某机关", year=seed["year"]).exists()
     assert "警告" in accepted.stderr and "外地年报系统" in accepted.stderr
 
 

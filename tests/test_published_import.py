@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from annual import rules
 from annual.interchange import report_to_document
@@ -19,21 +18,18 @@ from annual.models import Agency, PublishedSource, Report, ReportState, Transiti
 from annual.published import value_paths
 from annual.published_import import IMPORTED_LABEL, state_label
 from annual.workflow import IMPORT_PUBLISHED, TransitionError, perform_transition
+from tests.cli_runner import run_command
 
 CORPUS = Path(__file__).resolve().parent / "data" / "published"
 DEMO = Path(__file__).resolve().parent.parent / "annual" / "demo_data"
 COUNTY = "苍南县人民政府"
 
 
-def _run(*args, **options):
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    try:
-        call_command(*args, stdout=out, stderr=err, **options)
-    except CommandError as exc:
-        code = exc.returncode
-        err.write(str(exc))
-    return code, out.getvalue(), err.getvalue()
+def _run(*args):
+    """`manage.py *args` as a shell runs it (argument parsing, exit code, both streams), in this
+    process and on the test's database (tests/cli_runner.py)."""
+    result = run_command(*args)
+    return result.returncode, result.stdout, result.stderr
 
 
 @pytest.mark.django_db

@@ -171,6 +171,9 @@ def test_a_change_to_last_years_report_reaches_this_years_findings(personas, see
 
 
 def _release_in_a_fresh_process(**env: str) -> str:
+    """`report_cache.RELEASE` as a process started with `env` computes it. It needs a process of
+    its own: the settings read DJANGO_RELEASE and the module fixes RELEASE once, at import, so
+    this process (whose environment `./dev` may have given a release) cannot show either case."""
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_RELEASE"} | env
     code = "import django; django.setup(); from annual import report_cache; print(report_cache.RELEASE)"
     return subprocess.run(
