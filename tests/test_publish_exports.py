@@ -48,9 +48,12 @@ from annual.layout import TABLE_BUILDERS, build_table, build_tables
 from annual.models import Agency, ApplicationRow, Report, ReportState
 from annual.pdf.archival import embedded_files
 from annual.snapshots import freeze_report
+from tests.cli_runner import run_command
 from tests.pdf_cases import libreoffice_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
+
+MANAGE = [sys.executable, "manage.py"]
 
 NUMBER_RE = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -313,7 +316,6 @@ def test_export_report_writes_docx_and_html(tmp_path, doc_2021, ext):
         assert "草稿" in page.xpath("//p[@role='note']")[0].text_content()  # not approved yet
 
 
-@pytest.mark.pdf
 def test_export_report_zip_of_approved_report(tmp_path, approved, doc_2021):
     report, snapshot = approved
     out = tmp_path / "pkg.zip"
@@ -322,7 +324,6 @@ def test_export_report_zip_of_approved_report(tmp_path, approved, doc_2021):
         assert zf.read("report.pdf") == bytes(snapshot.pdf)
 
 
-@pytest.mark.pdf
 def test_export_report_zip_of_reopened_report_exits_2_as_the_web_refuses(tmp_path, approved, client):
     report, _ = approved
     Report.objects.filter(pk=report.pk).update(state=ReportState.DRAFT)  # reopened: the snapshot is superseded
@@ -333,21 +334,32 @@ def test_export_report_zip_of_reopened_report_exits_2_as_the_web_refuses(tmp_pat
     assert not out.exists() and not (tmp_path / "pkg.zip.partial").exists()
 
 
-def test_export_report_to_a_full_stdout_exits_1_in_chinese(tmp_path, doc_2021):
-    db = tmp_path / "cli.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PYTHONIOENCODING": "utf-8"}
-    run = [sys.executable, "manage.py"]
-    subprocess.run([*run, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
-    source = tmp_path / "doc.json"
-    source.write_text(json.dumps(doc_2021, ensure_ascii=False), encoding="utf-8")
-    subprocess.run(
-        [*run, "import_report", str(source), "--agency", "某机关"], cwd=ROOT, env=env, check=True, timeout=120
+@pytest.fixture(scope="module")
+def imported_db(tmp_path_factory) -> Path:
+    """A database file holding 某机关's 2021 report, for the module's real processes: one process
+    migrates it and imports the report."""
+    db = tmp_path_factory.mktemp("cli") / "imported.sqlite3"
+    source = ROOT / "annual" / "demo_data" / "cangnan-education-2021.json"
+    prepare = (
+        "from django.core.management import call_command; call_command('migrate', verbosity=0); "
+        f"call_command('import_report', {str(source)!r}, agency='某机关')"
     )
+    subprocess.run([*MANAGE, "shell", "-c", prepare], cwd=ROOT, env=cli_env(db), check=True, timeout=300)
+    return db
+
+
+def cli_env(db: Path) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PYTHONIOENCODING": "utf-8"}
+
+
+def test_export_report_to_a_full_stdout_exits_1_in_chinese(imported_db):
+    # Why a process: a full disk behind standard output (/dev/full) is a property of the process's
+    # file descriptor 1, and what is still buffered there must not fail again at the exit.
     with open("/dev/full", "w") as full:
         result = subprocess.run(
-            [*run, "export_report", "--agency", "某机关", "--year", "2021"],
+            [*MANAGE, "export_report", "--agency", "某机关", "--year", "2021"],
             cwd=ROOT,
-            env=env,
+            env=cli_env(imported_db),
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
@@ -355,14 +367,12 @@ def test_export_report_to_a_full_stdout_exits_1_in_chinese(tmp_path, doc_2021):
         )
     assert result.returncode == 1, result.stderr
     assert "无法写入标准输出：磁盘空间已满" in result.stderr and "Traceback" not in result.stderr
-    unwritable = subprocess.run(
-        [*run, "export_report", "--agency", "某机关", "--year", "2021", "-o", str(tmp_path / "no" / "x.json")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+
+
+@pytest.mark.django_db
+def test_export_report_to_a_missing_folder_exits_1_in_chinese(tmp_path, doc_2021):
+    write_document(copy.deepcopy(doc_2021), Agency.objects.create(name="某机关"))
+    unwritable = run_command("export_report", "--agency", "某机关", "--year", "2021", "-o", tmp_path / "no" / "x.json")
     assert unwritable.returncode == 1 and "文件不存在" in unwritable.stderr
     assert "No such file" not in unwritable.stderr
 

@@ -64,6 +64,9 @@ def test_render_command_pdf_from_file_alone_without_database(tmp_path):
 
 
 def test_render_command_invalid_document_exits_2_without_traceback(tmp_path):
+    # Why a process: `manage.py render_report` must start, and print its Chinese error and exit 2
+    # through real streams in the environment's own encoding (no PYTHONIOENCODING is set here).
+    # It exits before rendering, so no real WeasyPrint run is paid for.
     bad = tmp_path / "bad.json"
     doc = json.loads(SEED.read_text(encoding="utf-8"))
     doc["applications"]["received"]["natural_person"] = -1
