@@ -16,7 +16,7 @@ from django.db import transaction
 from pytest_django.fixtures import validate_django_db
 
 from annual.interchange import write_document
-from tests.documents import EDUCATION_2021_FILE, SEED_FILE, demo_doc
+from tests.documents import ARCHIVAL_MOMENT, EDUCATION_2021_FILE, SEED_FILE, demo_doc
 from tests.personas import Personas, build_personas
 
 
@@ -43,6 +43,20 @@ def state_dir(tmp_path_factory) -> Path:
     """The state directory of a test session: the deployment's signing key is made once in it,
     not per approval, and never in the repository."""
     return tmp_path_factory.mktemp("state")
+
+
+@pytest.fixture(scope="session")
+def archival_pdfs(state_dir) -> dict[str, tuple[dict, bytes]]:
+    """Both template versions' approved PDF/A-3a, rendered once a session by the real WeasyPrint
+    at ARCHIVAL_MOMENT, unsigned: {template: (document, pdf bytes)}, the seed for 2019 and the
+    2021 demo report. Shared: copy the document before changing it."""
+    from django.test import override_settings
+
+    from annual.pdf import render_archival_pdf
+
+    with override_settings(STATE_DIR=state_dir):
+        docs = (demo_doc(SEED_FILE), demo_doc(EDUCATION_2021_FILE))
+        return {doc["template"]: (doc, render_archival_pdf(doc, moment=ARCHIVAL_MOMENT)) for doc in docs}
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ format allows."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from annual.document import MAX_COUNT, blank_document, validate
 DEMO_DIR = Path(__file__).resolve().parent.parent / "annual" / "demo_data"
 SEED_FILE = "cangnan-2020.json"
 EDUCATION_2021_FILE = "cangnan-education-2021.json"
+
+
+# The approval time every archival PDF of the tests carries, so renders compare byte for byte.
+ARCHIVAL_MOMENT = datetime.datetime(2021, 1, 29, 10, 0, tzinfo=datetime.UTC)
 
 
 def demo_doc(name: str) -> dict:

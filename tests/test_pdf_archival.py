@@ -3,7 +3,6 @@ header cells with their scopes on the right data cells, fonts, the embedded `rep
 reading it back with check_report and import_report."""
 
 import copy
-import datetime
 import io
 import json
 from pathlib import Path
@@ -25,27 +24,24 @@ from annual.pdf.signing import sign_pdf
 from annual.pdf.structure import reading_lines, structure_tree
 from annual.snapshots import freeze_report
 from tests.cli_runner import run_command
+from tests.documents import ARCHIVAL_MOMENT
 
 pytestmark = pytest.mark.pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "annual" / "demo_data" / "cangnan-2020.json"
 EXAMPLE_2021 = ROOT / "annual" / "demo_data" / "cangnan-education-2021.json"
-MOMENT = datetime.datetime(2021, 1, 29, 10, 0, tzinfo=datetime.UTC)
+MOMENT = ARCHIVAL_MOMENT
 
 
 def _doc(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def archival():
-    """Both template versions rendered once: {version: (document, pdf bytes)}."""
-    result = {}
-    for path in (SEED, EXAMPLE_2021):
-        doc = _doc(path)
-        result[doc["template"]] = (doc, render_archival_pdf(doc, moment=MOMENT))
-    return result
+@pytest.fixture
+def archival(archival_pdfs):
+    """Both template versions, rendered once a session (conftest.py): {version: (document, pdf bytes)}."""
+    return {version: (copy.deepcopy(doc), raw) for version, (doc, raw) in archival_pdfs.items()}
 
 
 VERSIONS = ("2019", "2021")
@@ -271,11 +267,11 @@ def test_import_report_pdf_then_export_equals_the_document(archival, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def bad_pdfs(archival, tmp_path_factory) -> dict[str, Path]:
+def bad_pdfs(archival_pdfs, tmp_path_factory) -> dict[str, Path]:
     """Archival PDFs whose embedded document is cut off, breaks a rule or is not JSON: rendered
     once for the module."""
     folder = tmp_path_factory.mktemp("bad-pdfs")
-    doc, raw = archival["2021"]
+    doc, raw = archival_pdfs["2021"]
     truncated = folder / "truncated.pdf"
     truncated.write_bytes(raw[: len(raw) // 3])
     broken = copy.deepcopy(doc)

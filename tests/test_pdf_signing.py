@@ -2,7 +2,6 @@
 of it, and how check_report / import_report treat signed, tampered, unsigned and foreign PDFs."""
 
 import copy
-import datetime
 import io
 import json
 import subprocess
@@ -15,16 +14,16 @@ from django.urls import reverse
 
 from annual.document import dumps
 from annual.models import Agency, Report, ReportState
-from annual.pdf import render_archival_pdf
 from annual.pdf.signing import check_signature, deployment_key_paths, outside_event_loop, own_certificate, sign_pdf
 from annual.snapshots import freeze_report
 from tests.cli_runner import run_command
+from tests.documents import ARCHIVAL_MOMENT
 
 # Every test here but the approval's reads the seed's real archival PDF (`pdfs`).
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "annual" / "demo_data" / "cangnan-2020.json"
-MOMENT = datetime.datetime(2021, 1, 29, 10, 0, tzinfo=datetime.UTC)
+MOMENT = ARCHIVAL_MOMENT
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +32,11 @@ def seed() -> dict:
 
 
 @pytest.fixture(scope="module")
-def pdfs(seed, state_dir):
-    """The seed's archival PDF, unsigned and signed with the session's deployment key."""
+def pdfs(archival_pdfs, state_dir):
+    """The seed's archival PDF (rendered once a session), unsigned and signed with the session's
+    deployment key."""
+    _, unsigned = archival_pdfs["2019"]
     with override_settings(STATE_DIR=state_dir):
-        unsigned = render_archival_pdf(seed, moment=MOMENT)
         return unsigned, sign_pdf(unsigned)
 
 

@@ -3,7 +3,6 @@ all its rows, the header rows it repeats on the next page are artifacts (read on
 content and the parent tree agree, the text reads as before, and the signature made after it
 validates."""
 
-import datetime
 import io
 import subprocess
 from collections import Counter
@@ -22,19 +21,19 @@ from annual.pdf.signing import check_signature, outside_event_loop, own_certific
 from annual.pdf.structure import reading_lines
 from annual.pdf.tags import finish
 from annual.rules import check_document
-from tests.documents import EDUCATION_2021_FILE, SEED_FILE, demo_doc
+from tests.documents import ARCHIVAL_MOMENT, EDUCATION_2021_FILE, demo_doc
 
 pytestmark = pytest.mark.pdf
 
-MOMENT = datetime.datetime(2021, 1, 29, 10, 0, tzinfo=datetime.UTC)
+MOMENT = ARCHIVAL_MOMENT
 
 
 @pytest.fixture(scope="module")
-def seed():
+def seed(archival_pdfs):
     """The seed (its 三 runs over two pages) as WeasyPrint writes it and as approved."""
-    doc = demo_doc(SEED_FILE)
+    doc, approved = archival_pdfs["2019"]
     weasyprint = layout_report(doc).write_pdf(**write_options([document_attachment(doc)], moment=MOMENT))
-    return doc, weasyprint, render_archival_pdf(doc, moment=MOMENT)
+    return doc, weasyprint, approved
 
 
 def _kids(element) -> list:
