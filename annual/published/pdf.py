@@ -53,6 +53,52 @@ def _outside(boxes: list[tuple[float, float, float, float]]) -> Callable[[dict],
     return keep
 
 
+def _white(colour) -> bool:
+    """Paper white in gray, RGB or CMYK, as pdfplumber gives a fill colour."""
+    if isinstance(colour, (int, float)):
+        return colour >= 0.99
+    if isinstance(colour, (tuple, list)):
+        if len(colour) in (1, 3):
+            return all(isinstance(v, (int, float)) and v >= 0.99 for v in colour)
+        if len(colour) == 4:
+            return all(isinstance(v, (int, float)) and v <= 0.01 for v in colour)
+    return False
+
+
+def _visible(obj: dict) -> bool:
+    """False for a rectangle nobody sees: WPS paints a white, unstroked box behind every printed
+    line of a paragraph, and pdfplumber would take their edges for a table's rules (a page of
+    text read as a one-column table, the section headings lost inside it)."""
+    if obj.get("object_type") != "rect" or obj.get("stroke"):
+        return True
+    return bool(obj.get("fill")) and not _white(obj.get("non_stroking_color"))
+
+
+def _open_ends(page) -> list[dict]:
+    """Horizontal rules closing a table where the page cuts it: WPS draws no rule at the foot
+    of a table that goes on over the page (nor over its top on the next page), so pdfplumber
+    would drop the last row (and the header cell) the vertical rules still enclose. Only the
+    page's lowest and highest ends of vertical rules are looked at (a page break cuts a table
+    there and nowhere else): where two or more end together with no horizontal rule across
+    them, one is added."""
+    verticals = [e for e in page.edges if e["orientation"] == "v" and e["height"] > 5]
+    if len(verticals) < 2:
+        return []
+    horizontals = [e for e in page.edges if e["orientation"] == "h"]
+    added = []
+    for y in (max(e["bottom"] for e in verticals), min(e["top"] for e in verticals)):
+        ending = [e for e in verticals if abs(e["bottom"] - y) <= 1 or abs(e["top"] - y) <= 1]
+        if len(ending) < 2:
+            continue
+        x0, x1 = min(e["x0"] for e in ending), max(e["x1"] for e in ending)
+        covered = sum(max(0.0, min(h["x1"], x1) - max(h["x0"], x0)) for h in horizontals if abs(h["top"] - y) <= 2)
+        if covered < (x1 - x0) - 2:
+            added.append(
+                {"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0}
+            )
+    return added
+
+
 def _encrypted(raw: bytes) -> bool:
     from pypdf import PdfReader
 
@@ -167,7 +213,8 @@ def read_pdf(raw: bytes) -> tuple[list[Grid], list[Line], int]:
                 if len(page.chars) > MAX_CHARS_PER_PAGE:
                     raise NotReadable(f"第 {number} 页有 {len(page.chars)} 个字符，不像年度报告的一页")
                 chars += len(page.chars)
-                tables = page.find_tables()
+                page = page.filter(_visible)
+                tables = page.find_tables({"explicit_horizontal_lines": _open_ends(page)})
                 boxes = [t.bbox for t in tables]
                 for table in tables:
                     texts = table.extract()
