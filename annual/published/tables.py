@@ -384,7 +384,11 @@ def read_proactive(grids: list[Grid], version: str, out: TableReading) -> None:
                         )
                     continue
                 path = f"proactive.{item.key}.{fld.key}"
-                in_yuan = head is not None and norm(head.text) in yuan
+                # 元 in the header (「（单位：元）」) or in the cell itself (「251000元」).
+                printed = norm(value_cell.text)
+                in_yuan = (head is not None and norm(head.text) in yuan) or (
+                    printed.endswith("元") and not printed.endswith("万元")
+                )
                 _store(out, path, value_cell, fld.kind, version, in_yuan=in_yuan)
 
 
