@@ -92,6 +92,23 @@ def test_published_reader_real_report_keeps_the_printed_errors_and_names_the_mis
     assert reading.where["applications.unavailable_unclear_after_correction.total"].page == 4
 
 
+@pytest.mark.parametrize("name", ["seed-portal.html", "real-shanghai-office-2019.html"])
+def test_published_reader_portal_page_keeps_its_paragraphs(name):
+    expected = _answer(dict(CASES)[name])
+    doc = _read(name).document
+    for key in ("intro", "overview", "problems", "other_matters"):
+        # Each block of the page is a paragraph (they were once all run together).
+        assert len(doc[key].split("\n\n")) == len(expected[key].split("\n\n")), key
+
+
+def test_published_reader_portal_publication_date_is_meta_not_text():
+    doc = _read("real-shanghai-office-2019.html").document
+    assert doc["meta"]["published_on"] == "2020-01-31"
+    assert doc["intro"].startswith("本年度报告根据")
+    assert (doc["agency"], doc["year"]) == ("上海市人民政府办公厅", 2019)  # title with the year first
+    assert doc["proactive"]["procurement"]["amount_wan_yuan"] == "25.1"  # printed 251000元
+
+
 def test_published_reader_refuses_a_scanned_pdf():
     with pytest.raises(NotReadable, match="扫描件，没有可读取的文字"):
         read_published_pdf((CORPUS / "scanned.pdf").read_bytes())

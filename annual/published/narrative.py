@@ -26,6 +26,8 @@ class Line:
     top: float
     size: float
     text: str
+    # The source itself ends a paragraph here (a portal page's block), wherever the text stops.
+    ends: bool = False
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Narrative:
     texts: dict[str, str] = field(default_factory=dict)
     signed_by: str = ""
     signed_on: str = ""
+    published_on: str = ""
     warnings: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
 
 
@@ -58,6 +61,9 @@ def title_parts(title: str) -> tuple[str, int] | None:
     return match["agency"].strip(), int(match["year"])
 
 
+_PUBLISHED = re.compile(
+    r"^(?:发布日期|发布时间|公开日期)[:：](?P<y>(?:19|20)\d{2})[-./年](?P<m>\d{1,2})[-./月](?P<d>\d{1,2})日?$"
+)
 _DATE = re.compile(r"^(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日$")
 _CJK_SPACE = re.compile(r"(?<=[^\x00-\x7F])[ \t\u3000]+|[ \t\u3000]+(?=[^\x00-\x7F])")
 
@@ -136,6 +142,11 @@ def read_narrative(lines: list[Line]) -> Narrative:
     elif norm_title:
         result.warnings.append((("title",), f"标题「{result.title}」中找不到机关名称和年度"))
 
+    # A portal's 「发布日期：2020-01-31」 under the title is the publication date, not text.
+    if rest and (published := _PUBLISHED.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", rest[0].text)))):
+        result.published_on = f"{published['y']}-{int(published['m']):02d}-{int(published['d']):02d}"
+        rest.pop(0)
+
     # The signature: a date as the last line, and the short lines just above it.
     if rest and (date := parse_date(rest[-1].text)):
         result.signed_on = date
@@ -184,7 +195,7 @@ def _paragraphs(lines: list[Line], size: float) -> str:
     for ln in lines:
         text = clean(ln.text)
         indented = ln.x0 > left[ln.page] + 0.8 * size
-        ended = previous is not None and previous.x1 < right[previous.page] - 1.5 * size
+        ended = previous is not None and (previous.ends or previous.x1 < right[previous.page] - 1.5 * size)
         if current and (indented or ended):
             paragraphs.append(current)
             current = ""
