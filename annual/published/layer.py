@@ -26,12 +26,12 @@ class PageLayer:
 
     def without(self, boxes: list[tuple[float, float, float, float]]) -> list[dict]:
         """The characters whose centre is outside every box."""
+        return [c for c in self.chars if not any(centre_in(c, box) for box in boxes)]
 
-        def inside(c: dict) -> bool:
-            cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
-            return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
-        return [c for c in self.chars if not inside(c)]
+def centre_in(char: dict, box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    return x0 <= (char["x0"] + char["x1"]) / 2 <= x1 and top <= (char["top"] + char["bottom"]) / 2 <= bottom
 
 
 def _chars(textpage, raw, height: float) -> list[dict]:
