@@ -9,7 +9,13 @@ Python is a loop over the page's characters and path segments.
 from __future__ import annotations
 
 import ctypes
+import threading
 from dataclasses import dataclass, field
+
+# PDFium may not be called from two threads at once, not even on different documents (a crash
+# or a corrupted process, pypdfium2's documentation says); a threaded web server or worker
+# reading two uploads together must take turns.
+PDFIUM_LOCK = threading.Lock()
 
 # A segment closer to axis-parallel than this (points) is a rule; anything slanted is not.
 AXIS_TOLERANCE = 0.5

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import unicodedata
 
-from .layer import PageLayer, centre_in, edge, page_layer
+from .layer import PDFIUM_LOCK, PageLayer, centre_in, edge, page_layer
 from .narrative import Line
 from .tables import Grid, GridCell, Where
 
@@ -187,44 +187,53 @@ def _lines(chars: list[dict], layer: PageLayer, number: int) -> list[Line]:
     return lines
 
 
-def read_pdf(raw: bytes) -> tuple[list[Grid], list[Line], int]:
-    """(table grids, lines outside the tables, page count) of a PDF's text layer."""
+def _layers(raw: bytes) -> list[PageLayer]:
+    """Every page's characters and rules, taken from pdfium under its lock."""
     import pypdfium2 as pdfium  # type: ignore[import-untyped]
 
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(raw)
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise NotReadable("PDF 已加密，无法读取") from None
+            raise NotReadable(f"不是可读取的 PDF 文件（{exc}）") from None
+        try:
+            count = len(pdf)
+            if count > MAX_PAGES:
+                raise NotReadable(f"PDF 有 {count} 页，超过 {MAX_PAGES} 页：不像一份年度报告")
+            layers = []
+            for number in range(count):
+                page = pdf[number]
+                try:
+                    layer = page_layer(page)
+                finally:
+                    page.close()
+                if len(layer.chars) > MAX_CHARS_PER_PAGE:
+                    raise NotReadable(f"第 {number + 1} 页有 {len(layer.chars)} 个字符，不像年度报告的一页")
+                layers.append(layer)
+            return layers
+        finally:
+            pdf.close()
+
+
+def read_pdf(raw: bytes) -> tuple[list[Grid], list[Line], int]:
+    """(table grids, lines outside the tables, page count) of a PDF's text layer."""
     if _encrypted(raw):
         raise NotReadable("PDF 已加密，无法读取")
     guard(raw)
-    try:
-        pdf = pdfium.PdfDocument(raw)
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise NotReadable("PDF 已加密，无法读取") from None
-        raise NotReadable(f"不是可读取的 PDF 文件（{exc}）") from None
     grids: list[Grid] = []
     lines: list[Line] = []
     try:
-        count = len(pdf)
-        if count > MAX_PAGES:
-            raise NotReadable(f"PDF 有 {count} 页，超过 {MAX_PAGES} 页：不像一份年度报告")
-        chars = 0
-        for number in range(1, count + 1):
-            page = pdf[number - 1]
-            try:
-                layer = page_layer(page)
-            finally:
-                page.close()
-            if len(layer.chars) > MAX_CHARS_PER_PAGE:
-                raise NotReadable(f"第 {number} 页有 {len(layer.chars)} 个字符，不像年度报告的一页")
-            chars += len(layer.chars)
+        layers = _layers(raw)
+        for number, layer in enumerate(layers, start=1):
             page_grids, boxes = _grids(layer, number)
             grids += page_grids
             lines += _lines(layer.without(boxes), layer, number)
-        if chars == 0:
+        if not any(layer.chars for layer in layers):
             raise NotReadable("扫描件，没有可读取的文字")
     except NotReadable:
         raise
     except Exception as exc:  # a damaged page: say so, never a traceback
         raise NotReadable(f"PDF 内容无法解析（{type(exc).__name__}）") from None
-    finally:
-        pdf.close()
-    return grids, lines, count
+    return grids, lines, len(layers)
