@@ -92,6 +92,8 @@ def reading_from(grids: list[Grid], lines: list[Line], pages: int, source: str) 
         meta["signed_by"] = narrative.signed_by
     if narrative.signed_on:
         meta["signed_on"] = narrative.signed_on
+    if narrative.published_on:
+        meta["published_on"] = narrative.published_on
     if tables.variants:
         meta["printed_variants"] = sorted(set(tables.variants))
     doc["meta"] = meta

@@ -10,6 +10,7 @@ date after 六. Tables keep their merges: a cell's horizontal extent is its grid
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .narrative import _TITLE, Line, parse_date
 from .pdf import NotReadable
@@ -95,8 +96,8 @@ def read_html(raw: bytes) -> tuple[list[Grid], list[Line]]:
             if text:
                 size = TITLE_SIZE if el.tag == "h1" else BODY_SIZE
                 x0 = RIGHT if _aligned(el) else 0.0
-                # Every block is its own paragraph: it "ends short" of the right edge.
-                lines.append(Line(1, x0, x0 + 1, top, size, text))
+                # Every block is its own paragraph.
+                lines.append(Line(1, x0, x0 + 1, top, size, text, ends=True))
                 top += 1
             return
         for child in el:
@@ -120,11 +121,9 @@ def _report_only(lines: list[Line]) -> list[Line]:
         report = report[: end + 1]
     # The title is what the text reader recognises by size: make the title blocks large.
     first = report[0]
-    titled = [Line(first.page, first.x0, first.x1, first.top, TITLE_SIZE, first.text)]
+    titled = [replace(first, size=TITLE_SIZE)]
     rest = report[1:]
     if rest and not _TITLE.match(re.sub(r"\s+", "", first.text)):
-        titled.append(Line(rest[0].page, rest[0].x0, rest[0].x1, rest[0].top, TITLE_SIZE, rest[0].text))
+        titled.append(replace(rest[0], size=TITLE_SIZE))
         rest = rest[1:]
-    return titled + [
-        ln if ln.size < TITLE_SIZE else Line(ln.page, ln.x0, ln.x1, ln.top, BODY_SIZE, ln.text) for ln in rest
-    ]
+    return titled + [ln if ln.size < TITLE_SIZE else replace(ln, size=BODY_SIZE) for ln in rest]

@@ -26,6 +26,8 @@ class Line:
     top: float
     size: float
     text: str
+    # The source itself ends a paragraph here (a portal page's block), wherever the text stops.
+    ends: bool = False
 
 
 @dataclass
@@ -36,12 +38,31 @@ class Narrative:
     texts: dict[str, str] = field(default_factory=dict)
     signed_by: str = ""
     signed_on: str = ""
+    published_on: str = ""
     warnings: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
 
 
 _PAGE_NUMBER = re.compile(r"^[\s—\-–－一_]*\d{1,3}[\s—\-–－一_]*$|^第\s*\d+\s*页(\s*共\s*\d+\s*页)?$|^\d+\s*/\s*\d+$")
 _TITLE = re.compile(
     r"^(?P<agency>.*?)(?:关于)?(?P<year>(?:19|20)\d{2})\s*年度?\s*(?:的)?(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?报告"
+    # The year first: 「2019年上海市人民政府办公厅政府信息公开工作年度报告」 (the agency's own
+    # 政府 stays in its name).
+    r"|^(?P<year_first>(?:19|20)\d{2})\s*年度?\s*(?P<agency_after>.+?)(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?报告"
+)
+
+
+def title_parts(title: str) -> tuple[str, int] | None:
+    """(agency, year) of a report title written either way round, or None."""
+    match = _TITLE.match(title)
+    if match is None:
+        return None
+    if match["year_first"]:
+        return match["agency_after"].strip(), int(match["year_first"])
+    return match["agency"].strip(), int(match["year"])
+
+
+_PUBLISHED = re.compile(
+    r"^(?:发布日期|发布时间|公开日期)[:：](?P<y>(?:19|20)\d{2})[-./年](?P<m>\d{1,2})[-./月](?P<d>\d{1,2})日?$"
 )
 _DATE = re.compile(r"^(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日$")
 _CJK_SPACE = re.compile(r"(?<=[^\x00-\x7F])[ \t\u3000]+|[ \t\u3000]+(?=[^\x00-\x7F])")
@@ -72,6 +93,10 @@ def _heading_key(text: str) -> str | None:
         if n.startswith(h) and len(n) <= len(h) + 6:
             return s.key
         if n.startswith(norm(s.number) + norm(s.title)[:3]) and len(n) <= len(h) + 10:
+            return s.key
+        # The whole official title after a few words more: 「五、政府信息公开工作存在的主要问题及
+        # 改进情况」 (the wording of many 2019 reports).
+        if n.endswith(norm(s.title)) and len(n) <= len(h) + 10:
             return s.key
     return None
 
@@ -111,12 +136,16 @@ def read_narrative(lines: list[Line]) -> Narrative:
     while rest and rest[0].page == lines[0].page and rest[0].size >= body_size * 1.15:
         title_lines.append(rest.pop(0))
     result.title = "".join(clean(ln.text) for ln in title_lines)
-    match = _TITLE.match(norm_title := re.sub(r"\s+", "", unicodedata.normalize("NFKC", result.title)))
-    if match:
-        result.agency = match["agency"].strip()
-        result.year = int(match["year"])
+    parts = title_parts(norm_title := re.sub(r"\s+", "", unicodedata.normalize("NFKC", result.title)))
+    if parts:
+        result.agency, result.year = parts
     elif norm_title:
         result.warnings.append((("title",), f"标题「{result.title}」中找不到机关名称和年度"))
+
+    # A portal's 「发布日期：2020-01-31」 under the title is the publication date, not text.
+    if rest and (published := _PUBLISHED.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", rest[0].text)))):
+        result.published_on = f"{published['y']}-{int(published['m']):02d}-{int(published['d']):02d}"
+        rest.pop(0)
 
     # The signature: a date as the last line, and the short lines just above it.
     if rest and (date := parse_date(rest[-1].text)):
@@ -166,7 +195,7 @@ def _paragraphs(lines: list[Line], size: float) -> str:
     for ln in lines:
         text = clean(ln.text)
         indented = ln.x0 > left[ln.page] + 0.8 * size
-        ended = previous is not None and previous.x1 < right[previous.page] - 1.5 * size
+        ended = previous is not None and (previous.ends or previous.x1 < right[previous.page] - 1.5 * size)
         if current and (indented or ended):
             paragraphs.append(current)
             current = ""

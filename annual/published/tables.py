@@ -163,6 +163,7 @@ def _application_columns(rows: list[list[GridCell | None]]) -> list[tuple[str, t
 class _RowMatch:
     key: str
     single_other: bool = False
+    misprinted: bool = False
 
 
 def _row_candidates(version: str) -> list[tuple[str, spec.Row]]:
@@ -190,22 +191,55 @@ def match_application_row(version: str, labels: list[str], context: str) -> _Row
     # A 2021 table that printed （六）其他处理 as one row, the 2019 way.
     if version == spec.V2021 and own in (norm("（六）其他处理"), norm("其他处理")):
         return _RowMatch("other_misc", single_other=True)
+    return _misprinted_row(version, own, context + whole)
+
+
+# How close a misprinted item label must be to the official one (difflib ratio), its number and
+# group matching: 「2.其他法律行政止公开」, printed so by a real 2023 report, is 0.86 of
+# 「2.其他法律行政法规禁止公开」; the nearest other label of that group is below 0.5.
+MISPRINT_RATIO = 0.75
+
+
+def _misprinted_row(version: str, own: str, context: str) -> _RowMatch | None:
+    """The item of a group whose printed label is a misprint of the official one: the same
+    number, inside a group the merged cells above name, and only one label of that group near
+    it. Anything less certain stays unrecognised (and warned about)."""
+    import difflib
+
+    near = []
+    for numbered, row in _row_candidates(version):
+        if row.group is None or norm(row.group.label) not in norm(context):
+            continue
+        if not own.startswith(norm(row.number)):
+            continue
+        ratio = difflib.SequenceMatcher(a=own, b=numbered, autojunk=False).ratio()
+        if ratio >= MISPRINT_RATIO:
+            near.append(row)
+    if len(near) == 1:
+        return _RowMatch(near[0].key, misprinted=True)
     return None
 
 
 def read_applications(grids: list[Grid], version: str, out: TableReading) -> None:
     seen: set[str] = set()
+    last_columns: list[tuple[str, tuple[float, float]]] = []
     for grid in grids:
         columns = _application_columns(grid[:4])
+        if not columns and last_columns and _continues(grid, last_columns):
+            # The table goes on over the page without repeating its header: the columns stand
+            # where the previous page's header put them.
+            columns = last_columns
         if len(columns) != len(spec.APPLICATION_COLUMNS):
             out.warn(("applications",), "表三的表头无法识别全部 7 个数据列，该部分未读取")
             continue
-        first_value_x = min(x0 for _, (x0, _) in columns)
+        last_columns = columns
         carried: list[str] = []
         for row in grid:
             cells = _filled(row)
-            labels = [c for c in cells if c.where.box[2] <= first_value_x + 1]
-            values = [c for c in cells if c.where.box[2] > first_value_x + 1]
+            # A cell is a figure when it stands in a value column: a page's table may sit a
+            # point off the previous page's, so the columns are matched by their centres.
+            values = [c for c in cells if _column_at(columns, c) is not None]
+            labels = [c for c in cells if _column_at(columns, c) is None and norm(c.text)]
             if not labels or not values:
                 continue
             texts = [c.text for c in labels]
@@ -223,6 +257,10 @@ def read_applications(grids: list[Grid], version: str, out: TableReading) -> Non
             if match.key in seen:
                 continue  # a repeated row (a header repeated on the next page): the first stays
             seen.add(match.key)
+            if match.misprinted:
+                printed = re.sub(r"\s+", "", texts[-1])
+                official = spec.application_rows_by_key(version)[match.key].display
+                out.notes.append(f"表三的行标签印为「{printed}」，按编号和所在分组读作“{official}”")
             if match.single_other:
                 out.variants.append("other_single_row")
                 out.notes.append("表三“（六）其他处理”按 2019 年版印为一行：其数字记入“3.其他”，另两项留空")
@@ -232,6 +270,21 @@ def read_applications(grids: list[Grid], version: str, out: TableReading) -> Non
                     continue
                 path = f"applications.{match.key}.{col}"
                 _store(out, path, cell, spec.COUNT, version)
+
+
+def _continues(grid: Grid, columns: list[tuple[str, tuple[float, float]]]) -> bool:
+    """Whether a grid without a header is the rest of 三: every row that has figures has one in
+    each of the seven columns, where the header put them."""
+    rows = 0
+    for row in grid:
+        cells = _filled(row)
+        figures = [c for c in cells if norm(c.text) and _column_at(columns, c) is not None]
+        if not figures:
+            continue
+        if {_column_at(columns, c) for c in figures} != {key for key, _ in columns}:
+            return False
+        rows += 1
+    return rows > 0
 
 
 _HEADER_WORDS = {norm(c.label) for c in spec.APPLICATION_COLUMNS} | {
@@ -290,9 +343,10 @@ def read_proactive(grids: list[Grid], version: str, out: TableReading) -> None:
     # Item names of the other version too, so a 2019 table under a 2021 title is noticed, not lost.
     other = spec.V2019 if version == spec.V2021 else spec.V2021
     markers = {norm("本年新制作数量"): spec.V2019, norm("上一年项目数量"): spec.V2019, norm("本年制发件数"): spec.V2021}
+    # The header carries over to the next grid: 二 split over pages need not repeat it.
+    header: list[tuple[GridCell, str | None]] = []
+    yuan: set[str] = set()
     for grid in grids:
-        header: list[tuple[GridCell, str | None]] = []
-        yuan: set[str] = set()
         for row in grid:
             cells = _filled(row)
             if not cells:
@@ -330,7 +384,11 @@ def read_proactive(grids: list[Grid], version: str, out: TableReading) -> None:
                         )
                     continue
                 path = f"proactive.{item.key}.{fld.key}"
-                in_yuan = head is not None and norm(head.text) in yuan
+                # 元 in the header (「（单位：元）」) or in the cell itself (「251000元」).
+                printed = norm(value_cell.text)
+                in_yuan = (head is not None and norm(head.text) in yuan) or (
+                    printed.endswith("元") and not printed.endswith("万元")
+                )
                 _store(out, path, value_cell, fld.kind, version, in_yuan=in_yuan)
 
 
@@ -355,10 +413,16 @@ def _store(out: TableReading, path: str, cell: GridCell, kind: str, version: str
 def read_tables(grids: list[Grid], version: str) -> TableReading:
     out = TableReading()
     by_kind: dict[str, list[Grid]] = {PROACTIVE: [], APPLICATIONS: [], REVIEW: []}
+    last = None
     for grid in grids:
         kind = kind_of(grid)
+        if kind is None and last == APPLICATIONS:
+            # Perhaps 三 going on over the page without its header: read_applications checks
+            # that its figures stand in the seven columns before it reads any.
+            kind = APPLICATIONS
         if kind is not None:
             by_kind[kind].append(grid)
+        last = kind
     read_proactive(by_kind[PROACTIVE], version, out)
     read_applications(by_kind[APPLICATIONS], version, out)
     read_review(by_kind[REVIEW], version, out)
