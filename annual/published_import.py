@@ -122,9 +122,30 @@ def read_bytes(filename: str, raw: bytes) -> Reading:
         raise ImportRefused(str(exc)) from None
 
 
+def other_agency_note(reading: Reading, agency: Agency) -> str | None:
+    """A note when the report's title names another agency than the one it is imported for.
+
+    A name that ends with the agency's name, or whose end is the agency's name, is the same
+    agency with or without its city (洪泽区人民政府, 淮安市洪泽区人民政府); 曾用名 count too."""
+    printed = (reading.document.get("agency") or "").strip()
+    if not printed:
+        return None
+    names = {agency.name, *agency.former_names.values_list("name", flat=True)}
+    if any(printed.endswith(name) or name.endswith(printed) for name in names):
+        return None
+    return f"标题中的机关是「{printed}」，不是「{agency.name}」：请确认没有把其他机关的报告导入到这里"
+
+
+def with_agency_note(reading: Reading, agency: Agency) -> Reading:
+    note = other_agency_note(reading, agency)
+    if note is not None:
+        reading.notes = [note, *reading.notes]
+    return reading
+
+
 def stage_upload(agency: Agency, user, filename: str, raw: bytes) -> PublishedSource:
     """Read an uploaded published report and keep it for the preview; nothing is a report yet."""
-    reading = read_bytes(filename, raw)
+    reading = with_agency_note(read_bytes(filename, raw), agency)
     return PublishedSource.objects.create(
         agency=agency,
         filename=os.path.basename(filename)[:255],
@@ -140,7 +161,7 @@ def stage_upload(agency: Agency, user, filename: str, raw: bytes) -> PublishedSo
 
 
 def staged_reading(staged: PublishedSource) -> Reading:
-    return read_bytes(staged.filename, bytes(staged.data))
+    return with_agency_note(read_bytes(staged.filename, bytes(staged.data)), staged.agency)
 
 
 def corrected(reading: Reading, typed: dict[str, str]) -> tuple[dict, list[dict], list[str]]:

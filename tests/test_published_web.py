@@ -90,3 +90,14 @@ def test_published_web_import_transition_is_not_a_button(client, personas):
     assert response.status_code == 404
     personas.report_a.refresh_from_db()
     assert personas.report_a.state == ReportState.DRAFT
+
+
+def test_published_web_preview_notes_a_report_of_another_agency(client, personas):
+    client.force_login(personas.preparer_a)
+    response = _upload(client, personas.agency_a, CORPUS / "real-hongze-2024.pdf")
+    html = client.get(response.url).content.decode()
+    assert f"标题中的机关是「淮安市洪泽区人民政府」，不是「{personas.agency_a.name}」" in html
+    # The same agency under a name with its city before it (or a 曾用名) is no other agency.
+    personas.agency_a.former_names.create(name="洪泽区人民政府", until_year=2023)
+    staged = PublishedSource.objects.get()
+    assert not [n for n in staged_reading(staged).notes if "标题中的机关" in n]
