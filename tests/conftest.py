@@ -88,14 +88,22 @@ def _stand_in_pdf(doc: dict, *, title: str | None, draft, **options) -> bytes:
     return out.getvalue()
 
 
+def _stand_in_print(html: str, **options) -> bytes:
+    """`_stand_in_pdf` for a print made from HTML: its bytes differ with the HTML."""
+    return _stand_in_pdf({"html": html}, title=None, draft=None)
+
+
 @pytest.fixture(autouse=True)
 def _pdf_renderer(request, monkeypatch):
     """Real WeasyPrint only for the tests marked `pdf` (they look at the PDF); every other test
     (an approval renders the final PDF inline without a broker) gets `_stand_in_pdf`, in this
     process: subprocesses (the CLI, a Celery worker) always render for real. `_write` is the one
-    place both `render_pdf` and `render_archival_pdf` hand a document to WeasyPrint."""
+    place both `render_pdf` and `render_archival_pdf` hand a document to WeasyPrint, and
+    `html_to_pdf` the one for every other print."""
     if request.node.get_closest_marker("pdf") is None:
         monkeypatch.setattr("annual.pdf.render._write", _stand_in_pdf)
+        # The other prints (a comparison, the 盖章页, the report with its 图解) go through html_to_pdf.
+        monkeypatch.setattr("annual.pdf.render.html_to_pdf", _stand_in_print)
         # The DOCX cuts its tables where the PDF's pages break, which takes a real page layout;
         # without it the tables stay whole, as a test that never reads the pages needs.
         monkeypatch.setattr("annual.exports.docx.pdf_page_breaks", lambda doc, title: {})
