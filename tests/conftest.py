@@ -20,6 +20,15 @@ from tests.documents import ARCHIVAL_MOMENT, EDUCATION_2021_FILE, SEED_FILE, dem
 from tests.personas import Personas, build_personas
 
 
+def pytest_configure(config):
+    # The production hasher (PBKDF2, a million rounds) is slow on purpose: 1–2 s a password on
+    # these cores, and `load_demo` alone sets eight. Tests check what a password does, not how
+    # slowly it is hashed; production keeps its setting (reportsite/settings.py).
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def seed_doc() -> dict:
     """The seed report (苍南县人民政府办公室 2020) exactly as published, four errors included."""

@@ -14,11 +14,6 @@ PASSWORD = "lingxi-river-bridge-1987"
 PROXY = "10.0.0.1"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def colleague(db, personas):
     return make_user("colleague", personas.agency_a, Role.PREPARER, password=PASSWORD)

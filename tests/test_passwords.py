@@ -15,11 +15,6 @@ OLD = "lingxi-river-bridge-1987"
 NEW = "yuhuan-ferry-morning-2024"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_user_changes_own_password(personas):
     user = make_user("clerk", personas.agency_a, Role.PREPARER, password=OLD)
     client = Client()

@@ -23,12 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "lingxi-river-bridge-1987"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    """The production hasher is slow on purpose; these tests hash dozens of times."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def signer(db, personas):
     return make_user("signer", personas.agency_a, Role.PREPARER, password=PASSWORD)

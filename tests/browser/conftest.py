@@ -45,9 +45,8 @@ def browser():
 
 
 @pytest.fixture
-def office(transactional_db, seed_doc, settings):
+def office(transactional_db, seed_doc):
     """苍南县人民政府办公室 with a preparer and an approver, the seed report (2020) and a blank 2019 report."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     agency = Agency.objects.create(name="苍南县人民政府办公室")
     users = {}
     for username, role in (("tianbao", Role.PREPARER), ("shenhe", Role.APPROVER)):

@@ -24,8 +24,7 @@ OFFICE = "苍南县人民政府办公室"
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def demo(transactional_db):
     call_command("load_demo", password=PASSWORD, stdout=io.StringIO())
 
 
