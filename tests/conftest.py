@@ -29,6 +29,27 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Modules whose tests run for minutes in all: the demo crawls and the axe pass walk every page
+# as every person; the layout tests render the worst cases for real.
+LONG_MODULES = frozenset({"test_demo_crawl.py", "test_axe_pages.py", "test_pdf_layout.py"})
+
+
+def pytest_collection_modifyitems(config, items):
+    # Long modules first, then those with a browser or real PDFs, then the rest, each module kept
+    # whole (its module-scoped world is built once): two xdist workers otherwise finish together
+    # except for a crawl that one of them starts last, alone.
+    def heft(module) -> int:
+        if module.path.name in LONG_MODULES:
+            return 0
+        heavy = {"browser", "pdf"}
+        return 1 if any(heavy & {m.name for m in item.iter_markers()} for item in by_module[module]) else 2
+
+    by_module: dict = {}
+    for item in items:
+        by_module.setdefault(item.getparent(pytest.Module), []).append(item)
+    items[:] = [item for module in sorted(by_module, key=heft) for item in by_module[module]]
+
+
 @pytest.fixture
 def seed_doc() -> dict:
     """The seed report (苍南县人民政府办公室 2020) exactly as published, four errors included."""
