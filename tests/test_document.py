@@ -153,3 +153,16 @@ def test_top_level_must_be_object():
     with pytest.raises(DocumentError) as exc:
         parse(json.dumps([1, 2]))
     assert "对象" in str(exc.value)
+
+
+def test_meta_contact_email_is_accepted_and_kept_through_import_and_export(seed_doc, db):
+    # Third round of the spec: real reports print a contact e-mail.
+    from annual.interchange import load_report, report_to_document, write_document
+    from annual.models import Agency
+
+    seed_doc["meta"]["contact"]["email"] = "zwgk@cangnan.gov.cn"
+    validate(seed_doc)
+    report = write_document(copy.deepcopy(seed_doc), Agency.objects.create(name=seed_doc["agency"]))
+    assert report_to_document(load_report(report.pk))["meta"]["contact"]["email"] == "zwgk@cangnan.gov.cn"
+    seed_doc["meta"]["contact"]["email"] = 5
+    assert _paths(seed_doc) == ["meta.contact.email"]

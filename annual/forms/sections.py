@@ -153,7 +153,7 @@ class BasicForm(SectionForm):
                 Column(meta[6], css_class="col-md-6"),
             ),
             Row(
-                Column(contact[0], css_class="col-md-6"), *[Column(name, css_class="col-md-2") for name in contact[1:]]
+                Column(contact[0], css_class="col-md-4"), *[Column(name, css_class="col-md-2") for name in contact[1:]]
             ),
             Field("intro"),
             "revision",

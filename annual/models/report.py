@@ -98,6 +98,7 @@ class Report(models.Model):
     contact_postcode = _meta(_CONTACT["postcode"], 20)
     contact_phone = _meta(_CONTACT["phone"], 100)
     contact_fax = _meta(_CONTACT["fax"], 100)
+    contact_email = _meta(_CONTACT["email"], 254)
 
     intro = models.TextField(spec.TEXT_LABELS["intro"], blank=True, default="")
     overview = models.TextField(spec.TEXT_LABELS["overview"], blank=True, default="")
