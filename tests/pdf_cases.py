@@ -142,3 +142,18 @@ def libreoffice_pdf(source: Path) -> Path:
     pdf = source.with_suffix(".pdf")
     assert pdf.exists(), f"LibreOffice wrote no {pdf.name}"
     return pdf
+
+
+def font_programs(raw: bytes) -> dict:
+    """The embedded font programs of a PDF (fontTools TTFonts), by base font name less its subset tag."""
+    import pikepdf
+    from fontTools.ttLib import TTFont
+
+    programs = {}
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                stream = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+                programs[str(font.BaseFont).split("+", 1)[1]] = TTFont(io.BytesIO(stream.read_bytes()))
+    return programs

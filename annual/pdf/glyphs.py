@@ -1,238 +1,200 @@
-"""Dense glyph ids in the embedded CFF fonts of a WeasyPrint PDF (pikepdf and fontTools).
+"""Embedded fonts that hold only the glyphs they draw, numbered densely, and text runs written
+short (WeasyPrint 70, version-guarded; every PDF the app prints).
 
-WeasyPrint subsets each font keeping glyph ids ("retain GIDs"), so the text in the content streams
-can name glyphs by their ids in the full font. Every id below the highest one used stays in the
-font program as an empty glyph with its entry in the charstring index, the charset, the FD select
-and the metrics: the seed's heading faces (20–50 glyphs drawn) embed 5 500 and 7 200 slots, 25 KB
-and 34 KB where their glyphs take 5 and 7. Here each such font keeps only the glyphs it draws (and
-any other glyph with an outline), numbered 0, 1, 2…; the text in the content streams, the widths
-(/W) and the ToUnicode map are numbered the same way, and the CFF charset says CID n for glyph n,
-so that CID and glyph index agree however a reader maps them. The outlines are copied byte for
-byte, so pages print the same.
+WeasyPrint subsets each font keeping glyph ids (HarfBuzz's RETAIN_GIDS), so that the text it has
+already written into the content streams, which names glyphs by their id in the full font, stays
+valid. Every id below the highest one drawn stays in the font program as an empty glyph with its
+entries in the charstring index, the charset, the metrics and /W: the seed's heading faces (21
+and 47 glyphs drawn) embedded 5 531 and 7 198 slots, 25 KB and 34 KB for 5 KB and 7 KB of
+glyphs; the seed's draft PDF weighed 338 KB, 278 KB without them.
 
-Only fonts that fit WeasyPrint's own shape are touched: Type0 with Identity-H, a CIDFontType0
-descendant with an OpenType (CFF) program, drawn only from page content streams. Anything else
-is left as it is. Write-up: docs/upstream/weasyprint-retained-glyph-ids.md.
+`install()` wraps `weasyprint.pdf.build_fonts_dictionary`, which runs once every page has been
+drawn and before anything is compressed. For each font it:
+  1. subsets with HarfBuzz, without RETAIN_GIDS: glyph n of the subset is the n-th smallest id
+     drawn (.notdef first). A font whose subset holds any other glyph (a TrueType composite's
+     component) is left to WeasyPrint, as is a bitmap, variable, form-field font or one with
+     characters it lacks (their .notdef codes live above its glyph count);
+  2. writes, for a CID-keyed CFF program, a charset that says CID n for glyph n. The source
+     faces (built by build_fonts.py from Noto CJK) keep their source CIDs, `cid22864` for glyph
+     17; ISO 32000-1 9.7.4.2 maps a code through that charset, poppler and PDFium take it as the
+     glyph index. With CID, glyph index and code equal, every reader draws the same glyph;
+  3. renumbers its widths and ToUnicode map (WeasyPrint then writes /W and the CMap from them)
+     and the glyph codes of every TJ drawn in it, in the page streams and the form XObjects of
+     translucent groups.
+The text runs are shortened in the same pass (textruns.py). Outlines are copied as HarfBuzz
+copies them, so pages print the same: tests/test_pdf_glyphs.py compares the page images.
+
+Write-up: docs/upstream/weasyprint-retained-glyph-ids.md.
 """
 
 from __future__ import annotations
 
 import io
-import re
-from collections import defaultdict
+import logging
+from contextlib import contextmanager
 
-_BFCHAR = re.compile(rb"^<([0-9a-fA-F]{4})>", re.MULTILINE)
-_TEXT_STATE = frozenset({"q", "Q", "Tf", "Tj", "TJ", "'", '"'})
-_EMPTY_GLYPH = 6  # bytes: the longest charstring that draws nothing (a width, endchar)
+from . import textruns
 
+logger = logging.getLogger(__name__)
 
-def compact_fonts(pdf) -> None:
-    """Renumber the glyphs of `pdf`'s WeasyPrint CFF fonts densely, in place."""
-    import pikepdf
-
-    fonts = _candidates(pdf)
-    if not fonts:
-        return
-    pages = [(page, pikepdf.parse_content_stream(page)) for page in pdf.pages]
-    used: dict[tuple, set[int]] = defaultdict(set)
-    for page, instructions in pages:
-        _text_codes(page, instructions, fonts, used, None)
-    numbering: dict[tuple, dict[int, int]] = {}
-    for key, font in fonts.items():
-        mapping = _compact_font(font, used.get(key, set()))
-        if mapping is not None:
-            numbering[key] = mapping
-    if not numbering:
-        return
-    for page, instructions in pages:
-        if _text_codes(page, instructions, numbering, None, numbering):
-            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+WEASYPRINT_VERSIONS = ("70.0",)
+_original: list = []
+_switched_off: list = []
 
 
-def _candidates(pdf) -> dict:
-    """objgen → Type0 font dictionary of the fonts this can renumber."""
-    import pikepdf
+def install() -> bool:
+    """Wrap WeasyPrint's font embedding where the installed version is the one checked."""
+    if _original:
+        return True
+    from importlib.metadata import version
 
-    found: dict = {}
-    elsewhere: set = set()
-    for page in pdf.pages:
-        resources = page.obj.get("/Resources", {})
-        for font in resources.get("/Font", {}).values():
-            if _fits(font):
-                found[font.objgen] = font
-        for xobject in resources.get("/XObject", {}).values():
-            inner = xobject.get("/Resources", {})
-            # A font drawn from a form XObject would need that stream renumbered too: left alone.
-            elsewhere |= {f.objgen for f in inner.get("/Font", {}).values() if isinstance(f, pikepdf.Dictionary)}
-    return {key: font for key, font in found.items() if key not in elsewhere}
-
-
-def _fits(font) -> bool:
-    import pikepdf
-
-    if not isinstance(font, pikepdf.Dictionary) or font.get("/Subtype") != "/Type0":
+    if version("weasyprint") not in WEASYPRINT_VERSIONS:
         return False
-    if font.get("/Encoding") != "/Identity-H" or "/ToUnicode" not in font:
-        return False
-    descendant = font.DescendantFonts[0]
-    descriptor = descendant.get("/FontDescriptor")
-    program = descriptor.get("/FontFile3") if descriptor is not None else None
-    return (
-        descendant.get("/Subtype") == "/CIDFontType0"
-        and descendant.get("/CIDToGIDMap", pikepdf.Name.Identity) == "/Identity"
-        and program is not None
-        and program.get("/Subtype") == "/OpenType"
-    )
+    import weasyprint.pdf
+
+    original = weasyprint.pdf.build_fonts_dictionary
+
+    def build_fonts_dictionary(pdf, fonts, compress, subset, options):
+        if _switched_off:
+            return original(pdf, fonts, compress, subset, options)
+        numbering = dense_fonts(fonts, options.get("hinting", False)) if subset else {}
+        for stream in _drawing_streams(pdf):
+            stream.stream = textruns.rewrite(stream.stream, numbering)
+        return original(pdf, fonts, compress, subset, options)
+
+    weasyprint.pdf.build_fonts_dictionary = build_fonts_dictionary
+    _original.append(original)
+    return True
 
 
-def _text_codes(page, instructions: list, fonts: dict, used, renumber) -> bool:
-    """Walk the text of one content stream: collect each font's codes into `used`, or, with
-    `renumber` (objgen → old code → new code), rewrite them in place. Whether anything changed."""
-    import pikepdf
+@contextmanager
+def switched_off():
+    """WeasyPrint's own embedding for the renders inside (the tests compare the two)."""
+    _switched_off.append(True)
+    try:
+        yield
+    finally:
+        _switched_off.pop()
 
-    names = {name: font.objgen for name, font in page.obj.get("/Resources", {}).get("/Font", {}).items()}
-    current = None
-    saved: list = []
-    changed = False
-    for position, instruction in enumerate(instructions):
-        operator = str(instruction.operator)
-        if operator not in _TEXT_STATE:
+
+def dense_fonts(fonts: dict, hinting: bool) -> dict[str, dict[int, int]]:
+    """Subset each font of `fonts` (WeasyPrint's, by key) densely in place; font hash → old
+    glyph id → new, for the fonts done."""
+    groups: dict[str, list] = {}
+    for font in fonts.values():
+        groups.setdefault(font.hash, []).append(font)
+    numbering = {}
+    for key, group in groups.items():
+        first = group[0]
+        if first.bitmap or any(f.used_in_forms or f.missing for f in group) or "fvar" in first.tables:
             continue
-        operands = instruction.operands
-        if operator == "q":
-            saved.append(current)
-        elif operator == "Q":
-            current = saved.pop() if saved else None
-        elif operator == "Tf":
-            current = names.get(str(operands[0]))
-        elif operator in ("Tj", "TJ", "'", '"') and current in fonts:
-            strings = operands[-1] if operator == "TJ" else [operands[-1]]
-            if renumber is None:
-                for item in strings:
-                    if isinstance(item, pikepdf.String):
-                        used[current].update(_codes(bytes(item)))
-                continue
-            mapping = renumber[current]
-            new = [
-                pikepdf.String(b"".join(mapping[c].to_bytes(2, "big") for c in _codes(bytes(item))))
-                if isinstance(item, pikepdf.String)
-                else item
-                for item in strings
-            ]
-            rest = list(operands[:-1])
-            operands = rest + [pikepdf.Array(new) if operator == "TJ" else new[0]]
-            instructions[position] = pikepdf.ContentStreamInstruction(operands, instruction.operator)
-            changed = True
-    return changed
+        used = {0}
+        for font in group:
+            used |= set(font.to_unicode) | set(font.widths)
+        keep = sorted(used)
+        program = _subset(first, keep, hinting)
+        if program is None:
+            continue
+        mapping = {old: new for new, old in enumerate(keep)}
+        for font in group:
+            font.file_content = program
+            font.to_unicode = {mapping[g]: text for g, text in font.to_unicode.items()}
+            font.widths = {mapping[g]: width for g, width in font.widths.items()}
+            # Already subset: WeasyPrint's own (retaining) subset would read the new ids as old.
+            font.subset = _already_subset
+        numbering[key] = mapping
+    return numbering
 
 
-def _codes(data: bytes) -> list[int]:
-    return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data) - 1, 2)]
+def _already_subset(to_unicode, hinting) -> None:
+    return None
 
 
-def _compact_font(font, used: set[int]) -> dict[int, int] | None:
-    """Renumber one font's program, widths and ToUnicode map; old code → new code, or None when
-    the font is not as expected (left untouched)."""
+def _subset(font, keep: list[int], hinting: bool) -> bytes | None:
+    """The font program holding glyphs `keep` (sorted) as 0, 1, 2…, or None."""
+    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+    from weasyprint.text.fonts import get_hb_object_data
+
+    request = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(), harfbuzz_subset.hb_subset_input_destroy)
+    if request == ffi.NULL:
+        return None
+    glyphs = harfbuzz_subset.hb_subset_input_glyph_set(request)
+    harfbuzz.hb_set_add_sorted_array(glyphs, ffi.new("hb_codepoint_t[]", keep), len(keep))
+    flags = harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED | harfbuzz_subset.HB_SUBSET_FLAGS_DESUBROUTINIZE
+    if not hinting:
+        flags |= harfbuzz_subset.HB_SUBSET_FLAGS_NO_HINTING
+    harfbuzz_subset.hb_subset_input_set_flags(request, flags)
+    # The tables WeasyPrint drops from its own subsets.
+    drop = harfbuzz_subset.hb_subset_input_set(request, harfbuzz_subset.HB_SUBSET_SETS_DROP_TABLE_TAG)
+    tags = sorted(
+        harfbuzz.hb_tag_from_string(name, -1)
+        for name in (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG ")
+    )
+    harfbuzz.hb_set_add_sorted_array(drop, ffi.new("hb_codepoint_t[]", tags), len(tags))
+    face = harfbuzz_subset.hb_subset_or_fail(font.hb_face, request)
+    if face == ffi.NULL:
+        return None
+    face = ffi.gc(face, harfbuzz.hb_face_destroy)
+    if harfbuzz.hb_face_get_glyph_count(face) != len(keep):
+        return None  # the closure added glyphs: ids would not be ranks
+    program = get_hb_object_data(face)
+    if not program:
+        return None
+    if program[:4] == b"OTTO":
+        try:
+            return _cid_charset(program)
+        except Exception:  # a CFF fontTools cannot rewrite: WeasyPrint's subset is kept
+            logger.exception("Could not renumber the CIDs of %s", font.family)
+            return None
+    return program
+
+
+def _cid_charset(program: bytes) -> bytes:
+    """`program` (OpenType CFF) with CID n for glyph n, when it is CID-keyed."""
     from fontTools.ttLib import TTFont
 
-    descendant = font.DescendantFonts[0]
-    stream = descendant.FontDescriptor.FontFile3
-    program = TTFont(io.BytesIO(stream.read_bytes()), recalcTimestamp=False, recalcBBoxes=False)
-    if "CFF " not in program or "glyf" in program:
-        return None
-    top = program["CFF "].cff.topDictIndex[0]
+    font = TTFont(io.BytesIO(program), recalcTimestamp=False, recalcBBoxes=False)
+    top = font["CFF "].cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):
+        return program
+    order = font.getGlyphOrder()
+    names = [".notdef"] + [f"cid{g:05d}" for g in range(1, len(order))]
+    if order == names:
+        return program
+    renamed = dict(zip(order, names, strict=True))
     strings = top.CharStrings
-    order = program.getGlyphOrder()
-    if not getattr(strings, "charStringsAreIndexed", False) or not hasattr(top, "ROS"):
-        return None
-    if len(getattr(strings.charStringsIndex, "offsets", ())) != len(order) + 1:
-        return None
-    if max(used, default=0) >= len(order):
-        return None
-    keep = sorted({0} | used | _outlined(strings.charStringsIndex))
-    mapping = {old: new for new, old in enumerate(keep)}
-    widths = _widths(descendant.W)
-    unicode_map = font.ToUnicode.read_bytes()
-    if not set(widths) <= set(mapping) or not {int(c, 16) for c in _BFCHAR.findall(unicode_map)} <= set(mapping):
-        return None
-
-    names = [".notdef"] + [f"cid{new:05d}" for new in range(1, len(keep))]
-    index = strings.charStringsIndex
-    positions = [strings.charStrings[order[g]] for g in keep]
-    index.items = [index[i] for i in positions]
-    for attribute in ("file", "offsets"):
-        if hasattr(index, attribute):
-            delattr(index, attribute)
-    if hasattr(top, "FDSelect"):
-        select = top.FDSelect
-        select.format = None
-        select.gidArray = [select.gidArray[g] for g in keep]
-    strings.charStrings = {name: i for i, name in enumerate(names)}
+    strings.charStrings = {renamed[name]: index for name, index in strings.charStrings.items()}
     top.charset = names
-    top.numGlyphs = len(names)
-    renamed = {order[g]: names[new] for new, g in enumerate(keep)}
     for tag in ("hmtx", "vmtx"):
-        if tag in program:
-            metrics = program[tag].metrics
-            program[tag].metrics = {renamed[old]: metrics[old] for old in renamed}
-    if "VORG" in program:
-        origins = program["VORG"].VOriginRecords
-        program["VORG"].VOriginRecords = {renamed[n]: v for n, v in origins.items() if n in renamed}
-        program["VORG"].numVertOriginYMetrics = len(program["VORG"].VOriginRecords)
-    if "cmap" in program:
-        for table in program["cmap"].tables:
-            table.cmap = {code: renamed[name] for code, name in table.cmap.items() if name in renamed}
-    if "post" in program:
-        program["post"].formatType = 3.0
-    program.setGlyphOrder(names)
+        if tag in font:
+            font[tag].metrics = {renamed[name]: value for name, value in font[tag].metrics.items()}
+    if "VORG" in font:
+        origins = font["VORG"].VOriginRecords
+        font["VORG"].VOriginRecords = {renamed[name]: value for name, value in origins.items()}
+    if "cmap" in font:
+        for table in font["cmap"].tables:
+            table.cmap = {code: renamed[name] for code, name in table.cmap.items()}
+    if "post" in font:
+        font["post"].formatType = 3.0
+    font.setGlyphOrder(names)
     out = io.BytesIO()
-    program.save(out)
-    stream.write(out.getvalue())
-
-    descendant.W = _widths_array({mapping[g]: w for g, w in widths.items()})
-    font.ToUnicode.write(_BFCHAR.sub(lambda m: f"<{mapping[int(m[1], 16)]:04x}>".encode(), unicode_map))
-    return mapping
+    font.save(out)
+    return out.getvalue()
 
 
-def _outlined(index) -> set[int]:
-    """The glyphs whose charstring draws anything, read from the index's offsets alone.
+def _drawing_streams(pdf):
+    """Every content stream WeasyPrint drew: the pages (already in `pdf`) and the form XObjects
+    of groups, which join `pdf` only after the fonts."""
+    from weasyprint.pdf.stream import Stream
 
-    WeasyPrint's subset leaves each glyph it drops as a bare `endchar`, perhaps after a width (6
-    bytes at most); drawing takes a moveto and a line or curve besides (7 bytes at least). Kept
-    beyond the drawn ones: a glyph another glyph's outline may use."""
-    offsets = index.offsets
-    return {g for g in range(len(offsets) - 1) if offsets[g + 1] - offsets[g] > _EMPTY_GLYPH}
-
-
-def _widths(array) -> dict[int, float]:
-    """/W of a CIDFont as {cid: width} (both forms: `c [w1 w2 …]` and `first last w`)."""
-    import pikepdf
-
-    items = list(array)
-    widths: dict[int, float] = {}
-    position = 0
-    while position < len(items):
-        first = int(items[position])
-        if isinstance(items[position + 1], pikepdf.Array):
-            for offset, width in enumerate(items[position + 1]):
-                widths[first + offset] = width
-            position += 2
-        else:
-            for cid in range(first, int(items[position + 1]) + 1):
-                widths[cid] = items[position + 2]
-            position += 3
-    return widths
-
-
-def _widths_array(widths: dict[int, float]):
-    """{cid: width} as /W, one `first [w …]` run per block of consecutive cids."""
-    import pikepdf
-
-    result: list = []
-    previous = None
-    for cid in sorted(widths):
-        if previous is None or cid != previous + 1:
-            result.extend([cid, []])
-        result[-1].append(widths[cid])
-        previous = cid
-    return pikepdf.Array([pikepdf.Array(item) if isinstance(item, list) else item for item in result])
+    seen: set[int] = set()
+    pending = [item for item in pdf.objects if isinstance(item, Stream)]
+    while pending:
+        stream = pending.pop()
+        if id(stream) in seen:
+            continue
+        seen.add(id(stream))
+        yield stream
+        resources = getattr(stream, "_resources", None) or {}
+        for kind in ("XObject", "Pattern"):
+            pending.extend(item for item in (resources.get(kind) or {}).values() if isinstance(item, Stream))

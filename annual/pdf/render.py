@@ -128,13 +128,20 @@ def layout(html: str):
     """WeasyPrint's laid-out document (pages of boxes) of print HTML, in the print style."""
     from weasyprint import HTML  # noqa: PLC0415 - WeasyPrint only in a process that prints
 
-    # Late: both patch WeasyPrint's internals, so they load with it, never before.
-    from . import justify, speedups  # noqa: PLC0415
+    # Late: all three patch WeasyPrint's internals, so they load with it, never before.
+    from . import glyphs, justify, speedups  # noqa: PLC0415
 
     justify.install()
     speedups.install()
+    glyphs.install()
     document = HTML(string=html, base_url=ASSET_DIR.resolve().as_uri() + "/", url_fetcher=url_fetcher())
     return document.render(stylesheets=_stylesheets(), font_config=_font_config())
+
+
+def warm() -> None:
+    """Load WeasyPrint, its patches, the fonts and the print stylesheet in this thread now, so
+    that processes forked from it start warm (batch.py)."""
+    layout("<p>政府信息公开</p>")
 
 
 def html_to_pdf(html: str, **options) -> bytes:

@@ -25,8 +25,6 @@ import io
 import logging
 from collections import defaultdict
 
-from .glyphs import compact_fonts
-
 logger = logging.getLogger(__name__)
 
 HEADINGS = frozenset({"/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6"})
@@ -44,7 +42,6 @@ def finish(raw: bytes) -> bytes:
             if "/StructTreeRoot" not in pdf.Root:
                 return raw
             mend(pdf)
-            compact_fonts(pdf)
             out = io.BytesIO()
             pdf.save(
                 out,
