@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from annual.pdf import render_html
+from annual.pdf import PdfRenderError, render_html
+from annual.pdf.batch import render_many
 from tests.documents import DEMO_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,3 +132,33 @@ def test_render_command_batch_writes_nothing_for_an_invalid_file_and_needs_one_t
         with pytest.raises(CommandError) as exc:
             call_command("render_report", *args, stdout=io.StringIO())
         assert "Traceback" not in str(exc.value)
+
+
+def _pid_and_title(doc, *, title, draft, **options):
+    if doc["agency"] == "生成失败局":
+        raise PdfRenderError("生成 PDF 失败，请稍后重试或联系管理员。")
+    return f"{os.getpid()} {doc['agency']}".encode()
+
+
+def test_a_batch_prints_on_several_processes_in_input_order_and_survives_a_failure(monkeypatch):
+    # The stand-in is set before the pool forks, so the workers print with it too.
+    monkeypatch.setattr("annual.pdf.render._write", _pid_and_title)
+    seed = json.loads(SEED.read_text(encoding="utf-8"))
+    agencies = [f"第{i}局" for i in range(6)]
+    agencies[3] = "生成失败局"
+    jobs = [({**seed, "agency": agency}, {"title": None, "draft": None}) for agency in agencies]
+    results = list(render_many(jobs, workers=2))
+    assert isinstance(results[3], PdfRenderError)
+    printed = [r.decode().split(" ", 1) for i, r in enumerate(results) if i != 3]
+    assert [agency for _, agency in printed] == [a for i, a in enumerate(agencies) if i != 3]
+    pids = {int(pid) for pid, _ in printed}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2  # which worker takes which is up to the pool
+    # One worker, or one document: printed here, in this process.
+    assert {r.decode().split(" ")[0] for r in render_many(jobs[:1], workers=4)} == {str(os.getpid())}
+    assert {r.split(b" ")[0] for r in render_many(jobs[:3], workers=1)} == {str(os.getpid()).encode()}
+
+
+def test_render_command_jobs_must_not_be_negative(tmp_path):
+    with pytest.raises(CommandError) as exc:
+        call_command("render_report", str(SEED), "--out-dir", str(tmp_path), "--jobs", "-1", stdout=io.StringIO())
+    assert exc.value.returncode == 2 and "--jobs" in str(exc.value)

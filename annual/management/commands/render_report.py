@@ -8,6 +8,7 @@ from django.utils import timezone
 from annual.cli import INVALID_DOCUMENT, load_document_or_exit
 from annual.formatting import default_title
 from annual.pdf import DraftMark, PdfRenderError, render_html, render_pdf
+from annual.pdf.batch import render_many, usable_cores
 from annual.safe_input import os_error_reason
 
 # A bare file has no workflow state: it prints as a draft unless --final says it is the
@@ -19,7 +20,8 @@ class Command(BaseCommand):
     help = (
         "按官方模板版式生成年度报告 PDF（仅依据 JSON 文件，无需数据库）。"
         "-o OUT：一个文件；输出文件以 .html 结尾时写出打印用 HTML（链接打印样式表，与交给 WeasyPrint 的内容相同）。"
-        "--out-dir DIR：在同一进程中生成多个文件，每个输入生成 DIR/<输入文件名>.pdf。"
+        "--out-dir DIR：一次生成多个文件，每个输入生成 DIR/<输入文件名>.pdf，"
+        "多个文件时分在本机各 CPU 核上同时生成（--jobs 指定个数）。"
         "默认按草稿打印（水印「草稿」及页脚状态），--final 打印定稿。"
         "退出码：0 成功，2 有文档无效（无效的文档不生成任何文件），1 生成失败。"
     )
@@ -33,6 +35,13 @@ class Command(BaseCommand):
         parser.add_argument("--out-dir", help="输出目录：每个输入文件生成 <输入文件名>.pdf")
         parser.add_argument("--title", help=f"标题（默认「{default_title('<机关>', '<年度>')}」）")
         parser.add_argument("--final", action="store_true", help="定稿：不加「草稿」水印和页脚")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=0,
+            metavar="N",
+            help=f"配合 --out-dir：同时生成的进程数（默认为可用 CPU 核数，本机 {usable_cores()}；1 为逐个生成）",
+        )
 
     def handle(
         self,
@@ -42,8 +51,11 @@ class Command(BaseCommand):
         out_dir: str | None,
         title: str | None,
         final: bool,
+        jobs: int = 0,
         **options,
     ):
+        if jobs < 0:
+            raise CommandError("--jobs 应为正整数（0 或不填为可用 CPU 核数）", returncode=INVALID_DOCUMENT)
         if (output is None) == (out_dir is None):
             raise CommandError(
                 "请用 -o 指定一个输出文件，或用 --out-dir 指定输出目录（二者选一）", returncode=INVALID_DOCUMENT
@@ -53,7 +65,7 @@ class Command(BaseCommand):
                 raise CommandError("-o 只能用于一个输入文件；多个文件请用 --out-dir", returncode=INVALID_DOCUMENT)
             self._render_one(files[0], Path(output), title, final)
         elif out_dir is not None:
-            self._render_many(files, Path(out_dir), title, final)
+            self._render_many(files, Path(out_dir), title, final, jobs)
 
     def _draft(self, final: bool) -> DraftMark | None:
         return None if final else DraftMark(state=FILE_STATE, printed_at=timezone.localtime())
@@ -75,9 +87,10 @@ class Command(BaseCommand):
             raise CommandError(f"无法写入 {out}：{os_error_reason(exc)}") from None
         self.stdout.write(f"已生成 {out}（{len(data)} 字节）")
 
-    def _render_many(self, files: list[str], out_dir: Path, title: str | None, final: bool) -> None:
+    def _render_many(self, files: list[str], out_dir: Path, title: str | None, final: bool, jobs: int) -> None:
         """Every valid input becomes DIR/<stem>.pdf; an invalid one is reported and gets no file.
 
+        Inputs are all read and checked first, then printed on `jobs` processes (batch.py).
         Each PDF is written to a temporary file in DIR and renamed into place, so a PDF that
         exists is always complete. Exit 2 if any input was invalid, 1 if any failed to render.
         """
@@ -93,17 +106,21 @@ class Command(BaseCommand):
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CommandError(f"无法创建输出目录 {out_dir}：{os_error_reason(exc)}") from None
-        invalid, failed = [], []
+        invalid, failed, valid = [], [], []
         for name, file in targets.items():
             try:
-                doc = load_document_or_exit(file)
+                valid.append((name, file, load_document_or_exit(file)))
             except CommandError as exc:
                 self.stderr.write(str(exc))
                 invalid.append(file)
-                continue
+        printed = render_many(
+            ((doc, {"title": title, "draft": self._draft(final)}) for _, _, doc in valid), workers=jobs or None
+        )
+        for (name, file, _), data in zip(valid, printed, strict=True):
             out = out_dir / name
             try:
-                data = render_pdf(doc, title=title, draft=self._draft(final))
+                if isinstance(data, PdfRenderError):
+                    raise data
                 _write_atomically(out, data)
             except (PdfRenderError, OSError) as exc:
                 reason = os_error_reason(exc) if isinstance(exc, OSError) else str(exc)
