@@ -729,3 +729,47 @@ def test_captions_of_proactive_centred_and_one_blank_line_above_signature(render
     signature_top = next(top for top, text in tops if text == doc["agency"])
     text_above = max(top for top, _ in tops if top < signature_top - 1)
     assert abs((signature_top - text_above) - 2 * 28.9) < 3  # one blank 28.9 pt line between
+
+
+def _mark_extent(page, portrait: bool, footer: bool) -> tuple[float, float, float] | None:
+    """(distance from the 版心, start and end along it) in mm of the ink of a page's draft footer
+    (red) or roll-up basis (the line beyond the 版心's head), as bound: on a landscape page the
+    portrait foot is the left edge as read and the head the right edge."""
+    if footer:
+        # Red, outside the 版心 (the watermark, red too, stands inside it).
+        outside = (lambda c: c["top"] > BOTTOM) if portrait else (lambda c: c["x1"] < 35 * MM)
+        chars = [c for c in page.chars if c["non_stroking_color"] and c["non_stroking_color"][0] > 0.5 and outside(c)]
+    elif portrait:
+        chars = [c for c in page.chars if c["bottom"] < TOP]
+    else:
+        chars = [c for c in page.chars if c["x0"] > page.width - 37 * MM]
+    if not chars:
+        return None
+    x0, x1 = min(c["x0"] for c in chars) / MM, max(c["x1"] for c in chars) / MM
+    top, bottom = min(c["top"] for c in chars) / MM, max(c["bottom"] for c in chars) / MM
+    if portrait:
+        assert all(c["upright"] for c in chars)
+        return (top - 262 if footer else 37 - bottom), x0, x1
+    assert not any(c["upright"] for c in chars)  # turned a quarter, as the page number is
+    return (35 - x1 if footer else x0 - 260), top, bottom
+
+
+def test_landscape_pages_keep_the_draft_footer_and_roll_up_basis_at_the_portrait_foot_and_head():
+    from annual.pdf.context import RollupMark
+
+    doc = landscape_document()
+    moment = datetime.datetime(2026, 12, 7, 9, 30)
+    for mark, footer in (
+        (DraftMark(state="待审核", printed_at=moment, changed_at=moment), True),
+        (RollupMark(state="", printed_at=moment, included=12, total=14, unapproved=2), False),
+    ):
+        with pdfplumber.open(io.BytesIO(render_pdf(doc, draft=mark))) as pdf:
+            extents = {
+                page.width > page.height: _mark_extent(page, page.width < page.height, footer) for page in pdf.pages
+            }
+        portrait, landscape = extents[False], extents[True]
+        assert portrait is not None and landscape is not None
+        # As far out from the 版心 as on a portrait page, and centred on it the same way.
+        assert landscape[0] == pytest.approx(portrait[0], abs=0.3)
+        assert (landscape[1] + landscape[2]) / 2 - 28 == pytest.approx((portrait[1] + portrait[2]) / 2 - 28, abs=0.5)
+        assert landscape[2] - landscape[1] == pytest.approx(portrait[2] - portrait[1], abs=0.5)

@@ -122,4 +122,6 @@ def build_context(
         "signed_on": format_date(meta.get("signed_on")),
         "draft": draft,
         "fit_css": "\n".join(s.fit.css for s in sections if s.fit.css),
+        # The draft footer and a roll-up's basis get a turned copy for landscape pages.
+        "has_landscape": any(s.fit.landscape for s in sections),
     }
