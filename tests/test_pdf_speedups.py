@@ -7,14 +7,20 @@ from annual.pdf import render_pdf, speedups
 pytestmark = pytest.mark.pdf
 
 
-def test_speedups_apply_to_the_pinned_versions_and_leave_the_pdf_byte_identical(seed_doc, doc_2021):
+def test_speedups_apply_to_the_pinned_versions_and_leave_the_pdf_byte_identical(seed_doc, doc_2021, monkeypatch):
     assert speedups.install() == ["tinyhtml5", "weasyprint"]
+    patched = [render_pdf(seed_doc), render_pdf(doc_2021)]
+    install = speedups.install
+    speedups.uninstall()
     try:
-        patched = [render_pdf(seed_doc), render_pdf(doc_2021)]
-        speedups.uninstall()
+        # Every layout installs the patches; here it must not, or both sides would be patched.
+        monkeypatch.setattr(speedups, "install", list)
+        assert "tinyhtml5" not in speedups._originals
         upstream = [render_pdf(seed_doc), render_pdf(doc_2021)]
+        assert "tinyhtml5" not in speedups._originals
     finally:
-        speedups.install()
+        monkeypatch.undo()
+        install()
     assert patched == upstream
 
 
