@@ -65,6 +65,22 @@ def test_each_font_holds_only_the_glyphs_drawn_with_cid_n_for_glyph_n(renders):
     assert len(dense["final"]) < 300_000 < len(upstream["final"])
 
 
+def test_fallback_faces_and_missing_characters_print_as_with_weasyprints_own_embedding(seed_doc, tmp_path):
+    # 䶮 𠀾 镕 堃 are outside the GB 2312 faces (the installed Noto Serif CJK draws them, a
+    # 65 000-glyph face, embedded with 5); the private-use U+E000 falls through to AR PL UKai,
+    # whose TrueType subset takes more glyphs than the ones drawn: that face keeps WeasyPrint's
+    # own embedding, beside the dense ones.
+    doc = {**seed_doc, "overview": "䶮𠀾镕堃与\ue000。" + seed_doc["overview"]}
+    dense = render_pdf(doc)
+    with glyphs.switched_off():
+        upstream = render_pdf(doc)
+    assert _pages(dense, tmp_path, "dense") == _pages(upstream, tmp_path, "upstream")
+    assert _text(dense) == _text(upstream)
+    assert "䶮𠀾镕堃" in _text(dense)[0].replace("\n", "")
+    programs = font_programs(dense)
+    assert programs["Noto-Serif-CJK-SC"]["maxp"].numGlyphs == 5
+
+
 def test_adjustments_in_a_text_array_are_summed_and_strings_joined():
     body = b"<0690>-8<>-8.765758754863814<065c>-8<>-8.765758754863814<0061>0<0062>6<>-6<0063>"
     assert tighten_array(body) == b"<0690> -16.766 <065c> -16.766 <006100620063>"
