@@ -18,6 +18,7 @@ glyphs, before pydyf compresses them.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 # One TJ array operation as WeasyPrint's pydyf stream holds it: `[` … `] TJ`, strings in hex.
 _TJ = re.compile(rb"\[((?:<[0-9a-fA-F]*>|-?[0-9]*\.?[0-9]+(?:[eE]-?[0-9]+)?)*)\] TJ")
@@ -63,6 +64,10 @@ def tighten_array(body: bytes, mapping: dict[int, int] | None = None) -> bytes:
     return b" ".join(out)
 
 
+def _tightened(match: re.Match[bytes], mapping: dict[int, int] | None) -> bytes:
+    return b"[" + tighten_array(match[1], mapping) + b"] TJ"
+
+
 def rewrite(operations: list, numbering: dict[str, dict[int, int]]) -> list:
     """A content stream's operations (WeasyPrint's pydyf list) with every TJ array tightened and
     its glyph codes renumbered as `numbering` says for the font in use (font resource name →
@@ -74,6 +79,6 @@ def rewrite(operations: list, numbering: dict[str, dict[int, int]]) -> list:
             if operation.endswith(b" Tf"):
                 mapping = numbering.get(operation[1:].split(b" ", 1)[0].decode("ascii", "replace"))
             elif b"TJ" in operation:
-                operation = _TJ.sub(lambda m, mapping=mapping: b"[" + tighten_array(m[1], mapping) + b"] TJ", operation)
+                operation = _TJ.sub(partial(_tightened, mapping=mapping), operation)
         result.append(operation)
     return result
