@@ -110,6 +110,12 @@ def _load_round(county: Agency, template: dict, say: Callable[[str], None], admi
             doc["intro"] = _document(template, agency, year)["intro"]
         else:
             doc = _document(template, agency, year)
+        if outcome in (S.SUBMITTED, S.RETURNED, S.APPROVED, S.PUBLISHED):
+            # A report goes for approval dated (成文日期): GB/T 9704 prints the date under the
+            # 落款, and an approved copy without one would be sent back.
+            doc["meta"]["signed_on"] = timezone.localdate().isoformat()
+        if outcome == S.PUBLISHED:
+            doc["meta"]["published_on"] = timezone.localdate().isoformat()
         if outcome == "errors":
             doc["applications"]["received"]["natural_person"] = (
                 doc["applications"]["received"].get("natural_person") or 0

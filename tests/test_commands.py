@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from annual import template_spec as spec
 from annual.board import compiling_year
+from annual.interchange import report_to_document
 from annual.models import Agency, ApplicationRow, Membership, Report, ReportState
 from tests.cli_runner import run_command
 
@@ -220,6 +221,9 @@ def test_load_demo_creates_county_reports_and_accounts():
     states = set(Report.objects.filter(year=year).values_list("state", flat=True))
     assert states == {"draft", "submitted", "returned", "approved", "published"}
     assert Agency.objects.filter(parent=county).exclude(reports__year=year).exists()
+    # What went for approval is dated (成文日期), so its approved copy prints the date under the 落款.
+    for report in Report.objects.filter(year=year).exclude(state="draft"):
+        assert report_to_document(report)["meta"]["signed_on"] == timezone.localdate().isoformat()
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {"preparer", "approver", "admin"}
     text = out.getvalue()
