@@ -162,3 +162,25 @@ def test_render_command_jobs_must_not_be_negative(tmp_path):
     with pytest.raises(CommandError) as exc:
         call_command("render_report", str(SEED), "--out-dir", str(tmp_path), "--jobs", "-1", stdout=io.StringIO())
     assert exc.value.returncode == 2 and "--jobs" in str(exc.value)
+
+
+@pytest.mark.pdf
+def test_a_rendering_process_leaves_no_font_folder_behind(tmp_path):
+    # WeasyPrint copies the @font-face files into a temporary folder per font configuration and
+    # removes it in `__del__`, which at interpreter exit ran after `shutil` was gone: every
+    # process that printed left a folder in /tmp and an "Exception ignored" on stderr.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "seed.pdf"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "render_report", str(SEED), "-o", str(out), "--final"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert list(scratch.iterdir()) == []
+    assert "Exception ignored" not in result.stderr

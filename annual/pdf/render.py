@@ -7,11 +7,15 @@ here, so the print HTML names only our stylesheet; the fetcher still refuses eve
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import hashlib
 import json
 import logging
+import os
+import shutil
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
@@ -97,7 +101,24 @@ def _font_config():
         from weasyprint.text.fonts import FontConfiguration
 
         _local.font_config = FontConfiguration()
+        _font_configs[_local.font_config] = os.getpid()
     return _local.font_config
+
+
+# Kept font configurations each hold a temporary folder of @font-face files, which WeasyPrint
+# removes in `__del__`; at interpreter exit that runs after `shutil` is gone, so the folder
+# stayed in /tmp and "Exception ignored in FontConfiguration.__del__" was printed. Removed here
+# while the interpreter is still whole, by the process that made them (a forked batch worker
+# that exits through atexit must not take its parent's fonts).
+_font_configs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@atexit.register
+def _remove_font_folders() -> None:
+    for config, pid in list(_font_configs.items()):
+        if pid == os.getpid() and config._folder:
+            shutil.rmtree(config._folder, ignore_errors=True)
+            config._folder = None
 
 
 def _stylesheets():
