@@ -111,6 +111,17 @@ class Table:
     def width(self) -> int:
         return len(self.columns)
 
+    def with_row_class(self, indexes: set[int], css: str) -> Table:
+        """This table with `css` added to the classes of body rows `indexes`."""
+        groups, r = [], 0
+        for group in self.groups:
+            marked = []
+            for row in group:
+                marked.append(replace(row, css=f"{row.css} {css}".strip()) if r in indexes else row)
+                r += 1
+            groups.append(marked)
+        return replace(self, groups=groups)
+
     def placed_cells(self) -> list[tuple[int, int, Cell]]:
         """(body row index, grid column, cell) of every body cell, resolving row and column spans."""
         taken: set[tuple[int, int]] = set()

@@ -22,7 +22,8 @@ from ..formatting import (
     title_lines,
 )
 from ..layout import Table, build_table
-from .fit import Fit, fit
+from .fit import Fit, columns_mm, fit
+from .paginate import kept_rows
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,12 @@ class Section:
 
 
 def build_context(
-    doc: dict, *, title: str | None = None, draft: DraftMark | None = None, splits: dict[str, list[int]] | None = None
+    doc: dict,
+    *,
+    title: str | None = None,
+    draft: DraftMark | None = None,
+    splits: dict[str, list[int]] | None = None,
+    keep: bool = False,
 ) -> dict:
     """Everything the print template shows, from a valid document.
 
@@ -95,6 +101,8 @@ def build_context(
     `draft` is None for the final (approved) print and a DraftMark otherwise. `splits` maps a
     table's key to the body rows that must open a new page, merged labels repeated
     (paginate.py finds them from a first layout); row 0 starts the table's section on a page.
+    `keep` marks the rows that no page break may open (`kept_rows`), so that the first layout
+    places its breaks where they need no split.
     """
     sections = []
     for s in spec.SECTIONS:
@@ -106,7 +114,10 @@ def build_context(
             for index in indexes:
                 if index:
                     table = table.split_at(index)
-            sections.append(Section(s.heading, table=table, fit=fit(table), new_page=0 in indexes))
+            printed = fit(table)
+            if keep:
+                table = table.with_row_class(kept_rows(table, columns_mm(table, printed)), "keep")
+            sections.append(Section(s.heading, table=table, fit=printed, new_page=0 in indexes))
     meta = doc.get("meta", {})
     signed_by = meta.get("signed_by") or doc["agency"]
     title = (title or "").strip() or default_title(doc["agency"], doc["year"])

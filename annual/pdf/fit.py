@@ -40,6 +40,7 @@ LANDSCAPE_BLOCK_MM = 225.0  # the 版心 turned: report.css's @page landscape
 APPLICATION_LABELS_MM = 7.0 + 17.0
 LABEL_TIERS = ((40.0, 9.0), (28.0, MIN_PT))
 APPLICATION_VALUE_MM = 11.5
+DEFAULT_LABEL_MM = 51.0  # report.css's col.c-l3
 # 四: a column narrower than this breaks its two-character headers (维持, 纠正) apart.
 REVIEW_MIN_MM = 8.4
 
@@ -87,6 +88,7 @@ class Fit:
 
     css: str = ""
     landscape: bool = False
+    value_mm: tuple[float, ...] = ()  # the value columns' widths, when the stylesheet sets them
 
 
 def lines_for(units: int, width_mm: float) -> int:
@@ -159,4 +161,15 @@ def fit(table: Table) -> Fit:
             # Each line holds at least units / lines digits at this size, so it takes `lines`.
             style += " white-space: normal; word-break: break-all;"
         rules.append(f"{scope} {row} > td:nth-last-child({total_columns - c}) {{ {style} }}")
-    return Fit("\n".join(rules), landscape)
+    return Fit("\n".join(rules), landscape, tuple(widths))
+
+
+def columns_mm(table: Table, printed: Fit) -> list[float] | None:
+    """The printed widths (mm) of 三's columns, as `printed` sets them (report.css's 7, 17 and
+    51 mm label columns and 11.5 mm value columns when it sets none); None for other tables."""
+    if table.css != "applications":
+        return None
+    block = LANDSCAPE_BLOCK_MM if printed.landscape else TEXT_BLOCK_MM
+    values = list(printed.value_mm) or [APPLICATION_VALUE_MM] * (table.width - 3)
+    label = block - APPLICATION_LABELS_MM - sum(values) if printed.value_mm else DEFAULT_LABEL_MM
+    return [7.0, 17.0, label, *values]

@@ -37,14 +37,15 @@ def render_html(
     draft: DraftMark | None = None,
     link_stylesheet: bool = True,
     splits: dict[str, list[int]] | None = None,
+    keep: bool = True,
 ) -> str:
     """The print HTML of a valid document; every text is escaped by Django's autoescape.
 
     The HTML links STYLESHEET, so that it prints as is in a browser; `link_stylesheet=False`
     leaves the link out for `render.html_to_pdf`, which applies its own parsed copy of it.
-    `splits`: see `build_context`.
+    `splits` and `keep`: see `build_context`.
     """
-    context = build_context(doc, title=title, draft=draft, splits=splits)
+    context = build_context(doc, title=title, draft=draft, splits=splits, keep=keep)
     context["intro"] = printed(context["intro"])
     context["sections"] = [replace(s, paragraphs=printed(s.paragraphs)) for s in context["sections"]]
     if link_stylesheet:

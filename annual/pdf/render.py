@@ -149,10 +149,11 @@ def layout(html: str):
     """WeasyPrint's laid-out document (pages of boxes) of print HTML, in the print style."""
     from weasyprint import HTML  # noqa: PLC0415 - WeasyPrint only in a process that prints
 
-    # Late: all three patch WeasyPrint's internals, so they load with it, never before.
-    from . import glyphs, justify, speedups  # noqa: PLC0415
+    # Late: all four patch WeasyPrint's internals, so they load with it, never before.
+    from . import glyphs, justify, spans, speedups  # noqa: PLC0415
 
     justify.install()
+    spans.install()
     speedups.install()
     glyphs.install()
     document = HTML(string=html, base_url=ASSET_DIR.resolve().as_uri() + "/", url_fetcher=url_fetcher())
@@ -173,19 +174,23 @@ def html_to_pdf(html: str, **options) -> bytes:
     return layout(html).write_pdf(**options)
 
 
-# A table that opens with one or two rows at a page foot is moved to the next page (one pass);
-# a table cut inside a merged cell is split and laid out again, as is one whose last page would
-# hold one or two rows, and a split can move rows, so another may follow.
+# The breaks decided before layout (paginate.kept_rows) hold for most documents, which are then
+# laid out once. Where they cannot (a table too tall for the rows its labels need, a heading left
+# at a page foot), the document is laid out again without them, in passes as before: a table that
+# opens with one or two rows at a page foot is moved to the next page; a table cut inside a
+# merged cell is split, as is one whose last page would hold one or two rows, and a split can
+# move rows, so another may follow.
 MAX_PASSES = 5
 
 
-# The breaks decided for a document are kept (per process, the most recent ones): the same
-# document printed again (its drafts, the approved copy, a batch, a re-render) starts from them
-# and is laid out once. Its layout is the same as the first time: the breaks were the fixed
-# point that the passes reached for this document and title, and the first pass of the next
-# render checks them as any pass does. A draft's watermark and footer stand outside the flow.
+# What was decided for a document is kept (per process, the most recent ones): the same
+# document printed again (its drafts, the approved copy, a batch, a re-render) starts from it and
+# is laid out once. ONE_LAYOUT: the breaks decided before layout held; otherwise the splits the
+# passes reached, a fixed point that the first pass of the next render checks as any pass does.
+# A draft's watermark and footer stand outside the flow.
 DECIDED_KEPT = 256
-_decided: OrderedDict[str, dict[str, list[int]]] = OrderedDict()
+ONE_LAYOUT = "one layout"
+_decided: OrderedDict[str, dict[str, list[int]] | str] = OrderedDict()
 _decided_lock = threading.Lock()
 
 
@@ -194,15 +199,34 @@ def _decided_key(doc: dict, title: str | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _remember(decided: str, outcome: dict[str, list[int]] | str) -> None:
+    with _decided_lock:
+        _decided[decided] = outcome
+        _decided.move_to_end(decided)
+        while len(_decided) > DECIDED_KEPT:
+            _decided.popitem(last=False)
+
+
+def _tables(doc: dict, splits: dict[str, list[int]], *, keep: bool) -> dict:
+    return {s.table.key: s.table for s in build_context(doc, splits=splits, keep=keep)["sections"] if s.table}
+
+
 def layout_report(doc: dict, *, title: str | None = None, draft: DraftMark | None = None):
-    """The laid-out report: a table that would open with fewer than three rows at a page foot
-    starts the next page, one that would end with fewer than three on its last page gives that
-    page rows from the page before, and tables are split where a page break cuts a merged label
-    cell."""
+    """The laid-out report: a table never opens with fewer than three rows at a page foot (it
+    starts the next page) nor ends with fewer on its last page, and a merged label cell cut by a
+    page break prints whole on both pages, each part with room for its label."""
     decided = _decided_key(doc, title)
     with _decided_lock:
-        splits = {table: list(rows) for table, rows in _decided.get(decided, {}).items()}
-    document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False, splits=splits))
+        known = _decided.get(decided)
+    if not isinstance(known, dict):
+        document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False, keep=True))
+        if known == ONE_LAYOUT or paginate.sound(document, _tables(doc, {}, keep=True)):
+            _remember(decided, ONE_LAYOUT)
+            return document
+        splits: dict[str, list[int]] = {}
+    else:
+        splits = {table: list(rows) for table, rows in known.items()}
+    document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False, splits=splits, keep=False))
     for _ in range(MAX_PASSES - 1):
         stranded = [key for key in paginate.stranded_tables(document) if 0 not in splits.get(key, [])]
         added = bool(stranded)
@@ -212,7 +236,7 @@ def layout_report(doc: dict, *, title: str | None = None, draft: DraftMark | Non
             splits = {key: [0] for key, indexes in splits.items() if 0 in indexes}
             splits.update({key: [0] for key in stranded})
         else:
-            tables = {s.table.key: s.table for s in build_context(doc, splits=splits)["sections"] if s.table}
+            tables = _tables(doc, splits, keep=False)
             heights = paginate.row_heights(document)
             for key, first_rows in paginate.page_first_rows(document).items():
                 for index in paginate.spanned_breaks(tables[key], first_rows):
@@ -226,13 +250,9 @@ def layout_report(doc: dict, *, title: str | None = None, draft: DraftMark | Non
                 splits[key] = sorted({i for i in splits.get(key, []) if i < index} | {index})
                 added = True
         if not added:
-            with _decided_lock:
-                _decided[decided] = splits
-                _decided.move_to_end(decided)
-                while len(_decided) > DECIDED_KEPT:
-                    _decided.popitem(last=False)
+            _remember(decided, splits)
             break
-        document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False, splits=splits))
+        document = layout(render_html(doc, title=title, draft=draft, link_stylesheet=False, splits=splits, keep=False))
     return document
 
 
