@@ -37,7 +37,8 @@ LANDSCAPE_BLOCK_MM = 225.0  # the 版心 turned: report.css's @page landscape
 # 三: the fixed label columns (c-l1, c-l2), and what the third keeps: at least 40 mm (its
 # longest labels in three lines) while the figures can have 9 pt or more; down to 28 mm
 # before any figure goes below that.
-APPLICATION_LABELS_MM = 7.0 + 17.0
+APPLICATION_LABEL_COLUMNS_MM = (7.0, 17.0)  # report.css's col.c-l1 and col.c-l2
+APPLICATION_LABELS_MM = sum(APPLICATION_LABEL_COLUMNS_MM)
 LABEL_TIERS = ((40.0, 9.0), (28.0, MIN_PT))
 APPLICATION_VALUE_MM = 11.5
 DEFAULT_LABEL_MM = 51.0  # report.css's col.c-l3
@@ -172,4 +173,4 @@ def columns_mm(table: Table, printed: Fit) -> list[float] | None:
     block = LANDSCAPE_BLOCK_MM if printed.landscape else TEXT_BLOCK_MM
     values = list(printed.value_mm) or [APPLICATION_VALUE_MM] * (table.width - 3)
     label = block - APPLICATION_LABELS_MM - sum(values) if printed.value_mm else DEFAULT_LABEL_MM
-    return [7.0, 17.0, label, *values]
+    return [*APPLICATION_LABEL_COLUMNS_MM, label, *values]
