@@ -13,9 +13,10 @@ from django.test import override_settings
 from django.urls import reverse
 
 from annual.document import dumps
-from annual.models import Agency, Report, ReportState
+from annual.models import Agency, Report, ReportSnapshot, ReportState
+from annual.pdf.archival import embedded_files
 from annual.pdf.signing import check_signature, deployment_key_paths, outside_event_loop, own_certificate, sign_pdf
-from annual.snapshots import freeze_report
+from annual.snapshots import freeze_report, render_final_pdf
 from tests.cli_runner import run_command
 from tests.documents import ARCHIVAL_MOMENT
 
@@ -82,6 +83,16 @@ def test_signature_is_an_incremental_update_keeping_pdfa_items(pdfs, seed):
         assert signature.SubFilter == "/ETSI.CAdES.detached"
         start, first, second, rest = (int(x) for x in signature.ByteRange)
         assert start == 0 and second + rest == len(signed)  # the whole file but the signature
+
+
+@pytest.mark.pdf
+def test_the_seeds_approved_copy_as_stored_weighs_at_most_300_kb(seed):
+    # As the final-PDF job stores it: PDF/A-3a with report.json and the workbook, signed.
+    snapshot = ReportSnapshot(document=seed, last_year={}, created_at=MOMENT)
+    pdf, _ = render_final_pdf(snapshot, title=f"{seed['agency']}{seed['year']}年度政府信息公开工作年度报告")
+    assert set(embedded_files(pdf)) == {"report.json", "report.xlsx"}
+    assert check_signature(pdf).state == "valid"
+    assert len(pdf) <= 300_000
 
 
 @pytest.mark.pdf
