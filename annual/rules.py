@@ -377,6 +377,7 @@ def copied_text_findings(doc: dict, previous: dict | None) -> list[Finding]:
 
 
 def warning_findings(doc: dict, previous: dict | None) -> list[Finding]:
+    previous = previous or None  # an empty record of last year (`{}`) is no last year
     return (
         carry_over_findings(doc, previous)
         + proactive_findings(doc, previous)

@@ -58,6 +58,10 @@ def test_seed_corrected_has_no_finding(seed_doc):
     assert check_document(_fix_seed(seed_doc)) == []
 
 
+def test_an_empty_last_year_is_read_as_none(seed_doc):
+    assert check_document(seed_doc, {}) == check_document(seed_doc, None) == check_document(seed_doc)
+
+
 def test_clean_2021_example_has_no_finding(doc_2021):
     assert check_document(doc_2021) == []
 
