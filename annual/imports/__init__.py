@@ -16,7 +16,6 @@ from ..published import NotReadable, Reading, read_published_html, read_publishe
 from ..published.html import MAX_HTML_BYTES
 from ..rules import Finding
 from ..safe_input import MAX_PDF_BYTES, InputFileError, read_file
-from .xlsx import read_workbook_file_source
 
 
 @dataclass(frozen=True)
@@ -76,6 +75,10 @@ def _published_file(path: str) -> Source:
 
 
 def _workbook(path: str) -> Source:
+    # Late: openpyxl (and numpy under it) take 0.25 s to load, which every command reading JSON
+    # (render_report, check_report) paid before it could start.
+    from .xlsx import read_workbook_file_source  # noqa: PLC0415
+
     workbook = read_workbook_file_source(path)
     return Source(workbook.document, exported_from=workbook.exported_from)
 
