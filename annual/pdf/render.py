@@ -68,9 +68,19 @@ def _content_type(path: Path) -> str:
 
 
 @cache
+def _load_weasyprint() -> None:
+    """Import WeasyPrint (first use in a process), with the quick library lookup."""
+    from .speedups import quick_library_lookup  # noqa: PLC0415
+
+    with quick_library_lookup():
+        import weasyprint  # noqa: F401, PLC0415
+
+
+@cache
 def _fetcher_class():
     # Built on first use: importing WeasyPrint costs half a second, which a web worker that
     # never renders (or check_report) should not pay.
+    _load_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class AssetOnlyFetcher(URLFetcher):
@@ -98,6 +108,7 @@ def _font_config():
     # configuration once and reuses them, instead of re-reading them on every render.
     # Per thread because fontconfig objects are not safe to share between threads.
     if getattr(_local, "font_config", None) is None:
+        _load_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
         _local.font_config = FontConfiguration()
@@ -128,6 +139,7 @@ def _stylesheets():
     # built on the machine (the 仿宋) are declared only where their file exists, so a machine
     # without them falls back along the font chain without a warning on every render.
     if getattr(_local, "stylesheets", None) is None:
+        _load_weasyprint()
         from weasyprint import CSS  # noqa: PLC0415 - WeasyPrint only in a process that prints
 
         # Late: fontTools (which builds the local faces) is needed only once the stylesheet is made.
@@ -147,6 +159,7 @@ def _stylesheets():
 
 def layout(html: str):
     """WeasyPrint's laid-out document (pages of boxes) of print HTML, in the print style."""
+    _load_weasyprint()
     from weasyprint import HTML  # noqa: PLC0415 - WeasyPrint only in a process that prints
 
     # Late: all four patch WeasyPrint's internals, so they load with it, never before.

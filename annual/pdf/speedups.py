@@ -17,11 +17,22 @@
 
 Each patch applies only to the version it was checked against; tests/test_pdf_speedups.py
 checks that a render is byte-identical with and without them.
+
+3. Loading WeasyPrint: `weasyprint.text.ffi` tries six names for each of seven libraries
+   (`libgobject-2.0-0`, `gobject-2.0-0`, … for Windows and macOS too), and cffi hands each name
+   it cannot load to `ctypes.util.find_library`, which on Linux, after the loader's cache,
+   runs gcc and ld to search for it: 20–30 ms a name that is not there, 0.2–0.4 s of every
+   process that prints (six misses for the optional harfbuzz-vector alone). While WeasyPrint
+   loads (`quick_library_lookup`), a name is looked up where the dynamic loader itself looks:
+   its cache (`ldconfig -p`, as ctypes does first) and LD_LIBRARY_PATH. A library found
+   elsewhere by gcc could not be loaded by that name anyway.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from contextlib import contextmanager
 
 TINYHTML5_VERSIONS = ("2.1.0",)
 WEASYPRINT_VERSIONS = ("70.0",)
@@ -92,3 +103,36 @@ def uninstall() -> None:
         from weasyprint.pdf import fonts
 
         fonts.ffi = _originals.pop("weasyprint")
+
+
+def _in_library_path(name: str) -> str | None:
+    prefix = f"lib{name}.so"
+    for folder in filter(None, os.environ.get("LD_LIBRARY_PATH", "").split(":")):
+        try:
+            found = sorted(entry for entry in os.listdir(folder) if entry.startswith(prefix))
+        except OSError:
+            continue
+        if found:
+            return found[0]
+    return None
+
+
+@contextmanager
+def quick_library_lookup():
+    """`ctypes.util.find_library` without the gcc and ld searches, inside (see patch 3)."""
+    import ctypes.util
+
+    from_cache = getattr(ctypes.util, "_findSoname_ldconfig", None)
+    if from_cache is None or os.name != "posix":
+        yield
+        return
+    original = ctypes.util.find_library
+
+    def find_library(name):
+        return from_cache(name) or _in_library_path(name)
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
