@@ -186,7 +186,10 @@ def build(
             record.string = name.replace(" ", "-")
         elif record.nameID == 5 and simplify:
             record.string = f"{record.toUnicode()}; {LOCAL_BUILD}"
-    font.save(str(out))
+    # Written beside and renamed: a build cut short leaves no half file for a render to read.
+    partial = out.with_name(f".{out.name}.partial")
+    font.save(str(partial))
+    partial.replace(out)
 
 
 def is_current(path: Path) -> bool:
