@@ -94,3 +94,48 @@ def test_adjustments_in_a_text_array_are_summed_and_strings_joined():
         b"/GHIJKL 16 Tf",
         b"[<0010>] TJ",
     ]
+
+
+def _cid_subset(text: str) -> bytes:
+    """A subset of the bundled Noto Serif copy, keeping the source's CIDs (as HarfBuzz does)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from annual.pdf.build_fonts import FONT_DIR
+
+    font = TTFont(str(FONT_DIR / "report-serif-sc.otf"))
+    subsetter = subset.Subsetter(subset.Options(hinting=False, notdef_outline=True))
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def test_charset_rewritten_in_place_is_the_one_fonttools_writes_with_checksums_made_good():
+    import struct
+
+    from fontTools.ttLib import TTFont
+
+    program = _cid_subset("政府信息公开工作年度报告")
+    source = TTFont(io.BytesIO(program))
+    assert source["CFF "].cff.topDictIndex[0].charset[1] != "cid00001"  # the source's CIDs
+    in_place = glyphs._identity_charset_in_place(program)
+    assert in_place is not None and len(in_place) == len(program)
+    ours, theirs = (TTFont(io.BytesIO(p), checkChecksums=2) for p in (in_place, glyphs._cid_charset_rebuilt(program)))
+    top, reference = ours["CFF "].cff.topDictIndex[0], theirs["CFF "].cff.topDictIndex[0]
+    assert top.charset == reference.charset == [".notdef"] + [f"cid{g:05d}" for g in range(1, len(top.charset))]
+    before = source["CFF "].cff.topDictIndex[0].CharStrings.charStringsIndex
+    for new, old in zip(top.CharStrings.charStringsIndex, before, strict=True):
+        assert new.bytecode == old.bytecode  # outlines untouched
+    padded = in_place + b"\0" * (-len(in_place) % 4)
+    assert sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF == 0xB1B0AFBA
+    assert glyphs._identity_charset_in_place(in_place) == in_place  # already identity: unchanged
+
+
+def test_fonts_the_in_place_rewrite_does_not_cover_are_left_to_fonttools():
+    from annual.pdf.build_fonts import FONT_DIR
+
+    truetype = (FONT_DIR / "report-kai-sc.ttf").read_bytes()[:4096]
+    assert glyphs._identity_charset_in_place(truetype) is None
+    assert glyphs._identity_charset_in_place(b"OTTO" + b"\0" * 8) is None  # no tables
