@@ -1,4 +1,4 @@
-"""Two upstream inefficiencies worked around, version-guarded, output bytes unchanged.
+"""Three upstream inefficiencies worked around, output bytes unchanged.
 
 1. tinyhtml5 2.1.0, `HTMLUnicodeInputStream.chars_until`: its regex cache never hits. The
    statement `characters = characters_until_regex[(characters, opposite)] = regex` assigns
@@ -15,17 +15,19 @@
    so that a sized array type with an initialiser is asked for unsized.
    Write-up: docs/upstream/weasyprint-subset-array-type.md.
 
-Each patch applies only to the version it was checked against; tests/test_pdf_speedups.py
-checks that a render is byte-identical with and without them.
-
 3. Loading WeasyPrint: `weasyprint.text.ffi` tries six names for each of seven libraries
    (`libgobject-2.0-0`, `gobject-2.0-0`, … for Windows and macOS too), and cffi hands each name
    it cannot load to `ctypes.util.find_library`, which on Linux, after the loader's cache,
-   runs gcc and ld to search for it: 20–30 ms a name that is not there, 0.2–0.4 s of every
+   runs gcc and ld to search for it: 15–30 ms a name that is not there, 0.2–0.4 s of every
    process that prints (six misses for the optional harfbuzz-vector alone). While WeasyPrint
    loads (`quick_library_lookup`), a name is looked up where the dynamic loader itself looks:
    its cache (`ldconfig -p`, as ctypes does first) and LD_LIBRARY_PATH. A library found
    elsewhere by gcc could not be loaded by that name anyway.
+   Write-up: docs/upstream/weasyprint-library-lookup.md.
+
+Patches 1 and 2 apply only to the version they were checked against; tests/test_pdf_speedups.py
+checks that a render is byte-identical with and without them, and that patch 3 finds the
+libraries ctypes finds.
 """
 
 from __future__ import annotations
