@@ -124,6 +124,31 @@ STATUS_LABELS = {EMPTY: "未填写", PARTIAL: "部分填写", COMPLETE: "已填�
 _BASIC_REQUIRED = ("agency", "intro", "meta.published_on", "meta.signed_by", "meta.signed_on")
 
 
+_BASIC_LABELS = {
+    "agency": str(Agency._meta.get_field("name").verbose_name),
+    "intro": spec.INTRO_LABEL,
+    **{f"meta.{k}": v for k, v in spec.META_FIELDS},
+}
+
+
+def missing_basics(doc: dict, report: Report) -> list[str]:
+    """The labels of the header facts a published report cannot lack that are still empty, in
+    the order the 基本信息 step asks for them."""
+    values = basic_values(doc, report)
+    return [_BASIC_LABELS[path] for path in _BASIC_REQUIRED if values[path] in (None, "")]
+
+
+def missing_basics_notice(doc: dict, report: Report) -> str:
+    """What the review page says of the missing header facts ("" when none is missing): the
+    approved copy is printed as the report stands, so a 落款 without 成文日期 prints no date."""
+    missing = missing_basics(doc, report)
+    if not missing:
+        return ""
+    signed_on = _BASIC_LABELS["meta.signed_on"]
+    effect = f"，落款处不印{signed_on}" if signed_on in missing else ""
+    return f"基本信息尚未填全：{'、'.join(missing)}。审核通过后的定稿按现有内容印制{effect}。"
+
+
 @dataclass(frozen=True)
 class Completeness:
     filled: int
@@ -152,7 +177,7 @@ def completeness(doc: dict, report: Report, key: str) -> Completeness:
     filled = sum(1 for v in values.values() if v not in (None, ""))
     total = len(values)
     if key == "basic":
-        return _status(filled, total, all(values[k] not in (None, "") for k in _BASIC_REQUIRED))
+        return _status(filled, total, not missing_basics(doc, report))
     if key in TEXT_KEYS:
         return _status(filled, total, filled == total)
     if key == "proactive":

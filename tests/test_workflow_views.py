@@ -129,3 +129,26 @@ def test_publish_form_offers_today_in_iso_for_the_date_picker(client, personas):
     client.force_login(personas.preparer_a)
     page = client.get(reverse("report-approval", args=[personas.report_a.pk])).content.decode()
     assert f'type="date" name="portal_published_on" value="{timezone.localdate().isoformat()}"' in page
+
+
+def test_review_page_says_which_header_facts_are_missing_and_what_the_approved_copy_lacks(client, personas):
+    import datetime
+
+    report = personas.report_a
+    report.signed_on = None
+    report.signed_by = "苍南县教育局"
+    report.published_on = datetime.date(2027, 1, 20)
+    report.save()
+    arrange_state(report, S.SUBMITTED)
+    client.force_login(personas.approver_a)
+    page = client.get(reverse("report-approval", args=[report.pk])).content.decode()
+    assert "基本信息尚未填全：成文日期。审核通过后的定稿按现有内容印制，落款处不印成文日期。" in page
+    assert reverse("report-step", args=[report.pk, "basic"]) not in page  # the approver does not edit
+    arrange_state(report, S.DRAFT)
+    client.force_login(personas.preparer_a)
+    page = client.get(reverse("report-approval", args=[report.pk])).content.decode()
+    assert "data-missing-basics" in page and reverse("report-step", args=[report.pk, "basic"]) in page
+    report.signed_on = datetime.date(2027, 1, 15)
+    report.save()
+    page = client.get(reverse("report-approval", args=[report.pk])).content.decode()
+    assert "data-missing-basics" not in page

@@ -24,6 +24,7 @@ from ..formatting import person_name
 from ..forms.workflow import CommentForm, PublishForm, TransitionForm
 from ..interchange import ROW_RELATIONS, report_to_document
 from ..models import Report
+from ..sections import missing_basics_notice
 from .entry import hint_items
 
 
@@ -86,6 +87,8 @@ def approval(request, pk: int):
             "report": report,
             "gate": gate,
             "hints": hint_items(report, doc, gate.errors),
+            "basics_notice": missing_basics_notice(doc, report),
+            "can_edit": permissions.can_edit(request.user, report),
             "warnings": [(w, gate.explanations.get(w.key, "")) for w in gate.warnings],
             "can_explain": permissions.can_explain(request.user, report),
             "max_explanation_chars": workflow.MAX_EXPLANATION_CHARS,
