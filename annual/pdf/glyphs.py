@@ -180,7 +180,8 @@ def _index_end(data: bytes | bytearray, start: int) -> tuple[int, list[int]]:
 
 
 def _dict_operators(data: bytes | bytearray, start: int, end: int) -> dict[int, list[int]]:
-    """The integer operands of each operator of the CFF DICT data[start:end] (12 x as 1200 + x)."""
+    """The operands of each operator of the CFF DICT data[start:end] (12 x as 1200 + x); a real
+    number reads as 0, since only the integer offsets are wanted."""
     found: dict[int, list[int]] = {}
     operands: list[int] = []
     at = start
